@@ -1,0 +1,48 @@
+//! Request authentication as radosgw does it: AWS SigV4 (header and presigned query) and AWS
+//! v2 (header and query). One verifier for every caller; see `sigv4.rs` and `sigv2.rs`.
+//!
+//! INTERFACE (owned by the auth module; the rest of the server calls only `authenticate`):
+//! the caller hands in the request as parsed once (`Query`), the raw path as sent, the
+//! headers, the whole body (admin bodies are small; S3 streaming bodies come later), the
+//! current time and the compat level, and a lookup from access key to secret. The result is
+//! either `Identity::Anonymous` (no credentials at all) or the verified access key.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use hyper::HeaderMap;
+
+use crate::config::Compat;
+use crate::query::Query;
+
+pub mod sigv2;
+pub mod sigv4;
+
+/// What a request proved about its sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    /// No `Authorization` header and no presigned query parameters.
+    Anonymous,
+    /// A signature made with this access key's secret was verified.
+    Key(String),
+}
+
+/// The parts of a request a signature covers, as received.
+pub struct AuthRequest<'a> {
+    pub method: &'a str,
+    /// The path exactly as sent (still percent-encoded), without the query.
+    pub raw_path: &'a str,
+    pub query: &'a Query,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+    pub now: SystemTime,
+    pub compat: Compat,
+}
+
+/// Looks up the secret of an access key; `None` when the key is unknown.
+pub trait SecretLookup {
+    fn secret(&self, access_key: &str) -> Option<Arc<str>>;
+}
+
+pub use self::verify::authenticate;
+mod verify;

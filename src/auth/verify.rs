@@ -1,0 +1,498 @@
+//! Which signature scheme a request uses, in radosgw's order (`discover_aws_flavour` and the
+//! `AWSEngine` abstractors in `src/rgw/rgw_auth_s3.cc`), and the time checks that come with
+//! each scheme.
+//!
+//! Error order follows radosgw, where time is checked while the request is parsed, before the
+//! engine looks the access key up: a skewed request with an unknown key answers
+//! `RequestTimeTooSkewed`, not `InvalidAccessKeyId`.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use hyper::header::AUTHORIZATION;
+
+use super::{sigv2, sigv4, AuthRequest, Identity, SecretLookup};
+use crate::error::{Error, Result};
+
+/// `RGW_AUTH_GRACE`: how far a header-signed request's time may be from ours.
+pub(crate) const MAX_SKEW_SECS: i64 = 15 * 60;
+/// Longest lifetime of a presigned SigV4 URL (7 days), as AWS and radosgw allow.
+pub(crate) const MAX_PRESIGNED_EXPIRES: i64 = 7 * 24 * 60 * 60;
+
+/// Verifies the request's signature, if it carries one.
+///
+/// `Identity::Anonymous` when the request has neither an `Authorization` header nor presigned
+/// query parameters; the caller decides whether anonymous access is allowed (for admin ops
+/// radosgw answers `AccessDenied` at the caps check).
+pub fn authenticate(req: &AuthRequest, lookup: &dyn SecretLookup) -> Result<Identity> {
+    // radosgw reads HTTP_AUTHORIZATION and treats an empty one as absent.
+    if let Some(value) = req.headers.get(AUTHORIZATION).filter(|v| !v.is_empty()) {
+        let bytes = value.as_bytes();
+        if bytes.starts_with(sigv4::ALGORITHM.as_bytes()) {
+            // A non-ASCII header cannot hold a well-formed credential.
+            let auth = value.to_str().map_err(|_| Error::AccessDenied)?;
+            return v4_header(req, auth, lookup);
+        }
+        if bytes.starts_with(b"AWS ") {
+            let auth = value.to_str().map_err(|_| Error::InvalidArgument)?;
+            return v2_header(req, auth, lookup);
+        }
+        // radosgw finds no engine for the flavour and fails with -EINVAL.
+        return Err(Error::InvalidArgument);
+    }
+    if req.query.get_ignore_case("X-Amz-Algorithm") == Some(sigv4::ALGORITHM) {
+        return v4_presigned(req, lookup);
+    }
+    if req.query.get_nonempty("AWSAccessKeyId").is_some() {
+        return v2_presigned(req, lookup);
+    }
+    Ok(Identity::Anonymous)
+}
+
+fn v4_header(req: &AuthRequest, auth: &str, lookup: &dyn SecretLookup) -> Result<Identity> {
+    let parsed = sigv4::parse_header(auth, req.headers, req.compat)?;
+    // parse_v4_auth_header checks the skew before parse_v4_credentials looks at the
+    // credential's shape.
+    check_skew(req.now, parsed.time)?;
+    let cred = sigv4::Credential::parse(parsed.credential)?;
+    let secret = lookup
+        .secret(cred.access_key)
+        .ok_or(Error::InvalidAccessKeyId)?;
+    sigv4::verify(req, &parsed, &cred, &secret)?;
+    Ok(Identity::Key(cred.access_key.to_owned()))
+}
+
+fn v4_presigned(req: &AuthRequest, lookup: &dyn SecretLookup) -> Result<Identity> {
+    let parsed = sigv4::parse_presigned(req.query)?;
+    // parse_v4_query_string: 1 <= X-Amz-Expires <= 7 days and `now < date + expires`; both
+    // fail with -EPERM / -ERR_PRESIGNED_URL_EXPIRED, which radosgw answers as AccessDenied.
+    // A date in the future is not rejected (radosgw has no check for it).
+    if !(1..=MAX_PRESIGNED_EXPIRES).contains(&parsed.expires) {
+        return Err(Error::AccessDenied);
+    }
+    if unix_secs(req.now) >= parsed.time.saturating_add(parsed.expires) {
+        return Err(Error::AccessDenied);
+    }
+    let cred = sigv4::Credential::parse(parsed.credential)?;
+    let secret = lookup
+        .secret(cred.access_key)
+        .ok_or(Error::InvalidAccessKeyId)?;
+    sigv4::verify(req, &parsed, &cred, &secret)?;
+    Ok(Identity::Key(cred.access_key.to_owned()))
+}
+
+fn v2_header(req: &AuthRequest, auth: &str, lookup: &dyn SecretLookup) -> Result<Identity> {
+    let (access_key, signature) = sigv2::parse_header(auth)?;
+    let sts = sigv2::string_to_sign(req, false)?;
+    if let Some(t) = sts.time {
+        check_skew(req.now, t)?;
+    }
+    let secret = lookup.secret(access_key).ok_or(Error::InvalidAccessKeyId)?;
+    sigv2::verify(&sts, &secret, signature)?;
+    Ok(Identity::Key(access_key.to_owned()))
+}
+
+fn v2_presigned(req: &AuthRequest, lookup: &dyn SecretLookup) -> Result<Identity> {
+    let access_key = req.query.get("AWSAccessKeyId").unwrap_or_default();
+    let signature = req.query.get("Signature").unwrap_or_default();
+    // get_auth_data_v2: an empty `Expires` or `now >= Expires` is -EPERM. The value goes
+    // through atoll(), so trailing garbage is ignored and a non-number is 0 (expired).
+    let expires = req
+        .query
+        .get_nonempty("Expires")
+        .ok_or(Error::AccessDenied)?;
+    if unix_secs(req.now) >= atoll(expires) {
+        return Err(Error::AccessDenied);
+    }
+    let sts = sigv2::string_to_sign(req, true)?;
+    let secret = lookup.secret(access_key).ok_or(Error::InvalidAccessKeyId)?;
+    sigv2::verify(&sts, &secret, signature)?;
+    Ok(Identity::Key(access_key.to_owned()))
+}
+
+/// `is_time_skew_ok`: more than 15 minutes either way → `RequestTimeTooSkewed`.
+pub(crate) fn check_skew(now: SystemTime, t: i64) -> Result<()> {
+    let diff_ms = unix_millis(now) - i128::from(t) * 1000;
+    if diff_ms.abs() > i128::from(MAX_SKEW_SECS) * 1000 {
+        return Err(Error::RequestTimeTooSkewed);
+    }
+    Ok(())
+}
+
+fn unix_millis(t: SystemTime) -> i128 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_millis() as i128,
+        Err(e) => -(e.duration().as_millis() as i128),
+    }
+}
+
+/// Whole seconds since the epoch, rounded down (radosgw compares `ceph_clock_now()` seconds).
+pub(crate) fn unix_secs(t: SystemTime) -> i64 {
+    let ms = unix_millis(t);
+    i64::try_from(ms.div_euclid(1000)).unwrap_or(if ms < 0 { i64::MIN } else { i64::MAX })
+}
+
+/// C `atoll`: leading blanks, an optional sign, then digits up to the first non-digit; no
+/// digits → 0. Saturates instead of overflowing.
+pub(crate) fn atoll(s: &str) -> i64 {
+    let s = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let mut n: i64 = 0;
+    for b in digits.bytes().take_while(u8::is_ascii_digit) {
+        let d = i64::from(b - b'0');
+        n = n.saturating_mul(10);
+        n = if neg {
+            n.saturating_sub(d)
+        } else {
+            n.saturating_add(d)
+        };
+    }
+    n
+}
+
+/// ISO 8601 basic, `YYYYMMDDTHHMMSSZ` (ceph's `parse_iso8601(.., extended_format=false)`, which
+/// also takes a fraction before the `Z`). Seconds since the epoch.
+pub(crate) fn parse_iso8601_basic(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 16 || b[8] != b'T' || b[b.len() - 1] != b'Z' {
+        return None;
+    }
+    let frac = &b[15..b.len() - 1];
+    if !frac.is_empty() && (frac[0] != b'.' || !frac[1..].iter().all(u8::is_ascii_digit)) {
+        return None;
+    }
+    let year = digits(&b[0..4])?;
+    let month = digits(&b[4..6])?;
+    let day = digits(&b[6..8])?;
+    let hour = digits(&b[9..11])?;
+    let min = digits(&b[11..13])?;
+    let sec = digits(&b[13..15])?;
+    to_unix(year, month, day, hour, min, sec, 0)
+}
+
+/// The HTTP date forms ceph's `parse_rfc2616` accepts: RFC 1123 (`Sun, 06 Nov 1994 08:49:37
+/// GMT`, or a numeric zone), RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime
+/// (`Sun Nov  6 08:49:37 1994`). Seconds since the epoch.
+pub(crate) fn parse_http_date(s: &str) -> Option<i64> {
+    let t: Vec<&str> = s.split_ascii_whitespace().collect();
+    match t.as_slice() {
+        // RFC 1123
+        [wd, day, mon, year, hms, zone] if wd.ends_with(',') => {
+            let (h, m, sec) = parse_hms(hms)?;
+            let offset = parse_zone(zone)?;
+            let year = digits(year.as_bytes()).filter(|_| year.len() == 4)?;
+            to_unix(year, month(mon)?, small(day)?, h, m, sec, offset)
+        }
+        // RFC 850
+        [wd, date, hms, zone] if wd.ends_with(',') => {
+            let mut parts = date.split('-');
+            let (day, mon, yy) = (parts.next()?, parts.next()?, parts.next()?);
+            if parts.next().is_some() || yy.len() != 2 {
+                return None;
+            }
+            let yy = digits(yy.as_bytes())?;
+            // strptime's %y: 69-99 are 19xx, 00-68 are 20xx.
+            let year = if yy >= 69 { 1900 + yy } else { 2000 + yy };
+            let (h, m, sec) = parse_hms(hms)?;
+            to_unix(year, month(mon)?, small(day)?, h, m, sec, parse_zone(zone)?)
+        }
+        // asctime
+        [_wd, mon, day, hms, year] => {
+            let (h, m, sec) = parse_hms(hms)?;
+            let year = digits(year.as_bytes()).filter(|_| year.len() == 4)?;
+            to_unix(year, month(mon)?, small(day)?, h, m, sec, 0)
+        }
+        _ => None,
+    }
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 9 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0, |n, &c| n * 10 + u32::from(c - b'0')))
+}
+
+/// One or two digits (strptime's `%d`, `%H`, ...).
+fn small(s: &str) -> Option<u32> {
+    if s.len() > 2 {
+        return None;
+    }
+    digits(s.as_bytes())
+}
+
+fn parse_hms(s: &str) -> Option<(u32, u32, u32)> {
+    let mut it = s.split(':');
+    let h = small(it.next()?)?;
+    let m = small(it.next()?)?;
+    let sec = small(it.next()?)?;
+    if it.next().is_some() {
+        return None;
+    }
+    Some((h, m, sec))
+}
+
+/// Offset east of UTC in seconds.
+fn parse_zone(z: &str) -> Option<i64> {
+    if ["GMT", "UTC", "UT", "Z"]
+        .iter()
+        .any(|g| z.eq_ignore_ascii_case(g))
+    {
+        return Some(0);
+    }
+    let (sign, rest) = match z.as_bytes().first()? {
+        b'+' => (1, &z[1..]),
+        b'-' => (-1, &z[1..]),
+        _ => return None,
+    };
+    if rest.len() != 4 {
+        return None;
+    }
+    let hh = i64::from(digits(&rest.as_bytes()[..2])?);
+    let mm = i64::from(digits(&rest.as_bytes()[2..])?);
+    Some(sign * (hh * 3600 + mm * 60))
+}
+
+fn month(s: &str) -> Option<u32> {
+    const NAMES: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let lower = s.to_ascii_lowercase();
+    NAMES
+        .iter()
+        .position(|m| lower.starts_with(m))
+        .and_then(|i| u32::try_from(i + 1).ok())
+}
+
+fn to_unix(year: u32, month: u32, day: u32, h: u32, m: u32, s: u32, offset: i64) -> Option<i64> {
+    let month = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
+    let date =
+        time::Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?)
+            .ok()?;
+    let tod = time::Time::from_hms(
+        u8::try_from(h).ok()?,
+        u8::try_from(m).ok()?,
+        u8::try_from(s).ok()?,
+    )
+    .ok()?;
+    Some(
+        time::PrimitiveDateTime::new(date, tod)
+            .assume_utc()
+            .unix_timestamp()
+            - offset,
+    )
+}
+
+/// `YYYYMMDDTHHMMSSZ` for a time in seconds since the epoch.
+pub(crate) fn format_iso8601_basic(t: i64) -> Option<String> {
+    let dt = time::OffsetDateTime::from_unix_timestamp(t).ok()?;
+    Some(format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        dt.year(),
+        u8::from(dt.month()),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    ))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use hyper::header::{HeaderName, HeaderValue};
+    use hyper::HeaderMap;
+
+    use super::*;
+    use crate::config::Compat;
+    use crate::query::Query;
+
+    pub const ADMIN_AK: &str = "ADMINACCESSKEY0000000";
+    pub const ADMIN_SK: &str = "adminsecretkey00000000000000000000000000";
+
+    /// A key store for tests.
+    pub struct Keys(pub HashMap<String, Arc<str>>);
+
+    impl Keys {
+        pub fn admin() -> Keys {
+            Keys::with(&[(ADMIN_AK, ADMIN_SK)])
+        }
+        pub fn with(pairs: &[(&str, &str)]) -> Keys {
+            Keys(
+                pairs
+                    .iter()
+                    .map(|(a, s)| (a.to_string(), Arc::from(*s)))
+                    .collect(),
+            )
+        }
+    }
+
+    impl SecretLookup for Keys {
+        fn secret(&self, access_key: &str) -> Option<Arc<str>> {
+            self.0.get(access_key).cloned()
+        }
+    }
+
+    /// An owned request, so tests can build one and lend it out as an `AuthRequest`.
+    pub struct Req {
+        pub method: String,
+        pub path: String,
+        pub query: Query,
+        pub headers: HeaderMap,
+        pub body: Vec<u8>,
+        pub now: SystemTime,
+        pub compat: Compat,
+    }
+
+    impl Req {
+        /// `target` is the path plus the raw query string as on the wire.
+        pub fn new(method: &str, target: &str, headers: &[(&str, &str)], now: &str) -> Req {
+            let (path, query) = target.split_once('?').unwrap_or((target, ""));
+            let mut map = HeaderMap::new();
+            for (k, v) in headers {
+                map.append(
+                    HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    HeaderValue::from_str(v).unwrap(),
+                );
+            }
+            Req {
+                method: method.to_string(),
+                path: path.to_string(),
+                query: Query::parse(query).unwrap(),
+                headers: map,
+                body: Vec::new(),
+                now: at(now),
+                compat: Compat::Reef,
+            }
+        }
+        pub fn body(mut self, body: &[u8]) -> Req {
+            self.body = body.to_vec();
+            self
+        }
+        pub fn auth(&self) -> AuthRequest<'_> {
+            AuthRequest {
+                method: &self.method,
+                raw_path: &self.path,
+                query: &self.query,
+                headers: &self.headers,
+                body: &self.body,
+                now: self.now,
+                compat: self.compat,
+            }
+        }
+        pub fn check(&self, keys: &Keys) -> Result<Identity> {
+            authenticate(&self.auth(), keys)
+        }
+        pub fn check_at(&self, keys: &Keys, compat: Compat) -> Result<Identity> {
+            let mut a = self.auth();
+            a.compat = compat;
+            authenticate(&a, keys)
+        }
+    }
+
+    /// `YYYYMMDDTHHMMSSZ` → SystemTime.
+    pub fn at(iso: &str) -> SystemTime {
+        let t = parse_iso8601_basic(iso).unwrap();
+        UNIX_EPOCH + Duration::from_secs(u64::try_from(t).unwrap())
+    }
+
+    pub fn admin() -> Identity {
+        Identity::Key(ADMIN_AK.to_string())
+    }
+
+    #[test]
+    fn no_credentials_is_anonymous() {
+        let r = Req::new("GET", "/admin/user?uid=admin", &[], "20261123T085619Z");
+        assert_eq!(r.check(&Keys::admin()), Ok(Identity::Anonymous));
+        // An empty Authorization header counts as none; so does AWSAccessKeyId= (empty).
+        let r = Req::new(
+            "GET",
+            "/admin/user?AWSAccessKeyId=&Signature=x",
+            &[("Authorization", "")],
+            "20261123T085619Z",
+        );
+        assert_eq!(r.check(&Keys::admin()), Ok(Identity::Anonymous));
+        // Another X-Amz-Algorithm (SigV4a) is not presigned SigV4 → anonymous, as radosgw.
+        let r = Req::new(
+            "GET",
+            "/admin/user?X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256",
+            &[],
+            "20261123T085619Z",
+        );
+        assert_eq!(r.check(&Keys::admin()), Ok(Identity::Anonymous));
+    }
+
+    #[test]
+    fn unknown_authorization_scheme_is_invalid_argument() {
+        for auth in ["Bearer abc", "AWS4-HMAC-SHA512 x", "aws ak:sig", "AWS"] {
+            let r = Req::new(
+                "GET",
+                "/admin/user",
+                &[("Authorization", auth)],
+                "20261123T085619Z",
+            );
+            assert_eq!(
+                r.check(&Keys::admin()),
+                Err(Error::InvalidArgument),
+                "{auth}"
+            );
+        }
+    }
+
+    #[test]
+    fn skew_limit_is_fifteen_minutes_either_way() {
+        let t = 1_795_424_179; // 20261123T085619Z
+        let base = UNIX_EPOCH + Duration::from_secs(t as u64);
+        assert_eq!(check_skew(base + Duration::from_secs(900), t), Ok(()));
+        assert_eq!(check_skew(base - Duration::from_secs(900), t), Ok(()));
+        assert_eq!(
+            check_skew(base + Duration::from_millis(900_001), t),
+            Err(Error::RequestTimeTooSkewed)
+        );
+        assert_eq!(
+            check_skew(base - Duration::from_secs(901), t),
+            Err(Error::RequestTimeTooSkewed)
+        );
+    }
+
+    #[test]
+    fn dates_parse_like_ceph() {
+        let t = Some(1_795_424_179);
+        assert_eq!(parse_iso8601_basic("20261123T085619Z"), t);
+        assert_eq!(parse_iso8601_basic("20261123T085619.123Z"), t);
+        assert_eq!(parse_iso8601_basic("20261123T085619"), None);
+        assert_eq!(parse_iso8601_basic("2026-11-23T08:56:19Z"), None);
+        assert_eq!(parse_iso8601_basic("20261323T085619Z"), None);
+        assert_eq!(parse_http_date("Mon, 23 Nov 2026 08:56:19 GMT"), t);
+        assert_eq!(parse_http_date("Mon, 23 Nov 2026 09:56:19 +0100"), t);
+        assert_eq!(parse_http_date("Monday, 23-Nov-26 08:56:19 GMT"), t);
+        assert_eq!(parse_http_date("Mon Nov 23 08:56:19 2026"), t);
+        assert_eq!(
+            parse_http_date("Sun Nov  6 08:49:37 1994"),
+            Some(784_111_777)
+        );
+        assert_eq!(parse_http_date("Mon, 23 Nov 2026 08:56:19"), None);
+        assert_eq!(parse_http_date("yesterday"), None);
+        assert_eq!(parse_http_date(""), None);
+        assert_eq!(
+            format_iso8601_basic(1_795_424_179).as_deref(),
+            Some("20261123T085619Z")
+        );
+    }
+
+    #[test]
+    fn atoll_like_c() {
+        assert_eq!(atoll("300"), 300);
+        assert_eq!(atoll(" 300abc"), 300);
+        assert_eq!(atoll("-5"), -5);
+        assert_eq!(atoll("abc"), 0);
+        assert_eq!(atoll(""), 0);
+        assert_eq!(atoll("99999999999999999999999"), i64::MAX);
+    }
+}
