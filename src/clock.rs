@@ -1,0 +1,58 @@
+//! Time formats radosgw prints.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub fn now_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+/// `utime_t::gmtime`: `YYYY-MM-DDTHH:MM:SS.uuuuuuZ`.
+pub fn utime(us: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(us as i128 * 1000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}
+
+/// RFC 1123 date for the `Date` header.
+pub fn http_date(t: SystemTime) -> String {
+    let t = time::OffsetDateTime::from(t);
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+        DAYS[t.weekday().number_days_from_monday() as usize],
+        t.day(),
+        MONTHS[t.month() as usize - 1],
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats() {
+        assert_eq!(
+            super::utime(1_795_420_800_123_456),
+            "2026-11-23T08:00:00.123456Z"
+        );
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_795_420_800);
+        assert_eq!(super::http_date(t), "Mon, 23 Nov 2026 08:00:00 GMT");
+    }
+}

@@ -1,0 +1,164 @@
+//! Settings: defaults, then the TOML file (`--config`), then `RGW_ADMIN_<SETTING>`
+//! environment variables, then command-line flags.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Which radosgw release the gateway imitates where releases differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compat {
+    /// radosgw 16.2.15 byte for byte as captured, quirks included.
+    Pacific,
+    /// Adds `/admin/info` and `/admin/ratelimit`.
+    Quincy,
+    /// JSON booleans, and correct behaviour where radosgw is plainly broken.
+    #[default]
+    Reef,
+}
+
+impl std::str::FromStr for Compat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "pacific" => Ok(Compat::Pacific),
+            "quincy" => Ok(Compat::Quincy),
+            "reef" => Ok(Compat::Reef),
+            _ => Err(format!(
+                "unknown compat level {s:?} (pacific, quincy or reef)"
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err(format!("unknown log format {s:?} (text or json)")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: String,
+    /// Directory of the embedded store.
+    pub data_dir: PathBuf,
+    /// First path segment of the admin API (`rgw_admin_entry`).
+    pub admin_entry: String,
+    pub compat: Compat,
+    pub log_format: LogFormat,
+    /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
+    pub shutdown_grace: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:7480".into(),
+            data_dir: PathBuf::from("./data"),
+            admin_entry: "admin".into(),
+            compat: Compat::default(),
+            log_format: LogFormat::default(),
+            shutdown_grace: 30,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, overlaid with `file` when given, then with the environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, String> {
+        let mut cfg = match file {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| format!("cannot read config {}: {e}", p.display()))?;
+                Self::parse(&text).map_err(|e| format!("{}: {e}", p.display()))?
+            }
+            None => Config::default(),
+        };
+        cfg.apply_env(|k| std::env::var(k).ok())?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    pub fn parse(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// `RGW_ADMIN_<SETTING>` for every setting.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), String> {
+        if let Some(v) = get("RGW_ADMIN_LISTEN") {
+            self.listen = v;
+        }
+        if let Some(v) = get("RGW_ADMIN_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("RGW_ADMIN_ADMIN_ENTRY") {
+            self.admin_entry = v;
+        }
+        if let Some(v) = get("RGW_ADMIN_COMPAT") {
+            self.compat = v.parse()?;
+        }
+        if let Some(v) = get("RGW_ADMIN_LOG_FORMAT") {
+            self.log_format = v.parse()?;
+        }
+        if let Some(v) = get("RGW_ADMIN_SHUTDOWN_GRACE") {
+            self.shutdown_grace = v
+                .parse()
+                .map_err(|_| format!("RGW_ADMIN_SHUTDOWN_GRACE: not a number: {v:?}"))?;
+        }
+        Ok(())
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if self.admin_entry.is_empty() || self.admin_entry.contains('/') {
+            return Err(format!(
+                "admin_entry must be one path segment, got {:?}",
+                self.admin_entry
+            ));
+        }
+        self.listen
+            .parse::<std::net::SocketAddr>()
+            .map_err(|e| format!("listen {:?}: {e}", self.listen))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_config_parses() {
+        let text = include_str!("../conf/rgw-admin.toml");
+        let cfg = Config::parse(text).unwrap();
+        cfg.validate().unwrap();
+    }
+
+    #[test]
+    fn env_overrides_file() {
+        let mut cfg = Config::parse("compat = \"pacific\"\nlisten = \"127.0.0.1:1\"").unwrap();
+        assert_eq!(cfg.compat, Compat::Pacific);
+        cfg.apply_env(|k| (k == "RGW_ADMIN_COMPAT").then(|| "quincy".to_string()))
+            .unwrap();
+        assert_eq!(cfg.compat, Compat::Quincy);
+        assert!(cfg
+            .apply_env(|k| (k == "RGW_ADMIN_COMPAT").then(|| "octopus".to_string()))
+            .is_err());
+        assert!(Config::parse("bogus = 1").is_err());
+    }
+}

@@ -1,0 +1,136 @@
+//! Compact JSON, as radosgw's JSONFormatter writes it (no spaces, no trailing newline).
+
+use super::{Node, Style};
+use std::fmt::Write;
+
+pub fn render(node: &Node, style: Style) -> String {
+    let mut out = String::with_capacity(512);
+    write_node(&mut out, node, style);
+    out
+}
+
+fn write_node(out: &mut String, node: &Node, style: Style) {
+    match node {
+        Node::Str(s) => write_str(out, s),
+        Node::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Node::UInt(u) => {
+            let _ = write!(out, "{u}");
+        }
+        Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Node::LegacyBool(b) => {
+            let s = if *b { "true" } else { "false" };
+            if style.string_bools {
+                out.push('"');
+                out.push_str(s);
+                out.push('"');
+            } else {
+                out.push_str(s);
+            }
+        }
+        Node::Raw(r) => out.push_str(r),
+        Node::Obj(fields) => {
+            out.push('{');
+            for (i, (k, v)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_str(out, k);
+                out.push(':');
+                write_node(out, v, style);
+            }
+            out.push('}');
+        }
+        Node::Arr(_, items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_node(out, v, style);
+            }
+            out.push(']');
+        }
+    }
+}
+
+/// JSON string escaping as ceph's `escape_json_attr`: quote, backslash, control characters.
+pub fn write_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Indented JSON as radosgw-admin prints it (4 spaces, `"key": value`), for the CLI.
+pub fn render_pretty(node: &Node, style: Style) -> String {
+    let mut out = String::new();
+    pretty(&mut out, node, style, 0);
+    out.push('\n');
+    out
+}
+
+fn pretty(out: &mut String, node: &Node, style: Style, depth: usize) {
+    let pad = |out: &mut String, d: usize| out.push_str(&"    ".repeat(d));
+    match node {
+        Node::Obj(fields) if !fields.is_empty() => {
+            out.push_str("{\n");
+            for (i, (k, v)) in fields.iter().enumerate() {
+                pad(out, depth + 1);
+                write_str(out, k);
+                out.push_str(": ");
+                pretty(out, v, style, depth + 1);
+                out.push_str(if i + 1 < fields.len() { ",\n" } else { "\n" });
+            }
+            pad(out, depth);
+            out.push('}');
+        }
+        Node::Arr(_, items) if !items.is_empty() => {
+            out.push_str("[\n");
+            for (i, v) in items.iter().enumerate() {
+                pad(out, depth + 1);
+                pretty(out, v, style, depth + 1);
+                out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
+            }
+            pad(out, depth);
+            out.push(']');
+        }
+        other => write_node(out, other, style),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encode::{str_arr, ObjBuilder};
+
+    #[test]
+    fn compact_ordered_and_escaped() {
+        let n = ObjBuilder::new()
+            .str("a", "x\"y\\\u{1}")
+            .int("b", -1)
+            .legacy_bool("c", false)
+            .node("d", str_arr("obj", Vec::<String>::new()))
+            .build();
+        assert_eq!(
+            render(&n, Style { string_bools: true }),
+            r#"{"a":"x\"y\\\u0001","b":-1,"c":"false","d":[]}"#
+        );
+        assert_eq!(
+            render(&n, Style::default()),
+            r#"{"a":"x\"y\\\u0001","b":-1,"c":false,"d":[]}"#
+        );
+    }
+}

@@ -1,0 +1,113 @@
+//! radosgw's Formatter, reduced to what the admin API needs: ops build a small tree of
+//! named values in radosgw's field order, and one writer per format renders it.
+//!
+//! The names matter only in XML (the JSON formatter drops object-section and array-item
+//! names), which is why one tree serves both: `{"keys":[{"user":..}]}` in JSON is
+//! `<keys><key><user>..</user></key></keys>` in XML.
+
+pub mod json;
+pub mod xml;
+
+/// One value in a response document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    Str(String),
+    Int(i64),
+    UInt(u64),
+    /// `Formatter::dump_bool`: a real boolean in every release.
+    Bool(bool),
+    /// `encode_json(bool)`: the strings "true"/"false" up to Pacific, real booleans after.
+    /// The writer decides, from [`Style::string_bools`].
+    LegacyBool(bool),
+    /// A pre-formatted number (e.g. `0.000000`), printed bare in JSON.
+    Raw(String),
+    /// Fields in order.
+    Obj(Vec<(String, Node)>),
+    /// Items, each rendered in XML as an element named by the first string.
+    Arr(String, Vec<Node>),
+}
+
+/// A whole response: the root name (XML root element; dropped in JSON) and its value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Doc {
+    pub root: String,
+    pub node: Node,
+}
+
+impl Doc {
+    pub fn new(root: impl Into<String>, node: Node) -> Doc {
+        Doc {
+            root: root.into(),
+            node,
+        }
+    }
+}
+
+/// Release-dependent rendering choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Style {
+    pub string_bools: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Xml,
+}
+
+impl Format {
+    pub fn render(self, doc: &Doc, style: Style) -> String {
+        match self {
+            Format::Json => json::render(&doc.node, style),
+            Format::Xml => xml::render(doc, style),
+        }
+    }
+}
+
+/// Builder for ordered objects, so op code reads like radosgw's `dump()` functions.
+#[derive(Debug, Default)]
+pub struct ObjBuilder(Vec<(String, Node)>);
+
+impl ObjBuilder {
+    pub fn new() -> Self {
+        ObjBuilder(Vec::new())
+    }
+    pub fn str(mut self, k: &str, v: impl Into<String>) -> Self {
+        self.0.push((k.to_string(), Node::Str(v.into())));
+        self
+    }
+    pub fn int(mut self, k: &str, v: i64) -> Self {
+        self.0.push((k.to_string(), Node::Int(v)));
+        self
+    }
+    pub fn uint(mut self, k: &str, v: u64) -> Self {
+        self.0.push((k.to_string(), Node::UInt(v)));
+        self
+    }
+    pub fn bool(mut self, k: &str, v: bool) -> Self {
+        self.0.push((k.to_string(), Node::Bool(v)));
+        self
+    }
+    pub fn legacy_bool(mut self, k: &str, v: bool) -> Self {
+        self.0.push((k.to_string(), Node::LegacyBool(v)));
+        self
+    }
+    pub fn node(mut self, k: &str, v: Node) -> Self {
+        self.0.push((k.to_string(), v));
+        self
+    }
+    pub fn push(&mut self, k: &str, v: Node) {
+        self.0.push((k.to_string(), v));
+    }
+    pub fn build(self) -> Node {
+        Node::Obj(self.0)
+    }
+}
+
+/// Array of strings whose XML items are `<item>`.
+pub fn str_arr(item: &str, v: impl IntoIterator<Item = impl Into<String>>) -> Node {
+    Node::Arr(
+        item.to_string(),
+        v.into_iter().map(|s| Node::Str(s.into())).collect(),
+    )
+}

@@ -1,0 +1,413 @@
+//! The HTTP front: accept loop, graceful shutdown, and the request pipeline
+//! parse → route → authenticate → suspended? → caps → op → encode, with one log line and an
+//! `x-amz-request-id` on every response.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::{HeaderMap, Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::app::App;
+use crate::auth::{self, AuthRequest, Identity};
+use crate::encode::{Doc, Format, ObjBuilder};
+use crate::error::Error;
+use crate::model::User;
+use crate::ops::{self, Reply};
+use crate::query::Query;
+use crate::router::{self, Op};
+
+/// Largest request body read into memory (admin bodies are at most a few KiB).
+pub const MAX_BODY: usize = 1 << 20;
+
+/// Everything an op may read about its request, parsed once.
+pub struct Ctx {
+    pub method: Method,
+    pub raw_path: String,
+    /// Percent-decoded path.
+    pub path: String,
+    pub query: Query,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub format: Format,
+    pub op: Op,
+    pub section: Option<String>,
+    /// The authenticated caller (None for anonymous).
+    pub caller: Option<Arc<User>>,
+    pub request_id: String,
+}
+
+impl Ctx {
+    /// A request made by the local CLI: no signature, a system caller, the given
+    /// parameters; the ops cannot tell it from an HTTP request with the same query.
+    pub fn internal(
+        op: Op,
+        section: Option<String>,
+        params: &[(&str, String)],
+        body: Bytes,
+    ) -> Ctx {
+        let mut caller = User::new(crate::model::UserId::parse("rgw-admin-cli"), String::new());
+        caller.system = true;
+        Ctx {
+            method: Method::GET,
+            raw_path: String::new(),
+            path: String::new(),
+            query: Query {
+                params: params
+                    .iter()
+                    .map(|(k, v)| crate::query::Param {
+                        raw_name: k.to_string(),
+                        raw_value: Some(v.clone()),
+                        name: k.to_string(),
+                        value: v.clone(),
+                    })
+                    .collect(),
+            },
+            headers: HeaderMap::new(),
+            body,
+            format: Format::Json,
+            op,
+            section,
+            caller: Some(Arc::new(caller)),
+            request_id: String::new(),
+        }
+    }
+
+    /// Does the caller hold the admin or system flag (which bypass cap checks)?
+    pub fn caller_is_admin(&self) -> bool {
+        self.caller.as_ref().is_some_and(|u| u.admin || u.system)
+    }
+}
+
+/// Run the gateway until `shutdown` resolves; then stop accepting, let in-flight requests
+/// finish (up to `grace`), and return.
+pub async fn serve(
+    app: Arc<App>,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()>,
+    grace: std::time::Duration,
+) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            res = listener.accept() => {
+                let (stream, peer) = match res {
+                    Ok(x) => x,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let app = app.clone();
+                let svc = hyper::service::service_fn(move |req| {
+                    let app = app.clone();
+                    async move { Ok::<_, Infallible>(handle(app, req, peer).await) }
+                });
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), svc);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(grace) => {
+            tracing::warn!("in-flight requests still running after {grace:?}; closing anyway");
+        }
+    }
+}
+
+static REQ_SEQ: AtomicU64 = AtomicU64::new(1);
+
+fn request_id(app: &App) -> String {
+    let n = REQ_SEQ.fetch_add(1, Ordering::Relaxed);
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!("tx{n:021x}-{t:010x}-{}-{}", app.instance_id, app.zone)
+}
+
+async fn handle(app: Arc<App>, req: Request<Incoming>, _peer: SocketAddr) -> Response<Full<Bytes>> {
+    let start = Instant::now();
+    let rid = request_id(&app);
+    let (parts, body) = req.into_parts();
+    let raw_path = parts.uri.path().to_string();
+    let raw_query = parts.uri.query().unwrap_or("").to_string();
+    let method = parts.method.clone();
+    let mut log_op = "-";
+    let mut log_uid = String::from("-");
+
+    let resp = match prepare(&app, &parts.method, &raw_path, &raw_query, &parts.headers) {
+        Err((e, fmt, is_s3)) => {
+            let is_head = parts.method == Method::HEAD;
+            error_response(&app, &e, fmt, &rid, is_s3, is_head)
+        }
+        Ok((query, route, fmt)) => {
+            log_op = route.op.name();
+            let is_s3 = route.op == Op::S3;
+            let body = match Limited::new(body, MAX_BODY).collect().await {
+                Ok(b) => Ok(b.to_bytes()),
+                Err(e) => Err(
+                    if e.downcast_ref::<http_body_util::LengthLimitError>()
+                        .is_some()
+                    {
+                        Error::EntityTooLarge
+                    } else {
+                        Error::IncompleteBody
+                    },
+                ),
+            };
+            match body {
+                Err(e) => error_response(&app, &e, fmt, &rid, is_s3, method == Method::HEAD),
+                Ok(body) => {
+                    let mut ctx = Ctx {
+                        method: parts.method,
+                        raw_path,
+                        path: String::new(),
+                        query,
+                        headers: parts.headers,
+                        body,
+                        format: fmt,
+                        op: route.op,
+                        section: route.section,
+                        caller: None,
+                        request_id: rid.clone(),
+                    };
+                    ctx.path = crate::query::decode(&ctx.raw_path).unwrap_or_default();
+                    let res = authorize(&app, &mut ctx);
+                    if let Some(u) = &ctx.caller {
+                        log_uid = u.uid.to_string();
+                    }
+                    let res = match res {
+                        Ok(()) => ops::dispatch(&app, &ctx).await,
+                        Err(e) => Err(e),
+                    };
+                    match res {
+                        Ok(reply) => success_response(&app, reply, &ctx, &rid),
+                        Err(e) => {
+                            error_response(&app, &e, fmt, &rid, is_s3, ctx.method == Method::HEAD)
+                        }
+                    }
+                }
+            }
+        }
+    };
+    tracing::info!(
+        target: "rgw_admin::request",
+        req = %rid,
+        method = %method,
+        op = log_op,
+        uid = %log_uid,
+        status = resp.status().as_u16(),
+        latency_us = start.elapsed().as_micros() as u64,
+    );
+    resp
+}
+
+type Prepared = (Query, router::Route, Format);
+
+/// Parse and route: everything radosgw does before it looks at credentials.
+fn prepare(
+    app: &App,
+    method: &Method,
+    raw_path: &str,
+    raw_query: &str,
+    headers: &HeaderMap,
+) -> Result<Prepared, (Error, Format, bool)> {
+    let path = crate::query::decode(raw_path).map_err(|e| (e, Format::Json, false))?;
+    let is_admin = router::route(
+        method,
+        &path,
+        &Query::default(),
+        &app.cfg.admin_entry,
+        app.cfg.compat,
+    )
+    .map(|r| r.op != Op::S3)
+    .unwrap_or(true);
+    let fmt_default = if is_admin { Format::Json } else { Format::Xml };
+    let query = Query::parse(raw_query).map_err(|e| (e, fmt_default, !is_admin))?;
+    let fmt = if is_admin {
+        select_format(&query, headers)
+    } else {
+        Format::Xml
+    };
+    // 405 before the handler exists: radosgw always answers it in JSON.
+    let route = router::route(method, &path, &query, &app.cfg.admin_entry, app.cfg.compat)
+        .map_err(|e| (e, Format::Json, false))?;
+    Ok((query, route, fmt))
+}
+
+/// `format=` first, then `Accept`, else JSON (`allocate_formatter`).
+fn select_format(q: &Query, headers: &HeaderMap) -> Format {
+    match q.get("format") {
+        Some("xml") => return Format::Xml,
+        Some("json") => return Format::Json,
+        _ => {}
+    }
+    let accept = headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let accept = accept.split(';').next().unwrap_or("").trim();
+    match accept {
+        "application/xml" | "text/xml" => Format::Xml,
+        _ => Format::Json,
+    }
+}
+
+/// Authenticate, refuse suspended users, and check the op's cap.
+fn authorize(app: &App, ctx: &mut Ctx) -> Result<(), Error> {
+    let lookup = app.users.as_ref();
+    let ident = auth::authenticate(
+        &AuthRequest {
+            method: ctx.method.as_str(),
+            raw_path: &ctx.raw_path,
+            query: &ctx.query,
+            headers: &ctx.headers,
+            body: &ctx.body,
+            now: SystemTime::now(),
+            compat: app.cfg.compat,
+        },
+        lookup,
+    )?;
+    if let Identity::Key(ak) = ident {
+        let user = app
+            .users
+            .by_access_key(&ak)
+            .ok_or(Error::InvalidAccessKeyId)?;
+        if user.suspended {
+            return Err(Error::UserSuspended);
+        }
+        ctx.caller = Some(user);
+    }
+    if let Some((ty, need)) = ctx.op.cap() {
+        let ok = match &ctx.caller {
+            None => false,
+            Some(u) => u.admin || u.system || crate::caps::allows(&u.caps, ty, need),
+        };
+        if !ok {
+            return Err(Error::AccessDenied);
+        }
+    }
+    Ok(())
+}
+
+impl crate::auth::SecretLookup for crate::users::Users {
+    fn secret(&self, access_key: &str) -> Option<Arc<str>> {
+        crate::users::Users::secret(self, access_key)
+    }
+}
+
+fn base(rid: &str) -> hyper::http::response::Builder {
+    Response::builder().header("x-amz-request-id", rid)
+}
+
+fn success_response(app: &App, reply: Reply, ctx: &Ctx, rid: &str) -> Response<Full<Bytes>> {
+    let style = app.style();
+    let built = match reply {
+        Reply::Doc(doc) => {
+            let buffered = ctx.op.buffered();
+            let (ctype, body) = match ctx.format {
+                Format::Json => (
+                    buffered.then_some("application/json"),
+                    crate::encode::json::render(&doc.node, style),
+                ),
+                Format::Xml => {
+                    let mut s = crate::encode::xml::render(&doc, style);
+                    if buffered {
+                        // These ops fill the formatter before the prologue would be written.
+                        s.drain(..crate::encode::xml::PROLOGUE.len());
+                    }
+                    (Some("application/xml"), s)
+                }
+            };
+            let mut b = base(rid);
+            if let Some(ct) = ctype {
+                b = b.header(CONTENT_TYPE, ct);
+            }
+            b.header(CONTENT_LENGTH, body.len())
+                .body(Full::new(Bytes::from(body)))
+        }
+        Reply::Empty => base(rid)
+            .header(CONTENT_LENGTH, 0)
+            .body(Full::new(Bytes::new())),
+        Reply::Raw {
+            status,
+            headers,
+            body,
+        } => {
+            let mut b = base(rid).status(status);
+            for (k, v) in headers {
+                b = b.header(k, v);
+            }
+            b.header(CONTENT_LENGTH, body.len()).body(Full::new(body))
+        }
+    };
+    built.unwrap_or_else(|_| internal_error())
+}
+
+fn internal_error() -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::new()));
+    *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    r
+}
+
+/// radosgw's error document: Code, Message (always, empty), RequestId, HostId.
+pub fn error_response(
+    app: &App,
+    e: &Error,
+    fmt: Format,
+    rid: &str,
+    _is_s3: bool,
+    is_head: bool,
+) -> Response<Full<Bytes>> {
+    if let Error::Unknown(cause) = e {
+        tracing::error!(req = %rid, cause = %cause, "internal failure");
+    }
+    let doc = Doc::new(
+        "Error",
+        ObjBuilder::new()
+            .str("Code", e.code())
+            .str("Message", "")
+            .str("RequestId", rid)
+            .str("HostId", app.host_id.as_str())
+            .build(),
+    );
+    let (ctype, body) = match fmt {
+        Format::Json => (
+            "application/json",
+            crate::encode::json::render(&doc.node, app.style()),
+        ),
+        Format::Xml => (
+            "application/xml",
+            crate::encode::xml::render(&doc, app.style()),
+        ),
+    };
+    let body = if is_head { String::new() } else { body };
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    Response::builder()
+        .status(status)
+        .header(CONTENT_LENGTH, body.len())
+        .header("x-amz-request-id", rid)
+        .header("Accept-Ranges", "bytes")
+        .header(CONTENT_TYPE, ctype)
+        .body(Full::new(Bytes::from(body)))
+        .unwrap_or_else(|_| internal_error())
+}

@@ -1,0 +1,51 @@
+//! Generated credentials, in radosgw's alphabets and lengths.
+
+const UPPER_DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+fn pick(alphabet: &[u8], n: usize) -> String {
+    // Rejection sampling keeps every character equally likely.
+    let limit = 256 - (256 % alphabet.len());
+    let mut out = String::with_capacity(n);
+    while out.len() < n {
+        for b in rand::random::<u64>().to_le_bytes() {
+            if (b as usize) < limit && out.len() < n {
+                out.push(alphabet[b as usize % alphabet.len()] as char);
+            }
+        }
+    }
+    out
+}
+
+/// S3 access key: 20 characters of `0-9A-Z`.
+pub fn access_key() -> String {
+    pick(UPPER_DIGITS, 20)
+}
+
+/// S3 or Swift secret: 40 characters of `A-Za-z0-9`.
+pub fn secret_key() -> String {
+    pick(ALNUM, 40)
+}
+
+/// Metadata version tag, like radosgw's 24-character object version tags.
+pub fn random_tag() -> String {
+    let mut s = String::from("_");
+    s.push_str(&pick(ALNUM, 23));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shapes() {
+        let a = super::access_key();
+        assert_eq!(a.len(), 20);
+        assert!(a
+            .bytes()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
+        let s = super::secret_key();
+        assert_eq!(s.len(), 40);
+        assert!(s.bytes().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(super::secret_key(), s);
+    }
+}

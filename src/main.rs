@@ -1,0 +1,144 @@
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+
+use rgw_admin::cli::{Cli, Cmd};
+use rgw_admin::config::{Config, LogFormat};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut cfg = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("rgw-admin: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(d) = &cli.data_dir {
+        cfg.data_dir = d.clone();
+    }
+    if let Some(c) = cli.compat {
+        cfg.compat = c;
+    }
+    if let Cmd::Serve { listen: Some(l) } = &cli.cmd {
+        cfg.listen = l.clone();
+    }
+    if let Err(e) = cfg.validate() {
+        eprintln!("rgw-admin: {e}");
+        return ExitCode::from(2);
+    }
+    match &cli.cmd {
+        Cmd::Serve { .. } => serve(cfg),
+        cmd => admin_command(cfg, cmd),
+    }
+}
+
+fn admin_command(cfg: Config, cmd: &Cmd) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("rgw-admin: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(async {
+        let app = match rgw_admin::bootstrap::open(cfg) {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("rgw-admin: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let code = rgw_admin::cli::run(&app, cmd).await;
+        app.users.store().close();
+        ExitCode::from(code as u8)
+    })
+}
+
+fn init_logging(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {
+    use tracing_subscriber::EnvFilter;
+    let (writer, guard) = tracing_appender::non_blocking(std::io::stdout());
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+    guard
+}
+
+fn serve(cfg: Config) -> ExitCode {
+    let _guard = init_logging(cfg.log_format);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!("runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(async move {
+        let app = match rgw_admin::bootstrap::open(cfg.clone()) {
+            Ok(a) => Arc::new(a),
+            Err(e) => {
+                tracing::error!("{e}");
+                eprintln!("rgw-admin: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        match rgw_admin::bootstrap::bootstrap_admin(&app).await {
+            Ok(Some(path)) => {
+                tracing::info!("created user 'admin'; its keys are in {}", path.display())
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!("{e}");
+                return ExitCode::FAILURE;
+            }
+        }
+        let listener = match tokio::net::TcpListener::bind(&cfg.listen).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!("cannot listen on {}: {e}", cfg.listen);
+                eprintln!("rgw-admin: cannot listen on {}: {e}", cfg.listen);
+                return ExitCode::FAILURE;
+            }
+        };
+        tracing::info!(
+            listen = %cfg.listen,
+            data_dir = %cfg.data_dir.display(),
+            compat = ?cfg.compat,
+            "rgw-admin serving"
+        );
+        let grace = std::time::Duration::from_secs(cfg.shutdown_grace);
+        rgw_admin::http::serve(app.clone(), listener, shutdown_signal(), grace).await;
+        tracing::info!("shutting down: closing the store");
+        let store = app.users.store().clone();
+        let _ = tokio::task::spawn_blocking(move || store.close()).await;
+        ExitCode::SUCCESS
+    })
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}

@@ -1,0 +1,585 @@
+//! The records the gateway stores, and their radosgw dumps (`RGWUserInfo::dump`,
+//! `dump_user_info`, `RGWQuotaInfo::dump`).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::caps::{self, Caps};
+use crate::encode::{str_arr, Node, ObjBuilder};
+
+/// A user's identity as radosgw writes it: `tenant$id`, or `id` without a tenant.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct UserId {
+    pub tenant: String,
+    pub id: String,
+}
+
+impl UserId {
+    /// `rgw_user(string)`: `tenant$id` → both; otherwise id only.
+    pub fn parse(s: &str) -> UserId {
+        match s.split_once('$') {
+            Some((t, i)) => UserId {
+                tenant: t.to_string(),
+                id: i.to_string(),
+            },
+            None => UserId {
+                tenant: String::new(),
+                id: s.to_string(),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for UserId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.tenant.is_empty() {
+            f.write_str(&self.id)
+        } else {
+            write!(f, "{}${}", self.tenant, self.id)
+        }
+    }
+}
+
+/// Subuser permission bits (`RGW_PERM_*`).
+pub mod perm {
+    pub const READ: u32 = 0x01;
+    pub const WRITE: u32 = 0x02;
+    pub const READ_ACP: u32 = 0x04;
+    pub const WRITE_ACP: u32 = 0x08;
+    pub const FULL: u32 = 0x0f;
+
+    /// `access=` values: `read|write|readwrite|full` (any case); `""` → none.
+    pub fn parse(s: &str) -> Option<u32> {
+        match s.to_ascii_lowercase().as_str() {
+            "" => Some(0),
+            "read" => Some(READ),
+            "write" => Some(WRITE),
+            "readwrite" => Some(READ | WRITE),
+            "full" => Some(FULL),
+            _ => None,
+        }
+    }
+
+    /// `perm_to_str`: greedy over radosgw's table, joined with ", ".
+    pub fn to_str(mut mask: u32) -> String {
+        const TABLE: &[(u32, &str)] = &[
+            (FULL, "full-control"),
+            (READ | WRITE, "read-write"),
+            (READ, "read"),
+            (WRITE, "write"),
+            (READ_ACP, "read-acp"),
+            (WRITE_ACP, "write-acp"),
+        ];
+        let mut out = Vec::new();
+        for &(bits, name) in TABLE {
+            if mask & bits == bits && bits != 0 {
+                out.push(name);
+                mask &= !bits;
+            }
+        }
+        if out.is_empty() {
+            "<none>".to_string()
+        } else {
+            out.join(", ")
+        }
+    }
+}
+
+/// Op mask bits (`RGW_OP_TYPE_*`).
+pub mod op_mask {
+    pub const READ: u32 = 0x01;
+    pub const WRITE: u32 = 0x02;
+    pub const DELETE: u32 = 0x04;
+    pub const ALL: u32 = READ | WRITE | DELETE;
+
+    /// Words `*`, `read`, `write`, `delete`, separated by any of `;,= \t`; `None` on an
+    /// unknown word.
+    pub fn parse(s: &str) -> Option<u32> {
+        let mut m = 0;
+        for w in s
+            .split([';', ',', '=', ' ', '\t'])
+            .filter(|w| !w.is_empty())
+        {
+            m |= match w {
+                "*" => ALL,
+                "read" => READ,
+                "write" => WRITE,
+                "delete" => DELETE,
+                _ => return None,
+            };
+        }
+        Some(m)
+    }
+
+    pub fn to_str(m: u32) -> String {
+        let mut out = Vec::new();
+        for (b, n) in [(READ, "read"), (WRITE, "write"), (DELETE, "delete")] {
+            if m & b != 0 {
+                out.push(n);
+            }
+        }
+        if out.is_empty() {
+            "<none>".to_string()
+        } else {
+            out.join(", ")
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quota {
+    pub enabled: bool,
+    pub check_on_raw: bool,
+    /// Bytes; -1 = unlimited.
+    pub max_size: i64,
+    /// -1 = unlimited.
+    pub max_objects: i64,
+}
+
+impl Default for Quota {
+    fn default() -> Self {
+        Quota {
+            enabled: false,
+            check_on_raw: false,
+            max_size: -1,
+            max_objects: -1,
+        }
+    }
+}
+
+impl Quota {
+    pub fn dump(&self) -> Node {
+        // radosgw prints max_size_kb rounded up, and 0 for "unlimited".
+        let kb = if self.max_size < 0 {
+            0
+        } else {
+            (self.max_size + 1023) / 1024
+        };
+        ObjBuilder::new()
+            .bool("enabled", self.enabled)
+            .bool("check_on_raw", self.check_on_raw)
+            .int("max_size", self.max_size)
+            .int("max_size_kb", kb)
+            .int("max_objects", self.max_objects)
+            .build()
+    }
+}
+
+/// One S3 or Swift key. `subuser` is empty for the user's own keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Key {
+    pub subuser: String,
+    pub secret: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub uid: UserId,
+    pub display_name: String,
+    pub email: String,
+    pub suspended: bool,
+    pub max_buckets: i32,
+    /// Subuser name (without `uid:`) → permission mask.
+    pub subusers: BTreeMap<String, u32>,
+    /// Access key → key; dumped in access-key order like radosgw's map.
+    pub keys: BTreeMap<String, Key>,
+    /// Subuser name → swift key (its id is `uid:subuser`).
+    pub swift_keys: BTreeMap<String, Key>,
+    pub caps: Caps,
+    pub op_mask: u32,
+    pub system: bool,
+    pub admin: bool,
+    pub default_placement: String,
+    pub default_storage_class: String,
+    pub placement_tags: Vec<String>,
+    pub bucket_quota: Quota,
+    pub user_quota: Quota,
+    pub temp_url_keys: BTreeMap<i32, String>,
+    #[serde(rename = "type")]
+    pub user_type: String,
+    pub mfa_ids: Vec<String>,
+    /// Metadata version (`ver.ver`), bumped on every write.
+    pub ver: u64,
+    /// Metadata version tag (`ver.tag`), random per user.
+    pub tag: String,
+    /// Last modification, microseconds since the epoch.
+    pub mtime_us: i64,
+}
+
+pub const DEFAULT_MAX_BUCKETS: i32 = 1000;
+
+impl User {
+    pub fn new(uid: UserId, display_name: String) -> User {
+        User {
+            uid,
+            display_name,
+            email: String::new(),
+            suspended: false,
+            max_buckets: DEFAULT_MAX_BUCKETS,
+            subusers: BTreeMap::new(),
+            keys: BTreeMap::new(),
+            swift_keys: BTreeMap::new(),
+            caps: Caps::new(),
+            op_mask: op_mask::ALL,
+            system: false,
+            admin: false,
+            default_placement: String::new(),
+            default_storage_class: String::new(),
+            placement_tags: Vec::new(),
+            bucket_quota: Quota::default(),
+            user_quota: Quota::default(),
+            temp_url_keys: BTreeMap::new(),
+            user_type: "rgw".to_string(),
+            mfa_ids: Vec::new(),
+            ver: 0,
+            tag: String::new(),
+            mtime_us: 0,
+        }
+    }
+
+    /// `uid:sub` as radosgw names a subuser.
+    pub fn subuser_id(&self, name: &str) -> String {
+        format!("{}:{}", self.uid, name)
+    }
+
+    pub fn dump_subusers(&self) -> Node {
+        Node::Arr(
+            "user".into(),
+            self.subusers
+                .iter()
+                .map(|(n, p)| {
+                    ObjBuilder::new()
+                        .str("id", self.subuser_id(n))
+                        .str("permissions", perm::to_str(*p))
+                        .build()
+                })
+                .collect(),
+        )
+    }
+
+    pub fn dump_keys(&self) -> Node {
+        Node::Arr(
+            "key".into(),
+            self.keys
+                .iter()
+                .map(|(ak, k)| {
+                    let user = if k.subuser.is_empty() {
+                        self.uid.to_string()
+                    } else {
+                        self.subuser_id(&k.subuser)
+                    };
+                    ObjBuilder::new()
+                        .str("user", user)
+                        .str("access_key", ak.as_str())
+                        .str("secret_key", k.secret.as_str())
+                        .build()
+                })
+                .collect(),
+        )
+    }
+
+    pub fn dump_swift_keys(&self) -> Node {
+        Node::Arr(
+            "key".into(),
+            self.swift_keys
+                .iter()
+                .map(|(sub, k)| {
+                    ObjBuilder::new()
+                        .str("user", self.subuser_id(sub))
+                        .str("secret_key", k.secret.as_str())
+                        .build()
+                })
+                .collect(),
+        )
+    }
+
+    pub fn dump_caps(&self) -> Node {
+        Node::Arr(
+            "cap".into(),
+            self.caps
+                .iter()
+                .map(|(t, m)| {
+                    ObjBuilder::new()
+                        .str("type", t.as_str())
+                        .str("perm", caps::perm_str(*m))
+                        .build()
+                })
+                .collect(),
+        )
+    }
+
+    /// Fields shared by user info and the metadata `data` document, after `user_id`.
+    fn dump_body(&self, b: &mut ObjBuilder, metadata: bool) {
+        b.push("display_name", Node::Str(self.display_name.clone()));
+        b.push("email", Node::Str(self.email.clone()));
+        b.push("suspended", Node::Int(self.suspended as i64));
+        b.push("max_buckets", Node::Int(self.max_buckets as i64));
+        b.push("subusers", self.dump_subusers());
+        b.push("keys", self.dump_keys());
+        b.push("swift_keys", self.dump_swift_keys());
+        b.push("caps", self.dump_caps());
+        b.push("op_mask", Node::Str(op_mask::to_str(self.op_mask)));
+        // RGWUserInfo::dump writes system/admin only when set; dump_user_info always does.
+        if !metadata || self.system {
+            b.push("system", Node::LegacyBool(self.system));
+        }
+        if !metadata || self.admin {
+            b.push("admin", Node::LegacyBool(self.admin));
+        }
+        b.push(
+            "default_placement",
+            Node::Str(self.default_placement.clone()),
+        );
+        b.push(
+            "default_storage_class",
+            Node::Str(self.default_storage_class.clone()),
+        );
+        b.push(
+            "placement_tags",
+            str_arr("obj", self.placement_tags.iter().cloned()),
+        );
+        b.push("bucket_quota", self.bucket_quota.dump());
+        b.push("user_quota", self.user_quota.dump());
+        b.push(
+            "temp_url_keys",
+            Node::Arr(
+                "entry".into(),
+                self.temp_url_keys
+                    .iter()
+                    .map(|(k, v)| {
+                        ObjBuilder::new()
+                            .int("key", *k as i64)
+                            .str("val", v.as_str())
+                            .build()
+                    })
+                    .collect(),
+            ),
+        );
+        b.push("type", Node::Str(self.user_type.clone()));
+        b.push("mfa_ids", str_arr("obj", self.mfa_ids.iter().cloned()));
+    }
+
+    /// `dump_user_info`: the user document of `/admin/user` (root `user_info`).
+    pub fn dump_info(&self, stats: Option<Node>) -> Node {
+        let mut b = ObjBuilder::new()
+            .str("tenant", self.uid.tenant.as_str())
+            .str("user_id", self.uid.id.as_str());
+        self.dump_body(&mut b, false);
+        if let Some(s) = stats {
+            b.push("stats", s);
+        }
+        b.build()
+    }
+
+    /// `RGWUserInfo::dump` + attrs: the `data` of `/admin/metadata/user?key=`.
+    pub fn dump_metadata(&self) -> Node {
+        let mut b = ObjBuilder::new().str("user_id", self.uid.to_string());
+        self.dump_body(&mut b, true);
+        b.push("attrs", Node::Arr("entry".into(), Vec::new()));
+        b.build()
+    }
+}
+
+/// `RGWStorageStats::dump` for a user with the given totals.
+pub fn dump_storage_stats(size: u64, size_actual: u64, size_utilized: u64, objects: u64) -> Node {
+    let kb = |b: u64| b.div_ceil(1024);
+    ObjBuilder::new()
+        .uint("size", size)
+        .uint("size_actual", size_actual)
+        .uint("size_utilized", size_utilized)
+        .uint("size_kb", kb(size))
+        .uint("size_kb_actual", kb(size_actual))
+        .uint("size_kb_utilized", kb(size_utilized))
+        .uint("num_objects", objects)
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn perm_strings() {
+        assert_eq!(perm::to_str(perm::FULL), "full-control");
+        assert_eq!(perm::to_str(perm::READ | perm::WRITE), "read-write");
+        assert_eq!(perm::to_str(0), "<none>");
+        assert_eq!(perm::to_str(perm::READ | perm::READ_ACP), "read, read-acp");
+        assert_eq!(perm::parse("FULL"), Some(perm::FULL));
+        assert_eq!(perm::parse("bogus"), None);
+    }
+
+    #[test]
+    fn op_mask_strings() {
+        assert_eq!(op_mask::to_str(op_mask::ALL), "read, write, delete");
+        assert_eq!(op_mask::parse("read, write, delete"), Some(op_mask::ALL));
+        assert_eq!(op_mask::parse("*"), Some(op_mask::ALL));
+        assert_eq!(op_mask::parse("bogus"), None);
+    }
+
+    #[test]
+    fn uid_forms() {
+        let u = UserId::parse("acme$dan");
+        assert_eq!((u.tenant.as_str(), u.id.as_str()), ("acme", "dan"));
+        assert_eq!(u.to_string(), "acme$dan");
+        assert_eq!(UserId::parse("bob").to_string(), "bob");
+    }
+
+    #[test]
+    fn quota_kb_rounds_up() {
+        let q = Quota {
+            max_size: 1_000_000,
+            ..Quota::default()
+        };
+        let s = crate::encode::json::render(&q.dump(), Default::default());
+        assert!(s.contains("\"max_size_kb\":977"), "{s}");
+    }
+}
+
+/// Reading back radosgw's own user document (`RGWUserInfo::dump`, as `/admin/metadata/user`
+/// prints it), for metadata PUT. Unknown fields are ignored; missing ones take defaults.
+pub mod from_dump {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::error::{Error, Result};
+
+    fn s(v: &Value, k: &str) -> String {
+        v.get(k).and_then(Value::as_str).unwrap_or("").to_string()
+    }
+
+    fn i(v: &Value, k: &str) -> Option<i64> {
+        match v.get(k)? {
+            Value::Number(n) => n.as_i64(),
+            Value::String(x) => x.parse().ok(),
+            _ => None,
+        }
+    }
+
+    fn b(v: &Value, k: &str) -> bool {
+        match v.get(k) {
+            Some(Value::Bool(x)) => *x,
+            Some(Value::String(x)) => x == "true",
+            Some(Value::Number(n)) => n.as_i64().unwrap_or(0) != 0,
+            _ => false,
+        }
+    }
+
+    fn arr<'a>(v: &'a Value, k: &str) -> &'a [Value] {
+        v.get(k)
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Inverse of `perm::to_str`.
+    fn perm_from_str(p: &str) -> u32 {
+        p.split(", ")
+            .map(|w| match w {
+                "full-control" => perm::FULL,
+                "read-write" => perm::READ | perm::WRITE,
+                "read" => perm::READ,
+                "write" => perm::WRITE,
+                "read-acp" => perm::READ_ACP,
+                "write-acp" => perm::WRITE_ACP,
+                _ => 0,
+            })
+            .fold(0, |a, b| a | b)
+    }
+
+    fn quota(v: Option<&Value>) -> Quota {
+        let Some(v) = v else { return Quota::default() };
+        Quota {
+            enabled: b(v, "enabled"),
+            check_on_raw: b(v, "check_on_raw"),
+            max_size: i(v, "max_size").unwrap_or(-1),
+            max_objects: i(v, "max_objects").unwrap_or(-1),
+        }
+    }
+
+    /// The name after `uid:` in a subuser id.
+    fn sub_of(id: &str) -> String {
+        id.split_once(':')
+            .map(|(_, s)| s.to_string())
+            .unwrap_or_default()
+    }
+
+    pub fn user(d: &Value) -> Result<User> {
+        let uid = s(d, "user_id");
+        if uid.is_empty() {
+            return Err(Error::InvalidArgument);
+        }
+        let mut u = User::new(UserId::parse(&uid), s(d, "display_name"));
+        u.email = s(d, "email");
+        u.suspended = i(d, "suspended").unwrap_or(0) != 0;
+        u.max_buckets = i(d, "max_buckets").unwrap_or(DEFAULT_MAX_BUCKETS as i64) as i32;
+        for su in arr(d, "subusers") {
+            u.subusers
+                .insert(sub_of(&s(su, "id")), perm_from_str(&s(su, "permissions")));
+        }
+        for k in arr(d, "keys") {
+            let ak = s(k, "access_key");
+            if ak.is_empty() {
+                return Err(Error::InvalidArgument);
+            }
+            u.keys.insert(
+                ak,
+                Key {
+                    subuser: sub_of(&s(k, "user")),
+                    secret: s(k, "secret_key"),
+                },
+            );
+        }
+        for k in arr(d, "swift_keys") {
+            let sub = sub_of(&s(k, "user"));
+            u.swift_keys.insert(
+                sub.clone(),
+                Key {
+                    subuser: sub,
+                    secret: s(k, "secret_key"),
+                },
+            );
+        }
+        for c in arr(d, "caps") {
+            let ty = s(c, "type");
+            let mask = match s(c, "perm").as_str() {
+                "*" => caps::ALL,
+                "read" => caps::READ,
+                "write" => caps::WRITE,
+                _ => 0,
+            };
+            u.caps.insert(ty, mask);
+        }
+        if let Some(m) = d.get("op_mask").and_then(Value::as_str) {
+            u.op_mask = if m == "<none>" {
+                0
+            } else {
+                op_mask::parse(m).ok_or(Error::InvalidArgument)?
+            };
+        }
+        u.system = b(d, "system");
+        u.admin = b(d, "admin");
+        u.default_placement = s(d, "default_placement");
+        u.default_storage_class = s(d, "default_storage_class");
+        u.placement_tags = arr(d, "placement_tags")
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_string))
+            .collect();
+        u.bucket_quota = quota(d.get("bucket_quota"));
+        u.user_quota = quota(d.get("user_quota"));
+        for e in arr(d, "temp_url_keys") {
+            if let Some(k) = i(e, "key") {
+                u.temp_url_keys.insert(k as i32, s(e, "val"));
+            }
+        }
+        let t = s(d, "type");
+        if !t.is_empty() {
+            u.user_type = t;
+        }
+        u.mfa_ids = arr(d, "mfa_ids")
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_string))
+            .collect();
+        Ok(u)
+    }
+}

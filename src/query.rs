@@ -1,0 +1,209 @@
+//! The query string, parsed once. The signature check and the op handler both read this one
+//! parse, so a parameter can never mean one thing to the verifier and another to the handler
+//! (radosgw has two parsers that disagree on names like `secret-key%`).
+
+use crate::error::{Error, Result};
+
+/// Longest accepted value of one decoded parameter; radosgw's own limits (uid, display name,
+/// caps) are far below this, so anything longer is garbage or an attack.
+pub const MAX_PARAM_LEN: usize = 4096;
+/// Most parameters accepted in one query string.
+pub const MAX_PARAMS: usize = 128;
+
+/// Admin sub-resources: the first of these names in URL order selects the op
+/// (`RGWHTTPArgs::append`, `admin_subresource_added`).
+pub const ADMIN_SUBRESOURCES: &[&str] = &[
+    "subuser", "key", "caps", "index", "policy", "quota", "list", "object", "sync",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param {
+    /// Name exactly as sent on the wire (still percent-encoded).
+    pub raw_name: String,
+    /// Value exactly as sent; `None` when the name had no `=` (`?caps&uid=..`).
+    pub raw_value: Option<String>,
+    /// Decoded name (`+` is a space, `%XX` decoded).
+    pub name: String,
+    /// Decoded value; empty for a bare name.
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query {
+    pub params: Vec<Param>,
+}
+
+impl Query {
+    /// Split on `&`, each pair at its first `=`; decode `+` and `%XX`. A malformed escape is
+    /// kept literally (as radosgw's `url_decode` does). A name or value that is not UTF-8
+    /// after decoding, too long, or too many parameters → `InvalidArgument`.
+    pub fn parse(raw: &str) -> Result<Query> {
+        let mut params = Vec::new();
+        for part in raw.split('&').filter(|p| !p.is_empty()) {
+            if params.len() >= MAX_PARAMS {
+                return Err(Error::InvalidArgument);
+            }
+            let (raw_name, raw_value) = match part.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (part, None),
+            };
+            let name = decode(raw_name)?;
+            let value = match raw_value {
+                Some(v) => decode(v)?,
+                None => String::new(),
+            };
+            if name.len() > MAX_PARAM_LEN || value.len() > MAX_PARAM_LEN {
+                return Err(Error::InvalidArgument);
+            }
+            params.push(Param {
+                raw_name: raw_name.to_string(),
+                raw_value: raw_value.map(str::to_string),
+                name,
+                value,
+            });
+        }
+        Ok(Query { params })
+    }
+
+    /// Value of `name`: the last occurrence that carries a value wins, as in radosgw's value
+    /// map, except that a later bare `name` does not erase an earlier `name=value`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        let mut found: Option<&Param> = None;
+        for p in self.params.iter().filter(|p| p.name == name) {
+            if found.is_none() || p.raw_value.is_some() {
+                found = Some(p);
+            }
+        }
+        found.map(|p| p.value.as_str())
+    }
+
+    /// Like [`get`](Self::get) but `None` for an empty value.
+    pub fn get_nonempty(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|v| !v.is_empty())
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.params.iter().any(|p| p.name == name)
+    }
+
+    /// Case-insensitive lookup, for the SigV4 presigned `X-Amz-*` names.
+    pub fn get_ignore_case(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .rev()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+            .map(|p| p.value.as_str())
+    }
+
+    /// The first admin sub-resource name in URL order, if any.
+    pub fn first_admin_subresource(&self) -> Option<&str> {
+        self.params
+            .iter()
+            .map(|p| p.name.as_str())
+            .find(|n| ADMIN_SUBRESOURCES.contains(n))
+    }
+
+    /// radosgw's `get_bool`: `true`/`1`/empty → true, `false`/`0` → false (any case), anything
+    /// else or absent → `default`.
+    pub fn get_bool(&self, name: &str, default: bool) -> bool {
+        match self.get(name) {
+            None => default,
+            Some(v) => parse_bool(v).unwrap_or(default),
+        }
+    }
+
+    /// radosgw's `get_int*`: absent or unparsable → `default` (its callers ignore the error).
+    pub fn get_i64(&self, name: &str, default: i64) -> i64 {
+        self.get(name)
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(default)
+    }
+}
+
+pub fn parse_bool(v: &str) -> Option<bool> {
+    if v.is_empty() || v == "1" || v.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if v == "0" || v.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Decode `+` and `%XX`; a `%` not followed by two hex digits stays as it is.
+pub fn decode(s: &str) -> Result<String> {
+    let b = s.as_bytes();
+    if !b.iter().any(|&c| c == b'%' || c == b'+') {
+        return Ok(s.to_string());
+    }
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| Error::InvalidArgument)
+}
+
+fn hex(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_at_first_equals_and_decodes() {
+        let q = Query::parse("caps&uid=a%20b&user-caps=users=read;buckets=*&x=1+2").unwrap();
+        assert_eq!(q.first_admin_subresource(), Some("caps"));
+        assert_eq!(q.get("uid"), Some("a b"));
+        assert_eq!(q.get("user-caps"), Some("users=read;buckets=*"));
+        assert_eq!(q.get("x"), Some("1 2"));
+        assert_eq!(q.params[0].raw_value, None);
+    }
+
+    #[test]
+    fn last_value_wins_but_bare_does_not_erase() {
+        let q = Query::parse("subuser&uid=a&subuser=a:s").unwrap();
+        assert_eq!(q.get("subuser"), Some("a:s"));
+        let q = Query::parse("object=x&object").unwrap();
+        assert_eq!(q.get("object"), Some("x"));
+    }
+
+    #[test]
+    fn malformed_escapes_are_literal_and_bad_utf8_rejected() {
+        assert_eq!(decode("secret-key%").unwrap(), "secret-key%");
+        assert_eq!(decode("a%2").unwrap(), "a%2");
+        assert_eq!(decode("a%zz").unwrap(), "a%zz");
+        assert_eq!(decode("%41%42").unwrap(), "AB");
+        assert!(decode("%ff").is_err());
+        assert!(Query::parse(&format!("uid={}", "a".repeat(MAX_PARAM_LEN + 1))).is_err());
+    }
+
+    #[test]
+    fn bools_like_radosgw() {
+        let q = Query::parse("a=True&b=FALSE&c=1&d=yes&e").unwrap();
+        assert!(q.get_bool("a", false));
+        assert!(!q.get_bool("b", true));
+        assert!(q.get_bool("c", false));
+        assert!(q.get_bool("d", true) && !q.get_bool("d", false));
+        assert!(q.get_bool("e", false));
+        assert!(q.get_bool("missing", true));
+    }
+}
