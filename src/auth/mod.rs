@@ -15,6 +15,7 @@ use hyper::HeaderMap;
 use crate::config::Compat;
 use crate::query::Query;
 
+pub mod chunked;
 pub mod sigv2;
 pub mod sigv4;
 
@@ -44,5 +45,8 @@ pub trait SecretLookup {
     fn secret(&self, access_key: &str) -> Option<Arc<str>>;
 }
 
-pub use self::verify::authenticate;
+pub use self::chunked::{
+    header_checksum, BodyVerifier, Checksum, ChecksumAlgorithm, ChunkSigning, ChunkedSpec, Payload,
+};
+pub use self::verify::{authenticate, authenticate_streaming};
 mod verify;

@@ -6,11 +6,12 @@
 //! engine looks the access key up: a skewed request with an unknown key answers
 //! `RequestTimeTooSkewed`, not `InvalidAccessKeyId`.
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hyper::header::AUTHORIZATION;
 
-use super::{sigv2, sigv4, AuthRequest, Identity, SecretLookup};
+use super::{sigv2, sigv4, AuthRequest, Identity, Payload, SecretLookup};
 use crate::error::{Error, Result};
 
 /// `RGW_AUTH_GRACE`: how far a header-signed request's time may be from ours.
@@ -24,31 +25,75 @@ pub(crate) const MAX_PRESIGNED_EXPIRES: i64 = 7 * 24 * 60 * 60;
 /// query parameters; the caller decides whether anonymous access is allowed (for admin ops
 /// radosgw answers `AccessDenied` at the caps check).
 pub fn authenticate(req: &AuthRequest, lookup: &dyn SecretLookup) -> Result<Identity> {
+    authenticate_with(req, lookup, false).map(|(identity, _)| identity)
+}
+
+/// [`authenticate`] for a request whose body is still to be read (S3 uploads stream to
+/// disk): `req.body` is ignored, every check that needs the body is left to the returned
+/// [`Payload`], which a [`BodyVerifier`](super::BodyVerifier) then checks as the body
+/// streams. Without `x-amz-content-sha256`, a SigV4 request verifies only as
+/// `UNSIGNED-PAYLOAD` (Reef's alternative of the body's hash needs the body).
+///
+/// Only header-signed SigV4 yields anything but `Payload::Unchecked`: radosgw installs no
+/// payload completer for presigned, v2 or anonymous requests.
+pub fn authenticate_streaming(
+    req: &AuthRequest,
+    lookup: &dyn SecretLookup,
+) -> Result<(Identity, Payload)> {
+    authenticate_with(req, lookup, true)
+}
+
+/// `streaming`: the body is not available; see [`authenticate_streaming`].
+fn authenticate_with(
+    req: &AuthRequest,
+    lookup: &dyn SecretLookup,
+    streaming: bool,
+) -> Result<(Identity, Payload)> {
     // radosgw reads HTTP_AUTHORIZATION and treats an empty one as absent.
     if let Some(value) = req.headers.get(AUTHORIZATION).filter(|v| !v.is_empty()) {
         let bytes = value.as_bytes();
         if bytes.starts_with(sigv4::ALGORITHM.as_bytes()) {
             // A non-ASCII header cannot hold a well-formed credential.
             let auth = value.to_str().map_err(|_| Error::AccessDenied)?;
-            return v4_header(req, auth, lookup);
+            return v4_header(req, auth, lookup, streaming);
         }
         if bytes.starts_with(b"AWS ") {
             let auth = value.to_str().map_err(|_| Error::InvalidArgument)?;
-            return v2_header(req, auth, lookup);
+            return Ok((v2_header(req, auth, lookup)?, Payload::Unchecked));
         }
         // radosgw finds no engine for the flavour and fails with -EINVAL.
         return Err(Error::InvalidArgument);
     }
     if req.query.get_ignore_case("X-Amz-Algorithm") == Some(sigv4::ALGORITHM) {
-        return v4_presigned(req, lookup);
+        return v4_presigned(req, lookup, streaming);
     }
     if req.query.get_nonempty("AWSAccessKeyId").is_some() {
-        return v2_presigned(req, lookup);
+        return Ok((v2_presigned(req, lookup)?, Payload::Unchecked));
     }
-    Ok(Identity::Anonymous)
+    Ok((Identity::Anonymous, Payload::Unchecked))
 }
 
-fn v4_header(req: &AuthRequest, auth: &str, lookup: &dyn SecretLookup) -> Result<Identity> {
+/// The signature check proper, with or without the body.
+fn v4_verify(
+    req: &AuthRequest,
+    parsed: &sigv4::V4Auth,
+    cred: &sigv4::Credential,
+    secret: &Arc<str>,
+    streaming: bool,
+) -> Result<Payload> {
+    if streaming {
+        sigv4::verify_streaming(req, parsed, cred, secret)
+    } else {
+        sigv4::verify(req, parsed, cred, secret).map(|()| Payload::Unchecked)
+    }
+}
+
+fn v4_header(
+    req: &AuthRequest,
+    auth: &str,
+    lookup: &dyn SecretLookup,
+    streaming: bool,
+) -> Result<(Identity, Payload)> {
     let parsed = sigv4::parse_header(auth, req.headers, req.compat)?;
     // parse_v4_auth_header checks the skew before parse_v4_credentials looks at the
     // credential's shape.
@@ -57,11 +102,15 @@ fn v4_header(req: &AuthRequest, auth: &str, lookup: &dyn SecretLookup) -> Result
     let secret = lookup
         .secret(cred.access_key)
         .ok_or(Error::InvalidAccessKeyId)?;
-    sigv4::verify(req, &parsed, &cred, &secret)?;
-    Ok(Identity::Key(cred.access_key.to_owned()))
+    let payload = v4_verify(req, &parsed, &cred, &secret, streaming)?;
+    Ok((Identity::Key(cred.access_key.to_owned()), payload))
 }
 
-fn v4_presigned(req: &AuthRequest, lookup: &dyn SecretLookup) -> Result<Identity> {
+fn v4_presigned(
+    req: &AuthRequest,
+    lookup: &dyn SecretLookup,
+    streaming: bool,
+) -> Result<(Identity, Payload)> {
     let parsed = sigv4::parse_presigned(req.query)?;
     // parse_v4_query_string: 1 <= X-Amz-Expires <= 7 days and `now < date + expires`; both
     // fail with -EPERM / -ERR_PRESIGNED_URL_EXPIRED, which radosgw answers as AccessDenied.
@@ -76,8 +125,8 @@ fn v4_presigned(req: &AuthRequest, lookup: &dyn SecretLookup) -> Result<Identity
     let secret = lookup
         .secret(cred.access_key)
         .ok_or(Error::InvalidAccessKeyId)?;
-    sigv4::verify(req, &parsed, &cred, &secret)?;
-    Ok(Identity::Key(cred.access_key.to_owned()))
+    let payload = v4_verify(req, &parsed, &cred, &secret, streaming)?;
+    Ok((Identity::Key(cred.access_key.to_owned()), payload))
 }
 
 fn v2_header(req: &AuthRequest, auth: &str, lookup: &dyn SecretLookup) -> Result<Identity> {
