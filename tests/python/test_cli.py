@@ -1,0 +1,89 @@
+"""The `rgw-admin` CLI on the same store as the server: it prints the API's JSON documents,
+its changes are what the server then serves (and the other way round), and it refuses to
+touch a store a running server holds."""
+import json
+
+import helpers
+
+
+def cli_json(data_dir, *args):
+    p = helpers.run_cli(data_dir, *args)
+    assert p.returncode == 0, f"rgw-admin {' '.join(args)}: rc={p.returncode} {p.stderr}"
+    return json.loads(p.stdout)
+
+
+def test_cli_and_server_share_the_store(tmp_path, start_server):
+    data = str(tmp_path / "store")
+    # the server bootstraps `admin` only on an empty store; here the CLI makes it (README)
+    admin_doc = cli_json(data, "user", "create", "--uid", "admin", "--display-name", "Admin",
+                         "--caps", "users=*;buckets=*;usage=*;metadata=*;info=*;ratelimit=*",
+                         "--access-key", helpers.ADMIN_AK, "--secret-key", helpers.ADMIN_SK)
+    assert admin_doc["keys"] == [{"user": "admin", "access_key": helpers.ADMIN_AK,
+                                  "secret_key": helpers.ADMIN_SK}]
+    ak, sk = "CLIACCESSKEY00000001", "clisecret" + "0" * 31
+    made = cli_json(data, "user", "create", "--uid", "cli-user", "--display-name", "CLI User",
+                    "--email", "cli@example.com", "--caps", "users=read;usage=*",
+                    "--access-key", ak, "--secret-key", sk, "--max-buckets", "3")
+    assert list(made) == helpers.USER_FIELDS
+    assert (made["user_id"], made["display_name"], made["email"], made["max_buckets"]) == \
+        ("cli-user", "CLI User", "cli@example.com", 3)
+    assert made["keys"] == [{"user": "cli-user", "access_key": ak, "secret_key": sk}]
+    assert made["caps"] == [{"type": "usage", "perm": "*"}, {"type": "users", "perm": "read"}]
+
+    subs = cli_json(data, "subuser", "create", "--uid", "cli-user", "--subuser", "cli-user:sw",
+                    "--access", "full", "--secret-key", "x" * 40)
+    assert subs == [{"id": "cli-user:sw", "permissions": "full-control"}]
+    caps = cli_json(data, "caps", "add", "--uid", "cli-user", "--caps", "metadata=read")
+    assert {"type": "metadata", "perm": "read"} in caps
+    info = cli_json(data, "user", "info", "--uid", "cli-user")
+    assert info["subusers"] == subs and info["caps"] == caps
+    assert info["swift_keys"] == [{"user": "cli-user:sw", "secret_key": "x" * 40}]
+    assert "cli-user" in cli_json(data, "user", "list")["keys"]
+
+    srv = start_server(data_dir=data)
+    admin = srv.admin()
+    assert admin.user_info("cli-user") == info
+    assert {"admin", "cli-user"} <= set(admin.user_list())
+    # the CLI-made key signs requests; its caps are enforced
+    as_cli = srv.admin(ak, sk)
+    assert as_cli.get("/admin/user", [("uid", "admin")]).json()["user_id"] == "admin"
+    helpers.assert_error(as_cli.post("/admin/user", [("uid", "admin"), ("display-name", "x")]),
+                         403, "AccessDenied")
+
+    # the store is in use while the server runs
+    p = helpers.run_cli(data, "user", "info", "--uid", "cli-user")
+    assert p.returncode != 0
+    assert "in use" in (p.stderr + p.stdout)
+    p = helpers.run_cli(data, "user", "rm", "--uid", "cli-user")
+    assert p.returncode != 0 and "in use" in (p.stderr + p.stdout)
+
+    r = admin.post("/admin/user", [("uid", "cli-user"), ("display-name", "Renamed By API")])
+    assert r.status_code == 200
+    assert srv.stop() == 0  # SIGTERM: clean exit
+
+    info = cli_json(data, "user", "info", "--uid", "cli-user")
+    assert info["display_name"] == "Renamed By API"
+    p = helpers.run_cli(data, "user", "rm", "--uid", "cli-user")
+    assert p.returncode == 0, p.stderr
+    p = helpers.run_cli(data, "user", "info", "--uid", "cli-user")
+    assert p.returncode != 0 and "NoSuchUser" in p.stderr
+    assert "cli-user" not in cli_json(data, "user", "list")["keys"]
+
+
+def test_cli_rejects_bad_caps_without_writing(tmp_path):
+    data = str(tmp_path / "store")
+    p = helpers.run_cli(data, "user", "create", "--uid", "bad-caps", "--display-name", "Bad",
+                        "--caps", "bogus=read")
+    assert p.returncode != 0 and "InvalidCapability" in p.stderr
+    assert "bad-caps" not in cli_json(data, "user", "list")["keys"]
+
+
+def test_server_restart_keeps_users(tmp_path, start_server):
+    data = str(tmp_path / "store")
+    first = start_server(data_dir=data)
+    uid = helpers.unique("persist")
+    made = first.admin().create_user(uid, "Persistent", user_caps="buckets=read")
+    assert first.stop() == 0
+    second = start_server(data_dir=data)
+    assert second.admin().user_info(uid) == made
+    assert second.admin().user_info("admin")["keys"][0]["access_key"] == helpers.ADMIN_AK
