@@ -110,7 +110,7 @@ fn bench(c: &mut Criterion) {
     }
     c.bench_function("user_info_encode_json", |b| {
         b.iter(|| {
-            let doc = rgw_admin::ops::user::info_doc(&u, false);
+            let doc = rgw_admin::ops::user::info_doc(&u, None);
             rgw_admin::encode::json::render(&doc.node, Default::default())
         })
     });

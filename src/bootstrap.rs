@@ -5,8 +5,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::app::App;
+use crate::buckets::Buckets;
 use crate::config::{Compat, Config};
 use crate::model::{Key, User, UserId};
+use crate::objects::DataStore;
 use crate::store::rocks::RocksStore;
 use crate::store::{MetadataStore, Txn};
 use crate::users::Users;
@@ -17,8 +19,35 @@ const CLUSTER_ID_KEY: &[u8] = b"meta/cluster_id";
 pub fn open(cfg: Config) -> Result<App, String> {
     let store: Arc<dyn MetadataStore> = Arc::new(RocksStore::open(&cfg.data_dir.join("db"))?);
     let cluster_id = cluster_id(store.as_ref())?;
-    let users = Users::load(store).map_err(|e| format!("loading users: {e}"))?;
-    Ok(App::new(cfg, Arc::new(users), cluster_id))
+    let users = Users::load(store.clone()).map_err(|e| format!("loading users: {e}"))?;
+    let buckets = Buckets::load(store.clone()).map_err(|e| format!("loading buckets: {e}"))?;
+    let data = DataStore::open(&cfg.data_dir)
+        .map_err(|e| format!("object data in {}: {e}", cfg.data_dir.display()))?;
+    let swept = data.sweep(&live_data(store.as_ref()).map_err(|e| e.to_string())?);
+    if swept > 0 {
+        tracing::info!("removed {swept} unreferenced object data files");
+    }
+    Ok(App::new(
+        cfg,
+        Arc::new(users),
+        Arc::new(buckets),
+        Arc::new(data),
+        cluster_id,
+    ))
+}
+
+/// Data files the index refers to (objects and uploaded parts).
+fn live_data(store: &dyn MetadataStore) -> crate::error::Result<std::collections::HashSet<String>> {
+    let mut live = std::collections::HashSet::new();
+    for (_, v) in store.scan(b"obj/")? {
+        let o: crate::buckets::ObjectMeta = crate::buckets::decode(&v)?;
+        live.extend(o.data.into_iter().map(|(id, _)| id));
+    }
+    for (_, v) in store.scan(b"part/")? {
+        let p: crate::s3::multipart::Part = crate::buckets::decode(&v)?;
+        live.insert(p.data);
+    }
+    Ok(live)
 }
 
 fn cluster_id(store: &dyn MetadataStore) -> Result<String, String> {

@@ -44,6 +44,29 @@ pub fn http_date(t: SystemTime) -> String {
     )
 }
 
+/// Parse an RFC 1123 date (`Mon, 23 Nov 2026 08:56:24 GMT`) to unix seconds.
+pub fn parse_http_date(s: &str) -> Option<i64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let s = s.trim();
+    let rest = s.split_once(", ").map_or(s, |(_, r)| r);
+    let mut it = rest.split_whitespace();
+    let day: u8 = it.next()?.parse().ok()?;
+    let mname = it.next()?;
+    let mon = MONTHS.iter().position(|m| *m == mname)? as u8 + 1;
+    let year: i32 = it.next()?.parse().ok()?;
+    let mut hms = it.next()?.split(':').map(|x| x.parse::<u8>().ok());
+    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
+    let date = time::Date::from_calendar_date(year, time::Month::try_from(mon).ok()?, day).ok()?;
+    let t = time::Time::from_hms(h, m, sec).ok()?;
+    Some(
+        time::PrimitiveDateTime::new(date, t)
+            .assume_utc()
+            .unix_timestamp(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -54,5 +77,10 @@ mod tests {
         );
         let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_795_420_800);
         assert_eq!(super::http_date(t), "Mon, 23 Nov 2026 08:00:00 GMT");
+        assert_eq!(
+            super::parse_http_date("Mon, 23 Nov 2026 08:00:00 GMT"),
+            Some(1_795_420_800)
+        );
+        assert_eq!(super::parse_http_date("garbage"), None);
     }
 }

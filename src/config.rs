@@ -64,6 +64,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     pub shutdown_grace: u64,
+    /// Domain for virtual-host-style S3 requests (`<bucket>.<domain>`); empty = path style
+    /// only (radosgw's `rgw_dns_name`).
+    pub s3_domain: String,
 }
 
 impl Default for Config {
@@ -75,6 +78,7 @@ impl Default for Config {
             compat: Compat::default(),
             log_format: LogFormat::default(),
             shutdown_grace: 30,
+            s3_domain: String::new(),
         }
     }
 }
@@ -115,6 +119,9 @@ impl Config {
         }
         if let Some(v) = get("RGW_ADMIN_LOG_FORMAT") {
             self.log_format = v.parse()?;
+        }
+        if let Some(v) = get("RGW_ADMIN_S3_DOMAIN") {
+            self.s3_domain = v;
         }
         if let Some(v) = get("RGW_ADMIN_SHUTDOWN_GRACE") {
             self.shutdown_grace = v

@@ -81,6 +81,12 @@ pub enum Error {
     InvalidRange,
     #[error("EntityTooLarge")]
     EntityTooLarge,
+    #[error("EntityTooSmall")]
+    EntityTooSmall,
+    #[error("InvalidPart")]
+    InvalidPart,
+    #[error("InvalidPartOrder")]
+    InvalidPartOrder,
     #[error("InternalError")]
     InternalError,
     #[error("NotImplemented")]
@@ -136,6 +142,9 @@ impl Error {
             PreconditionFailed => "PreconditionFailed",
             InvalidRange => "InvalidRange",
             EntityTooLarge => "EntityTooLarge",
+            EntityTooSmall => "EntityTooSmall",
+            InvalidPart => "InvalidPart",
+            InvalidPartOrder => "InvalidPartOrder",
             InternalError => "InternalError",
             NotImplemented => "NotImplemented",
             ServiceUnavailable => "ServiceUnavailable",
@@ -161,7 +170,10 @@ impl Error {
             | InvalidDigest
             | TooManyBuckets
             | IncompleteBody
-            | EntityTooLarge => 400,
+            | EntityTooLarge
+            | EntityTooSmall
+            | InvalidPart
+            | InvalidPartOrder => 400,
             MissingContentLength => 411,
             AccessDenied
             | SignatureDoesNotMatch

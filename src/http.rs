@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
@@ -27,6 +28,80 @@ use crate::router::{self, Op};
 
 /// Largest request body read into memory (admin bodies are at most a few KiB).
 pub const MAX_BODY: usize = 1 << 20;
+
+/// Every response body: a buffer, or object data streamed from disk.
+pub type RespBody = BoxBody<Bytes, std::io::Error>;
+
+pub fn full(b: Bytes) -> RespBody {
+    Full::new(b).map_err(|never| match never {}).boxed()
+}
+
+/// Stream `len` bytes starting at `start` of the concatenation of `files` (each with its
+/// size), read on the blocking pool a chunk at a time, so memory stays bounded whatever the
+/// object size.
+pub fn file_body(files: Vec<(std::path::PathBuf, u64)>, start: u64, len: u64) -> RespBody {
+    use std::io::{Read, Seek, SeekFrom};
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
+    tokio::task::spawn_blocking(move || {
+        let mut skip = start;
+        let mut left = len;
+        for (path, size) in files {
+            if left == 0 {
+                break;
+            }
+            if skip >= size {
+                skip -= size;
+                continue;
+            }
+            let mut f = match std::fs::File::open(&path) {
+                Ok(f) => f,
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
+            };
+            if skip > 0 {
+                if let Err(e) = f.seek(SeekFrom::Start(skip)) {
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
+            }
+            let mut in_file = size - skip;
+            skip = 0;
+            while left > 0 && in_file > 0 {
+                let n = left.min(in_file).min(256 * 1024) as usize;
+                let mut buf = vec![0u8; n];
+                if let Err(e) = f.read_exact(&mut buf) {
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
+                left -= n as u64;
+                in_file -= n as u64;
+                if tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
+                    return; // client went away
+                }
+            }
+        }
+    });
+    ChannelBody { rx }.boxed()
+}
+
+struct ChannelBody {
+    rx: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
+}
+
+impl hyper::body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
+        self.rx
+            .poll_recv(cx)
+            .map(|o| o.map(|r| r.map(hyper::body::Frame::data)))
+    }
+}
 
 /// Everything an op may read about its request, parsed once.
 pub struct Ctx {
@@ -144,7 +219,7 @@ fn request_id(app: &App) -> String {
     format!("tx{n:021x}-{t:010x}-{}-{}", app.instance_id, app.zone)
 }
 
-async fn handle(app: Arc<App>, req: Request<Incoming>, _peer: SocketAddr) -> Response<Full<Bytes>> {
+async fn handle(app: Arc<App>, req: Request<Incoming>, _peer: SocketAddr) -> Response<RespBody> {
     let start = Instant::now();
     let rid = request_id(&app);
     let (parts, body) = req.into_parts();
@@ -159,9 +234,15 @@ async fn handle(app: Arc<App>, req: Request<Incoming>, _peer: SocketAddr) -> Res
             let is_head = parts.method == Method::HEAD;
             error_response(&app, &e, fmt, &rid, is_s3, is_head)
         }
+        Ok((query, route, _)) if route.op == Op::S3 => {
+            let (resp, logged) = crate::s3::handle(&app, parts, query, body, &rid).await;
+            log_op = logged.op;
+            log_uid = logged.uid;
+            resp
+        }
         Ok((query, route, fmt)) => {
             log_op = route.op.name();
-            let is_s3 = route.op == Op::S3;
+            let is_s3 = false;
             let body = match Limited::new(body, MAX_BODY).collect().await {
                 Ok(b) => Ok(b.to_bytes()),
                 Err(e) => Err(
@@ -319,7 +400,7 @@ fn base(rid: &str) -> hyper::http::response::Builder {
     Response::builder().header("x-amz-request-id", rid)
 }
 
-fn success_response(app: &App, reply: Reply, ctx: &Ctx, rid: &str) -> Response<Full<Bytes>> {
+fn success_response(app: &App, reply: Reply, ctx: &Ctx, rid: &str) -> Response<RespBody> {
     let style = app.style();
     let built = match reply {
         Reply::Doc(doc) => {
@@ -343,11 +424,9 @@ fn success_response(app: &App, reply: Reply, ctx: &Ctx, rid: &str) -> Response<F
                 b = b.header(CONTENT_TYPE, ct);
             }
             b.header(CONTENT_LENGTH, body.len())
-                .body(Full::new(Bytes::from(body)))
+                .body(full(Bytes::from(body)))
         }
-        Reply::Empty => base(rid)
-            .header(CONTENT_LENGTH, 0)
-            .body(Full::new(Bytes::new())),
+        Reply::Empty => base(rid).header(CONTENT_LENGTH, 0).body(full(Bytes::new())),
         Reply::Raw {
             status,
             headers,
@@ -357,14 +436,14 @@ fn success_response(app: &App, reply: Reply, ctx: &Ctx, rid: &str) -> Response<F
             for (k, v) in headers {
                 b = b.header(k, v);
             }
-            b.header(CONTENT_LENGTH, body.len()).body(Full::new(body))
+            b.header(CONTENT_LENGTH, body.len()).body(full(body))
         }
     };
     built.unwrap_or_else(|_| internal_error())
 }
 
-fn internal_error() -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(Bytes::new()));
+fn internal_error() -> Response<RespBody> {
+    let mut r = Response::new(full(Bytes::new()));
     *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
     r
 }
@@ -377,7 +456,7 @@ pub fn error_response(
     rid: &str,
     _is_s3: bool,
     is_head: bool,
-) -> Response<Full<Bytes>> {
+) -> Response<RespBody> {
     if let Error::Unknown(cause) = e {
         tracing::error!(req = %rid, cause = %cause, "internal failure");
     }
@@ -408,6 +487,6 @@ pub fn error_response(
         .header("x-amz-request-id", rid)
         .header("Accept-Ranges", "bytes")
         .header(CONTENT_TYPE, ctype)
-        .body(Full::new(Bytes::from(body)))
+        .body(full(Bytes::from(body)))
         .unwrap_or_else(|_| internal_error())
 }

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod auth;
 pub mod bootstrap;
+pub mod buckets;
 pub mod caps;
 pub mod cli;
 pub mod clock;
@@ -15,8 +16,10 @@ pub mod error;
 pub mod http;
 pub mod keys;
 pub mod model;
+pub mod objects;
 pub mod ops;
 pub mod query;
 pub mod router;
+pub mod s3;
 pub mod store;
 pub mod users;

@@ -37,7 +37,16 @@ pub fn list(app: &App, ctx: &Ctx) -> Result<Reply> {
         .and_then(|b| String::from_utf8(b).ok());
     let (keys, next) = match section {
         "user" => list_page(app, marker.as_deref(), max.unwrap_or(usize::MAX)),
-        // Buckets arrive with the S3 API.
+        "bucket" | "bucket.instance" => {
+            let all = crate::ops::bucket::metadata_keys(app, section);
+            let start = marker
+                .as_deref()
+                .and_then(|m| all.iter().position(|k| k.as_str() >= m))
+                .unwrap_or(if marker.is_some() { all.len() } else { 0 });
+            let rest = &all[start..];
+            let n = max.unwrap_or(usize::MAX).min(rest.len());
+            (rest[..n].to_vec(), rest.get(n).cloned())
+        }
         _ => (Vec::new(), None),
     };
     let keys_node = str_arr("key", keys.iter().cloned());
@@ -73,6 +82,10 @@ pub fn get(app: &App, ctx: &Ctx) -> Result<Reply> {
             },
         }
     };
+    if section == "bucket" || section == "bucket.instance" {
+        let doc = crate::ops::bucket::metadata_get(app, &section, &key)?;
+        return Ok(Reply::Doc(Doc::new("metadata_info", doc)));
+    }
     if section != "user" {
         return Err(Error::NoSuchKey);
     }
@@ -100,6 +113,10 @@ fn list_keys_of_section(app: &App, section: &str) -> Result<Reply> {
             let (keys, _) = list_page(app, None, usize::MAX);
             Ok(Reply::Doc(Doc::new("keys", str_arr("key", keys))))
         }
+        "bucket" | "bucket.instance" => Ok(Reply::Doc(Doc::new(
+            "keys",
+            str_arr("key", crate::ops::bucket::metadata_keys(app, section)),
+        ))),
         s if SECTIONS.contains(&s) => Ok(Reply::Doc(Doc::new(
             "keys",
             Node::Arr("key".into(), vec![]),

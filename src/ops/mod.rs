@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::http::Ctx;
 use crate::router::Op;
 
+pub mod bucket;
 pub mod caps;
 pub mod info;
 pub mod key;
@@ -56,9 +57,17 @@ pub async fn dispatch(app: &App, ctx: &Ctx) -> Result<Reply> {
         MetadataGet => metadata::get(app, ctx),
         MetadataPut => metadata::put(app, ctx).await,
         MetadataDelete => metadata::delete(app, ctx).await,
-        BucketInfo | BucketPolicy | BucketIndex | BucketQuotaSet | BucketSync | BucketLink
-        | BucketUnlink | BucketRemove | ObjectRemove | UsageGet | UsageTrim | RatelimitGet
-        | RatelimitSet | S3 => Err(Error::NotImplemented),
+        BucketInfo => bucket::info(app, ctx),
+        BucketPolicy => bucket::policy(app, ctx).await,
+        BucketIndex => bucket::check_index(app, ctx).await,
+        BucketQuotaSet => bucket::set_quota(app, ctx).await,
+        // Multisite bucket sync has nothing to toggle on a single gateway.
+        BucketSync => Ok(Reply::Empty),
+        BucketLink => bucket::link(app, ctx).await,
+        BucketUnlink => bucket::unlink(app, ctx).await,
+        BucketRemove => bucket::remove(app, ctx).await,
+        ObjectRemove => bucket::remove_object(app, ctx).await,
+        UsageGet | UsageTrim | RatelimitGet | RatelimitSet | S3 => Err(Error::NotImplemented),
     }
 }
 

@@ -12,7 +12,7 @@ use crate::ops::{pacific_body_quirk, Reply};
 use crate::query::parse_bool;
 
 /// Largest quota document radosgw reads from a body.
-const MAX_QUOTA_BODY: usize = 1024;
+pub const MAX_QUOTA_BODY: usize = 1024;
 
 pub fn get_user(app: &App, ctx: &Ctx) -> Result<Reply> {
     let q = &ctx.query;
@@ -27,8 +27,8 @@ pub fn get_user(app: &App, ctx: &Ctx) -> Result<Reply> {
                 .build(),
         ),
         Some("user") => Doc::new("user_quota", u.user_quota.dump()),
-        // radosgw's type check is ineffective: anything else reads the bucket quota.
-        Some(_) => Doc::new("bucket_quota", u.bucket_quota.dump()),
+        Some("bucket") => Doc::new("bucket_quota", u.bucket_quota.dump()),
+        Some(_) => return Err(Error::InvalidArgument),
     }))
 }
 

@@ -6,7 +6,7 @@ use crate::encode::{Doc, ObjBuilder};
 use crate::error::{Error, Result};
 use crate::http::Ctx;
 use crate::keys;
-use crate::model::{self, op_mask, Key, User, UserId};
+use crate::model::{op_mask, Key, User, UserId};
 use crate::ops::Reply;
 use crate::users::rados_order;
 
@@ -24,8 +24,7 @@ pub fn load(app: &App, uid: &str) -> Result<std::sync::Arc<User>> {
     app.users.get(uid).ok_or(Error::NoSuchUser)
 }
 
-pub fn info_doc(u: &User, stats: bool) -> Doc {
-    let stats = stats.then(|| model::dump_storage_stats(0, 0, 0, 0));
+pub fn info_doc(u: &User, stats: Option<crate::encode::Node>) -> Doc {
     Doc::new("user_info", u.dump_info(stats))
 }
 
@@ -38,7 +37,12 @@ pub fn info(app: &App, ctx: &Ctx) -> Result<Reply> {
     } else {
         return Err(Error::InvalidArgument);
     };
-    Ok(Reply::Doc(info_doc(&user, q.get_bool("stats", false))))
+    let stats = if q.get_bool("stats", false) {
+        Some(crate::ops::bucket::user_stats(app, &user.uid.to_string())?)
+    } else {
+        None
+    };
+    Ok(Reply::Doc(info_doc(&user, stats)))
 }
 
 /// Parameters shared by create and modify.
@@ -173,7 +177,7 @@ pub async fn create(app: &App, ctx: &Ctx) -> Result<Reply> {
         _ => {}
     }
     let created = app.users.create(user).await?;
-    Ok(Reply::Doc(info_doc(&created, false)))
+    Ok(Reply::Doc(info_doc(&created, None)))
 }
 
 /// A generated access key no user holds (radosgw retries until unused too).
@@ -256,7 +260,7 @@ pub async fn modify(app: &App, ctx: &Ctx) -> Result<Reply> {
             Ok(())
         })
         .await?;
-    Ok(Reply::Doc(info_doc(&u, false)))
+    Ok(Reply::Doc(info_doc(&u, None)))
 }
 
 pub async fn remove(app: &App, ctx: &Ctx) -> Result<Reply> {

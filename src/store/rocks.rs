@@ -115,6 +115,15 @@ fn writer_loop(db: &DB, rx: mpsc::Receiver<(Txn, Reply)>) {
                 Err(e) => Err(CommitError::Store(io(e))),
                 Ok(false) => Err(CommitError::Conflict),
                 Ok(true) => {
+                    for (k, d) in &txn.incrs {
+                        let cur = match staged.get(k) {
+                            Some(v) => v.clone(),
+                            None => db.get(k).ok().flatten(),
+                        };
+                        let v = super::add_counters(cur.as_deref(), d);
+                        batch.put(k, &v);
+                        staged.insert(k.clone(), Some(v));
+                    }
                     for k in &txn.deletes {
                         batch.delete(k);
                         staged.insert(k.clone(), None);
@@ -151,12 +160,28 @@ impl MetadataStore for RocksStore {
         self.db.get(key).map_err(io)
     }
 
-    fn scan(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    fn scan_range(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
         let mut out = Vec::new();
-        for item in self.db.prefix_iterator(prefix) {
+        let start = after.unwrap_or(prefix);
+        let it = self.db.iterator(rocksdb::IteratorMode::From(
+            start,
+            rocksdb::Direction::Forward,
+        ));
+        for item in it {
+            if out.len() >= limit {
+                break;
+            }
             let (k, v) = item.map_err(io)?;
             if !k.starts_with(prefix) {
                 break;
+            }
+            if after.is_some_and(|a| &*k <= a) {
+                continue;
             }
             out.push((k.to_vec(), v.to_vec()));
         }
@@ -223,6 +248,14 @@ mod tests {
         t.expect("user/a", Some(b"1".to_vec())).delete("user/a");
         assert!(s.commit(t).is_ok());
         assert_eq!(s.get(b"user/a").unwrap(), None);
+        // counters add up, also within one group
+        let mut t = Txn::default();
+        t.incr("c", vec![1, 10]);
+        s.commit(t.clone()).unwrap();
+        s.commit(t).unwrap();
+        let c = crate::store::decode_counters(&s.get(b"c").unwrap().unwrap());
+        assert_eq!(c, vec![2, 20]);
+        assert_eq!(s.scan_range(b"user/", None, 10).unwrap().len(), 0);
         // a second open while the first is live is refused with a clear message
         let err = RocksStore::open(&dir).err().unwrap();
         assert!(err.contains("in use"), "{err}");
