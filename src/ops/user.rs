@@ -269,6 +269,16 @@ pub async fn remove(app: &App, ctx: &Ctx) -> Result<Reply> {
         .get_nonempty("uid")
         .ok_or(Error::InvalidArgument)?;
     load(app, uid)?;
+    let owned = app.buckets.of_user(uid)?;
+    if !owned.is_empty() {
+        // radosgw refuses with EEXIST, which it maps to BucketAlreadyExists.
+        if !ctx.query.get_bool("purge-data", false) {
+            return Err(Error::BucketAlreadyExists);
+        }
+        for b in owned {
+            crate::ops::bucket::purge_bucket(app, &b).await?;
+        }
+    }
     app.users.remove(uid).await?;
     Ok(Reply::Empty)
 }
