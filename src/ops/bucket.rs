@@ -503,10 +503,98 @@ pub fn metadata_get(app: &App, section: &str, key: &str) -> Result<Node> {
             .int("reshard_status", 0)
             .str("new_bucket_instance_id", "")
             .build();
+        use base64::Engine;
+        let owner_name = app
+            .users
+            .get(&b.owner)
+            .map(|u| u.display_name.clone())
+            .unwrap_or_default();
+        let acl = acl_blob(&b.owner, &owner_name, &b.acl);
+        let attr = ObjBuilder::new()
+            .str("key", "user.rgw.acl")
+            .str("val", base64::engine::general_purpose::STANDARD.encode(acl))
+            .build();
         ObjBuilder::new()
             .node("bucket_info", info)
-            .node("attrs", Node::Arr("entry".into(), vec![]))
+            .node("attrs", Node::Arr("entry".into(), vec![attr]))
             .build()
     };
     Ok(head.node("data", data).build())
+}
+
+/// Ceph's binary encoding of a bucket's `RGWAccessControlPolicy` (the `user.rgw.acl`
+/// attribute radosgw shows in bucket.instance metadata): versioned sections
+/// (`ENCODE_START`: version, compat, u32 length), little-endian ints, u32-prefixed strings.
+pub fn acl_blob(owner: &str, display: &str, canned: &str) -> Vec<u8> {
+    fn section(v: u8, compat: u8, body: Vec<u8>) -> Vec<u8> {
+        let mut out = vec![v, compat];
+        out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        out.extend(body);
+        out
+    }
+    fn string(out: &mut Vec<u8>, s: &str) {
+        out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+        out.extend_from_slice(s.as_bytes());
+    }
+    fn u32le(out: &mut Vec<u8>, v: u32) {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    // ACLGrant v5: type, id, uri, email, permission, name, group, url_spec.
+    let grant = |ty: u32, id: &str, name: &str, flags: u32, group: u32| {
+        let mut g = section(2, 2, ty.to_le_bytes().to_vec());
+        string(&mut g, id);
+        string(&mut g, "");
+        string(&mut g, "");
+        g.extend(section(2, 2, flags.to_le_bytes().to_vec()));
+        string(&mut g, name);
+        u32le(&mut g, group);
+        string(&mut g, "");
+        section(5, 3, g)
+    };
+    // Group grants: 1 = AllUsers, 2 = AuthenticatedUsers; READ = 1, WRITE = 2.
+    let groups: &[(u32, u32)] = match canned {
+        "public-read" => &[(1, 1)],
+        "public-read-write" => &[(1, 3)],
+        "authenticated-read" => &[(2, 1)],
+        _ => &[],
+    };
+    let mut o = Vec::new();
+    string(&mut o, owner);
+    string(&mut o, display);
+    let mut acl = vec![1u8]; // maps initialized
+    u32le(&mut acl, 1);
+    string(&mut acl, owner);
+    u32le(&mut acl, 15);
+    u32le(&mut acl, 1 + groups.len() as u32);
+    string(&mut acl, owner);
+    acl.extend(grant(0, owner, display, 15, 0));
+    for (g, f) in groups {
+        string(&mut acl, "");
+        acl.extend(grant(2, "", "", *f, *g));
+    }
+    u32le(&mut acl, groups.len() as u32);
+    for (g, f) in groups {
+        u32le(&mut acl, *g);
+        u32le(&mut acl, *f);
+    }
+    u32le(&mut acl, 0); // referer list
+    let mut policy = section(3, 2, o);
+    policy.extend(section(4, 3, acl));
+    section(2, 2, policy)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn acl_blob_matches_radosgw() {
+        use base64::Engine;
+        // bucket.instance metadata of golden 167 (owner alice, "Alice Modified", private).
+        let want = "AgKTAAAAAwIbAAAABQAAAGFsaWNlDgAAAEFsaWNlIE1vZGlmaWVkBANsAAAAAQEAAAAFAAAAYWxpY2UPAAAAAQAAAAUAAABhbGljZQUDPwAAAAICBAAAAAAAAAAFAAAAYWxpY2UAAAAAAAAAAAICBAAAAA8AAAAOAAAAQWxpY2UgTW9kaWZpZWQAAAAAAAAAAAAAAAAAAAAA";
+        let got = base64::engine::general_purpose::STANDARD.encode(super::acl_blob(
+            "alice",
+            "Alice Modified",
+            "private",
+        ));
+        assert_eq!(got, want);
+    }
 }
