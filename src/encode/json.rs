@@ -58,6 +58,15 @@ fn write_node(out: &mut String, node: &Node, style: Style) {
 /// JSON string escaping as ceph's `escape_json_attr`: quote, backslash, control characters.
 pub fn write_str(out: &mut String, s: &str) {
     out.push('"');
+    // Most strings need no escaping: copy them whole.
+    if !s
+        .bytes()
+        .any(|b| b == b'"' || b == b'\\' || b < 0x20 || b == 0x7f)
+    {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),

@@ -46,6 +46,13 @@ fn write_elem(out: &mut String, name: &str, node: &Node) {
 }
 
 pub fn escape_into(out: &mut String, s: &str) {
+    if !s
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'\'' | b'"') || b < 0x20)
+    {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
