@@ -20,6 +20,10 @@ pub struct App {
     pub host_id: String,
     /// Stable id of this store, shown as `cluster_id` by `/admin/info`.
     pub cluster_id: String,
+    /// Rate limits: the global ones and the per-window counters.
+    pub ratelimit: crate::ratelimit::Limiter,
+    /// S3 request accounting (`/admin/usage`); its flusher starts with the server.
+    pub usage: Arc<crate::usage::UsageLog>,
 }
 
 impl App {
@@ -33,6 +37,18 @@ impl App {
         let instance_id = std::process::id() as u64;
         let zone = "default".to_string();
         let host_id = format!("{instance_id}-{zone}-default");
+        let global =
+            crate::ratelimit::Limiter::load_global(users.store().as_ref()).unwrap_or_else(|e| {
+                tracing::error!("global rate limits unreadable, using none: {e}");
+                Default::default()
+            });
+        let ratelimit = crate::ratelimit::Limiter::new(cfg.ratelimit_window, global);
+        let usage = Arc::new(crate::usage::UsageLog::new(
+            users.store().clone(),
+            cfg.usage_log,
+            std::time::Duration::from_secs(cfg.usage_flush_interval),
+            cfg.usage_flush_threshold,
+        ));
         App {
             cfg,
             users,
@@ -42,6 +58,8 @@ impl App {
             zone,
             host_id,
             cluster_id,
+            ratelimit,
+            usage,
         }
     }
 

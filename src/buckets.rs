@@ -37,6 +37,9 @@ pub struct Bucket {
     pub acl: String,
     pub ver: u64,
     pub tag: String,
+    /// The bucket's rate limit (radosgw keeps it in a bucket attribute).
+    #[serde(default)]
+    pub ratelimit: crate::ratelimit::RateLimit,
 }
 
 impl Bucket {

@@ -13,6 +13,8 @@ use crate::http::Ctx;
 use crate::ops::{self, Reply};
 use crate::router::Op;
 
+pub mod bucket;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "rgw-admin",
@@ -56,6 +58,25 @@ pub enum Cmd {
     /// User and bucket quotas of a user: get, set, enable, disable.
     #[command(subcommand)]
     Quota(QuotaCmd),
+    /// Buckets: list, stats, rm, link, unlink, check.
+    #[command(subcommand)]
+    Bucket(bucket::BucketCmd),
+    /// Objects: rm.
+    #[command(subcommand)]
+    Object(bucket::ObjectCmd),
+    /// A bucket's (or an object's) access policy.
+    Policy {
+        #[arg(long)]
+        bucket: String,
+        #[arg(long)]
+        object: Option<String>,
+    },
+    /// Rate limits of a user, a bucket, or the global ones: get, set, enable, disable.
+    #[command(subcommand)]
+    Ratelimit(RatelimitCmd),
+    /// The usage log: show, trim.
+    #[command(subcommand)]
+    Usage(UsageCmd),
 }
 
 #[derive(Args, Debug, Default)]
@@ -226,6 +247,71 @@ pub enum QuotaCmd {
     Disable(QuotaArgs),
 }
 
+#[derive(Args, Debug)]
+pub struct RatelimitArgs {
+    /// user or bucket (with --global also anon).
+    #[arg(long)]
+    ratelimit_scope: Option<String>,
+    #[arg(long)]
+    uid: Option<String>,
+    #[arg(long)]
+    bucket: Option<String>,
+    /// The global limits instead of one user's or bucket's.
+    #[arg(long)]
+    global: bool,
+    #[arg(long, allow_hyphen_values = true)]
+    max_read_ops: Option<i64>,
+    #[arg(long, allow_hyphen_values = true)]
+    max_write_ops: Option<i64>,
+    #[arg(long, allow_hyphen_values = true)]
+    max_read_bytes: Option<i64>,
+    #[arg(long, allow_hyphen_values = true)]
+    max_write_bytes: Option<i64>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RatelimitCmd {
+    Get(RatelimitArgs),
+    Set(RatelimitArgs),
+    Enable(RatelimitArgs),
+    Disable(RatelimitArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct UsageArgs {
+    #[arg(long)]
+    uid: Option<String>,
+    #[arg(long)]
+    bucket: Option<String>,
+    /// `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` or unix seconds.
+    #[arg(long)]
+    start_date: Option<String>,
+    #[arg(long)]
+    end_date: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UsageCmd {
+    Show {
+        #[command(flatten)]
+        a: UsageArgs,
+        /// Categories to show, e.g. "put_obj,get_obj".
+        #[arg(long)]
+        categories: Option<String>,
+        #[arg(long)]
+        show_log_entries: Option<bool>,
+        #[arg(long)]
+        show_log_sum: Option<bool>,
+    },
+    Trim {
+        #[command(flatten)]
+        a: UsageArgs,
+        /// Needed to trim every entry of every user.
+        #[arg(long)]
+        yes_i_really_mean_it: bool,
+    },
+}
+
 type Params = Vec<(&'static str, String)>;
 
 fn opt(p: &mut Params, k: &'static str, v: &Option<impl ToString>) {
@@ -259,6 +345,9 @@ fn user_params(a: &UserArgs, create: bool) -> Params {
 fn translate(cmd: &Cmd) -> Option<(Op, Params)> {
     Some(match cmd {
         Cmd::Serve { .. } => return None,
+        Cmd::Bucket(c) => bucket::translate(c),
+        Cmd::Object(c) => bucket::translate_object(c),
+        Cmd::Policy { bucket, object } => bucket::translate_policy(bucket, object),
         Cmd::User(c) => match c {
             UserCmd::Create(a) => (Op::UserCreate, user_params(a, true)),
             UserCmd::Modify(a) => (Op::UserModify, user_params(a, false)),
@@ -374,6 +463,60 @@ fn translate(cmd: &Cmd) -> Option<(Op, Params)> {
                 (Op::UserQuotaSet, p)
             }
         },
+        Cmd::Ratelimit(c) => {
+            let (RatelimitCmd::Get(a)
+            | RatelimitCmd::Set(a)
+            | RatelimitCmd::Enable(a)
+            | RatelimitCmd::Disable(a)) = c;
+            let mut p = Params::new();
+            opt(&mut p, "ratelimit-scope", &a.ratelimit_scope);
+            opt(&mut p, "uid", &a.uid);
+            opt(&mut p, "bucket", &a.bucket);
+            if a.global {
+                p.push(("global", "true".into()));
+            }
+            opt(&mut p, "max-read-ops", &a.max_read_ops);
+            opt(&mut p, "max-write-ops", &a.max_write_ops);
+            opt(&mut p, "max-read-bytes", &a.max_read_bytes);
+            opt(&mut p, "max-write-bytes", &a.max_write_bytes);
+            match c {
+                RatelimitCmd::Get(_) => return Some((Op::RatelimitGet, p)),
+                RatelimitCmd::Enable(_) => p.push(("enabled", "true".into())),
+                RatelimitCmd::Disable(_) => p.push(("enabled", "false".into())),
+                RatelimitCmd::Set(_) => {}
+            }
+            (Op::RatelimitSet, p)
+        }
+        Cmd::Usage(c) => {
+            let (UsageCmd::Show { a, .. } | UsageCmd::Trim { a, .. }) = c;
+            let mut p = Params::new();
+            opt(&mut p, "uid", &a.uid);
+            opt(&mut p, "bucket", &a.bucket);
+            opt(&mut p, "start", &a.start_date);
+            opt(&mut p, "end", &a.end_date);
+            match c {
+                UsageCmd::Show {
+                    categories,
+                    show_log_entries,
+                    show_log_sum,
+                    ..
+                } => {
+                    opt(&mut p, "categories", categories);
+                    opt(&mut p, "show-entries", show_log_entries);
+                    opt(&mut p, "show-summary", show_log_sum);
+                    (Op::UsageGet, p)
+                }
+                UsageCmd::Trim {
+                    yes_i_really_mean_it,
+                    ..
+                } => {
+                    if *yes_i_really_mean_it {
+                        p.push(("remove-all", "true".into()));
+                    }
+                    (Op::UsageTrim, p)
+                }
+            }
+        }
     })
 }
 

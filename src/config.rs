@@ -67,6 +67,14 @@ pub struct Config {
     /// Domain for virtual-host-style S3 requests (`<bucket>.<domain>`); empty = path style
     /// only (radosgw's `rgw_dns_name`).
     pub s3_domain: String,
+    /// Length in seconds of a rate-limit window (radosgw: a minute).
+    pub ratelimit_window: u64,
+    /// Count S3 requests in the usage log (radosgw's `rgw_enable_usage_log`).
+    pub usage_log: bool,
+    /// Seconds between usage log flushes to the store (`rgw_usage_log_tick_interval`).
+    pub usage_flush_interval: u64,
+    /// Pending usage entries that trigger an early flush (`rgw_usage_log_flush_threshold`).
+    pub usage_flush_threshold: usize,
 }
 
 impl Default for Config {
@@ -79,6 +87,10 @@ impl Default for Config {
             log_format: LogFormat::default(),
             shutdown_grace: 30,
             s3_domain: String::new(),
+            ratelimit_window: 60,
+            usage_log: true,
+            usage_flush_interval: 30,
+            usage_flush_threshold: 1024,
         }
     }
 }
@@ -123,10 +135,29 @@ impl Config {
         if let Some(v) = get("RGW_ADMIN_S3_DOMAIN") {
             self.s3_domain = v;
         }
+        if let Some(v) = get("RGW_ADMIN_USAGE_LOG") {
+            self.usage_log = crate::query::parse_bool(&v)
+                .ok_or_else(|| format!("RGW_ADMIN_USAGE_LOG: not a boolean: {v:?}"))?;
+        }
+        if let Some(v) = get("RGW_ADMIN_USAGE_FLUSH_INTERVAL") {
+            self.usage_flush_interval = v
+                .parse()
+                .map_err(|_| format!("RGW_ADMIN_USAGE_FLUSH_INTERVAL: not a number: {v:?}"))?;
+        }
+        if let Some(v) = get("RGW_ADMIN_USAGE_FLUSH_THRESHOLD") {
+            self.usage_flush_threshold = v
+                .parse()
+                .map_err(|_| format!("RGW_ADMIN_USAGE_FLUSH_THRESHOLD: not a number: {v:?}"))?;
+        }
         if let Some(v) = get("RGW_ADMIN_SHUTDOWN_GRACE") {
             self.shutdown_grace = v
                 .parse()
                 .map_err(|_| format!("RGW_ADMIN_SHUTDOWN_GRACE: not a number: {v:?}"))?;
+        }
+        if let Some(v) = get("RGW_ADMIN_RATELIMIT_WINDOW") {
+            self.ratelimit_window = v
+                .parse()
+                .map_err(|_| format!("RGW_ADMIN_RATELIMIT_WINDOW: not a number: {v:?}"))?;
         }
         Ok(())
     }
@@ -141,6 +172,12 @@ impl Config {
         self.listen
             .parse::<std::net::SocketAddr>()
             .map_err(|e| format!("listen {:?}: {e}", self.listen))?;
+        if self.usage_flush_interval == 0 || self.usage_flush_threshold == 0 {
+            return Err("usage_flush_interval and usage_flush_threshold must be at least 1".into());
+        }
+        if self.ratelimit_window == 0 {
+            return Err("ratelimit_window must be at least 1 second".into());
+        }
         Ok(())
     }
 }

@@ -222,6 +222,10 @@ fn request_id(app: &App) -> String {
 async fn handle(app: Arc<App>, req: Request<Incoming>, _peer: SocketAddr) -> Response<RespBody> {
     let start = Instant::now();
     let rid = request_id(&app);
+    // Swift v1 auth before S3: `/auth/1.0` would otherwise name a bucket `auth`.
+    if crate::swift::is_auth_request(req.method(), req.uri().path()) {
+        return crate::swift::handle(&app, req.method(), req.headers(), &rid, start);
+    }
     let (parts, body) = req.into_parts();
     let raw_path = parts.uri.path().to_string();
     let raw_query = parts.uri.query().unwrap_or("").to_string();
@@ -276,16 +280,27 @@ async fn handle(app: Arc<App>, req: Request<Incoming>, _peer: SocketAddr) -> Res
                     if let Some(u) = &ctx.caller {
                         log_uid = u.uid.to_string();
                     }
-                    let res = match res {
-                        Ok(()) => ops::dispatch(&app, &ctx).await,
+                    // Rate limits: charged after authentication, before the op runs.
+                    let read = crate::ratelimit::is_read(&ctx.method);
+                    let mut charge = None;
+                    let res = match res
+                        .and_then(|()| app.ratelimit.admit(ctx.caller.as_deref(), None, read))
+                    {
+                        Ok(c) => {
+                            charge = c;
+                            ops::dispatch(&app, &ctx).await
+                        }
                         Err(e) => Err(e),
                     };
-                    match res {
+                    let resp = match res {
                         Ok(reply) => success_response(&app, reply, &ctx, &rid),
                         Err(e) => {
                             error_response(&app, &e, fmt, &rid, is_s3, ctx.method == Method::HEAD)
                         }
-                    }
+                    };
+                    let sent = crate::ratelimit::content_length(resp.headers());
+                    app.ratelimit.settle(charge, ctx.body.len() as u64, sent);
+                    resp
                 }
             }
         }

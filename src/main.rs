@@ -120,7 +120,9 @@ fn serve(cfg: Config) -> ExitCode {
             "rgw-admin serving"
         );
         let grace = std::time::Duration::from_secs(cfg.shutdown_grace);
+        app.usage.start();
         rgw_admin::http::serve(app.clone(), listener, shutdown_signal(), grace).await;
+        app.usage.shutdown().await;
         tracing::info!("shutting down: closing the store");
         let store = app.users.store().clone();
         let _ = tokio::task::spawn_blocking(move || store.close()).await;

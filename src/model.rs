@@ -205,6 +205,9 @@ pub struct User {
     pub tag: String,
     /// Last modification, microseconds since the epoch.
     pub mtime_us: i64,
+    /// The user's rate limit (radosgw keeps it in a user attribute).
+    #[serde(default)]
+    pub ratelimit: crate::ratelimit::RateLimit,
 }
 
 pub const DEFAULT_MAX_BUCKETS: i32 = 1000;
@@ -235,6 +238,7 @@ impl User {
             ver: 0,
             tag: String::new(),
             mtime_us: 0,
+            ratelimit: Default::default(),
         }
     }
 

@@ -154,10 +154,12 @@ pub async fn put(app: &App, ctx: &Ctx) -> Result<Reply> {
             user.tag = cur.tag.clone();
             app.users
                 .modify(key, |u| {
-                    let (tag, ver) = (u.tag.clone(), u.ver);
+                    let (tag, ver, ratelimit) = (u.tag.clone(), u.ver, u.ratelimit);
                     *u = user.clone();
                     u.tag = tag;
                     u.ver = ver;
+                    // The document has no rate limit (radosgw keeps it in an attribute).
+                    u.ratelimit = ratelimit;
                     Ok(())
                 })
                 .await?

@@ -18,7 +18,9 @@ pub mod info;
 pub mod key;
 pub mod metadata;
 pub mod quota;
+pub mod ratelimit;
 pub mod subuser;
+pub mod usage;
 pub mod user;
 
 /// What an op answers.
@@ -67,7 +69,11 @@ pub async fn dispatch(app: &App, ctx: &Ctx) -> Result<Reply> {
         BucketUnlink => bucket::unlink(app, ctx).await,
         BucketRemove => bucket::remove(app, ctx).await,
         ObjectRemove => bucket::remove_object(app, ctx).await,
-        UsageGet | UsageTrim | RatelimitGet | RatelimitSet | S3 => Err(Error::NotImplemented),
+        RatelimitGet => ratelimit::get(app, ctx),
+        RatelimitSet => ratelimit::set(app, ctx).await,
+        UsageGet => usage::get(app, ctx).await,
+        UsageTrim => usage::trim(app, ctx).await,
+        S3 => Err(Error::NotImplemented),
     }
 }
 

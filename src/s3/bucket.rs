@@ -79,6 +79,7 @@ pub fn new_bucket(app: &App, tenant: &str, name: &str, owner: &str, acl: &str) -
         acl: acl.to_string(),
         ver: 1,
         tag: crate::keys::random_tag(),
+        ratelimit: Default::default(),
     }
 }
 

@@ -211,21 +211,33 @@ pub async fn handle(
         caller: None,
         request_id: rid.to_string(),
     };
+    let mut authed = false;
+    let mut bucket_owner = None;
     let res = async {
         let body = authenticate(app, &mut req, op, body).await?;
+        authed = true;
+        bucket_owner = load_bucket(app, &req).ok().map(|b| b.owner.clone());
         if let Some(u) = &req.caller {
             logged.uid = u.uid.to_string();
         }
-        dispatch(app, &req, op, body).await
+        let charge = crate::ratelimit::admit_s3(app, &req)?;
+        let res = dispatch(app, &req, op, body).await;
+        crate::ratelimit::settle_s3(app, charge, &req, &res);
+        res
     }
     .await;
     if let Some(u) = &req.caller {
         logged.uid = u.uid.to_string();
     }
-    match res {
-        Ok(r) => (r, logged),
-        Err(e) => (error(app, &e, &req.bucket, rid, is_head), logged),
+    let resp = match res {
+        Ok(r) => r,
+        Err(e) => error(app, &e, &req.bucket, rid, is_head),
+    };
+    // Suspended callers are known (and counted) though they fail authentication.
+    if authed || req.caller.is_some() {
+        crate::usage::account_s3(app, &req, op, bucket_owner.as_deref(), &resp);
     }
+    (resp, logged)
 }
 
 async fn authenticate(app: &App, req: &mut S3Req, op: S3Op, body: Incoming) -> Result<Body> {
@@ -277,10 +289,11 @@ async fn authenticate(app: &App, req: &mut S3Req, op: S3Op, body: Incoming) -> R
             .users
             .by_access_key(&ak)
             .ok_or(Error::InvalidAccessKeyId)?;
-        if user.suspended {
+        let suspended = user.suspended;
+        req.caller = Some(user);
+        if suspended {
             return Err(Error::UserSuspended);
         }
-        req.caller = Some(user);
     }
     Ok(body)
 }

@@ -225,6 +225,7 @@ pub async fn complete(app: &App, req: &S3Req, body: Body) -> Result<Response<Res
         owner: up.owner.clone(),
         acl: up.acl.clone(),
     };
+    super::object::check_quota(app, &b, &req.key, size).await?;
     // Close the upload first (so no part can be replaced under us), then install.
     let mut t = Txn::default();
     t.expect(k_upload(&b.key(), &req.key, &id), Some(up_raw))

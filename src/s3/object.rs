@@ -267,10 +267,28 @@ pub async fn remove(app: &App, b: &buckets::Bucket, key: &str) -> Result<ObjectM
     Err(Error::ServiceUnavailable)
 }
 
+/// Refuse a write of `new_size` bytes to `key` that would break a quota.
+pub async fn check_quota(app: &App, b: &buckets::Bucket, key: &str, new_size: u64) -> Result<()> {
+    let old = load(app, &b.key(), key).await?.map(|o| o.size);
+    crate::quota::check(app, b, new_size, old)
+}
+
 pub async fn put(app: &App, req: &S3Req, body: Body) -> Result<Response<RespBody>> {
     let b = load_bucket(app, req)?;
     check_access(req, &b, true)?;
+    // Refuse before reading a body that cannot fit; check again with the real size.
+    let declared = req
+        .header("x-amz-decoded-content-length")
+        .or_else(|| req.header("content-length"))
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(n) = declared {
+        check_quota(app, &b, &req.key, n).await?;
+    }
     let (id, size, md5) = receive(&app.data, body, req.header("content-md5")).await?;
+    if let Err(e) = check_quota(app, &b, &req.key, size).await {
+        app.data.remove(&id);
+        return Err(e);
+    }
     let etag = hex::encode(md5);
     let meta = ObjectMeta {
         size,
@@ -499,6 +517,7 @@ pub async fn copy(app: &App, req: &S3Req) -> Result<Response<RespBody>> {
     {
         return Err(Error::InvalidRequest);
     }
+    check_quota(app, &b, &req.key, so.size).await?;
     // Copy the bytes into a new data file, so the two objects never share data.
     let id = DataStore::new_id();
     let srcs: Vec<std::path::PathBuf> = so.data.iter().map(|(i, _)| app.data.path(i)).collect();
@@ -631,7 +650,9 @@ pub async fn list_page(
                 if page.objects.len() + page.prefixes.len() >= max {
                     // One more entry exists beyond this page (unless it folds into the last
                     // common prefix we already returned).
-                    if common.as_deref() != page.prefixes.last().map(String::as_str) {
+                    if common.is_none()
+                        || common.as_deref() != page.prefixes.last().map(String::as_str)
+                    {
                         page.truncated = true;
                         return Ok(page);
                     }

@@ -1,0 +1,86 @@
+"""Quotas are enforced on PutObject, CopyObject and CompleteMultipartUpload: a write past an
+enabled user or bucket quota is refused with 403 QuotaExceeded and stores nothing; the exact
+boundary is allowed."""
+import boto3
+import pytest
+import rgwadmin
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+import helpers
+
+
+@pytest.fixture
+def rgwa(rgw):
+    return rgwadmin.RGWAdmin(helpers.ADMIN_AK, helpers.ADMIN_SK, server=rgw.host, secure=False,
+                             verify=False, timeout=helpers.HTTP_TIMEOUT)
+
+
+def client_for(rgw, admin, uid):
+    k = admin.create_user(uid)["keys"][0]
+    return boto3.client("s3", endpoint_url=rgw.url, aws_access_key_id=k["access_key"],
+                        aws_secret_access_key=k["secret_key"], region_name="us-east-1",
+                        config=Config(s3={"addressing_style": "path"}, signature_version="s3v4",
+                                      retries={"max_attempts": 1}))
+
+
+def refused(fn):
+    with pytest.raises(ClientError) as e:
+        fn()
+    assert e.value.response["Error"]["Code"] == "QuotaExceeded"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def keys(s3, bucket):
+    return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []))
+
+
+def test_user_object_quota_exact_boundary(rgw, admin, rgwa, uid):
+    s3 = client_for(rgw, admin, uid)
+    s3.create_bucket(Bucket=f"{uid}-a")
+    s3.create_bucket(Bucket=f"{uid}-b")
+    rgwa.set_user_quota(uid=uid, quota_type="user", max_objects=3, enabled=True)
+    s3.put_object(Bucket=f"{uid}-a", Key="1", Body=b"x")
+    s3.put_object(Bucket=f"{uid}-a", Key="2", Body=b"x")
+    s3.put_object(Bucket=f"{uid}-b", Key="3", Body=b"x")   # third object: exactly at the limit
+    refused(lambda: s3.put_object(Bucket=f"{uid}-b", Key="4", Body=b"x"))
+    refused(lambda: s3.copy_object(Bucket=f"{uid}-b", Key="5",
+                                   CopySource={"Bucket": f"{uid}-a", "Key": "1"}))
+    assert keys(s3, f"{uid}-b") == ["3"]
+    # overwriting an existing object adds no object
+    s3.put_object(Bucket=f"{uid}-a", Key="1", Body=b"yy")
+    # disabling the quota lifts it
+    rgwa.set_user_quota(uid=uid, quota_type="user", max_objects=3, enabled=False)
+    s3.put_object(Bucket=f"{uid}-b", Key="4", Body=b"x")
+
+
+def test_bucket_size_quota_exact_boundary(rgw, admin, rgwa, uid):
+    s3 = client_for(rgw, admin, uid)
+    b = f"{uid}-q"
+    s3.create_bucket(Bucket=b)
+    rgwa.set_bucket_quota(uid=uid, bucket=b, max_size_kb=1, max_objects=-1, enabled=True)
+    s3.put_object(Bucket=b, Key="half", Body=b"a" * 512)
+    s3.put_object(Bucket=b, Key="rest", Body=b"b" * 512)   # 1024 bytes: exactly full
+    refused(lambda: s3.put_object(Bucket=b, Key="more", Body=b"c"))
+    # a smaller overwrite is fine, and frees room
+    s3.put_object(Bucket=b, Key="rest", Body=b"b" * 500)
+    s3.put_object(Bucket=b, Key="more", Body=b"c" * 12)
+    refused(lambda: s3.put_object(Bucket=b, Key="over", Body=b"d"))
+    assert keys(s3, b) == ["half", "more", "rest"]
+    st = rgwa.get_bucket(bucket=b, stats=True)["usage"]["rgw.main"]
+    assert (st["size"], st["num_objects"]) == (1024, 3)
+
+
+def test_multipart_completion_respects_quota(rgw, admin, rgwa, uid):
+    s3 = client_for(rgw, admin, uid)
+    b = f"{uid}-m"
+    s3.create_bucket(Bucket=b)
+    rgwa.set_bucket_quota(uid=uid, bucket=b, max_size_kb=6 * 1024, max_objects=-1, enabled=True)
+    up = s3.create_multipart_upload(Bucket=b, Key="big")["UploadId"]
+    parts = []
+    for n in (1, 2):
+        r = s3.upload_part(Bucket=b, Key="big", UploadId=up, PartNumber=n, Body=b"p" * (5 << 20))
+        parts.append({"PartNumber": n, "ETag": r["ETag"]})
+    refused(lambda: s3.complete_multipart_upload(Bucket=b, Key="big", UploadId=up,
+                                                 MultipartUpload={"Parts": parts}))
+    assert keys(s3, b) == []

@@ -1,0 +1,306 @@
+"""boto3 (path-style, SigV4, us-east-1) against the S3 subset, as a user made through the
+admin API: objects, ranges, conditions, listings v1/v2 with pagination, batch delete, copy,
+multipart through s3transfer, and a hand-built aws-chunked (streaming SigV4) upload."""
+import hashlib
+import hmac
+import os
+
+import boto3
+import pytest
+import requests
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+import helpers
+
+MiB = 1024 * 1024
+
+
+@pytest.fixture
+def s3user(admin, uid):
+    u = admin.create_user(uid)
+    k = u["keys"][0]
+    return uid, k["access_key"], k["secret_key"]
+
+
+def client(rgw, ak, sk):
+    return boto3.client("s3", endpoint_url=rgw.url, aws_access_key_id=ak,
+                        aws_secret_access_key=sk, region_name="us-east-1",
+                        config=Config(s3={"addressing_style": "path"},
+                                      signature_version="s3v4", retries={"max_attempts": 1}))
+
+
+@pytest.fixture
+def s3(rgw, s3user):
+    return client(rgw, s3user[1], s3user[2])
+
+
+def code_of(exc):
+    return exc.value.response["Error"]["Code"]
+
+
+def keys_of(s3, bucket):
+    return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []))
+
+
+def test_put_get_head_metadata(s3, uid):
+    b = f"{uid}-b"
+    s3.create_bucket(Bucket=b)
+    body = b"hello world\n" * 100
+    r = s3.put_object(Bucket=b, Key="dir/a.txt", Body=body, ContentType="text/plain",
+                      Metadata={"color": "blue", "Mixed-Case": "v"})
+    md5 = hashlib.md5(body).hexdigest()
+    assert r["ETag"] == f'"{md5}"'
+    g = s3.get_object(Bucket=b, Key="dir/a.txt")
+    assert g["Body"].read() == body
+    assert g["ETag"] == f'"{md5}"'
+    assert g["ContentType"] == "text/plain"
+    assert g["ContentLength"] == len(body)
+    assert g["Metadata"] == {"color": "blue", "mixed-case": "v"}
+    h = s3.head_object(Bucket=b, Key="dir/a.txt")
+    assert h["ContentLength"] == len(body) and h["ETag"] == f'"{md5}"'
+    assert h["Metadata"] == {"color": "blue", "mixed-case": "v"}
+    assert s3.head_bucket(Bucket=b)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert b in [x["Name"] for x in s3.list_buckets()["Buckets"]]
+
+
+def test_range_and_conditions(s3, uid):
+    b = f"{uid}-b"
+    s3.create_bucket(Bucket=b)
+    body = bytes(range(256)) * 4
+    etag = s3.put_object(Bucket=b, Key="k", Body=body)["ETag"]
+    r = s3.get_object(Bucket=b, Key="k", Range="bytes=10-19")
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 206
+    assert r["Body"].read() == body[10:20]
+    assert r["ContentRange"] == f"bytes 10-19/{len(body)}"
+    r = s3.get_object(Bucket=b, Key="k", Range="bytes=-5")
+    assert r["Body"].read() == body[-5:]
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=b, Key="k", IfNoneMatch=etag)
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 304
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=b, Key="k", IfMatch='"0123456789abcdef0123456789abcdef"')
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 412
+    assert code_of(e) == "PreconditionFailed"
+    assert s3.get_object(Bucket=b, Key="k", IfMatch=etag)["Body"].read() == body
+
+
+def test_listings_paginate(s3, uid):
+    b = f"{uid}-b"
+    s3.create_bucket(Bucket=b)
+    names = [f"p/{i:02d}" for i in range(25)] + ["q/x", "q/y/z", "top"]
+    for n in names:
+        s3.put_object(Bucket=b, Key=n, Body=n.encode())
+    # v2, 25 keys under p/ by 10
+    got, token, pages = [], None, 0
+    while True:
+        kw = {"ContinuationToken": token} if token else {}
+        r = s3.list_objects_v2(Bucket=b, Prefix="p/", MaxKeys=10, **kw)
+        pages += 1
+        got += [o["Key"] for o in r.get("Contents", [])]
+        assert r["KeyCount"] == len(r.get("Contents", []))
+        if not r["IsTruncated"]:
+            break
+        token = r["NextContinuationToken"]
+    assert pages == 3 and got == sorted(n for n in names if n.startswith("p/"))
+    # v1 with markers
+    got, marker = [], ""
+    while True:
+        r = s3.list_objects(Bucket=b, Prefix="p/", MaxKeys=10, Marker=marker)
+        keys = [o["Key"] for o in r.get("Contents", [])]
+        got += keys
+        if not r["IsTruncated"]:
+            break
+        marker = r.get("NextMarker", keys[-1])
+    assert got == sorted(n for n in names if n.startswith("p/"))
+    # delimiter
+    r = s3.list_objects_v2(Bucket=b, Delimiter="/")
+    assert [p["Prefix"] for p in r["CommonPrefixes"]] == ["p/", "q/"]
+    assert [o["Key"] for o in r["Contents"]] == ["top"]
+    r = s3.list_objects(Bucket=b, Prefix="q/", Delimiter="/")
+    assert [p["Prefix"] for p in r["CommonPrefixes"]] == ["q/y/"]
+    assert [o["Key"] for o in r["Contents"]] == ["q/x"]
+    # paginator agrees
+    pg = s3.get_paginator("list_objects_v2").paginate(Bucket=b, PaginationConfig={"PageSize": 7})
+    assert sorted(o["Key"] for page in pg for o in page.get("Contents", [])) == sorted(names)
+
+
+def test_delete_objects_and_copy(s3, uid):
+    b = f"{uid}-b"
+    s3.create_bucket(Bucket=b)
+    for n in ("a", "b", "c"):
+        s3.put_object(Bucket=b, Key=n, Body=n.encode() * 10, Metadata={"n": n})
+    r = s3.copy_object(Bucket=b, Key="a-copy", CopySource={"Bucket": b, "Key": "a"})
+    assert r["CopyObjectResult"]["ETag"] == f'"{hashlib.md5(b"a" * 10).hexdigest()}"'
+    g = s3.get_object(Bucket=b, Key="a-copy")
+    assert g["Body"].read() == b"a" * 10 and g["Metadata"] == {"n": "a"}
+    r = s3.delete_objects(Bucket=b, Delete={"Objects": [{"Key": "a"}, {"Key": "b"},
+                                                        {"Key": "missing"}]})
+    assert sorted(d["Key"] for d in r["Deleted"]) == ["a", "b", "missing"]
+    assert keys_of(s3, b) == ["a-copy", "c"]
+    s3.delete_object(Bucket=b, Key="c")
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=b, Key="c")
+    assert code_of(e) == "NoSuchKey"
+
+
+def test_multipart_upload_file(s3, uid, tmp_path):
+    b = f"{uid}-b"
+    s3.create_bucket(Bucket=b)
+    src = tmp_path / "src.bin"
+    data = os.urandom(20 * MiB)
+    src.write_bytes(data)
+    cfg = TransferConfig(multipart_threshold=5 * MiB, multipart_chunksize=5 * MiB,
+                         max_concurrency=2)
+    s3.upload_file(str(src), b, "big.bin", Config=cfg)
+    h = s3.head_object(Bucket=b, Key="big.bin")
+    assert h["ContentLength"] == len(data)
+    assert h["ETag"].strip('"').endswith("-4")
+    dst = tmp_path / "dst.bin"
+    s3.download_file(b, "big.bin", str(dst), Config=cfg)
+    assert hashlib.sha256(dst.read_bytes()).digest() == hashlib.sha256(data).digest()
+
+
+def test_abort_and_list_uploads(s3, uid):
+    b = f"{uid}-b"
+    s3.create_bucket(Bucket=b)
+    u1 = s3.create_multipart_upload(Bucket=b, Key="m1")["UploadId"]
+    u2 = s3.create_multipart_upload(Bucket=b, Key="m2")["UploadId"]
+    s3.upload_part(Bucket=b, Key="m1", UploadId=u1, PartNumber=1, Body=b"x" * 1000)
+    parts = s3.list_parts(Bucket=b, Key="m1", UploadId=u1)["Parts"]
+    assert [(p["PartNumber"], p["Size"]) for p in parts] == [(1, 1000)]
+    ups = s3.list_multipart_uploads(Bucket=b)["Uploads"]
+    assert sorted((x["Key"], x["UploadId"]) for x in ups) == sorted([("m1", u1), ("m2", u2)])
+    s3.abort_multipart_upload(Bucket=b, Key="m1", UploadId=u1)
+    ups = s3.list_multipart_uploads(Bucket=b).get("Uploads", [])
+    assert [(x["Key"], x["UploadId"]) for x in ups] == [("m2", u2)]
+    with pytest.raises(ClientError) as e:
+        s3.list_parts(Bucket=b, Key="m1", UploadId=u1)
+    assert code_of(e) == "NoSuchUpload"
+    s3.abort_multipart_upload(Bucket=b, Key="m2", UploadId=u2)
+    assert keys_of(s3, b) == []
+
+
+# --- aws-chunked, signed by hand (AWS SigV4 streaming) -----------------------------------------
+def _h(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def _hmac(key, msg):
+    return hmac.new(key, msg.encode(), hashlib.sha256).digest()
+
+
+def chunked_put(rgw, ak, sk, path, data, chunk=64 * 1024, corrupt=False):
+    import datetime as dt
+    now = dt.datetime.now(dt.timezone.utc)
+    amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+    scope = f"{day}/us-east-1/s3/aws4_request"
+    headers = {"host": rgw.host, "x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+               "x-amz-date": amz_date, "x-amz-decoded-content-length": str(len(data)),
+               "content-encoding": "aws-chunked"}
+    signed = sorted(headers)
+    canon = "\n".join(["PUT", path, "", "".join(f"{k}:{headers[k]}\n" for k in signed),
+                       ";".join(signed), "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"])
+    key = _hmac(_hmac(_hmac(_hmac(f"AWS4{sk}".encode(), day), "us-east-1"), "s3"), "aws4_request")
+    sts = f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{_h(canon.encode())}"
+    seed = hmac.new(key, sts.encode(), hashlib.sha256).hexdigest()
+    body, prev = b"", seed
+    pieces = [data[i:i + chunk] for i in range(0, len(data), chunk)] + [b""]
+    for p in pieces:
+        csts = "\n".join(["AWS4-HMAC-SHA256-PAYLOAD", amz_date, scope, prev, _h(b""), _h(p)])
+        sig = hmac.new(key, csts.encode(), hashlib.sha256).hexdigest()
+        prev = sig
+        if corrupt and p:
+            p = bytes([p[0] ^ 1]) + p[1:]
+        body += f"{len(p):x};chunk-signature={sig}\r\n".encode() + p + b"\r\n"
+    headers["Authorization"] = (f"AWS4-HMAC-SHA256 Credential={ak}/{scope}, "
+                                f"SignedHeaders={';'.join(signed)}, Signature={seed}")
+    del headers["host"]
+    return requests.put(rgw.url + path, data=body, headers=headers, timeout=helpers.HTTP_TIMEOUT)
+
+
+def test_streaming_chunked_upload(rgw, s3, s3user, uid):
+    _, ak, sk = s3user
+    b = f"{uid}-b"
+    s3.create_bucket(Bucket=b)
+    data = os.urandom(200_000)
+    r = chunked_put(rgw, ak, sk, f"/{b}/chunked", data)
+    assert r.status_code == 200, r.text
+    assert r.headers["ETag"] == f'"{hashlib.md5(data).hexdigest()}"'
+    assert s3.get_object(Bucket=b, Key="chunked")["Body"].read() == data
+    # a chunk altered in flight fails its signature and leaves no object
+    r = chunked_put(rgw, ak, sk, f"/{b}/tampered", data, corrupt=True)
+    assert r.status_code == 403, r.text
+    assert "SignatureDoesNotMatch" in r.text
+    assert keys_of(s3, b) == ["chunked"]
+
+
+def test_delimiter_pagination(s3, uid):
+    """Common prefixes count toward max-keys and are never repeated across pages."""
+    b = f"{uid}-b"
+    s3.create_bucket(Bucket=b)
+    names = ["a/1", "a/2", "b/1", "b/2/x", "c", "d/1", "e", "f/1", "f/2", "g"]
+    for n in names:
+        s3.put_object(Bucket=b, Key=n, Body=b"")
+    want = ["a/", "b/", "c", "d/", "e", "f/", "g"]
+    for max_keys in (1, 2, 3, 10):
+        got, token = [], None
+        while True:
+            kw = {"ContinuationToken": token} if token else {}
+            r = s3.list_objects_v2(Bucket=b, Delimiter="/", MaxKeys=max_keys, **kw)
+            page = [p["Prefix"] for p in r.get("CommonPrefixes", [])]
+            page += [o["Key"] for o in r.get("Contents", [])]
+            assert 0 < len(page) <= max_keys and r["KeyCount"] == len(page)
+            got += page
+            if not r["IsTruncated"]:
+                break
+            token = r["NextContinuationToken"]
+        assert sorted(got) == want, max_keys
+        got, marker = [], ""
+        while True:
+            r = s3.list_objects(Bucket=b, Delimiter="/", MaxKeys=max_keys, Marker=marker)
+            page = [p["Prefix"] for p in r.get("CommonPrefixes", [])]
+            page += [o["Key"] for o in r.get("Contents", [])]
+            got += page
+            if not r["IsTruncated"]:
+                break
+            marker = r["NextMarker"]
+        assert sorted(got) == want, max_keys
+    # max-keys=0: nothing, not truncated-forever
+    r = s3.list_objects_v2(Bucket=b, MaxKeys=0)
+    assert r["KeyCount"] == 0 and "Contents" not in r
+
+
+def test_copy_variants_and_bad_range(rgw, admin, s3, uid):
+    b, b2 = f"{uid}-b", f"{uid}-c"
+    s3.create_bucket(Bucket=b)
+    s3.create_bucket(Bucket=b2)
+    s3.put_object(Bucket=b, Key="src", Body=b"0123456789", ContentType="text/x-src",
+                  Metadata={"k": "v"})
+    s3.copy_object(Bucket=b2, Key="dst", CopySource={"Bucket": b, "Key": "src"},
+                   MetadataDirective="REPLACE", Metadata={"k2": "v2"}, ContentType="text/x-new")
+    g = s3.get_object(Bucket=b2, Key="dst")
+    assert g["Body"].read() == b"0123456789"
+    assert g["Metadata"] == {"k2": "v2"} and g["ContentType"] == "text/x-new"
+    with pytest.raises(ClientError) as e:
+        s3.copy_object(Bucket=b2, Key="dst2", CopySource={"Bucket": b, "Key": "missing"})
+    assert code_of(e) == "NoSuchKey"
+    # into someone else's bucket: refused, nothing appears there
+    other = admin.create_user(helpers.unique("other"))["keys"][0]
+    s3o = client(rgw, other["access_key"], other["secret_key"])
+    ob = helpers.unique("ob")
+    s3o.create_bucket(Bucket=ob)
+    with pytest.raises(ClientError) as e:
+        s3.copy_object(Bucket=ob, Key="stolen", CopySource={"Bucket": b, "Key": "src"})
+    assert code_of(e) == "AccessDenied"
+    # reading from someone else's bucket is refused too
+    with pytest.raises(ClientError) as e:
+        s3o.copy_object(Bucket=ob, Key="stolen", CopySource={"Bucket": b, "Key": "src"})
+    assert code_of(e) == "AccessDenied"
+    assert keys_of(s3o, ob) == []
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=b, Key="src", Range="bytes=100-200")
+    assert (code_of(e), e.value.response["ResponseMetadata"]["HTTPStatusCode"]) == \
+        ("InvalidRange", 416)
+    assert keys_of(s3, b2) == ["dst"]
