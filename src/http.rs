@@ -117,6 +117,8 @@ pub struct Ctx {
     pub section: Option<String>,
     /// The authenticated caller (None for anonymous).
     pub caller: Option<Arc<User>>,
+    /// Made by the local CLI, which wants documents to print indented, not bytes.
+    pub local: bool,
     pub request_id: String,
 }
 
@@ -152,6 +154,7 @@ impl Ctx {
             op,
             section,
             caller: Some(Arc::new(caller)),
+            local: true,
             request_id: String::new(),
         }
     }
@@ -273,6 +276,7 @@ async fn handle(app: Arc<App>, req: Request<Incoming>, _peer: SocketAddr) -> Res
                         op: route.op,
                         section: route.section,
                         caller: None,
+                        local: false,
                         request_id: rid.clone(),
                     };
                     ctx.path = crate::query::decode(&ctx.raw_path).unwrap_or_default();
@@ -419,28 +423,14 @@ fn success_response(app: &App, reply: Reply, ctx: &Ctx, rid: &str) -> Response<R
     let style = app.style();
     let built = match reply {
         Reply::Doc(doc) => {
-            let buffered = ctx.op.buffered();
-            let (ctype, body) = match ctx.format {
-                Format::Json => (
-                    buffered.then_some("application/json"),
-                    crate::encode::json::render(&doc.node, style),
-                ),
-                Format::Xml => {
-                    let mut s = crate::encode::xml::render(&doc, style);
-                    if buffered {
-                        // These ops fill the formatter before the prologue would be written.
-                        s.drain(..crate::encode::xml::PROLOGUE.len());
-                    }
-                    (Some("application/xml"), s)
-                }
-            };
-            let mut b = base(rid);
-            if let Some(ct) = ctype {
-                b = b.header(CONTENT_TYPE, ct);
-            }
-            b.header(CONTENT_LENGTH, body.len())
+            let body = render_doc(&doc, ctx.format, ctx.op.buffered(), style);
+            with_type(base(rid), ctx)
+                .header(CONTENT_LENGTH, body.len())
                 .body(full(Bytes::from(body)))
         }
+        Reply::Rendered(body) => with_type(base(rid), ctx)
+            .header(CONTENT_LENGTH, body.len())
+            .body(full(body)),
         Reply::Empty => base(rid).header(CONTENT_LENGTH, 0).body(full(Bytes::new())),
         Reply::Raw {
             status,
@@ -455,6 +445,31 @@ fn success_response(app: &App, reply: Reply, ctx: &Ctx, rid: &str) -> Response<R
         }
     };
     built.unwrap_or_else(|_| internal_error())
+}
+
+/// A document in the request's format, as radosgw writes it.
+pub fn render_doc(doc: &Doc, fmt: Format, buffered: bool, style: crate::encode::Style) -> String {
+    match fmt {
+        Format::Json => crate::encode::json::render(&doc.node, style),
+        Format::Xml => {
+            let mut s = crate::encode::xml::render(doc, style);
+            if buffered {
+                // These ops fill the formatter before the prologue would be written.
+                s.drain(..crate::encode::xml::PROLOGUE.len());
+            }
+            s
+        }
+    }
+}
+
+/// radosgw sends no Content-Type on streamed JSON successes, `application/json` on buffered
+/// ones, and `application/xml` on XML.
+fn with_type(b: hyper::http::response::Builder, ctx: &Ctx) -> hyper::http::response::Builder {
+    match (ctx.format, ctx.op.buffered()) {
+        (Format::Json, false) => b,
+        (Format::Json, true) => b.header(CONTENT_TYPE, "application/json"),
+        (Format::Xml, _) => b.header(CONTENT_TYPE, "application/xml"),
+    }
 }
 
 fn internal_error() -> Response<RespBody> {

@@ -27,6 +27,8 @@ pub mod user;
 pub enum Reply {
     /// A document in the request's format.
     Doc(Doc),
+    /// A document already rendered in the request's format.
+    Rendered(Bytes),
     /// 200 with an empty body (radosgw's "no output" ops).
     Empty,
     /// Anything else, fully formed (S3, swift auth, 204s).

@@ -1,5 +1,10 @@
 //! `/admin/user`: info, create, modify, remove, list (`RGWOp_User_*`).
 
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
+
+use bytes::Bytes;
+
 use crate::app::App;
 use crate::config::Compat;
 use crate::encode::{Doc, ObjBuilder};
@@ -37,12 +42,56 @@ pub fn info(app: &App, ctx: &Ctx) -> Result<Reply> {
     } else {
         return Err(Error::InvalidArgument);
     };
-    let stats = if q.get_bool("stats", false) {
-        Some(crate::ops::bucket::user_stats(app, &user.uid.to_string())?)
-    } else {
-        None
-    };
-    Ok(Reply::Doc(info_doc(&user, stats)))
+    if q.get_bool("stats", false) {
+        let stats = crate::ops::bucket::user_stats(app, &user.uid.to_string())?;
+        return Ok(Reply::Doc(info_doc(&user, Some(stats))));
+    }
+    if ctx.local {
+        return Ok(Reply::Doc(info_doc(&user, None)));
+    }
+    Ok(Reply::Rendered(rendered_info(app, ctx, &user)))
+}
+
+/// Rendered user documents by (uid, XML?, string booleans?), each with the version and
+/// mtime it was rendered from: reads of a hot user cost a lookup, not a render.
+type RenderCache = HashMap<(String, bool, bool), (u64, i64, Bytes)>;
+
+fn render_cache() -> &'static RwLock<RenderCache> {
+    static CACHE: OnceLock<RwLock<RenderCache>> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+/// Most entries kept; past it the cache starts over (it only saves work).
+const RENDER_CACHE_MAX: usize = 100_000;
+
+fn rendered_info(app: &App, ctx: &Ctx, u: &User) -> Bytes {
+    let style = app.style();
+    let key = (
+        u.uid.to_string(),
+        ctx.format == crate::encode::Format::Xml,
+        style.string_bools,
+    );
+    if let Some((ver, mtime, b)) = render_cache()
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&key)
+    {
+        if *ver == u.ver && *mtime == u.mtime_us {
+            return b.clone();
+        }
+    }
+    let body = Bytes::from(crate::http::render_doc(
+        &info_doc(u, None),
+        ctx.format,
+        ctx.op.buffered(),
+        style,
+    ));
+    let mut c = render_cache().write().unwrap_or_else(|e| e.into_inner());
+    if c.len() >= RENDER_CACHE_MAX {
+        c.clear();
+    }
+    c.insert(key, (u.ver, u.mtime_us, body.clone()));
+    body
 }
 
 /// Parameters shared by create and modify.

@@ -164,14 +164,20 @@ async fn receive_into(
     Ok((size, digest))
 }
 
+/// A store read on the blocking pool.
+pub async fn get_raw(app: &App, key: Vec<u8>) -> Result<Option<Vec<u8>>> {
+    let store = app.buckets.store().clone();
+    tokio::task::spawn_blocking(move || store.get(&key))
+        .await
+        .map_err(|e| Error::Unknown(e.to_string()))?
+}
+
 /// The object's current index entry.
 pub async fn load(app: &App, bk: &str, key: &str) -> Result<Option<ObjectMeta>> {
-    let store = app.buckets.store().clone();
-    let k = buckets::k_obj(bk, key);
-    let v = tokio::task::spawn_blocking(move || store.get(&k))
-        .await
-        .map_err(|e| Error::Unknown(e.to_string()))??;
-    v.map(|v| buckets::decode(&v)).transpose()
+    get_raw(app, buckets::k_obj(bk, key))
+        .await?
+        .map(|v| buckets::decode(&v))
+        .transpose()
 }
 
 /// Install `meta` as the object `key` (replacing any current version), keeping the bucket's
@@ -180,14 +186,8 @@ pub async fn install(app: &App, b: &buckets::Bucket, key: &str, meta: ObjectMeta
     let bk = b.key();
     let mut b = b.clone();
     for _ in 0..64 {
-        let store = app.buckets.store().clone();
         let k = buckets::k_obj(&bk, key);
-        let cur_raw = {
-            let k = k.clone();
-            tokio::task::spawn_blocking(move || store.get(&k))
-                .await
-                .map_err(|e| Error::Unknown(e.to_string()))??
-        };
+        let cur_raw = get_raw(app, k.clone()).await?;
         let cur: Option<ObjectMeta> = cur_raw.as_deref().map(buckets::decode).transpose()?;
         let (ds, dsa, dn) = match &cur {
             Some(c) => (
@@ -229,14 +229,8 @@ pub async fn install(app: &App, b: &buckets::Bucket, key: &str, meta: ObjectMeta
 pub async fn remove(app: &App, b: &buckets::Bucket, key: &str) -> Result<ObjectMeta> {
     let bk = b.key();
     for _ in 0..64 {
-        let store = app.buckets.store().clone();
         let k = buckets::k_obj(&bk, key);
-        let cur_raw = {
-            let k = k.clone();
-            tokio::task::spawn_blocking(move || store.get(&k))
-                .await
-                .map_err(|e| Error::Unknown(e.to_string()))??
-        };
+        let cur_raw = get_raw(app, k.clone()).await?;
         let Some(cur_raw) = cur_raw else {
             return Err(Error::NoSuchKey);
         };
