@@ -64,6 +64,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     pub shutdown_grace: u64,
+    /// Seconds a client may stall while sending a request body before 408 RequestTimeout.
+    pub body_timeout: u64,
     /// Domain for virtual-host-style S3 requests (`<bucket>.<domain>`); empty = path style
     /// only (radosgw's `rgw_dns_name`).
     pub s3_domain: String,
@@ -86,6 +88,7 @@ impl Default for Config {
             compat: Compat::default(),
             log_format: LogFormat::default(),
             shutdown_grace: 30,
+            body_timeout: 30,
             s3_domain: String::new(),
             ratelimit_window: 60,
             usage_log: true,
@@ -149,6 +152,11 @@ impl Config {
                 .parse()
                 .map_err(|_| format!("RGW_ADMIN_USAGE_FLUSH_THRESHOLD: not a number: {v:?}"))?;
         }
+        if let Some(v) = get("RGW_ADMIN_BODY_TIMEOUT") {
+            self.body_timeout = v
+                .parse()
+                .map_err(|_| format!("RGW_ADMIN_BODY_TIMEOUT: not a number: {v:?}"))?;
+        }
         if let Some(v) = get("RGW_ADMIN_SHUTDOWN_GRACE") {
             self.shutdown_grace = v
                 .parse()
@@ -160,6 +168,10 @@ impl Config {
                 .map_err(|_| format!("RGW_ADMIN_RATELIMIT_WINDOW: not a number: {v:?}"))?;
         }
         Ok(())
+    }
+
+    pub fn body_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.body_timeout.max(1))
     }
 
     pub fn validate(&self) -> Result<(), String> {

@@ -32,6 +32,27 @@ pub const MAX_BODY: usize = 1 << 20;
 /// Every response body: a buffer, or object data streamed from disk.
 pub type RespBody = BoxBody<Bytes, std::io::Error>;
 
+/// Read a whole request body of at most `limit` bytes: `EntityTooLarge` past it,
+/// `IncompleteBody` if the client stops early, `RequestTimeout` if it stalls (a client that
+/// declares a length and sends nothing must not hold a connection forever).
+pub async fn read_body(
+    body: Incoming,
+    limit: usize,
+    timeout: std::time::Duration,
+) -> Result<Bytes, Error> {
+    match tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await {
+        Err(_) => Err(Error::RequestTimeout),
+        Ok(Ok(b)) => Ok(b.to_bytes()),
+        Ok(Err(e))
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            Err(Error::EntityTooLarge)
+        }
+        Ok(Err(_)) => Err(Error::IncompleteBody),
+    }
+}
+
 pub fn full(b: Bytes) -> RespBody {
     Full::new(b).map_err(|never| match never {}).boxed()
 }
@@ -250,18 +271,7 @@ async fn handle(app: Arc<App>, req: Request<Incoming>, _peer: SocketAddr) -> Res
         Ok((query, route, fmt)) => {
             log_op = route.op.name();
             let is_s3 = false;
-            let body = match Limited::new(body, MAX_BODY).collect().await {
-                Ok(b) => Ok(b.to_bytes()),
-                Err(e) => Err(
-                    if e.downcast_ref::<http_body_util::LengthLimitError>()
-                        .is_some()
-                    {
-                        Error::EntityTooLarge
-                    } else {
-                        Error::IncompleteBody
-                    },
-                ),
-            };
+            let body = read_body(body, MAX_BODY, app.cfg.body_timeout()).await;
             match body {
                 Err(e) => error_response(&app, &e, fmt, &rid, is_s3, method == Method::HEAD),
                 Ok(body) => {

@@ -351,3 +351,36 @@ fn bad_input_changes_nothing() {
     );
     assert_eq!(before, after);
 }
+
+/// A client that declares a body and never sends it gets 408 RequestTimeout after
+/// `body_timeout`, instead of holding the connection forever.
+#[test]
+fn stalled_body_times_out() {
+    use std::io::{Read, Write};
+    let dir = TempDir::new("stall");
+    let s = Server::start(&dir.0.join("d"), &[("RGW_ADMIN_BODY_TIMEOUT", "1")]);
+    for path in ["/admin/user?uid=x&display-name=X", "/somebucket?delete"] {
+        let mut c = std::net::TcpStream::connect(s.addr).unwrap();
+        c.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let method = if path.starts_with("/admin") {
+            "PUT"
+        } else {
+            "POST"
+        };
+        write!(
+            c,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 100\r\n\r\n",
+            s.addr
+        )
+        .unwrap();
+        let t = std::time::Instant::now();
+        let mut buf = vec![0u8; 4096];
+        let n = c.read(&mut buf).unwrap();
+        let head = String::from_utf8_lossy(&buf[..n]);
+        assert!(head.starts_with("HTTP/1.1 408"), "{path}: {head}");
+        assert!(head.contains("RequestTimeout"), "{path}: {head}");
+        assert!(t.elapsed() < std::time::Duration::from_secs(5));
+    }
+    assert_eq!(s.admin("GET", "/admin/user?uid=x").status, 404);
+}

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::http::request::Parts;
@@ -257,19 +256,7 @@ async fn authenticate(app: &App, req: &mut S3Req, op: S3Op, body: Incoming) -> R
         )?;
         (ident, Body::Stream(body, payload))
     } else {
-        let bytes = http_body_util::Limited::new(body, MAX_XML_BODY)
-            .collect()
-            .await
-            .map_err(|e| {
-                if e.downcast_ref::<http_body_util::LengthLimitError>()
-                    .is_some()
-                {
-                    Error::EntityTooLarge
-                } else {
-                    Error::IncompleteBody
-                }
-            })?
-            .to_bytes();
+        let bytes = crate::http::read_body(body, MAX_XML_BODY, app.cfg.body_timeout()).await?;
         let ident = auth::authenticate(
             &AuthRequest {
                 method: req.method.as_str(),

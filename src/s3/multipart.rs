@@ -140,8 +140,13 @@ pub async fn upload_part(app: &App, req: &S3Req, body: Body) -> Result<Response<
         .filter(|n| (1..=MAX_PARTS).contains(n))
         .ok_or(Error::InvalidArgument)?;
     let (up_raw, _) = load_upload(app, &b.key(), &req.key, id).await?;
-    let (data, size, md5) =
-        super::object::receive(&app.data, body, req.header("content-md5")).await?;
+    let (data, size, md5) = super::object::receive(
+        &app.data,
+        body,
+        req.header("content-md5"),
+        app.cfg.body_timeout(),
+    )
+    .await?;
     let etag = hex::encode(md5);
     let part = Part {
         num,

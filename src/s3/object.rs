@@ -70,9 +70,10 @@ pub async fn receive(
     data: &DataStore,
     body: Body,
     content_md5: Option<&str>,
+    timeout: std::time::Duration,
 ) -> Result<(String, u64, [u8; 16])> {
     let id = DataStore::new_id();
-    let res = receive_into(data, &id, body, content_md5).await;
+    let res = receive_into(data, &id, body, content_md5, timeout).await;
     if res.is_err() {
         data.remove_tmp(&id);
     }
@@ -100,6 +101,7 @@ async fn receive_into(
     id: &str,
     body: Body,
     content_md5: Option<&str>,
+    timeout: std::time::Duration,
 ) -> Result<(u64, [u8; 16])> {
     let want_md5 = match content_md5 {
         Some(b64) => {
@@ -134,7 +136,11 @@ async fn receive_into(
         }
         Body::Stream(mut incoming, payload) => {
             let mut v = BodyVerifier::new(payload);
-            while let Some(frame) = incoming.frame().await {
+            // A stalled upload is cut off after `timeout` without data.
+            while let Some(frame) = tokio::time::timeout(timeout, incoming.frame())
+                .await
+                .map_err(|_| Error::RequestTimeout)?
+            {
                 let frame = frame.map_err(|_| Error::IncompleteBody)?;
                 let Ok(chunk) = frame.into_data() else {
                     continue;
@@ -278,7 +284,13 @@ pub async fn put(app: &App, req: &S3Req, body: Body) -> Result<Response<RespBody
     if let Some(n) = declared {
         check_quota(app, &b, &req.key, n).await?;
     }
-    let (id, size, md5) = receive(&app.data, body, req.header("content-md5")).await?;
+    let (id, size, md5) = receive(
+        &app.data,
+        body,
+        req.header("content-md5"),
+        app.cfg.body_timeout(),
+    )
+    .await?;
     if let Err(e) = check_quota(app, &b, &req.key, size).await {
         app.data.remove(&id);
         return Err(e);
