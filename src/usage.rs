@@ -358,6 +358,10 @@ pub fn account_s3(
         0
     } else {
         len(resp.headers())
+            + resp
+                .extensions()
+                .get::<crate::s3::WireExtra>()
+                .map_or(0, |w| w.0)
     };
     app.usage.record(Request {
         owner: &owner,

@@ -55,7 +55,35 @@ pub fn list_buckets(app: &App, req: &S3Req) -> Result<Response<RespBody>> {
     }
     x.close("Buckets");
     x.close("ListAllMyBucketsResult");
-    xml_response(req, x.finish())
+    let doc = x.finish();
+    // radosgw streams this listing in three chunks (up to `<Buckets>`, the buckets, the
+    // rest) and its usage log counts their framing.
+    let head = doc.find("<Buckets>").map_or(0, |i| i + "<Buckets>".len());
+    let tail = "</Buckets></ListAllMyBucketsResult>".len();
+    let parts = [head, doc.len() - head - tail, tail];
+    with_wire_extra(app, xml_response(req, doc), &parts)
+}
+
+/// At the pacific level, note on the response the chunked framing radosgw 16 would have
+/// sent around these body parts, which its usage log counts as bytes sent (see
+/// `usage::account_s3`). Nothing extra is sent.
+fn with_wire_extra(
+    app: &App,
+    resp: Result<Response<RespBody>>,
+    parts: &[usize],
+) -> Result<Response<RespBody>> {
+    let mut resp = resp?;
+    if app.cfg.compat == crate::config::Compat::Pacific {
+        let framing: usize = parts
+            .iter()
+            .filter(|&&n| n > 0)
+            .map(|n| format!("{n:x}").len() + 4)
+            .sum::<usize>()
+            + "0\r\n\r\n".len();
+        resp.extensions_mut()
+            .insert(super::WireExtra(framing as u64));
+    }
+    Ok(resp)
 }
 
 pub fn new_bucket(app: &App, tenant: &str, name: &str, owner: &str, acl: &str) -> Bucket {
@@ -351,7 +379,9 @@ pub async fn list_objects(app: &App, req: &S3Req) -> Result<Response<RespBody>> 
         }
     }
     x.close("ListBucketResult");
-    xml_response(req, x.finish())
+    let doc = x.finish();
+    let n = doc.len();
+    with_wire_extra(app, xml_response(req, doc), &[n])
 }
 
 #[cfg(test)]

@@ -175,6 +175,12 @@ fn bucket_and_key(app: &App, headers: &HeaderMap, path: &str) -> (String, String
     }
 }
 
+/// Bytes radosgw 16 would have put on the wire beyond the body (the chunked framing of
+/// its streamed listings), which its usage log counts; set only at the pacific level and
+/// never sent.
+#[derive(Debug, Clone, Copy)]
+pub struct WireExtra(pub u64);
+
 /// Outcome for the request log: op name and caller.
 pub struct Logged {
     pub op: &'static str,

@@ -18,13 +18,13 @@ use crate::http::RespBody;
 use crate::objects::DataStore;
 use crate::store::{CommitError, Txn};
 
-/// Characters S3 leaves unescaped in `encoding-type=url` keys.
+/// Characters radosgw leaves unescaped in `encoding-type=url` keys (`url_encode` escapes
+/// `/` too).
 pub const URL_KEY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
-    .remove(b'~')
-    .remove(b'/');
+    .remove(b'~');
 
 /// Largest single object or part (radosgw's `rgw_max_put_size`, 5 GiB).
 pub const MAX_PUT: u64 = 5 << 30;

@@ -2,11 +2,9 @@
 fresh RGW_ADMIN_COMPAT=pacific server, compared fixture by fixture with tests/golden
 (status + normalized body, tests/conformance/golden_diff.py).
 
-Every area-A fixture (auth, errors, users/keys/subusers/caps/metadata-user) and area-B
-fixture (S3 + buckets) must match, area A's response headers too (names, order, non-varying
-values). Area C (usage + quota) is shown in the terminal summary, not asserted: five usage
-fixtures count bytes the way radosgw's chunked responses put them on the wire (framing
-included) and two anonymous polls that are not part of the scenario.
+Every fixture of areas A (auth, errors, users/keys/subusers/caps/metadata-user), B (S3 +
+buckets) and C (usage + quota) must match, area A's response headers too (names, order,
+non-varying values) — except the one fixture listed in UNREPRODUCIBLE, with its reason.
 """
 import os
 import sys
@@ -19,7 +17,13 @@ sys.path.insert(0, os.path.join(helpers.REPO, "tests", "conformance"))
 import conformance  # noqa: E402
 
 
-ASSERTED = ("A", "B")
+ASSERTED = ("A", "B", "C")
+
+# Fixtures no server can reproduce from the scenario alone.
+UNREPRODUCIBLE = {
+    "211-usage-get-all.json": "also counts the anonymous GET / polls the oracle's start script "
+    "made before the capture; the oracle README notes it differs between two radosgw runs too",
+}
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +50,8 @@ def test_golden_fixtures_present(replay):
 @pytest.mark.parametrize("area", ASSERTED)
 def test_area_matches_radosgw(replay, area):
     results, stopped, counts = replay
-    bad = [r for r in results if r["area"] == area and not r["same"]]
+    bad = [r for r in results
+           if r["area"] == area and not r["same"] and r["file"] not in UNREPRODUCIBLE]
     report = "\n".join(conformance.describe(r, limit=1500) for r in bad)
     assert not bad, (f"{len(bad)} of {counts[area][1]} area-{area} fixtures differ from radosgw"
                      + (f" (scenario stopped early: {stopped})" if stopped else "")
