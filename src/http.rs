@@ -289,7 +289,7 @@ async fn handle(app: Arc<App>, req: Request<Incoming>, _peer: SocketAddr) -> Res
                         local: false,
                         request_id: rid.clone(),
                     };
-                    ctx.path = crate::query::decode(&ctx.raw_path).unwrap_or_default();
+                    ctx.path = crate::query::decode_path(&ctx.raw_path).unwrap_or_default();
                     let res = authorize(&app, &mut ctx);
                     if let Some(u) = &ctx.caller {
                         log_uid = u.uid.to_string();
@@ -341,7 +341,7 @@ fn prepare(
     raw_query: &str,
     headers: &HeaderMap,
 ) -> Result<Prepared, (Error, Format, bool)> {
-    let path = crate::query::decode(raw_path).map_err(|e| (e, Format::Json, false))?;
+    let path = crate::query::decode_path(raw_path).map_err(|e| (e, Format::Json, false))?;
     let is_admin = router::route(
         method,
         &path,

@@ -130,17 +130,27 @@ pub fn parse_bool(v: &str) -> Option<bool> {
     }
 }
 
-/// Decode `+` and `%XX`; a `%` not followed by two hex digits stays as it is.
+/// Decode a query name or value: `+` and `%XX`; a `%` not followed by two hex digits stays
+/// as it is.
 pub fn decode(s: &str) -> Result<String> {
+    decode_with(s, true)
+}
+
+/// Decode a URL path: `%XX` only — a `+` in a path is a plus sign (an object key `a+b`).
+pub fn decode_path(s: &str) -> Result<String> {
+    decode_with(s, false)
+}
+
+fn decode_with(s: &str, plus_is_space: bool) -> Result<String> {
     let b = s.as_bytes();
-    if !b.iter().any(|&c| c == b'%' || c == b'+') {
+    if !b.iter().any(|&c| c == b'%' || (plus_is_space && c == b'+')) {
         return Ok(s.to_string());
     }
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b'+' => out.push(b' '),
+            b'+' if plus_is_space => out.push(b' '),
             b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
                 (Some(h), Some(l)) => {
                     out.push(h << 4 | l);
@@ -192,6 +202,8 @@ mod tests {
         assert_eq!(decode("a%2").unwrap(), "a%2");
         assert_eq!(decode("a%zz").unwrap(), "a%zz");
         assert_eq!(decode("%41%42").unwrap(), "AB");
+        assert_eq!(decode("a+b").unwrap(), "a b");
+        assert_eq!(decode_path("/b/a+b%20c").unwrap(), "/b/a+b c");
         assert!(decode("%ff").is_err());
         assert!(Query::parse(&format!("uid={}", "a".repeat(MAX_PARAM_LEN + 1))).is_err());
     }

@@ -194,7 +194,7 @@ pub async fn handle(
     body: Incoming,
     rid: &str,
 ) -> (Response<RespBody>, Logged) {
-    let path = crate::query::decode(parts.uri.path()).unwrap_or_default();
+    let path = crate::query::decode_path(parts.uri.path()).unwrap_or_default();
     let (bucket, key) = bucket_and_key(app, &parts.headers, &path);
     let mut logged = Logged {
         op: "s3",

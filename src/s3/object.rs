@@ -500,8 +500,8 @@ pub async fn copy(app: &App, req: &S3Req) -> Result<Response<RespBody>> {
     let b = load_bucket(app, req)?;
     check_access(req, &b, true)?;
     let src = req.header("x-amz-copy-source").unwrap_or("");
-    let src =
-        crate::query::decode(src.trim_start_matches('/')).map_err(|_| Error::InvalidArgument)?;
+    let src = crate::query::decode_path(src.trim_start_matches('/'))
+        .map_err(|_| Error::InvalidArgument)?;
     let src = src.split("?versionId=").next().unwrap_or("").to_string();
     let (sb, sk) = src.split_once('/').ok_or(Error::InvalidArgument)?;
     let tenant = req

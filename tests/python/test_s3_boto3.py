@@ -304,3 +304,15 @@ def test_copy_variants_and_bad_range(rgw, admin, s3, uid):
     assert (code_of(e), e.value.response["ResponseMetadata"]["HTTPStatusCode"]) == \
         ("InvalidRange", 416)
     assert keys_of(s3, b2) == ["dst"]
+
+
+def test_plus_in_a_path_is_a_plus(rgw, s3, s3user, uid):
+    """A '+' in an S3 path is part of the key (only query strings turn '+' into a space)."""
+    bucket = f"{uid}-plus"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="a+b c", Body=b"plus")
+    assert keys_of(s3, bucket) == ["a+b c"]
+    raw = helpers.Client(rgw, s3user[1], s3user[2])
+    r = raw.get(f"/{bucket}/a+b%20c")
+    assert (r.status_code, r.content) == (200, b"plus"), r.text
+    assert raw.get(f"/{bucket}/a%20b%20c").status_code == 404
