@@ -258,10 +258,7 @@ async fn handle(app: Arc<App>, req: Request<Incoming>, _peer: SocketAddr) -> Res
     let mut log_uid = String::from("-");
 
     let resp = match prepare(&app, &parts.method, &raw_path, &raw_query, &parts.headers) {
-        Err((e, fmt, is_s3)) => {
-            let is_head = parts.method == Method::HEAD;
-            error_response(&app, &e, fmt, &rid, is_s3, is_head)
-        }
+        Err((e, fmt)) => error_response(&app, &e, fmt, &rid, parts.method == Method::HEAD),
         Ok((query, route, _)) if route.op == Op::S3 => {
             let (resp, logged) = crate::s3::handle(&app, parts, query, body, &rid).await;
             log_op = logged.op;
@@ -270,10 +267,9 @@ async fn handle(app: Arc<App>, req: Request<Incoming>, _peer: SocketAddr) -> Res
         }
         Ok((query, route, fmt)) => {
             log_op = route.op.name();
-            let is_s3 = false;
             let body = read_body(body, MAX_BODY, app.cfg.body_timeout()).await;
             match body {
-                Err(e) => error_response(&app, &e, fmt, &rid, is_s3, method == Method::HEAD),
+                Err(e) => error_response(&app, &e, fmt, &rid, method == Method::HEAD),
                 Ok(body) => {
                     let mut ctx = Ctx {
                         method: parts.method,
@@ -308,9 +304,7 @@ async fn handle(app: Arc<App>, req: Request<Incoming>, _peer: SocketAddr) -> Res
                     };
                     let resp = match res {
                         Ok(reply) => success_response(&app, reply, &ctx, &rid),
-                        Err(e) => {
-                            error_response(&app, &e, fmt, &rid, is_s3, ctx.method == Method::HEAD)
-                        }
+                        Err(e) => error_response(&app, &e, fmt, &rid, ctx.method == Method::HEAD),
                     };
                     let sent = crate::ratelimit::content_length(resp.headers());
                     app.ratelimit.settle(charge, ctx.body.len() as u64, sent);
@@ -340,8 +334,8 @@ fn prepare(
     raw_path: &str,
     raw_query: &str,
     headers: &HeaderMap,
-) -> Result<Prepared, (Error, Format, bool)> {
-    let path = crate::query::decode_path(raw_path).map_err(|e| (e, Format::Json, false))?;
+) -> Result<Prepared, (Error, Format)> {
+    let path = crate::query::decode_path(raw_path).map_err(|e| (e, Format::Json))?;
     let is_admin = router::route(
         method,
         &path,
@@ -352,7 +346,7 @@ fn prepare(
     .map(|r| r.op != Op::S3)
     .unwrap_or(true);
     let fmt_default = if is_admin { Format::Json } else { Format::Xml };
-    let query = Query::parse(raw_query).map_err(|e| (e, fmt_default, !is_admin))?;
+    let query = Query::parse(raw_query).map_err(|e| (e, fmt_default))?;
     let fmt = if is_admin {
         select_format(&query, headers)
     } else {
@@ -360,7 +354,7 @@ fn prepare(
     };
     // 405 before the handler exists: radosgw always answers it in JSON.
     let route = router::route(method, &path, &query, &app.cfg.admin_entry, app.cfg.compat)
-        .map_err(|e| (e, Format::Json, false))?;
+        .map_err(|e| (e, Format::Json))?;
     Ok((query, route, fmt))
 }
 
@@ -494,7 +488,6 @@ pub fn error_response(
     e: &Error,
     fmt: Format,
     rid: &str,
-    _is_s3: bool,
     is_head: bool,
 ) -> Response<RespBody> {
     if let Error::Unknown(cause) = e {
