@@ -75,6 +75,7 @@ pub async fn dispatch(app: &App, ctx: &Ctx) -> Result<Reply> {
         RatelimitSet => ratelimit::set(app, ctx).await,
         UsageGet => usage::get(app, ctx).await,
         UsageTrim => usage::trim(app, ctx).await,
+        // S3 requests never reach the admin dispatcher (http::handle sends them to s3::handle).
         S3 => Err(Error::NotImplemented),
     }
 }
