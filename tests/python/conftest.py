@@ -46,6 +46,12 @@ def admin(rgw):
 
 
 @pytest.fixture
+def rgwa(rgw):
+    """rgwadmin client for the session server, as the bootstrap admin."""
+    return helpers.rgwadmin_client(rgw)
+
+
+@pytest.fixture
 def uid(request):
     """A uid no other test uses (prefix = test name, trimmed)."""
     name = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower().replace("test_", ""))

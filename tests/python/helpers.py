@@ -22,9 +22,12 @@ import time
 import uuid
 from urllib.parse import quote
 
+import boto3
 import requests
+import rgwadmin
 from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth, SigV4Auth
 from botocore.awsrequest import AWSRequest
+from botocore.config import Config
 from botocore.credentials import Credentials
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -34,6 +37,21 @@ import awssig  # noqa: E402  (stdlib SigV4 with a chosen date, from the oracle t
 ADMIN_AK = "ADMINACCESSKEY0000000"
 ADMIN_SK = "adminsecretkey00000000000000000000000000"
 HTTP_TIMEOUT = 15  # seconds, for every request a test makes
+
+
+def s3_client(server, ak, sk, **config):
+    """boto3 S3 client for `server`: path style, SigV4, no retries (a retry would hide a
+    first answer that was wrong); extra botocore Config options as keywords."""
+    return boto3.client("s3", endpoint_url=server.url, aws_access_key_id=ak,
+                        aws_secret_access_key=sk, region_name="us-east-1",
+                        config=Config(s3={"addressing_style": "path"}, signature_version="s3v4",
+                                      retries={"max_attempts": 1}, **config))
+
+
+def rgwadmin_client(server, ak=ADMIN_AK, sk=ADMIN_SK):
+    """rgwadmin 2.4.6 client for `server` (the bootstrap admin by default)."""
+    return rgwadmin.RGWAdmin(ak, sk, server=server.host, secure=False, verify=False,
+                             timeout=HTTP_TIMEOUT)
 START_TIMEOUT = 20  # seconds for the server to accept connections
 STOP_TIMEOUT = 10  # seconds for SIGTERM to end it before SIGKILL
 

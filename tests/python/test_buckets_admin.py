@@ -6,32 +6,17 @@ import base64
 import hashlib
 import socket
 
-import boto3
 import pytest
 import rgwadmin
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from rgwadmin import exceptions as rex
 
 import helpers
 
 
-def s3_client(rgw, ak, sk):
-    return boto3.client("s3", endpoint_url=rgw.url, aws_access_key_id=ak,
-                        aws_secret_access_key=sk, region_name="us-east-1",
-                        config=Config(s3={"addressing_style": "path"},
-                                      signature_version="s3v4", retries={"max_attempts": 1}))
-
-
-@pytest.fixture
-def rgwa(rgw):
-    return rgwadmin.RGWAdmin(helpers.ADMIN_AK, helpers.ADMIN_SK, server=rgw.host, secure=False,
-                             verify=False, timeout=helpers.HTTP_TIMEOUT)
-
-
 def make_user(rgw, admin, uid):
     k = admin.create_user(uid)["keys"][0]
-    return s3_client(rgw, k["access_key"], k["secret_key"])
+    return helpers.s3_client(rgw, k["access_key"], k["secret_key"])
 
 
 @pytest.fixture
@@ -238,7 +223,7 @@ def test_bad_content_md5(rgw, admin, s3, uid):
 @pytest.mark.parametrize("payload", ["sha256", "unsigned"])
 def test_truncated_body_leaves_no_object(rgw, admin, uid, payload):
     k = admin.create_user(uid)["keys"][0]
-    s3 = s3_client(rgw, k["access_key"], k["secret_key"])
+    s3 = helpers.s3_client(rgw, k["access_key"], k["secret_key"])
     b = f"{uid}-b"
     s3.create_bucket(Bucket=b)
     body = b"x" * 1000

@@ -2,8 +2,6 @@
 as /admin/bucket, and changes the server then serves."""
 import json
 
-import boto3
-from botocore.config import Config
 
 import helpers
 
@@ -21,9 +19,7 @@ def cli_fails(data_dir, *args):
 
 
 def s3(srv, k):
-    return boto3.client("s3", endpoint_url=srv.url, aws_access_key_id=k["access_key"],
-                        aws_secret_access_key=k["secret_key"], region_name="us-east-1",
-                        config=Config(s3={"addressing_style": "path"}, signature_version="s3v4"))
+    return helpers.s3_client(srv, k["access_key"], k["secret_key"])
 
 
 def test_cli_bucket_commands(start_server):

@@ -1,27 +1,15 @@
 """Quotas are enforced on PutObject, CopyObject and CompleteMultipartUpload: a write past an
 enabled user or bucket quota is refused with 403 QuotaExceeded and stores nothing; the exact
 boundary is allowed."""
-import boto3
 import pytest
-import rgwadmin
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 import helpers
 
 
-@pytest.fixture
-def rgwa(rgw):
-    return rgwadmin.RGWAdmin(helpers.ADMIN_AK, helpers.ADMIN_SK, server=rgw.host, secure=False,
-                             verify=False, timeout=helpers.HTTP_TIMEOUT)
-
-
 def client_for(rgw, admin, uid):
     k = admin.create_user(uid)["keys"][0]
-    return boto3.client("s3", endpoint_url=rgw.url, aws_access_key_id=k["access_key"],
-                        aws_secret_access_key=k["secret_key"], region_name="us-east-1",
-                        config=Config(s3={"addressing_style": "path"}, signature_version="s3v4",
-                                      retries={"max_attempts": 1}))
+    return helpers.s3_client(rgw, k["access_key"], k["secret_key"])
 
 
 def refused(fn):

@@ -18,12 +18,6 @@ DISABLED_QUOTA = {"enabled": False, "check_on_raw": False, "max_size": -1, "max_
                   "max_objects": -1}
 
 
-@pytest.fixture
-def rgwa(rgw):
-    return rgwadmin.RGWAdmin(helpers.ADMIN_AK, helpers.ADMIN_SK, server=rgw.host, secure=False,
-                             verify=False, timeout=helpers.HTTP_TIMEOUT)
-
-
 def test_create_get_remove_user(rgwa, uid):
     u = rgwa.create_user(uid, "Unit Test User", email=f"{uid}@example.com",
                          user_caps="users=read;buckets=*", max_buckets=7)

@@ -5,11 +5,9 @@ import hashlib
 import hmac
 import os
 
-import boto3
 import pytest
 import requests
 from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 import helpers
@@ -25,10 +23,7 @@ def s3user(admin, uid):
 
 
 def client(rgw, ak, sk):
-    return boto3.client("s3", endpoint_url=rgw.url, aws_access_key_id=ak,
-                        aws_secret_access_key=sk, region_name="us-east-1",
-                        config=Config(s3={"addressing_style": "path"},
-                                      signature_version="s3v4", retries={"max_attempts": 1}))
+    return helpers.s3_client(rgw, ak, sk)
 
 
 @pytest.fixture

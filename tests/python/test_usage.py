@@ -5,11 +5,8 @@ pending."""
 import json
 import time
 
-import boto3
 import pytest
 import requests
-import rgwadmin
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from rgwadmin import exceptions as rex
 
@@ -19,16 +16,12 @@ FAST = {"RGW_ADMIN_USAGE_FLUSH_INTERVAL": "1"}
 
 
 def s3_client(srv, ak, sk):
-    return boto3.client("s3", endpoint_url=srv.url, aws_access_key_id=ak,
-                        aws_secret_access_key=sk, region_name="us-east-1",
-                        config=Config(s3={"addressing_style": "path"}, signature_version="s3v4",
-                                      request_checksum_calculation="when_required",
-                                      retries={"max_attempts": 1}))
+    # No body checksums, so the bytes counted are exactly the object bytes.
+    return helpers.s3_client(srv, ak, sk, request_checksum_calculation="when_required")
 
 
 def rgwa(srv, ak=helpers.ADMIN_AK, sk=helpers.ADMIN_SK):
-    return rgwadmin.RGWAdmin(ak, sk, server=srv.host, secure=False, verify=False,
-                             timeout=helpers.HTTP_TIMEOUT)
+    return helpers.rgwadmin_client(srv, ak, sk)
 
 
 def make_user(srv, uid, caps=None):
