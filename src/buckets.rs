@@ -232,6 +232,18 @@ impl Buckets {
             .unwrap_or_default())
     }
 
+    /// The sum of the stats of a user's buckets (user quota, user info `stats`).
+    pub fn user_totals(&self, uid: &str) -> Result<Stats> {
+        let mut t = Stats::default();
+        for b in self.of_user(uid)? {
+            let s = self.stats(&b.key())?;
+            t.size += s.size;
+            t.size_actual += s.size_actual;
+            t.num_objects += s.num_objects;
+        }
+        Ok(t)
+    }
+
     /// Per-shard index versions, as radosgw prints `ver`: `0#1,1#1,...`.
     pub fn ver_string(&self, bk: &str) -> Result<String> {
         let v = self

@@ -128,8 +128,6 @@ impl hyper::body::Body for ChannelBody {
 pub struct Ctx {
     pub method: Method,
     pub raw_path: String,
-    /// Percent-decoded path.
-    pub path: String,
     pub query: Query,
     pub headers: HeaderMap,
     pub body: Bytes,
@@ -157,7 +155,6 @@ impl Ctx {
         Ctx {
             method: Method::GET,
             raw_path: String::new(),
-            path: String::new(),
             query: Query {
                 params: params
                     .iter()
@@ -259,13 +256,13 @@ async fn handle(app: Arc<App>, req: Request<Incoming>, _peer: SocketAddr) -> Res
 
     let resp = match prepare(&app, &parts.method, &raw_path, &raw_query, &parts.headers) {
         Err((e, fmt)) => error_response(&app, &e, fmt, &rid, parts.method == Method::HEAD),
-        Ok((query, route, _)) if route.op == Op::S3 => {
-            let (resp, logged) = crate::s3::handle(&app, parts, query, body, &rid).await;
+        Ok((path, query, route, _)) if route.op == Op::S3 => {
+            let (resp, logged) = crate::s3::handle(&app, parts, path, query, body, &rid).await;
             log_op = logged.op;
             log_uid = logged.uid;
             resp
         }
-        Ok((query, route, fmt)) => {
+        Ok((_, query, route, fmt)) => {
             log_op = route.op.name();
             let body = read_body(body, MAX_BODY, app.cfg.body_timeout()).await;
             match body {
@@ -274,7 +271,6 @@ async fn handle(app: Arc<App>, req: Request<Incoming>, _peer: SocketAddr) -> Res
                     let mut ctx = Ctx {
                         method: parts.method,
                         raw_path,
-                        path: String::new(),
                         query,
                         headers: parts.headers,
                         body,
@@ -285,7 +281,6 @@ async fn handle(app: Arc<App>, req: Request<Incoming>, _peer: SocketAddr) -> Res
                         local: false,
                         request_id: rid.clone(),
                     };
-                    ctx.path = crate::query::decode_path(&ctx.raw_path).unwrap_or_default();
                     let res = authorize(&app, &mut ctx);
                     if let Some(u) = &ctx.caller {
                         log_uid = u.uid.to_string();
@@ -325,7 +320,8 @@ async fn handle(app: Arc<App>, req: Request<Incoming>, _peer: SocketAddr) -> Res
     resp
 }
 
-type Prepared = (Query, router::Route, Format);
+/// The decoded path, the query, the route and the response format.
+type Prepared = (String, Query, router::Route, Format);
 
 /// Parse and route: everything radosgw does before it looks at credentials.
 fn prepare(
@@ -336,15 +332,7 @@ fn prepare(
     headers: &HeaderMap,
 ) -> Result<Prepared, (Error, Format)> {
     let path = crate::query::decode_path(raw_path).map_err(|e| (e, Format::Json))?;
-    let is_admin = router::route(
-        method,
-        &path,
-        &Query::default(),
-        &app.cfg.admin_entry,
-        app.cfg.compat,
-    )
-    .map(|r| r.op != Op::S3)
-    .unwrap_or(true);
+    let is_admin = router::is_admin(&path, &app.cfg.admin_entry);
     let fmt_default = if is_admin { Format::Json } else { Format::Xml };
     let query = Query::parse(raw_query).map_err(|e| (e, fmt_default))?;
     let fmt = if is_admin {
@@ -355,7 +343,7 @@ fn prepare(
     // 405 before the handler exists: radosgw always answers it in JSON.
     let route = router::route(method, &path, &query, &app.cfg.admin_entry, app.cfg.compat)
         .map_err(|e| (e, Format::Json))?;
-    Ok((query, route, fmt))
+    Ok((path, query, route, fmt))
 }
 
 /// `format=` first, then `Accept`, else JSON (`allocate_formatter`).

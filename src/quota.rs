@@ -43,13 +43,7 @@ pub fn check(app: &App, b: &Bucket, new_size: u64, old_size: Option<u64>) -> Res
         return Err(Error::QuotaExceeded);
     }
     if owner.user_quota.enabled {
-        let mut total = Stats::default();
-        for ob in app.buckets.of_user(&b.owner)? {
-            let s = app.buckets.stats(&ob.key())?;
-            total.size += s.size;
-            total.size_actual += s.size_actual;
-            total.num_objects += s.num_objects;
-        }
+        let total = app.buckets.user_totals(&b.owner)?;
         if exceeds(&owner.user_quota, &total, bytes, raw, objects) {
             return Err(Error::QuotaExceeded);
         }

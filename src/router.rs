@@ -204,6 +204,11 @@ pub fn route(method: &Method, path: &str, q: &Query, entry: &str, compat: Compat
     Ok(Route { op, section })
 }
 
+/// Is `path` (decoded) under the admin entry point, i.e. not an S3 request?
+pub fn is_admin(path: &str, entry: &str) -> bool {
+    admin_rest(path, entry).is_some()
+}
+
 /// `/admin`, `/admin/` → `""`; `/admin/user` → `user`; other paths → None.
 fn admin_rest<'a>(path: &'a str, entry: &str) -> Option<&'a str> {
     let p = path.strip_prefix('/')?.strip_prefix(entry)?;

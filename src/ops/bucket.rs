@@ -415,13 +415,7 @@ pub async fn set_quota(app: &App, ctx: &Ctx) -> Result<Reply> {
 
 /// Sum of a user's buckets' stats, for `user info&stats=true`.
 pub fn user_stats(app: &App, uid: &str) -> Result<Node> {
-    let mut t = Stats::default();
-    for b in app.buckets.of_user(uid)? {
-        let s = app.buckets.stats(&b.key())?;
-        t.size += s.size;
-        t.size_actual += s.size_actual;
-        t.num_objects += s.num_objects;
-    }
+    let t = app.buckets.user_totals(uid)?;
     Ok(crate::model::dump_storage_stats(
         t.size,
         t.size_actual,

@@ -190,11 +190,11 @@ pub struct Logged {
 pub async fn handle(
     app: &App,
     parts: Parts,
+    path: String,
     query: Query,
     body: Incoming,
     rid: &str,
 ) -> (Response<RespBody>, Logged) {
-    let path = crate::query::decode_path(parts.uri.path()).unwrap_or_default();
     let (bucket, key) = bucket_and_key(app, &parts.headers, &path);
     let mut logged = Logged {
         op: "s3",
