@@ -63,10 +63,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
 }
 
 async fn load_upload(app: &App, bk: &str, key: &str, id: &str) -> Result<(Vec<u8>, Upload)> {
-    let store = app.buckets.store().clone();
-    let k = k_upload(bk, key, id);
-    let kk = k.clone();
-    let v = blocking(move || store.get(&kk))
+    let v = super::object::get_raw(app, k_upload(bk, key, id))
         .await?
         .ok_or(Error::NoSuchUpload)?;
     Ok((v.clone(), buckets::decode(&v)?))
@@ -156,10 +153,8 @@ pub async fn upload_part(app: &App, req: &S3Req, body: Body) -> Result<Response<
         mtime_us: crate::clock::now_us(),
     };
     // Replace any earlier upload of this part number; the upload must still be open.
-    let store = app.buckets.store().clone();
     let pk = k_part(id, num);
-    let pk2 = pk.clone();
-    let old = blocking(move || store.get(&pk2)).await?;
+    let old = super::object::get_raw(app, pk.clone()).await?;
     let mut t = Txn::default();
     t.expect(k_upload(&b.key(), &req.key, id), Some(up_raw))
         .expect(pk.clone(), old.clone())
