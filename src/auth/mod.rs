@@ -1,11 +1,13 @@
 //! Request authentication as radosgw does it: AWS SigV4 (header and presigned query) and AWS
-//! v2 (header and query). One verifier for every caller; see `sigv4.rs` and `sigv2.rs`.
+//! v2 (header and query). One verifier for every caller; see `sigv4/` and `sigv2.rs`, and
+//! `chunked/` for streamed (aws-chunked) bodies.
 //!
 //! INTERFACE (owned by the auth module; the rest of the server calls only `authenticate`):
 //! the caller hands in the request as parsed once (`Query`), the raw path as sent, the
-//! headers, the whole body (admin bodies are small; S3 streaming bodies come later), the
-//! current time and the compat level, and a lookup from access key to secret. The result is
-//! either `Identity::Anonymous` (no credentials at all) or the verified access key.
+//! headers, the whole body (admin bodies are small), the current time and the compat level,
+//! and a lookup from access key to secret. The result is either `Identity::Anonymous` (no
+//! credentials at all) or the verified access key. Uploads stream instead: they call
+//! `authenticate_streaming`, which leaves the body to a `BodyVerifier`.
 
 use std::sync::Arc;
 use std::time::SystemTime;

@@ -1,0 +1,236 @@
+//! The signature check proper: the candidate canonical requests in radosgw's order, and what
+//! the body must then satisfy.
+
+use std::borrow::Cow;
+use std::cell::OnceCell;
+use std::sync::Arc;
+
+use hmac::Mac;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::canonical::{
+    canonical_headers, canonical_query, canonical_uri, feed_canonical_request, feed_string_to_sign,
+    legacy_uri, sha256_hex, QueryForm,
+};
+use super::key_cache::{cache_id, cached_key, derive_signing_key, remember_key, CachedKey};
+use super::parse::{Credential, V4Auth};
+use super::{is_sha256_hex, CONTENT_SHA256, EMPTY_SHA256, UNSIGNED_PAYLOAD};
+use crate::auth::chunked::{
+    ChunkSigning, ChunkedSpec, Payload, DECODED_LENGTH_HEADER, STREAMING_PAYLOAD,
+    STREAMING_PAYLOAD_TRAILER, STREAMING_UNSIGNED_TRAILER, TRAILER_HEADER,
+};
+use crate::auth::AuthRequest;
+use crate::config::Compat;
+use crate::error::{Error, Result};
+
+/// Checks the signature of a parsed request against `secret`; then, when the client sent a
+/// real payload hash, that it is the body's. The key is cached only once a signature has
+/// verified, so requests with a known access key but no secret cannot fill the cache.
+pub fn verify(
+    req: &AuthRequest,
+    auth: &V4Auth,
+    cred: &Credential,
+    secret: &Arc<str>,
+) -> Result<()> {
+    check_signature(req, auth, cred, secret, Some(req.body))?;
+    // AWSv4ComplSingle: a real payload hash must be the body's. radosgw installs no
+    // completer for presigned requests, so their header goes unchecked.
+    if let Some(p) = req.headers.get(CONTENT_SHA256).filter(|_| !auth.presigned) {
+        let p = p.as_bytes();
+        if is_sha256_hex(p) && !p.eq_ignore_ascii_case(body_sha256_hex(req.body).as_bytes()) {
+            return Err(Error::ContentSha256Mismatch);
+        }
+    }
+    Ok(())
+}
+
+/// [`verify`] for a request whose body has not been read: the signature is checked on the
+/// headers alone (with no `x-amz-content-sha256`, only as `UNSIGNED-PAYLOAD`: the Reef
+/// alternative of the body's hash needs the body), and what the body must satisfy is
+/// returned, for a [`BodyVerifier`](super::BodyVerifier) to check as it streams.
+///
+/// The aws-chunked forms need `x-amz-decoded-content-length` (radosgw's
+/// `AWSv4ComplMulti::modify_request_state`: missing or not a length → `InvalidArgument`).
+pub fn verify_streaming(
+    req: &AuthRequest,
+    auth: &V4Auth,
+    cred: &Credential,
+    secret: &Arc<str>,
+) -> Result<Payload> {
+    let key = check_signature(req, auth, cred, secret, None)?;
+    // As in `verify`: presigned requests get no completer.
+    if auth.presigned {
+        return Ok(Payload::Unchecked);
+    }
+    let Some(value) = req.headers.get(CONTENT_SHA256) else {
+        return Ok(Payload::Unchecked);
+    };
+    let value = value.as_bytes();
+    if is_sha256_hex(value) {
+        let mut hash = [0u8; 32];
+        hex::decode_to_slice(value, &mut hash).map_err(|_| Error::InvalidArgument)?;
+        return Ok(Payload::Sha256(hash));
+    }
+    let (signed, trailer) = match value {
+        v if v == STREAMING_PAYLOAD.as_bytes() => (true, false),
+        v if v == STREAMING_PAYLOAD_TRAILER.as_bytes() => (true, true),
+        v if v == STREAMING_UNSIGNED_TRAILER.as_bytes() => (false, true),
+        // UNSIGNED-PAYLOAD, or a value `verify` would not check either.
+        _ => return Ok(Payload::Unchecked),
+    };
+    let decoded_length = req
+        .headers
+        .get(DECODED_LENGTH_HEADER)
+        .and_then(|v| parse_length(v.as_bytes()))
+        .ok_or(Error::InvalidArgument)?;
+    let trailer_names = if trailer {
+        req.headers
+            .get_all(TRAILER_HEADER)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|n| n.trim().to_ascii_lowercase())
+            .filter(|n| !n.is_empty())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Payload::Chunked(ChunkedSpec {
+        signing: signed.then(|| ChunkSigning {
+            key,
+            seed: auth.signature.to_owned(),
+            amz_date: auth.amz_date.to_string(),
+            scope: cred.scope.to_owned(),
+        }),
+        trailer,
+        trailer_names,
+        decoded_length: Some(decoded_length),
+    }))
+}
+
+/// A decimal length: digits only, fitting in a u64.
+fn parse_length(b: &[u8]) -> Option<u64> {
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(b).ok()?.parse().ok()
+}
+
+fn body_sha256_hex(body: &[u8]) -> Cow<'static, str> {
+    if body.is_empty() {
+        Cow::Borrowed(EMPTY_SHA256)
+    } else {
+        Cow::Owned(sha256_hex(body))
+    }
+}
+
+/// The signature check shared by [`verify`] and [`verify_streaming`]; `body` is `None` when
+/// the body is not available (then no candidate signs the body's hash). Returns the signing
+/// key, for chunk signatures.
+fn check_signature(
+    req: &AuthRequest,
+    auth: &V4Auth,
+    cred: &Credential,
+    secret: &Arc<str>,
+    body: Option<&[u8]>,
+) -> Result<[u8; 32]> {
+    let id = cache_id(cred.access_key, cred.date, cred.region, cred.service);
+    let (entry, cached) = match cached_key(&id, secret) {
+        Some(e) => (e, true),
+        None => {
+            let key = derive_signing_key(secret, cred.date, cred.region, cred.service);
+            (CachedKey::new(secret, key), false)
+        }
+    };
+    let headers = canonical_headers(req.headers, auth.signed_headers)?;
+    let uri = canonical_uri(req.raw_path);
+    let header_payload = req.headers.get(CONTENT_SHA256).map(|v| v.as_bytes());
+    let body_hash = OnceCell::new();
+    let body_hash = || body.map(|b| body_hash.get_or_init(|| body_sha256_hex(b)).as_bytes());
+    let matches = |uri: &str, query: &str, payload: &[u8]| -> bool {
+        let mut creq = Sha256::new();
+        feed_canonical_request(
+            req.method,
+            uri,
+            query,
+            &headers,
+            auth.signed_headers,
+            payload,
+            |b| creq.update(b),
+        );
+        let mut mac = entry.mac.clone();
+        feed_string_to_sign(&auth.amz_date, cred.scope, &creq.finalize().into(), |b| {
+            mac.update(b)
+        });
+        let mut sig = [0u8; 64];
+        let _ = hex::encode_to_slice(mac.finalize().into_bytes(), &mut sig);
+        bool::from(sig.ct_eq(auth.signature.as_bytes()))
+    };
+
+    let reef = req.compat >= Compat::Reef;
+    let form = if reef {
+        QueryForm::Aws
+    } else {
+        QueryForm::LastPerName
+    };
+    let query = canonical_query(req.query, form, auth.presigned);
+    let unsigned = UNSIGNED_PAYLOAD.as_bytes();
+    let with_payloads = |uri: &str, query: &str| match header_payload {
+        // get_v4_exp_payload_hash: the header, verbatim, in both forms. AWS defines the
+        // presigned form with UNSIGNED-PAYLOAD whatever the headers say: Reef allows that too.
+        Some(p) => {
+            matches(uri, query, p)
+                || (reef && auth.presigned && p != unsigned && matches(uri, query, unsigned))
+        }
+        // radosgw assumes UNSIGNED-PAYLOAD (go-ceph relies on it); Reef also takes the body's
+        // hash, which is what the AWS rule and `curl --aws-sigv4` sign.
+        None => {
+            matches(uri, query, unsigned)
+                || (reef && !auth.presigned && body_hash().is_some_and(|h| matches(uri, query, h)))
+        }
+    };
+    let mut ok = with_payloads(&uri, &query);
+    // Older radosgw signs the path as sent (only `+` → `%20`), as botocore's S3 signer does;
+    // it differs from the re-encoded one only for paths with characters outside
+    // `A-Za-z0-9-_.~/` or needless escapes.
+    let legacy = legacy_uri(req.raw_path);
+    if !ok && legacy != uri {
+        ok = with_payloads(&legacy, &query);
+    }
+    // Clients that get the canonical query wrong; they hash the body they send (so without
+    // the header and without the body there is nothing to try).
+    let fallback_payload = header_payload.or_else(body_hash);
+    if let (false, true, false, Some(payload)) = (ok, reef, auth.presigned, fallback_payload) {
+        let raw_uri = if req.raw_path.is_empty() {
+            "/"
+        } else {
+            req.raw_path
+        };
+        let mut tried: Vec<(&str, String)> = vec![(&*legacy, query.clone()), (&*uri, query)];
+        for (u, form) in [
+            // curl 7.x signs the path and query string exactly as it sends them.
+            (raw_uri, QueryForm::Raw),
+            (&*uri, QueryForm::UrlOrder),
+            (&*uri, QueryForm::DoubleEncoded),
+        ] {
+            let q = canonical_query(req.query, form, false);
+            if tried.iter().any(|(tu, tq)| *tu == u && *tq == q) {
+                continue;
+            }
+            if matches(u, &q, payload) {
+                ok = true;
+                break;
+            }
+            tried.push((u, q));
+        }
+    }
+    if !ok {
+        return Err(Error::SignatureDoesNotMatch);
+    }
+    let key = entry.key;
+    if !cached {
+        remember_key(id, entry);
+    }
+    Ok(key)
+}
