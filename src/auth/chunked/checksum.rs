@@ -94,20 +94,24 @@ pub fn header_checksum(headers: &HeaderMap) -> Result<Option<(ChecksumAlgorithm,
     Ok(found)
 }
 
+/// A running checksum. The CRCs come from `crc-fast` (SIMD carry-less multiplication where the
+/// CPU has it, a table fallback elsewhere); the digests from the RustCrypto crates.
 pub(super) enum Hasher {
-    Crc32(u32),
-    Crc32c(u32),
-    Crc64Nvme(u64),
+    /// CRC-32 (zlib's) or CRC-32C (Castagnoli).
+    Crc32(crc_fast::Digest),
+    /// CRC-64/NVME.
+    Crc64(crc_fast::Digest),
     Sha1(Sha1),
     Sha256(Sha256),
 }
 
 impl Hasher {
     pub(super) fn new(algorithm: ChecksumAlgorithm) -> Hasher {
+        use crc_fast::{CrcAlgorithm, Digest as Crc};
         match algorithm {
-            ChecksumAlgorithm::Crc32 => Hasher::Crc32(!0),
-            ChecksumAlgorithm::Crc32c => Hasher::Crc32c(!0),
-            ChecksumAlgorithm::Crc64Nvme => Hasher::Crc64Nvme(!0),
+            ChecksumAlgorithm::Crc32 => Hasher::Crc32(Crc::new(CrcAlgorithm::Crc32IsoHdlc)),
+            ChecksumAlgorithm::Crc32c => Hasher::Crc32(Crc::new(CrcAlgorithm::Crc32Iscsi)),
+            ChecksumAlgorithm::Crc64Nvme => Hasher::Crc64(Crc::new(CrcAlgorithm::Crc64Nvme)),
             ChecksumAlgorithm::Sha1 => Hasher::Sha1(Sha1::new()),
             ChecksumAlgorithm::Sha256 => Hasher::Sha256(Sha256::new()),
         }
@@ -115,9 +119,7 @@ impl Hasher {
 
     pub(super) fn update(&mut self, data: &[u8]) {
         match self {
-            Hasher::Crc32(c) => *c = crc32_update(&CRC32_TABLES, *c, data),
-            Hasher::Crc32c(c) => *c = crc32_update(&CRC32C_TABLES, *c, data),
-            Hasher::Crc64Nvme(c) => *c = crc64_update(&CRC64NVME_TABLES, *c, data),
+            Hasher::Crc32(d) | Hasher::Crc64(d) => d.update(data),
             Hasher::Sha1(h) => h.update(data),
             Hasher::Sha256(h) => h.update(data),
         }
@@ -127,116 +129,11 @@ impl Hasher {
     pub(super) fn finish(self) -> String {
         let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
         match self {
-            Hasher::Crc32(c) | Hasher::Crc32c(c) => b64(&(!c).to_be_bytes()),
-            Hasher::Crc64Nvme(c) => b64(&(!c).to_be_bytes()),
+            // crc-fast returns every width in a u64; a 32-bit CRC is its low half.
+            Hasher::Crc32(d) => b64(&(d.finalize() as u32).to_be_bytes()),
+            Hasher::Crc64(d) => b64(&d.finalize().to_be_bytes()),
             Hasher::Sha1(h) => b64(&h.finalize()),
             Hasher::Sha256(h) => b64(&h.finalize()),
         }
     }
-}
-
-/// Reflected CRC-32 (IEEE 802.3, zlib's) polynomial.
-const CRC32_POLY: u32 = 0xedb8_8320;
-/// Reflected CRC-32C (Castagnoli) polynomial.
-const CRC32C_POLY: u32 = 0x82f6_3b78;
-/// Reflected CRC-64/NVME polynomial.
-const CRC64NVME_POLY: u64 = 0x9a6c_9329_ac4b_c9b5;
-
-static CRC32_TABLES: [[u32; 256]; 8] = crc32_tables(CRC32_POLY);
-static CRC32C_TABLES: [[u32; 256]; 8] = crc32_tables(CRC32C_POLY);
-static CRC64NVME_TABLES: [[u64; 256]; 8] = crc64_tables(CRC64NVME_POLY);
-
-/// Slicing-by-8 tables: `t[0]` is the byte-at-a-time table, `t[k]` advances `k` more zero
-/// bytes.
-const fn crc32_tables(poly: u32) -> [[u32; 256]; 8] {
-    let mut t = [[0u32; 256]; 8];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 { (c >> 1) ^ poly } else { c >> 1 };
-            k += 1;
-        }
-        t[0][i] = c;
-        i += 1;
-    }
-    let mut s = 1;
-    while s < 8 {
-        let mut i = 0;
-        while i < 256 {
-            let prev = t[s - 1][i];
-            t[s][i] = (prev >> 8) ^ t[0][(prev & 0xff) as usize];
-            i += 1;
-        }
-        s += 1;
-    }
-    t
-}
-
-const fn crc64_tables(poly: u64) -> [[u64; 256]; 8] {
-    let mut t = [[0u64; 256]; 8];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u64;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 { (c >> 1) ^ poly } else { c >> 1 };
-            k += 1;
-        }
-        t[0][i] = c;
-        i += 1;
-    }
-    let mut s = 1;
-    while s < 8 {
-        let mut i = 0;
-        while i < 256 {
-            let prev = t[s - 1][i];
-            t[s][i] = (prev >> 8) ^ t[0][(prev & 0xff) as usize];
-            i += 1;
-        }
-        s += 1;
-    }
-    t
-}
-
-/// Running (pre-inverted) reflected CRC-32 state over `data`.
-fn crc32_update(t: &[[u32; 256]; 8], mut crc: u32, data: &[u8]) -> u32 {
-    let mut words = data.chunks_exact(8);
-    for w in &mut words {
-        let lo = u32::from_le_bytes([w[0], w[1], w[2], w[3]]) ^ crc;
-        let hi = u32::from_le_bytes([w[4], w[5], w[6], w[7]]);
-        crc = t[7][(lo & 0xff) as usize]
-            ^ t[6][((lo >> 8) & 0xff) as usize]
-            ^ t[5][((lo >> 16) & 0xff) as usize]
-            ^ t[4][(lo >> 24) as usize]
-            ^ t[3][(hi & 0xff) as usize]
-            ^ t[2][((hi >> 8) & 0xff) as usize]
-            ^ t[1][((hi >> 16) & 0xff) as usize]
-            ^ t[0][(hi >> 24) as usize];
-    }
-    for &b in words.remainder() {
-        crc = (crc >> 8) ^ t[0][((crc ^ u32::from(b)) & 0xff) as usize];
-    }
-    crc
-}
-
-/// Running (pre-inverted) reflected CRC-64 state over `data`.
-fn crc64_update(t: &[[u64; 256]; 8], mut crc: u64, data: &[u8]) -> u64 {
-    let mut words = data.chunks_exact(8);
-    for w in &mut words {
-        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]) ^ crc;
-        crc = t[7][(x & 0xff) as usize]
-            ^ t[6][((x >> 8) & 0xff) as usize]
-            ^ t[5][((x >> 16) & 0xff) as usize]
-            ^ t[4][((x >> 24) & 0xff) as usize]
-            ^ t[3][((x >> 32) & 0xff) as usize]
-            ^ t[2][((x >> 40) & 0xff) as usize]
-            ^ t[1][((x >> 48) & 0xff) as usize]
-            ^ t[0][(x >> 56) as usize];
-    }
-    for &b in words.remainder() {
-        crc = (crc >> 8) ^ t[0][((crc ^ u64::from(b)) & 0xff) as usize];
-    }
-    crc
 }
