@@ -48,6 +48,16 @@ impl ChecksumAlgorithm {
         }
     }
 
+    /// Bytes of the CRC or digest (before base64).
+    pub fn digest_len(self) -> usize {
+        match self {
+            ChecksumAlgorithm::Crc32 | ChecksumAlgorithm::Crc32c => 4,
+            ChecksumAlgorithm::Crc64Nvme => 8,
+            ChecksumAlgorithm::Sha1 => 20,
+            ChecksumAlgorithm::Sha256 => 32,
+        }
+    }
+
     /// From a name as in `x-amz-sdk-checksum-algorithm`, any case.
     pub fn from_name(name: &str) -> Option<ChecksumAlgorithm> {
         Self::ALL
@@ -79,7 +89,9 @@ pub fn checksum(algorithm: ChecksumAlgorithm, data: &[u8]) -> String {
 }
 
 /// The `x-amz-checksum-*` header of a request, if any: (algorithm, value as sent, trimmed).
-/// More than one → `InvalidRequest` (S3 takes a single checksum per request).
+/// More than one → `InvalidRequest` (S3 takes a single checksum per request); so is a value
+/// that is not the base64 of a checksum of that algorithm (S3: "Value for
+/// x-amz-checksum-crc32 header is invalid").
 pub fn header_checksum(headers: &HeaderMap) -> Result<Option<(ChecksumAlgorithm, String)>> {
     let mut found = None;
     for algorithm in ChecksumAlgorithm::ALL {
@@ -88,8 +100,14 @@ pub fn header_checksum(headers: &HeaderMap) -> Result<Option<(ChecksumAlgorithm,
         if found.is_some() || values.next().is_some() {
             return Err(Error::InvalidRequest);
         }
-        let v = v.to_str().map_err(|_| Error::InvalidRequest)?;
-        found = Some((algorithm, v.trim().to_owned()));
+        let v = v.to_str().map_err(|_| Error::InvalidRequest)?.trim();
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(v)
+            .map_err(|_| Error::InvalidRequest)?;
+        if decoded.len() != algorithm.digest_len() {
+            return Err(Error::InvalidRequest);
+        }
+        found = Some((algorithm, v.to_owned()));
     }
     Ok(found)
 }

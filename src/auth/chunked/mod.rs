@@ -17,8 +17,8 @@
 //! A trailing `x-amz-checksum-*` (CRC32, CRC32C, CRC64NVME, SHA-1, SHA-256) named in
 //! `x-amz-trailer` is computed over the decoded body and compared (`BadDigest`). The same
 //! machinery checks a checksum sent as a header (boto3 over plain http sends
-//! `x-amz-checksum-crc32` with a hashed payload) when the caller asks for it with
-//! [`BodyVerifier::with_checksum`] and [`header_checksum`].
+//! `x-amz-checksum-crc32` with a hashed payload): [`BodyVerifier::for_upload`] is the
+//! constructor for an upload's body, and does both.
 //!
 //! Decoded bytes are handed out as they arrive, before the chunk they belong to has been
 //! verified (chunks can be any size, and nothing is buffered beyond one chunk-header line):
@@ -29,6 +29,7 @@
 
 use std::fmt;
 
+use hyper::HeaderMap;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -176,6 +177,21 @@ impl BodyVerifier {
             decoded: 0,
             checksum,
             failed: None,
+        }
+    }
+
+    /// The verifier of an upload's body (PutObject, UploadPart): [`BodyVerifier::new`], and
+    /// when the request has an `x-amz-checksum-{crc32,crc32c,crc64nvme,sha1,sha256}` header,
+    /// that checksum too, over the decoded body (`BadDigest` from `finish` on a mismatch).
+    /// Two checksum headers, or a value that is not a checksum of its algorithm →
+    /// `InvalidRequest` (see [`header_checksum`]); so is a header for another algorithm than
+    /// the checksum an aws-chunked trailer promises.
+    pub fn for_upload(payload: Payload, headers: &HeaderMap) -> Result<BodyVerifier> {
+        match header_checksum(headers)? {
+            Some((algorithm, value)) => {
+                BodyVerifier::with_checksum(payload, algorithm, Some(&value))
+            }
+            None => Ok(BodyVerifier::new(payload)),
         }
     }
 
