@@ -15,8 +15,8 @@ use sha1::Sha1;
 use subtle::ConstantTimeEq;
 
 use super::sigv4::is_base64_for_content_md5;
-use super::verify::{parse_http_date, parse_iso8601_basic};
 use super::AuthRequest;
+use crate::clock::{parse_http_date, parse_iso8601_basic};
 use crate::error::{Error, Result};
 use crate::query::Query;
 

@@ -6,7 +6,8 @@ use std::borrow::Cow;
 use hyper::HeaderMap;
 
 use super::ALGORITHM;
-use crate::auth::verify::{atoll, format_iso8601_basic, parse_http_date, parse_iso8601_basic};
+use crate::auth::verify::atoll;
+use crate::clock::{format_iso8601_basic, parse_http_date, parse_iso8601_basic};
 use crate::config::Compat;
 use crate::error::{Error, Result};
 use crate::query::Query;
