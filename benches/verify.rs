@@ -1,11 +1,16 @@
-//! Signature verification and the user-info path, without the network. Run with
-//! `cargo bench --bench verify`.
+//! Signature verification, streamed-body checks and the user-info path, without the network.
+//! Run with `cargo bench --bench verify` (one group: `cargo bench --bench verify -- aws_chunked`).
 
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use criterion::{criterion_group, criterion_main, Criterion};
-use rgw_admin::auth::{authenticate, AuthRequest, SecretLookup};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use rgw_admin::auth::chunked::checksum;
+use rgw_admin::auth::sigv4::{derive_signing_key, sha256_hex, signature, EMPTY_SHA256};
+use rgw_admin::auth::{
+    authenticate, AuthRequest, BodyVerifier, ChecksumAlgorithm, ChunkSigning, ChunkedSpec, Payload,
+    SecretLookup,
+};
 use rgw_admin::config::Compat;
 use rgw_admin::query::Query;
 
@@ -74,6 +79,8 @@ fn bench(c: &mut Criterion) {
     let q = Query::parse("uid=admin").unwrap();
     let h4 = v4_headers("/admin/user?uid=admin");
     let h2 = v2_headers("/admin/user");
+    // The signing key is derived at the first call and cached: this is the cost of a client's
+    // every request after its first.
     for (name, h) in [("sigv4_verify_cached_key", &h4), ("sigv2_verify", &h2)] {
         c.bench_function(name, |b| {
             b.iter(|| {
@@ -116,5 +123,99 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+/// Decoded size of the streamed bodies: big enough to be about throughput, small enough for
+/// a sample to take milliseconds.
+const BODY: usize = 8 << 20;
+/// aws-chunked chunk size, as boto3 and the AWS SDKs cut uploads.
+const CHUNK: usize = 1 << 20;
+/// How much of the body one `feed` gets, about what hyper hands over.
+const PIECE: usize = 256 * 1024;
+
+const AMZ_DATE: &str = "20261123T085619Z";
+const SCOPE: &str = "20261123/us-east-1/s3/aws4_request";
+
+fn chunk_signing(seed: &str) -> ChunkSigning {
+    ChunkSigning {
+        key: derive_signing_key(SK, "20261123", "us-east-1", "s3"),
+        seed: seed.to_string(),
+        amz_date: AMZ_DATE.to_string(),
+        scope: SCOPE.to_string(),
+    }
+}
+
+/// `data` as an aws-chunked body; with `seed`, each chunk signed in the chain starting there.
+fn aws_chunked(data: &[u8], seed: Option<&str>) -> Vec<u8> {
+    let key = derive_signing_key(SK, "20261123", "us-east-1", "s3");
+    let mut prev = seed.map(str::to_string);
+    let mut body = Vec::with_capacity(data.len() + data.len() / CHUNK * 100 + 100);
+    for c in data.chunks(CHUNK).chain([&b""[..]]) {
+        body.extend_from_slice(format!("{:x}", c.len()).as_bytes());
+        if let Some(p) = &mut prev {
+            let sts = format!(
+                "AWS4-HMAC-SHA256-PAYLOAD\n{AMZ_DATE}\n{SCOPE}\n{p}\n{EMPTY_SHA256}\n{}",
+                sha256_hex(c)
+            );
+            *p = signature(&key, sts.as_bytes());
+            body.extend_from_slice(format!(";chunk-signature={p}").as_bytes());
+        }
+        body.extend_from_slice(b"\r\n");
+        body.extend_from_slice(c);
+        body.extend_from_slice(b"\r\n");
+    }
+    body
+}
+
+/// Feeds `body` as the server does, in pieces, and checks it verifies.
+fn verify_body(payload: &Payload, body: &[u8], out: &mut Vec<u8>) {
+    let mut v = BodyVerifier::new(payload.clone());
+    for piece in body.chunks(PIECE) {
+        out.clear();
+        v.feed(piece, out).unwrap();
+    }
+    assert_eq!(v.finish(), Ok(BODY as u64));
+}
+
+/// What an upload costs besides the disk: each checksum S3 defines over 1 MiB, and an 8 MiB
+/// body through the verifier as a hashed payload and as aws-chunked, unsigned and signed.
+fn bench_bodies(c: &mut Criterion) {
+    let data: Vec<u8> = (0..BODY as u32).map(|i| (i % 251) as u8).collect();
+    let mut g = c.benchmark_group("checksum_1MiB");
+    g.throughput(Throughput::Bytes(CHUNK as u64));
+    for a in ChecksumAlgorithm::ALL {
+        g.bench_function(a.name(), |b| {
+            b.iter(|| checksum(a, std::hint::black_box(&data[..CHUNK])))
+        });
+    }
+    g.finish();
+
+    let seed = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9";
+    let mut sha = [0u8; 32];
+    hex::decode_to_slice(sha256_hex(&data), &mut sha).unwrap();
+    let chunked = |signing: Option<ChunkSigning>| {
+        Payload::Chunked(ChunkedSpec {
+            signing,
+            trailer: false,
+            trailer_names: vec![],
+            decoded_length: Some(BODY as u64),
+        })
+    };
+    let cases = [
+        ("plain_sha256", Payload::Sha256(sha), data.clone()),
+        ("unsigned_chunks", chunked(None), aws_chunked(&data, None)),
+        (
+            "signed_chunks",
+            chunked(Some(chunk_signing(seed))),
+            aws_chunked(&data, Some(seed)),
+        ),
+    ];
+    let mut g = c.benchmark_group("body_verify_8MiB");
+    g.throughput(Throughput::Bytes(BODY as u64)).sample_size(20);
+    let mut out = Vec::with_capacity(PIECE);
+    for (name, payload, body) in &cases {
+        g.bench_function(*name, |b| b.iter(|| verify_body(payload, body, &mut out)));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_bodies);
 criterion_main!(benches);

@@ -1059,57 +1059,6 @@ fn unsigned_trailer_edge_cases() {
     assert_eq!(v.finish_with_checksum().unwrap().1.unwrap().value, c);
 }
 
-/// Not a test of behaviour: `cargo test --release -- --ignored --nocapture throughput`.
-#[test]
-#[ignore]
-fn throughput() {
-    let data = vec![7u8; 64 << 20];
-    for a in ChecksumAlgorithm::ALL {
-        let start = std::time::Instant::now();
-        let _ = checksum(a, &data);
-        let secs = start.elapsed().as_secs_f64();
-        eprintln!("{a:?}: {:.0} MB/s", 64.0 * 1.048_576 / secs);
-    }
-    let time = |name: &str, payload: Payload, body: &[u8]| {
-        let start = std::time::Instant::now();
-        let mut v = BodyVerifier::new(payload);
-        let mut out = Vec::with_capacity(1 << 20);
-        for piece in body.chunks(256 * 1024) {
-            out.clear();
-            v.feed(piece, &mut out).unwrap();
-        }
-        assert_eq!(v.finish(), Ok(64 << 20));
-        let secs = start.elapsed().as_secs_f64();
-        eprintln!("{name}: {:.0} MB/s", 64.0 * 1.048_576 / secs);
-    };
-    let unsigned = Payload::Chunked(ChunkedSpec {
-        signing: None,
-        trailer: true,
-        trailer_names: vec![],
-        decoded_length: None,
-    });
-    time(
-        "unsigned decode",
-        unsigned,
-        &unsigned_chunked(&data, 1 << 20, "\r\n"),
-    );
-    let chunks: Vec<&[u8]> = data.chunks(1 << 20).chain([&b""[..]]).collect();
-    let (sigs, _) = sdk_sign(EX_SEED, &chunks, &[]);
-    let mut body = Vec::new();
-    for (c, s) in chunks.iter().zip(&sigs) {
-        body.extend_from_slice(format!("{:x};chunk-signature={s}\r\n", c.len()).as_bytes());
-        body.extend_from_slice(c);
-        body.extend_from_slice(b"\r\n");
-    }
-    let signed = Payload::Chunked(ChunkedSpec {
-        signing: Some(ex_signing(EX_SEED)),
-        trailer: false,
-        trailer_names: vec![],
-        decoded_length: Some(64 << 20),
-    });
-    time("signed decode", signed, &body);
-}
-
 /// Headers for `BodyVerifier::for_upload`.
 fn upload_headers(pairs: &[(&str, &str)]) -> hyper::HeaderMap {
     Req::new("PUT", "/b/k", pairs, T).headers

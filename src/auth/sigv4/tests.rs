@@ -887,20 +887,3 @@ fn secret_change_is_seen_through_authenticate() {
     assert_eq!(r.check(&rotated), Err(Error::SignatureDoesNotMatch));
     assert_eq!(r.check(&Keys::admin()), Ok(admin()));
 }
-
-/// Not a test of behaviour: `cargo test --release -- --ignored --nocapture timing`.
-#[test]
-#[ignore]
-fn timing_cached_verify() {
-    let r = boto(
-        "/admin/user?uid=admin",
-        "0f9faf5e52a61144d93b95ed48640229002979ecb82a2dda3aa692968a7bf41b",
-    );
-    let keys = Keys::admin();
-    let n = 200_000;
-    let start = std::time::Instant::now();
-    for _ in 0..n {
-        assert!(r.check(&keys).is_ok());
-    }
-    eprintln!("cached verify: {:?} per request", start.elapsed() / n);
-}
