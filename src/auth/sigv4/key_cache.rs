@@ -1,7 +1,13 @@
 //! Derived signing keys (kSigning), and the cache that spares a client the four HMACs of the
 //! derivation on each request.
+//!
+//! The cache is keyed by parts of the credential the client chooses (security review M8), so
+//! it is bounded by the bytes it holds, not by its number of entries, and a scope part longer
+//! than any real one is never cached: such a request still verifies, at the cost of deriving
+//! its key each time.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use hmac::KeyInit;
@@ -9,8 +15,12 @@ use subtle::ConstantTimeEq;
 
 use super::canonical::{hmac_sha256, HmacSha256};
 
-/// Derived signing keys kept at most; the cache is emptied when it would grow past this.
-pub const SIGNING_KEY_CACHE_LIMIT: usize = 10_000;
+/// Bytes the signing-key cache may hold, counted by [`entry_cost`]; it is emptied when the
+/// next entry would not fit. About ten thousand clients' keys.
+pub const SIGNING_KEY_CACHE_BYTES: usize = 4 << 20;
+/// Longest credential date, region or service that is cached. Real ones are short
+/// (`20261123`, `us-east-1`, `s3`); longer ones are verified but not remembered.
+pub const MAX_CACHED_SCOPE_PART: usize = 64;
 
 /// kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request").
 /// Uncached; see [`signing_key`].
@@ -44,59 +54,108 @@ impl CachedKey {
     }
 }
 
-/// Derived keys by (access key, date, region, service). Deriving costs four HMACs; a cached
-/// key serves the same client all day.
-fn key_cache() -> &'static RwLock<HashMap<String, CachedKey>> {
-    static CACHE: OnceLock<RwLock<HashMap<String, CachedKey>>> = OnceLock::new();
-    CACHE.get_or_init(|| RwLock::new(HashMap::new()))
+/// Derived keys by (access key, date, region, service), with the bytes they hold.
+pub(super) struct KeyCache {
+    limit: usize,
+    inner: RwLock<Entries>,
 }
 
-/// Length-prefixed, so no two tuples share an id whatever bytes they hold.
-pub(super) fn cache_id(access_key: &str, date: &str, region: &str, service: &str) -> String {
+#[derive(Default)]
+struct Entries {
+    map: HashMap<String, CachedKey>,
+    bytes: usize,
+}
+
+/// What an entry holds: its id and secret (counted even though the secret is usually shared
+/// with the user record), the key and HMAC state, the map's slot.
+pub(super) fn entry_cost(id: &str, entry: &CachedKey) -> usize {
+    id.len() + entry.secret.len() + std::mem::size_of::<(u64, String, CachedKey)>()
+}
+
+impl KeyCache {
+    pub(super) fn new(limit: usize) -> KeyCache {
+        KeyCache {
+            limit,
+            inner: RwLock::new(Entries::default()),
+        }
+    }
+
+    /// The entry for `id`, if it was derived from this same secret.
+    pub(super) fn get(&self, id: &str, secret: &Arc<str>) -> Option<CachedKey> {
+        let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
+        let entry = inner.map.get(id)?;
+        let same = Arc::ptr_eq(&entry.secret, secret)
+            || bool::from(entry.secret.as_bytes().ct_eq(secret.as_bytes()));
+        same.then(|| entry.clone())
+    }
+
+    /// Remembers `entry` (replacing `id`'s), emptying the cache first when it would not fit;
+    /// an entry bigger than the whole limit is not kept.
+    pub(super) fn insert(&self, id: String, entry: CachedKey) {
+        let cost = entry_cost(&id, &entry);
+        if cost > self.limit {
+            return;
+        }
+        let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(old) = inner.map.remove(&id) {
+            inner.bytes -= entry_cost(&id, &old);
+        }
+        if inner.bytes + cost > self.limit {
+            inner.map.clear();
+            inner.bytes = 0;
+        }
+        inner.bytes += cost;
+        inner.map.insert(id, entry);
+    }
+
+    #[cfg(test)]
+    pub(super) fn bytes(&self) -> usize {
+        self.inner
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .bytes
+    }
+
+    #[cfg(test)]
+    pub(super) fn ids(&self) -> Vec<String> {
+        let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
+        inner.map.keys().cloned().collect()
+    }
+}
+
+/// The process's cache. Deriving costs four HMACs; a cached key serves the same client all
+/// day.
+pub(super) fn key_cache() -> &'static KeyCache {
+    static CACHE: OnceLock<KeyCache> = OnceLock::new();
+    CACHE.get_or_init(|| KeyCache::new(SIGNING_KEY_CACHE_BYTES))
+}
+
+/// The cache id of a credential scope, length-prefixed so that no two tuples share one
+/// whatever bytes they hold; `None` (not to be cached) when the date, region or service is
+/// longer than [`MAX_CACHED_SCOPE_PART`].
+pub(super) fn cache_id(
+    access_key: &str,
+    date: &str,
+    region: &str,
+    service: &str,
+) -> Option<String> {
+    if [date, region, service]
+        .iter()
+        .any(|p| p.len() > MAX_CACHED_SCOPE_PART)
+    {
+        return None;
+    }
     let parts = [access_key, date, region, service];
     let mut id = String::with_capacity(parts.iter().map(|p| p.len() + 6).sum());
     for part in parts {
-        push_decimal(&mut id, part.len());
-        id.push(':');
-        id.push_str(part);
+        // Writing to a String cannot fail.
+        let _ = write!(id, "{}:{part}", part.len());
     }
-    id
-}
-
-fn push_decimal(out: &mut String, mut n: usize) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &buf[i..] {
-        out.push(char::from(d));
-    }
-}
-
-pub(super) fn cached_key(id: &str, secret: &Arc<str>) -> Option<CachedKey> {
-    let map = key_cache().read().unwrap_or_else(PoisonError::into_inner);
-    let entry = map.get(id)?;
-    let same = Arc::ptr_eq(&entry.secret, secret)
-        || bool::from(entry.secret.as_bytes().ct_eq(secret.as_bytes()));
-    same.then(|| entry.clone())
-}
-
-pub(super) fn remember_key(id: String, entry: CachedKey) {
-    let mut map = key_cache().write().unwrap_or_else(PoisonError::into_inner);
-    if map.len() >= SIGNING_KEY_CACHE_LIMIT && !map.contains_key(&id) {
-        map.clear();
-    }
-    map.insert(id, entry);
+    Some(id)
 }
 
 /// The signing key for this credential scope, from the cache when it was derived from the
-/// same secret, else derived and remembered.
+/// same secret, else derived (and remembered, when its scope may be cached).
 pub fn signing_key(
     access_key: &str,
     secret: &Arc<str>,
@@ -105,10 +164,12 @@ pub fn signing_key(
     service: &str,
 ) -> [u8; 32] {
     let id = cache_id(access_key, date, region, service);
-    if let Some(entry) = cached_key(&id, secret) {
+    if let Some(entry) = id.as_deref().and_then(|id| key_cache().get(id, secret)) {
         return entry.key;
     }
     let key = derive_signing_key(secret, date, region, service);
-    remember_key(id, CachedKey::new(secret, key));
+    if let Some(id) = id {
+        key_cache().insert(id, CachedKey::new(secret, key));
+    }
     key
 }

@@ -29,7 +29,9 @@ pub use self::canonical::{
     canonical_headers, canonical_query, canonical_request, canonical_uri, legacy_uri, sha256_hex,
     signature, string_to_sign, QueryForm,
 };
-pub use self::key_cache::{derive_signing_key, signing_key, SIGNING_KEY_CACHE_LIMIT};
+pub use self::key_cache::{
+    derive_signing_key, signing_key, MAX_CACHED_SCOPE_PART, SIGNING_KEY_CACHE_BYTES,
+};
 pub use self::parse::{parse_header, parse_presigned, Credential, V4Auth};
 pub use self::verify::{verify, verify_streaming};
 

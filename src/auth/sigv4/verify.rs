@@ -13,7 +13,7 @@ use super::canonical::{
     canonical_headers, canonical_query, canonical_uri, feed_canonical_request, feed_string_to_sign,
     legacy_uri, sha256_hex, QueryForm,
 };
-use super::key_cache::{cache_id, cached_key, derive_signing_key, remember_key, CachedKey};
+use super::key_cache::{cache_id, derive_signing_key, key_cache, CachedKey};
 use super::parse::{Credential, V4Auth};
 use super::{is_sha256_hex, CONTENT_SHA256, EMPTY_SHA256, UNSIGNED_PAYLOAD};
 use crate::auth::chunked::{
@@ -136,7 +136,7 @@ fn check_signature(
     body: Option<&[u8]>,
 ) -> Result<[u8; 32]> {
     let id = cache_id(cred.access_key, cred.date, cred.region, cred.service);
-    let (entry, cached) = match cached_key(&id, secret) {
+    let (entry, cached) = match id.as_deref().and_then(|id| key_cache().get(id, secret)) {
         Some(e) => (e, true),
         None => {
             let key = derive_signing_key(secret, cred.date, cred.region, cred.service);
@@ -229,8 +229,8 @@ fn check_signature(
         return Err(Error::SignatureDoesNotMatch);
     }
     let key = entry.key;
-    if !cached {
-        remember_key(id, entry);
+    if let (false, Some(id)) = (cached, id) {
+        key_cache().insert(id, entry);
     }
     Ok(key)
 }
