@@ -6,7 +6,6 @@
 //! engine looks the access key up: a skewed request with an unknown key answers
 //! `RequestTimeTooSkewed`, not `InvalidAccessKeyId`.
 
-use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hyper::header::AUTHORIZATION;
@@ -73,21 +72,6 @@ fn authenticate_with(
     Ok((Identity::Anonymous, Payload::Unchecked))
 }
 
-/// The signature check proper, with or without the body.
-fn v4_verify(
-    req: &AuthRequest,
-    parsed: &sigv4::V4Auth,
-    cred: &sigv4::Credential,
-    secret: &Arc<str>,
-    streaming: bool,
-) -> Result<Payload> {
-    if streaming {
-        sigv4::verify_streaming(req, parsed, cred, secret)
-    } else {
-        sigv4::verify(req, parsed, cred, secret).map(|()| Payload::Unchecked)
-    }
-}
-
 fn v4_header(
     req: &AuthRequest,
     auth: &str,
@@ -98,12 +82,7 @@ fn v4_header(
     // parse_v4_auth_header checks the skew before parse_v4_credentials looks at the
     // credential's shape.
     check_skew(req.now, parsed.time)?;
-    let cred = sigv4::Credential::parse(parsed.credential)?;
-    let secret = lookup
-        .secret(cred.access_key)
-        .ok_or(Error::InvalidAccessKeyId)?;
-    let payload = v4_verify(req, &parsed, &cred, &secret, streaming)?;
-    Ok((Identity::Key(cred.access_key.to_owned()), payload))
+    v4_verify(req, &parsed, lookup, streaming)
 }
 
 fn v4_presigned(
@@ -121,11 +100,27 @@ fn v4_presigned(
     if unix_secs(req.now) >= parsed.time.saturating_add(parsed.expires) {
         return Err(Error::AccessDenied);
     }
+    v4_verify(req, &parsed, lookup, streaming)
+}
+
+/// What both SigV4 forms do once their time checks passed: the credential's shape, its
+/// secret, then the signature proper, with or without the body.
+fn v4_verify(
+    req: &AuthRequest,
+    parsed: &sigv4::V4Auth,
+    lookup: &dyn SecretLookup,
+    streaming: bool,
+) -> Result<(Identity, Payload)> {
     let cred = sigv4::Credential::parse(parsed.credential)?;
     let secret = lookup
         .secret(cred.access_key)
         .ok_or(Error::InvalidAccessKeyId)?;
-    let payload = v4_verify(req, &parsed, &cred, &secret, streaming)?;
+    let payload = if streaming {
+        sigv4::verify_streaming(req, parsed, &cred, &secret)?
+    } else {
+        sigv4::verify(req, parsed, &cred, &secret)?;
+        Payload::Unchecked
+    };
     Ok((Identity::Key(cred.access_key.to_owned()), payload))
 }
 
