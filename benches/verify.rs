@@ -117,7 +117,7 @@ fn bench(c: &mut Criterion) {
     }
     c.bench_function("user_info_encode_json", |b| {
         b.iter(|| {
-            let doc = rgw_admin::ops::user::info_doc(&u, None);
+            let doc = rgw_admin::encode::Doc::new("user_info", u.dump_info(None));
             rgw_admin::encode::json::render(&doc.node, Default::default())
         })
     });

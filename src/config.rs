@@ -77,6 +77,15 @@ pub struct Config {
     pub usage_flush_interval: u64,
     /// Pending usage entries that trigger an early flush (`rgw_usage_log_flush_threshold`).
     pub usage_flush_threshold: usize,
+    /// MiB of user, bucket and object-index records (and rendered documents) kept in
+    /// memory; the store stays the truth.
+    pub cache_mb: usize,
+    /// MiB of small objects' bytes kept in memory for fast GETs (0: none).
+    pub object_cache_mb: usize,
+    /// MiB of RocksDB block cache.
+    pub store_cache_mb: usize,
+    /// MiB of one RocksDB write buffer (at most two exist).
+    pub store_write_buffer_mb: usize,
 }
 
 impl Default for Config {
@@ -94,6 +103,10 @@ impl Default for Config {
             usage_log: true,
             usage_flush_interval: 30,
             usage_flush_threshold: 1024,
+            cache_mb: 16,
+            object_cache_mb: 8,
+            store_cache_mb: 8,
+            store_write_buffer_mb: 4,
         }
     }
 }
@@ -120,53 +133,56 @@ impl Config {
 
     /// `RGW_ADMIN_<SETTING>` for every setting.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), String> {
-        if let Some(v) = get("RGW_ADMIN_LISTEN") {
-            self.listen = v;
+        /// Parse the variable into `slot` when it is set; a bad value names the variable.
+        fn set<T: std::str::FromStr>(
+            get: &impl Fn(&str) -> Option<String>,
+            name: &str,
+            slot: &mut T,
+        ) -> Result<(), String> {
+            if let Some(v) = get(name) {
+                *slot = v
+                    .parse()
+                    .map_err(|_| format!("{name}: not a valid value: {v:?}"))?;
+            }
+            Ok(())
         }
-        if let Some(v) = get("RGW_ADMIN_DATA_DIR") {
-            self.data_dir = PathBuf::from(v);
-        }
-        if let Some(v) = get("RGW_ADMIN_ADMIN_ENTRY") {
-            self.admin_entry = v;
-        }
+        set(&get, "RGW_ADMIN_LISTEN", &mut self.listen)?;
+        set(&get, "RGW_ADMIN_DATA_DIR", &mut self.data_dir)?;
+        set(&get, "RGW_ADMIN_ADMIN_ENTRY", &mut self.admin_entry)?;
         if let Some(v) = get("RGW_ADMIN_COMPAT") {
             self.compat = v.parse()?;
         }
-        if let Some(v) = get("RGW_ADMIN_LOG_FORMAT") {
-            self.log_format = v.parse()?;
-        }
-        if let Some(v) = get("RGW_ADMIN_S3_DOMAIN") {
-            self.s3_domain = v;
-        }
+        set(&get, "RGW_ADMIN_LOG_FORMAT", &mut self.log_format)?;
+        set(&get, "RGW_ADMIN_S3_DOMAIN", &mut self.s3_domain)?;
         if let Some(v) = get("RGW_ADMIN_USAGE_LOG") {
             self.usage_log = crate::query::parse_bool(&v)
                 .ok_or_else(|| format!("RGW_ADMIN_USAGE_LOG: not a boolean: {v:?}"))?;
         }
-        if let Some(v) = get("RGW_ADMIN_USAGE_FLUSH_INTERVAL") {
-            self.usage_flush_interval = v
-                .parse()
-                .map_err(|_| format!("RGW_ADMIN_USAGE_FLUSH_INTERVAL: not a number: {v:?}"))?;
-        }
-        if let Some(v) = get("RGW_ADMIN_USAGE_FLUSH_THRESHOLD") {
-            self.usage_flush_threshold = v
-                .parse()
-                .map_err(|_| format!("RGW_ADMIN_USAGE_FLUSH_THRESHOLD: not a number: {v:?}"))?;
-        }
-        if let Some(v) = get("RGW_ADMIN_BODY_TIMEOUT") {
-            self.body_timeout = v
-                .parse()
-                .map_err(|_| format!("RGW_ADMIN_BODY_TIMEOUT: not a number: {v:?}"))?;
-        }
-        if let Some(v) = get("RGW_ADMIN_SHUTDOWN_GRACE") {
-            self.shutdown_grace = v
-                .parse()
-                .map_err(|_| format!("RGW_ADMIN_SHUTDOWN_GRACE: not a number: {v:?}"))?;
-        }
-        if let Some(v) = get("RGW_ADMIN_RATELIMIT_WINDOW") {
-            self.ratelimit_window = v
-                .parse()
-                .map_err(|_| format!("RGW_ADMIN_RATELIMIT_WINDOW: not a number: {v:?}"))?;
-        }
+        set(
+            &get,
+            "RGW_ADMIN_USAGE_FLUSH_INTERVAL",
+            &mut self.usage_flush_interval,
+        )?;
+        set(
+            &get,
+            "RGW_ADMIN_USAGE_FLUSH_THRESHOLD",
+            &mut self.usage_flush_threshold,
+        )?;
+        set(&get, "RGW_ADMIN_BODY_TIMEOUT", &mut self.body_timeout)?;
+        set(&get, "RGW_ADMIN_SHUTDOWN_GRACE", &mut self.shutdown_grace)?;
+        set(
+            &get,
+            "RGW_ADMIN_RATELIMIT_WINDOW",
+            &mut self.ratelimit_window,
+        )?;
+        set(&get, "RGW_ADMIN_CACHE_MB", &mut self.cache_mb)?;
+        set(&get, "RGW_ADMIN_OBJECT_CACHE_MB", &mut self.object_cache_mb)?;
+        set(&get, "RGW_ADMIN_STORE_CACHE_MB", &mut self.store_cache_mb)?;
+        set(
+            &get,
+            "RGW_ADMIN_STORE_WRITE_BUFFER_MB",
+            &mut self.store_write_buffer_mb,
+        )?;
         Ok(())
     }
 
@@ -186,6 +202,11 @@ impl Config {
             .map_err(|e| format!("listen {:?}: {e}", self.listen))?;
         if self.usage_flush_interval == 0 || self.usage_flush_threshold == 0 {
             return Err("usage_flush_interval and usage_flush_threshold must be at least 1".into());
+        }
+        if self.cache_mb == 0 || self.store_cache_mb == 0 || self.store_write_buffer_mb == 0 {
+            return Err(
+                "cache_mb, store_cache_mb and store_write_buffer_mb must be at least 1".into(),
+            );
         }
         if self.ratelimit_window == 0 {
             return Err("ratelimit_window must be at least 1 second".into());

@@ -1,203 +1,140 @@
 //! The one error type of the gateway, mapped once to radosgw's `Code` and HTTP status
 //! (`rgw_http_s3_errors` in Ceph's `src/rgw/rgw_common.cc`).
+//!
+//! Variants are named after radosgw's error codes, not after the situation, because clients
+//! dispatch on the code: radosgw answers "remove a missing key" with `InvalidAccessKeyId`,
+//! and so must we. The table below is the only place a code or a status is written.
 
-/// Every failure a request can end in. Variants are named after radosgw's error codes, not
-/// after the situation, because clients dispatch on the code: radosgw answers "remove a missing
-/// key" with `InvalidAccessKeyId`, and so must we.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Error {
-    #[error("InvalidArgument")]
-    InvalidArgument,
-    #[error("InvalidRequest")]
-    InvalidRequest,
-    #[error("InvalidBucketName")]
-    InvalidBucketName,
-    #[error("InvalidSecretKey")]
-    InvalidSecretKey,
-    #[error("InvalidKeyType")]
-    InvalidKeyType,
-    #[error("InvalidCapability")]
-    InvalidCapability,
-    #[error("InvalidTenantName")]
-    InvalidTenantName,
-    #[error("MalformedXML")]
-    MalformedXml,
-    #[error("XAmzContentSHA256Mismatch")]
-    ContentSha256Mismatch,
-    #[error("BadDigest")]
-    BadDigest,
-    #[error("InvalidDigest")]
-    InvalidDigest,
-    #[error("TooManyBuckets")]
-    TooManyBuckets,
-    #[error("IncompleteBody")]
-    IncompleteBody,
-    #[error("MissingContentLength")]
-    MissingContentLength,
-    #[error("AccessDenied")]
-    AccessDenied,
-    #[error("SignatureDoesNotMatch")]
-    SignatureDoesNotMatch,
-    #[error("InvalidAccessKeyId")]
-    InvalidAccessKeyId,
-    #[error("UserSuspended")]
-    UserSuspended,
-    #[error("RequestTimeTooSkewed")]
-    RequestTimeTooSkewed,
-    #[error("QuotaExceeded")]
-    QuotaExceeded,
-    #[error("NoSuchKey")]
-    NoSuchKey,
-    #[error("NoSuchBucket")]
-    NoSuchBucket,
-    #[error("NoSuchUser")]
-    NoSuchUser,
-    #[error("NoSuchSubUser")]
-    NoSuchSubUser,
-    #[error("NoSuchUpload")]
-    NoSuchUpload,
-    #[error("MethodNotAllowed")]
-    MethodNotAllowed,
-    #[error("RequestTimeout")]
-    RequestTimeout,
-    /// radosgw's `EEXIST`: also what it answers when removing a user who still owns buckets.
-    #[error("BucketAlreadyExists")]
-    BucketAlreadyExists,
-    #[error("BucketAlreadyOwnedByYou")]
-    BucketAlreadyOwnedByYou,
-    #[error("UserAlreadyExists")]
-    UserAlreadyExists,
-    #[error("EmailExists")]
-    EmailExists,
-    #[error("KeyExists")]
-    KeyExists,
-    #[error("SubuserExists")]
-    SubuserExists,
-    #[error("BucketNotEmpty")]
-    BucketNotEmpty,
-    #[error("PreconditionFailed")]
-    PreconditionFailed,
-    #[error("InvalidRange")]
-    InvalidRange,
-    #[error("EntityTooLarge")]
-    EntityTooLarge,
-    #[error("EntityTooSmall")]
-    EntityTooSmall,
-    #[error("InvalidPart")]
-    InvalidPart,
-    #[error("InvalidPartOrder")]
-    InvalidPartOrder,
-    #[error("InternalError")]
-    InternalError,
-    #[error("NotImplemented")]
-    NotImplemented,
-    #[error("ServiceUnavailable")]
-    ServiceUnavailable,
-    #[error("SlowDown")]
-    SlowDown,
-    /// An unmapped errno in radosgw (e.g. `EIO`); carries the cause for the log only.
-    #[error("UnknownError: {0}")]
-    Unknown(String),
+use crate::store::{CommitError, StoreError};
+
+macro_rules! errors {
+    ($( $(#[$doc:meta])* $name:ident => ($code:literal, $status:literal), )*) => {
+        /// Every failure a request can end in.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum Error {
+            $( $(#[$doc])* $name, )*
+            /// An unmapped errno in radosgw (e.g. `EIO`); carries the cause for the log only.
+            Unknown(String),
+        }
+
+        impl Error {
+            /// radosgw's `Code` string as it appears in error bodies.
+            pub fn code(&self) -> &'static str {
+                match self {
+                    $( Error::$name => $code, )*
+                    Error::Unknown(_) => "UnknownError",
+                }
+            }
+
+            /// The HTTP status radosgw sends with this code.
+            pub fn status(&self) -> u16 {
+                match self {
+                    $( Error::$name => $status, )*
+                    Error::Unknown(_) => 500,
+                }
+            }
+        }
+    };
 }
 
-impl Error {
-    /// radosgw's `Code` string as it appears in error bodies.
-    pub fn code(&self) -> &'static str {
-        use Error::*;
+errors! {
+    InvalidArgument => ("InvalidArgument", 400),
+    InvalidRequest => ("InvalidRequest", 400),
+    InvalidBucketName => ("InvalidBucketName", 400),
+    InvalidSecretKey => ("InvalidSecretKey", 400),
+    InvalidKeyType => ("InvalidKeyType", 400),
+    InvalidCapability => ("InvalidCapability", 400),
+    InvalidTenantName => ("InvalidTenantName", 400),
+    MalformedXml => ("MalformedXML", 400),
+    InvalidTag => ("InvalidTag", 400),
+    UnresolvableGrantByEmailAddress => ("UnresolvableGrantByEmailAddress", 400),
+    ContentSha256Mismatch => ("XAmzContentSHA256Mismatch", 400),
+    BadDigest => ("BadDigest", 400),
+    InvalidDigest => ("InvalidDigest", 400),
+    TooManyBuckets => ("TooManyBuckets", 400),
+    IncompleteBody => ("IncompleteBody", 400),
+    EntityTooLarge => ("EntityTooLarge", 400),
+    EntityTooSmall => ("EntityTooSmall", 400),
+    InvalidPart => ("InvalidPart", 400),
+    InvalidPartOrder => ("InvalidPartOrder", 400),
+    MetadataTooLarge => ("MetadataTooLarge", 400),
+    /// A CORS preflight without `Origin` (radosgw answers OPTIONS so).
+    BadRequest => ("BadRequest", 400),
+    MissingContentLength => ("MissingContentLength", 411),
+    AccessDenied => ("AccessDenied", 403),
+    SignatureDoesNotMatch => ("SignatureDoesNotMatch", 403),
+    InvalidAccessKeyId => ("InvalidAccessKeyId", 403),
+    UserSuspended => ("UserSuspended", 403),
+    RequestTimeTooSkewed => ("RequestTimeTooSkewed", 403),
+    QuotaExceeded => ("QuotaExceeded", 403),
+    NoSuchKey => ("NoSuchKey", 404),
+    NoSuchBucket => ("NoSuchBucket", 404),
+    NoSuchUser => ("NoSuchUser", 404),
+    NoSuchSubUser => ("NoSuchSubUser", 404),
+    NoSuchUpload => ("NoSuchUpload", 404),
+    MethodNotAllowed => ("MethodNotAllowed", 405),
+    RequestTimeout => ("RequestTimeout", 408),
+    /// radosgw's `EEXIST`: also what it answers when removing a user who still owns buckets.
+    BucketAlreadyExists => ("BucketAlreadyExists", 409),
+    BucketAlreadyOwnedByYou => ("BucketAlreadyOwnedByYou", 409),
+    UserAlreadyExists => ("UserAlreadyExists", 409),
+    EmailExists => ("EmailExists", 409),
+    KeyExists => ("KeyExists", 409),
+    SubuserExists => ("SubuserExists", 409),
+    BucketNotEmpty => ("BucketNotEmpty", 409),
+    PreconditionFailed => ("PreconditionFailed", 412),
+    InvalidRange => ("InvalidRange", 416),
+    InternalError => ("InternalError", 500),
+    NotImplemented => ("NotImplemented", 501),
+    ServiceUnavailable => ("ServiceUnavailable", 503),
+    SlowDown => ("SlowDown", 503),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            InvalidArgument => "InvalidArgument",
-            InvalidRequest => "InvalidRequest",
-            InvalidBucketName => "InvalidBucketName",
-            InvalidSecretKey => "InvalidSecretKey",
-            InvalidKeyType => "InvalidKeyType",
-            InvalidCapability => "InvalidCapability",
-            InvalidTenantName => "InvalidTenantName",
-            MalformedXml => "MalformedXML",
-            ContentSha256Mismatch => "XAmzContentSHA256Mismatch",
-            BadDigest => "BadDigest",
-            InvalidDigest => "InvalidDigest",
-            TooManyBuckets => "TooManyBuckets",
-            IncompleteBody => "IncompleteBody",
-            MissingContentLength => "MissingContentLength",
-            AccessDenied => "AccessDenied",
-            SignatureDoesNotMatch => "SignatureDoesNotMatch",
-            InvalidAccessKeyId => "InvalidAccessKeyId",
-            UserSuspended => "UserSuspended",
-            RequestTimeTooSkewed => "RequestTimeTooSkewed",
-            QuotaExceeded => "QuotaExceeded",
-            NoSuchKey => "NoSuchKey",
-            NoSuchBucket => "NoSuchBucket",
-            NoSuchUser => "NoSuchUser",
-            NoSuchSubUser => "NoSuchSubUser",
-            NoSuchUpload => "NoSuchUpload",
-            MethodNotAllowed => "MethodNotAllowed",
-            RequestTimeout => "RequestTimeout",
-            BucketAlreadyExists => "BucketAlreadyExists",
-            BucketAlreadyOwnedByYou => "BucketAlreadyOwnedByYou",
-            UserAlreadyExists => "UserAlreadyExists",
-            EmailExists => "EmailExists",
-            KeyExists => "KeyExists",
-            SubuserExists => "SubuserExists",
-            BucketNotEmpty => "BucketNotEmpty",
-            PreconditionFailed => "PreconditionFailed",
-            InvalidRange => "InvalidRange",
-            EntityTooLarge => "EntityTooLarge",
-            EntityTooSmall => "EntityTooSmall",
-            InvalidPart => "InvalidPart",
-            InvalidPartOrder => "InvalidPartOrder",
-            InternalError => "InternalError",
-            NotImplemented => "NotImplemented",
-            ServiceUnavailable => "ServiceUnavailable",
-            SlowDown => "SlowDown",
-            Unknown(_) => "UnknownError",
+            Error::Unknown(cause) => write!(f, "UnknownError: {cause}"),
+            e => f.write_str(e.code()),
         }
     }
+}
 
-    /// The HTTP status radosgw sends with this code.
-    pub fn status(&self) -> u16 {
-        use Error::*;
-        match self {
-            InvalidArgument
-            | InvalidRequest
-            | InvalidBucketName
-            | InvalidSecretKey
-            | InvalidKeyType
-            | InvalidCapability
-            | InvalidTenantName
-            | MalformedXml
-            | ContentSha256Mismatch
-            | BadDigest
-            | InvalidDigest
-            | TooManyBuckets
-            | IncompleteBody
-            | EntityTooLarge
-            | EntityTooSmall
-            | InvalidPart
-            | InvalidPartOrder => 400,
-            MissingContentLength => 411,
-            AccessDenied
-            | SignatureDoesNotMatch
-            | InvalidAccessKeyId
-            | UserSuspended
-            | RequestTimeTooSkewed
-            | QuotaExceeded => 403,
-            NoSuchKey | NoSuchBucket | NoSuchUser | NoSuchSubUser | NoSuchUpload => 404,
-            MethodNotAllowed => 405,
-            RequestTimeout => 408,
-            BucketAlreadyExists
-            | BucketAlreadyOwnedByYou
-            | UserAlreadyExists
-            | EmailExists
-            | KeyExists
-            | SubuserExists
-            | BucketNotEmpty => 409,
-            PreconditionFailed => 412,
-            InvalidRange => 416,
-            NotImplemented => 501,
-            ServiceUnavailable | SlowDown => 503,
-            InternalError | Unknown(_) => 500,
+impl std::error::Error for Error {}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Error {
+        match e {
+            StoreError::Unavailable => Error::ServiceUnavailable,
+            StoreError::Io(cause) => Error::Unknown(cause),
+        }
+    }
+}
+
+/// A conflict that survived every retry is a busy store, not a client error.
+impl From<CommitError> for Error {
+    fn from(e: CommitError) -> Error {
+        match e {
+            CommitError::Conflict => Error::ServiceUnavailable,
+            CommitError::Store(e) => e.into(),
         }
     }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_table() {
+        assert_eq!(Error::MalformedXml.code(), "MalformedXML");
+        assert_eq!(Error::NoSuchKey.status(), 404);
+        assert_eq!(Error::Unknown("x".into()).status(), 500);
+        assert_eq!(Error::Unknown("x".into()).to_string(), "UnknownError: x");
+        assert_eq!(
+            Error::from(CommitError::Conflict),
+            Error::ServiceUnavailable
+        );
+    }
+}

@@ -46,7 +46,7 @@ fn admin_command(cfg: Config, cmd: &Cmd) -> ExitCode {
         }
     };
     rt.block_on(async {
-        let app = match rgw_admin::bootstrap::open(cfg) {
+        let app = match rgw_admin::bootstrap::open(cfg).await {
             Ok(a) => a,
             Err(e) => {
                 eprintln!("rgw-admin: {e}");
@@ -54,7 +54,7 @@ fn admin_command(cfg: Config, cmd: &Cmd) -> ExitCode {
             }
         };
         let code = rgw_admin::cli::run(&app, cmd).await;
-        app.users.store().close();
+        app.store.close();
         ExitCode::from(code as u8)
     })
 }
@@ -87,7 +87,7 @@ fn serve(cfg: Config) -> ExitCode {
         }
     };
     rt.block_on(async move {
-        let app = match rgw_admin::bootstrap::open(cfg.clone()) {
+        let app = match rgw_admin::bootstrap::open(cfg.clone()).await {
             Ok(a) => Arc::new(a),
             Err(e) => {
                 tracing::error!("{e}");
@@ -113,8 +113,22 @@ fn serve(cfg: Config) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        // Files a crash left without an index entry: found and removed in the background,
+        // so start-up never waits for a walk of every object.
+        let sweeper = app.clone();
+        tokio::spawn(async move {
+            match rgw_admin::domain::sweep(&sweeper.store, &sweeper.objects.blobs).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("removed {n} unreferenced object data files"),
+                Err(e) => tracing::warn!(error = %e, "object data sweep stopped"),
+            }
+        });
+        let local = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_else(|_| cfg.listen.clone());
         tracing::info!(
-            listen = %cfg.listen,
+            listen = %local,
             data_dir = %cfg.data_dir.display(),
             compat = ?cfg.compat,
             "rgw-admin serving"
@@ -124,7 +138,7 @@ fn serve(cfg: Config) -> ExitCode {
         rgw_admin::http::serve(app.clone(), listener, shutdown_signal(), grace).await;
         app.usage.shutdown().await;
         tracing::info!("shutting down: closing the store");
-        let store = app.users.store().clone();
+        let store = app.store.clone();
         let _ = tokio::task::spawn_blocking(move || store.close()).await;
         ExitCode::SUCCESS
     })

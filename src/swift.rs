@@ -1,35 +1,25 @@
 //! Swift v1 authentication (`GET /auth/1.0`, `/auth/v1.0`), as radosgw's
 //! `RGW_SWIFT_Auth_Get` answers it: `X-Auth-User: uid:subuser` and `X-Auth-Key: <swift
 //! secret>` → 204 with `X-Storage-Url` and a signed, expiring `AUTH_rgwtk…` token. The Swift
-//! API itself is not served; `verify_token` checks a token as radosgw's `SignedTokenEngine`.
+//! API itself is not served.
 //!
 //! Token: hex of `encode(swift_user) ‖ encode(u64 nonce) ‖ encode(utime expiration)` (Ceph
 //! encoding, little-endian, string = u32 length + bytes) followed by HMAC-SHA1 of those bytes
 //! under the swift secret folded into 20 bytes (`k[i % 20] |= key[i]`).
 
-use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
 use hmac::{Hmac, KeyInit, Mac};
-use hyper::header::CONTENT_TYPE;
-use hyper::{HeaderMap, Method, Response, StatusCode};
+use http::{HeaderMap, StatusCode};
 use sha1::Sha1;
 use subtle::ConstantTimeEq;
 
 use crate::app::App;
-use crate::http::{full, RespBody};
-use crate::model::User;
+use crate::error::Error;
 
 /// radosgw's `rgw_swift_token_expiration` default (seconds).
 pub const TOKEN_EXPIRATION: u64 = 24 * 3600;
 const TOKEN_PREFIX: &str = "AUTH_rgwtk";
-const CONTENT_TYPE_JSON: &str = "application/json; charset=utf-8";
-
-/// The swift auth entry (`rgw_swift_auth_entry = auth`), for the paths clients use.
-pub fn is_auth_request(method: &Method, path: &str) -> bool {
-    (method == Method::GET || method == Method::HEAD) && matches!(path, "/auth/1.0" | "/auth/v1.0")
-}
 
 /// `build_token`: the encoded fields followed by their HMAC-SHA1.
 pub fn build_token(
@@ -70,17 +60,7 @@ pub fn issue_token(swift_user: &str, key: &str) -> String {
     format!("{TOKEN_PREFIX}{}", hex::encode(bl))
 }
 
-/// `SignedTokenEngine::authenticate`: the owner of a valid, unexpired token whose swift key
-/// still exists and signs it; `None` otherwise.
-pub fn verify_token(app: &App, token: &str) -> Option<Arc<User>> {
-    let swift_user = verify_with(token, |swift_user| {
-        let user = app.users.by_swift(swift_user)?;
-        let (_, sub) = swift_user.split_once(':')?;
-        user.swift_keys.get(sub).map(|k| k.secret.clone())
-    })?;
-    app.users.by_swift(&swift_user)
-}
-
+#[cfg(test)]
 /// Decode a token, refuse it if expired, rebuild it with the swift user's current secret
 /// (`secret_of`) and compare in constant time. Returns the swift user (`uid:subuser`).
 pub fn verify_with(token: &str, secret_of: impl Fn(&str) -> Option<String>) -> Option<String> {
@@ -100,49 +80,44 @@ pub fn verify_with(token: &str, secret_of: impl Fn(&str) -> Option<String>) -> O
     (local.len() == raw.len() && bool::from(local.ct_eq(&raw))).then(|| swift_user.to_string())
 }
 
-/// The whole request: answer and log it as the HTTP front logs every request.
-pub fn handle(
-    app: &App,
-    method: &Method,
-    headers: &HeaderMap,
-    rid: &str,
-    start: std::time::Instant,
-) -> Response<RespBody> {
-    let resp = auth_get(app, headers, rid);
-    tracing::info!(
-        target: "rgw_admin::request",
-        req = %rid,
-        method = %method,
-        op = "swift_auth_get",
-        uid = headers.get("x-auth-user").and_then(|v| v.to_str().ok()).unwrap_or("-"),
-        status = resp.status().as_u16(),
-        latency_us = start.elapsed().as_micros() as u64,
-    );
-    resp
+/// What a successful swift auth answers.
+pub struct Granted {
+    pub storage_url: String,
+    pub token: String,
 }
 
-/// `RGW_SWIFT_Auth_Get::execute`.
-pub fn auth_get(app: &App, headers: &HeaderMap, rid: &str) -> Response<RespBody> {
+/// `RGW_SWIFT_Auth_Get::execute`: a token, or the error with the status radosgw gives it
+/// (an unknown swift user is 403, a missing or wrong key 401, no Host 400).
+pub async fn auth_get(
+    app: &App,
+    headers: &HeaderMap,
+) -> std::result::Result<Granted, (Error, StatusCode)> {
     let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
+    let denied = |st| (Error::AccessDenied, st);
     let Some(host) = h("host") else {
-        return error(app, rid, StatusCode::BAD_REQUEST, "InvalidArgument");
+        return Err((Error::InvalidArgument, StatusCode::BAD_REQUEST));
     };
     let (Some(key), Some(user)) = (h("x-auth-key"), h("x-auth-user")) else {
-        return error(app, rid, StatusCode::UNAUTHORIZED, "AccessDenied");
+        return Err(denied(StatusCode::UNAUTHORIZED));
     };
-    // Unknown swift user: -EACCES → 403; no such key or a wrong one: -EPERM → 401.
-    let Some(info) = app.users.by_swift(user) else {
-        return error(app, rid, StatusCode::FORBIDDEN, "AccessDenied");
+    let info = match app.users.by_swift(user).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return Err(denied(StatusCode::FORBIDDEN)),
+        Err(e) => {
+            return Err((
+                e.clone(),
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            ))
+        }
     };
     let stored = user
         .split_once(':')
         .and_then(|(_, sub)| info.swift_keys.get(sub));
     let Some(stored) = stored else {
-        return error(app, rid, StatusCode::UNAUTHORIZED, "AccessDenied");
+        return Err(denied(StatusCode::UNAUTHORIZED));
     };
     if !bool::from(stored.secret.as_bytes().ct_eq(key.as_bytes())) {
-        tracing::info!(req = %rid, "swift auth: bad swift key");
-        return error(app, rid, StatusCode::UNAUTHORIZED, "AccessDenied");
+        return Err(denied(StatusCode::UNAUTHORIZED));
     }
     let mut url = format!("http://{host}");
     if !host.contains(':') {
@@ -151,36 +126,10 @@ pub fn auth_get(app: &App, headers: &HeaderMap, rid: &str) -> Response<RespBody>
             url = format!("{url}:{port}");
         }
     }
-    let token = issue_token(user, &stored.secret);
-    Response::builder()
-        .status(StatusCode::NO_CONTENT)
-        .header("X-Storage-Url", format!("{url}/swift/v1"))
-        .header("X-Storage-Token", &token)
-        .header("X-Auth-Token", &token)
-        .header("X-Trans-Id", rid)
-        .header("X-Openstack-Request-Id", rid)
-        .header(CONTENT_TYPE, CONTENT_TYPE_JSON)
-        .body(full(Bytes::new()))
-        .unwrap_or_else(|_| Response::new(full(Bytes::new())))
-}
-
-/// radosgw's error document in the swift-auth dialect (JSON formatter).
-fn error(app: &App, rid: &str, status: StatusCode, code: &str) -> Response<RespBody> {
-    let q = |v: &str| serde_json::Value::from(v).to_string();
-    let body = format!(
-        "{{\"Code\":{},\"Message\":\"\",\"RequestId\":{},\"HostId\":{}}}",
-        q(code),
-        q(rid),
-        q(&app.host_id)
-    );
-    Response::builder()
-        .status(status)
-        .header("X-Trans-Id", rid)
-        .header("X-Openstack-Request-Id", rid)
-        .header(CONTENT_TYPE, CONTENT_TYPE_JSON)
-        .header(hyper::header::CONTENT_LENGTH, body.len())
-        .body(full(Bytes::from(body)))
-        .unwrap_or_else(|_| Response::new(full(Bytes::new())))
+    Ok(Granted {
+        storage_url: format!("{url}/swift/v1"),
+        token: issue_token(user, &stored.secret),
+    })
 }
 
 #[cfg(test)]
@@ -231,13 +180,5 @@ mod tests {
         let old = build_token("u:s", "secret", 1, 1_000_000, 0);
         let old = format!("{TOKEN_PREFIX}{}", hex::encode(old));
         assert!(verify_with(&old, secret).is_none());
-    }
-
-    #[test]
-    fn paths() {
-        assert!(is_auth_request(&Method::GET, "/auth/1.0"));
-        assert!(is_auth_request(&Method::GET, "/auth/v1.0"));
-        assert!(!is_auth_request(&Method::PUT, "/auth/1.0"));
-        assert!(!is_auth_request(&Method::GET, "/auth/other"));
     }
 }

@@ -18,6 +18,7 @@ use crate::config::Compat;
 use crate::query::Query;
 
 pub mod chunked;
+mod claim;
 pub mod sigv2;
 pub mod sigv4;
 
@@ -50,5 +51,6 @@ pub trait SecretLookup {
 pub use self::chunked::{
     header_checksum, BodyVerifier, Checksum, ChecksumAlgorithm, ChunkSigning, ChunkedSpec, Payload,
 };
+pub use self::claim::claimed_access_key;
 pub use self::verify::{authenticate, authenticate_streaming};
 mod verify;

@@ -1,10 +1,12 @@
 //! `bucket list|stats|rm|link|unlink|check`, `object rm` and `policy`: each the op and the
-//! parameters the HTTP API gets for it (`/admin/bucket`, its `?index`, `?policy`, `?object`).
+//! request the HTTP API parses for it (`/admin/bucket`, its `?index`, `?policy`, `?object`).
 
 use clap::Subcommand;
 
-use super::{opt, Params};
-use crate::router::Op;
+use crate::ops::bucket::{
+    BucketName, IndexReq, InfoReq, LinkReq, ObjectRemoveReq, PolicyReq, RemoveReq,
+};
+use crate::ops::{AdminOp, Request};
 
 #[derive(Subcommand, Debug)]
 pub enum BucketCmd {
@@ -63,147 +65,176 @@ pub enum ObjectCmd {
     },
 }
 
-pub fn translate(c: &BucketCmd) -> (Op, Params) {
+fn name(bucket: &str, uid: Option<&String>) -> BucketName {
+    BucketName {
+        bucket: Some(bucket.to_string()),
+        tenant: None,
+        uid: uid.cloned(),
+    }
+}
+
+pub fn request(c: &BucketCmd) -> (AdminOp, Request) {
     match c {
-        BucketCmd::List { uid } => {
-            let mut p = Params::new();
-            opt(&mut p, "uid", uid);
-            (Op::BucketInfo, p)
-        }
+        BucketCmd::List { uid } => (
+            AdminOp::BucketInfo,
+            Request::BucketInfo(InfoReq {
+                name: BucketName {
+                    uid: uid.clone(),
+                    ..Default::default()
+                },
+                stats: false,
+            }),
+        ),
         BucketCmd::Stats { bucket } => (
-            Op::BucketInfo,
-            vec![("bucket", bucket.clone()), ("stats", "true".into())],
+            AdminOp::BucketInfo,
+            Request::BucketInfo(InfoReq {
+                name: name(bucket, None),
+                stats: true,
+            }),
         ),
         BucketCmd::Rm {
             bucket,
             purge_objects,
         } => (
-            Op::BucketRemove,
-            vec![
-                ("bucket", bucket.clone()),
-                ("purge-objects", purge_objects.to_string()),
-            ],
+            AdminOp::BucketRemove,
+            Request::BucketRemove(RemoveReq {
+                name: name(bucket, None),
+                purge_objects: *purge_objects,
+            }),
         ),
         BucketCmd::Link {
             bucket,
             uid,
             bucket_id,
-        } => {
-            let mut p = vec![("bucket", bucket.clone()), ("uid", uid.clone())];
-            opt(&mut p, "bucket-id", bucket_id);
-            (Op::BucketLink, p)
-        }
+        } => (
+            AdminOp::BucketLink,
+            Request::BucketLink(LinkReq {
+                name: name(bucket, Some(uid)),
+                bucket_id: bucket_id.clone(),
+            }),
+        ),
         BucketCmd::Unlink { bucket, uid } => (
-            Op::BucketUnlink,
-            vec![("bucket", bucket.clone()), ("uid", uid.clone())],
+            AdminOp::BucketUnlink,
+            Request::BucketUnlink(LinkReq {
+                name: name(bucket, Some(uid)),
+                bucket_id: None,
+            }),
         ),
         BucketCmd::Check {
             bucket,
             fix,
             check_objects,
         } => (
-            Op::BucketIndex,
-            vec![
-                ("index", String::new()),
-                ("bucket", bucket.clone()),
-                ("check-objects", check_objects.to_string()),
-                ("fix", fix.to_string()),
-            ],
+            AdminOp::BucketIndex,
+            Request::BucketIndex(IndexReq {
+                name: name(bucket, None),
+                fix: *fix,
+                check_objects: *check_objects,
+            }),
         ),
     }
 }
 
-pub fn translate_object(c: &ObjectCmd) -> (Op, Params) {
+pub fn request_object(c: &ObjectCmd) -> (AdminOp, Request) {
     let ObjectCmd::Rm { bucket, object } = c;
     (
-        Op::ObjectRemove,
-        vec![("bucket", bucket.clone()), ("object", object.clone())],
+        AdminOp::ObjectRemove,
+        Request::ObjectRemove(ObjectRemoveReq {
+            name: name(bucket, None),
+            object: Some(object.clone()),
+        }),
     )
 }
 
-pub fn translate_policy(bucket: &str, object: &Option<String>) -> (Op, Params) {
-    let mut p = vec![("policy", String::new()), ("bucket", bucket.to_string())];
-    opt(&mut p, "object", object);
-    (Op::BucketPolicy, p)
+pub fn request_policy(bucket: &str, object: &Option<String>) -> (AdminOp, Request) {
+    (
+        AdminOp::BucketPolicy,
+        Request::BucketPolicy(PolicyReq {
+            name: name(bucket, None),
+            object: object.clone(),
+        }),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use clap::Parser;
 
-    use super::super::{translate, Cli};
-    use crate::router::Op;
+    use super::super::{request, Cli};
+    use crate::ops::{AdminOp, Request};
 
-    fn tr(args: &[&str]) -> (Op, Vec<(&'static str, String)>) {
+    fn req(args: &[&str]) -> (AdminOp, Request) {
         let cli = Cli::try_parse_from(std::iter::once("rgw-admin").chain(args.iter().copied()))
             .expect("parses");
-        translate(&cli.cmd).expect("an admin op")
-    }
-
-    fn p(v: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
-        v.iter().map(|(k, v)| (*k, v.to_string())).collect()
+        request(&cli.cmd).expect("an admin op")
     }
 
     #[test]
-    fn bucket_commands_map_to_the_http_ops() {
-        assert_eq!(tr(&["bucket", "list"]), (Op::BucketInfo, vec![]));
+    fn bucket_commands_build_the_http_requests() {
+        let (op, r) = req(&["bucket", "list", "--uid", "u"]);
+        assert_eq!(op, AdminOp::BucketInfo);
+        let Request::BucketInfo(r) = r else { panic!() };
         assert_eq!(
-            tr(&["bucket", "list", "--uid", "u"]),
-            (Op::BucketInfo, p(&[("uid", "u")]))
+            (r.name.uid.as_deref(), r.name.bucket, r.stats),
+            (Some("u"), None, false)
         );
+
+        let (op, r) = req(&["bucket", "stats", "--bucket", "b"]);
+        assert_eq!(op, AdminOp::BucketInfo);
+        let Request::BucketInfo(r) = r else { panic!() };
+        assert_eq!((r.name.bucket.as_deref(), r.stats), (Some("b"), true));
+
+        let (op, r) = req(&["bucket", "rm", "--bucket", "b", "--purge-objects"]);
+        assert_eq!(op, AdminOp::BucketRemove);
+        let Request::BucketRemove(r) = r else {
+            panic!()
+        };
+        assert!(r.purge_objects);
+
+        let (op, r) = req(&[
+            "bucket",
+            "link",
+            "--bucket",
+            "b",
+            "--uid",
+            "u",
+            "--bucket-id",
+            "i",
+        ]);
+        assert_eq!(op, AdminOp::BucketLink);
+        let Request::BucketLink(r) = r else { panic!() };
         assert_eq!(
-            tr(&["bucket", "stats", "--bucket", "b"]),
-            (Op::BucketInfo, p(&[("bucket", "b"), ("stats", "true")]))
-        );
-        assert_eq!(
-            tr(&["bucket", "rm", "--bucket", "b", "--purge-objects"]),
             (
-                Op::BucketRemove,
-                p(&[("bucket", "b"), ("purge-objects", "true")])
-            )
+                r.name.bucket.as_deref(),
+                r.name.uid.as_deref(),
+                r.bucket_id.as_deref()
+            ),
+            (Some("b"), Some("u"), Some("i"))
         );
+
+        let (op, _) = req(&["bucket", "unlink", "--bucket", "b", "--uid", "u"]);
+        assert_eq!(op, AdminOp::BucketUnlink);
+
+        let (op, r) = req(&["bucket", "check", "--bucket", "b", "--fix"]);
+        assert_eq!(op, AdminOp::BucketIndex);
+        let Request::BucketIndex(r) = r else { panic!() };
+        assert_eq!((r.fix, r.check_objects), (true, false));
+
+        let (op, r) = req(&["object", "rm", "--bucket", "b", "--object", "o"]);
+        assert_eq!(op, AdminOp::ObjectRemove);
+        let Request::ObjectRemove(r) = r else {
+            panic!()
+        };
+        assert_eq!(r.object.as_deref(), Some("o"));
+
+        let (op, r) = req(&["policy", "--bucket", "b", "--object", "o"]);
+        assert_eq!(op, AdminOp::BucketPolicy);
+        let Request::BucketPolicy(r) = r else {
+            panic!()
+        };
         assert_eq!(
-            tr(&[
-                "bucket",
-                "link",
-                "--bucket",
-                "b",
-                "--uid",
-                "u",
-                "--bucket-id",
-                "i"
-            ]),
-            (
-                Op::BucketLink,
-                p(&[("bucket", "b"), ("uid", "u"), ("bucket-id", "i")])
-            )
-        );
-        assert_eq!(
-            tr(&["bucket", "unlink", "--bucket", "b", "--uid", "u"]),
-            (Op::BucketUnlink, p(&[("bucket", "b"), ("uid", "u")]))
-        );
-        assert_eq!(
-            tr(&["bucket", "check", "--bucket", "b", "--fix"]),
-            (
-                Op::BucketIndex,
-                p(&[
-                    ("index", ""),
-                    ("bucket", "b"),
-                    ("check-objects", "false"),
-                    ("fix", "true")
-                ])
-            )
-        );
-        assert_eq!(
-            tr(&["object", "rm", "--bucket", "b", "--object", "o"]),
-            (Op::ObjectRemove, p(&[("bucket", "b"), ("object", "o")]))
-        );
-        assert_eq!(
-            tr(&["policy", "--bucket", "b", "--object", "o"]),
-            (
-                Op::BucketPolicy,
-                p(&[("policy", ""), ("bucket", "b"), ("object", "o")])
-            )
+            (r.name.bucket.as_deref(), r.object.as_deref()),
+            (Some("b"), Some("o"))
         );
     }
 }

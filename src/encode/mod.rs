@@ -6,6 +6,8 @@
 //! `<keys><key><user>..</user></key></keys>` in XML.
 
 pub mod json;
+pub mod s3;
+pub mod s3_read;
 pub mod xml;
 
 /// One value in a response document.
@@ -55,12 +57,56 @@ pub enum Format {
     Xml,
 }
 
-impl Format {
-    pub fn render(self, doc: &Doc, style: Style) -> String {
-        match self {
-            Format::Json => json::render(&doc.node, style),
-            Format::Xml => xml::render(doc, style),
+/// Rendered documents of hot records (user info), by (record id, XML?, string booleans?),
+/// each with the version stamp it was rendered from: a read of a hot record costs a lookup,
+/// not a render. Bounded by bytes.
+pub struct RenderCache {
+    map: quick_cache::sync::Cache<RenderKey, Rendered, ByLen>,
+}
+
+/// (record id, XML?, string booleans?)
+type RenderKey = (String, bool, bool);
+/// (the record's (version, mtime), its rendered document)
+type Rendered = ((u64, i64), bytes::Bytes);
+
+#[derive(Clone)]
+struct ByLen;
+
+impl quick_cache::Weighter<RenderKey, Rendered> for ByLen {
+    fn weight(&self, k: &RenderKey, v: &Rendered) -> u64 {
+        (k.0.len() + v.1.len() + 64) as u64
+    }
+}
+
+impl RenderCache {
+    pub fn new(bytes: usize) -> RenderCache {
+        RenderCache {
+            map: quick_cache::sync::Cache::with_weighter(
+                (bytes / 1024).max(16),
+                bytes.max(1) as u64,
+                ByLen,
+            ),
         }
+    }
+
+    /// The document of record `id` at version `stamp`, rendered by `render` on a miss.
+    pub fn get_or_render(
+        &self,
+        id: &str,
+        fmt: Format,
+        style: Style,
+        stamp: (u64, i64),
+        render: impl FnOnce() -> String,
+    ) -> bytes::Bytes {
+        let key = (id.to_string(), fmt == Format::Xml, style.string_bools);
+        if let Some((s, b)) = self.map.get(&key) {
+            if s == stamp {
+                return b;
+            }
+        }
+        let b = bytes::Bytes::from(render());
+        self.map.insert(key, (stamp, b.clone()));
+        b
     }
 }
 

@@ -4,22 +4,35 @@
 use crate::app::App;
 use crate::encode::Doc;
 use crate::error::{Error, Result};
-use crate::http::Ctx;
-use crate::ops::user::{load, target_uid};
+use crate::ops::user::target_uid;
 use crate::ops::Reply;
+use crate::query::Query;
 
-async fn change(app: &App, ctx: &Ctx, add: bool) -> Result<Reply> {
-    let uid = target_uid(ctx).ok_or(Error::InvalidArgument)?;
-    load(app, &uid)?;
-    let caps = ctx
-        .query
-        .get_nonempty("user-caps")
-        .ok_or(Error::InvalidCapability)?;
+#[derive(Debug, Clone, Default)]
+pub struct CapsReq {
+    pub uid: Option<String>,
+    /// `type=perm[,perm];...`
+    pub caps: Option<String>,
+}
+
+impl CapsReq {
+    pub fn parse(q: &Query) -> CapsReq {
+        CapsReq {
+            uid: target_uid(q),
+            caps: q.get_nonempty("user-caps").map(str::to_string),
+        }
+    }
+}
+
+pub async fn change(app: &App, r: CapsReq, add: bool) -> Result<Reply> {
+    let uid = r.uid.as_deref().ok_or(Error::InvalidArgument)?;
+    app.users.load(uid).await?;
+    let caps = r.caps.as_deref().ok_or(Error::InvalidCapability)?;
     // Parse once up front so bad caps change nothing.
     crate::caps::parse(caps)?;
     let (u, ()) = app
         .users
-        .modify(&uid, |u| {
+        .modify(uid, |u| {
             if add {
                 crate::caps::add(&mut u.caps, caps)
             } else {
@@ -28,12 +41,4 @@ async fn change(app: &App, ctx: &Ctx, add: bool) -> Result<Reply> {
         })
         .await?;
     Ok(Reply::Doc(Doc::new("caps", u.dump_caps())))
-}
-
-pub async fn add(app: &App, ctx: &Ctx) -> Result<Reply> {
-    change(app, ctx, true).await
-}
-
-pub async fn remove(app: &App, ctx: &Ctx) -> Result<Reply> {
-    change(app, ctx, false).await
 }

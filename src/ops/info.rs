@@ -3,10 +3,9 @@
 use crate::app::App;
 use crate::encode::{Doc, Node, ObjBuilder};
 use crate::error::Result;
-use crate::http::Ctx;
 use crate::ops::Reply;
 
-pub fn get(app: &App, _ctx: &Ctx) -> Result<Reply> {
+pub fn get(app: &App) -> Result<Reply> {
     let backend = ObjBuilder::new()
         .str("name", "rados")
         .str("cluster_id", app.cluster_id.as_str())

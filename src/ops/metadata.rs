@@ -1,20 +1,146 @@
-//! `/admin/metadata[/<section>]`: sections, key listing and user documents
-//! (`RGWOp_Metadata_*`).
+//! `/admin/metadata[/<section>]`: sections, key listing and documents (`RGWOp_Metadata_*`).
+
+use std::sync::Arc;
 
 use base64::Engine;
+use bytes::Bytes;
 
 use crate::app::App;
-use crate::encode::{str_arr, Doc, Node, ObjBuilder};
+use crate::authz::Caller;
+use crate::domain::buckets::Buckets;
+use crate::domain::users::Users;
+use crate::encode::{str_arr, Doc, ObjBuilder};
 use crate::error::{Error, Result};
-use crate::http::Ctx;
-use crate::ops::user::list_page;
-use crate::ops::Reply;
+use crate::ops::user::{cursor, parse_cursor};
+use crate::ops::{KeyPages, PageFuture, Reply};
+use crate::query::Query;
 
 const SECTIONS: &[&str] = &["bucket", "bucket.instance", "otp", "user"];
+/// Keys read per page when a listing streams.
+const PAGE: usize = 1000;
 
-pub fn list(app: &App, ctx: &Ctx) -> Result<Reply> {
-    let q = &ctx.query;
-    let Some(section) = ctx.section.as_deref() else {
+fn b64(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListReq {
+    pub section: Option<String>,
+    /// `max-entries` as sent (a bad number is refused by the op).
+    pub max_entries: Option<String>,
+    pub marker: Option<String>,
+}
+
+impl ListReq {
+    pub fn parse(q: &Query, section: Option<String>) -> ListReq {
+        ListReq {
+            section,
+            max_entries: q.get("max-entries").map(str::to_string),
+            marker: q.get_nonempty("marker").map(str::to_string),
+        }
+    }
+}
+
+/// Users in listing order, a page at a time.
+struct UserPages {
+    users: Arc<Users>,
+    next: Option<(u32, String)>,
+}
+
+impl KeyPages for UserPages {
+    fn next_page(&mut self) -> PageFuture<'_> {
+        Box::pin(async move {
+            let Some((h, u)) = self.next.take() else {
+                return Ok(None);
+            };
+            let (page, next) = self.users.list_page(Some((h, &u)), PAGE).await?;
+            self.next = next;
+            Ok(Some(page))
+        })
+    }
+}
+
+/// Bucket keys (or `bucket.instance` keys), a page at a time.
+struct BucketPages {
+    buckets: Arc<Buckets>,
+    instances: bool,
+    /// The key the next page starts at.
+    next: Option<String>,
+}
+
+impl BucketPages {
+    async fn page(&mut self, start: Option<String>, max: usize) -> Result<Vec<String>> {
+        if self.instances {
+            let mut keys = self
+                .buckets
+                .instance_keys(start.as_deref(), max + 1)
+                .await?;
+            self.next = if keys.len() > max { keys.pop() } else { None };
+            Ok(keys)
+        } else {
+            let (page, next) = self.buckets.list_page(start.as_deref(), max).await?;
+            self.next = next;
+            Ok(page.iter().map(|b| b.key()).collect())
+        }
+    }
+}
+
+impl KeyPages for BucketPages {
+    fn next_page(&mut self) -> PageFuture<'_> {
+        Box::pin(async move {
+            let Some(start) = self.next.take() else {
+                return Ok(None);
+            };
+            self.page(Some(start), PAGE).await.map(Some)
+        })
+    }
+}
+
+/// The first page of a section's keys (at most `max`), the key the next page starts at (as
+/// radosgw's marker names it), and the pages after it.
+async fn section_keys(
+    app: &App,
+    section: &str,
+    marker: Option<&str>,
+    max: usize,
+) -> Result<(Vec<String>, Option<String>, Option<Box<dyn KeyPages>>)> {
+    match section {
+        "user" => {
+            let from = marker.and_then(parse_cursor);
+            let (keys, next) = app
+                .users
+                .list_page(from.as_ref().map(|(h, u)| (*h, u.as_str())), max)
+                .await?;
+            let marker = next.as_ref().map(|(h, u)| cursor(*h, u));
+            let more = next.map(|n| {
+                Box::new(UserPages {
+                    users: app.users.clone(),
+                    next: Some(n),
+                }) as Box<dyn KeyPages>
+            });
+            Ok((keys, marker, more))
+        }
+        "bucket" | "bucket.instance" => {
+            let instances = section == "bucket.instance";
+            let mut pages = BucketPages {
+                buckets: app.buckets.clone(),
+                instances,
+                next: None,
+            };
+            let keys = pages.page(marker.map(str::to_string), max).await?;
+            let marker = pages.next.clone();
+            let more = pages
+                .next
+                .is_some()
+                .then(|| Box::new(pages) as Box<dyn KeyPages>);
+            Ok((keys, marker, more))
+        }
+        _ => Ok((Vec::new(), None, None)),
+    }
+}
+
+pub async fn list(app: &App, r: ListReq) -> Result<Reply> {
+    let Some(section) = r.section.as_deref() else {
         return Ok(Reply::Doc(Doc::new(
             "keys",
             str_arr("key", SECTIONS.iter().copied()),
@@ -23,7 +149,7 @@ pub fn list(app: &App, ctx: &Ctx) -> Result<Reply> {
     if !SECTIONS.contains(&section) {
         return Err(Error::NoSuchKey);
     }
-    let max = match q.get("max-entries") {
+    let max = match &r.max_entries {
         None => None,
         Some(v) => Some(
             v.trim()
@@ -31,65 +157,70 @@ pub fn list(app: &App, ctx: &Ctx) -> Result<Reply> {
                 .map_err(|_| Error::InvalidArgument)? as usize,
         ),
     };
-    let marker = q
-        .get_nonempty("marker")
+    let marker = r
+        .marker
+        .as_deref()
         .and_then(|m| base64::engine::general_purpose::STANDARD.decode(m).ok())
         .and_then(|b| String::from_utf8(b).ok());
-    let (keys, next) = match section {
-        "user" => list_page(app, marker.as_deref(), max.unwrap_or(usize::MAX)),
-        "bucket" | "bucket.instance" => {
-            let all = crate::ops::bucket::metadata_keys(app, section);
-            let start = marker
-                .as_deref()
-                .and_then(|m| all.iter().position(|k| k.as_str() >= m))
-                .unwrap_or(if marker.is_some() { all.len() } else { 0 });
-            let rest = &all[start..];
-            let n = max.unwrap_or(usize::MAX).min(rest.len());
-            (rest[..n].to_vec(), rest.get(n).cloned())
-        }
-        _ => (Vec::new(), None),
+    let Some(max) = max else {
+        let (first, _, more) = section_keys(app, section, marker.as_deref(), PAGE).await?;
+        return Ok(Reply::Keys { first, more });
     };
-    let keys_node = str_arr("key", keys.iter().cloned());
-    let Some(_) = max else {
-        return Ok(Reply::Doc(Doc::new("keys", keys_node)));
-    };
+    let (keys, next, _) = section_keys(app, section, marker.as_deref(), max).await?;
     let mut b = ObjBuilder::new()
-        .node("keys", keys_node)
+        .node("keys", str_arr("key", keys.iter().cloned()))
         .legacy_bool("truncated", next.is_some())
         .int("count", keys.len() as i64);
     if let Some(m) = next {
-        b = b.str(
-            "marker",
-            base64::engine::general_purpose::STANDARD.encode(m),
-        );
+        b = b.str("marker", b64(&m));
     }
     Ok(Reply::Doc(Doc::new("result", b.build())))
 }
 
-pub fn get(app: &App, ctx: &Ctx) -> Result<Reply> {
-    let q = &ctx.query;
-    let (section, key) = if q.has("myself") {
-        let me = ctx.caller.as_ref().ok_or(Error::NoSuchKey)?;
+#[derive(Debug, Clone, Default)]
+pub struct GetReq {
+    pub section: Option<String>,
+    pub key: Option<String>,
+    pub myself: bool,
+}
+
+impl GetReq {
+    pub fn parse(q: &Query, section: Option<String>) -> GetReq {
+        GetReq {
+            section,
+            key: q.get("key").map(str::to_string),
+            myself: q.has("myself"),
+        }
+    }
+}
+
+pub async fn get(app: &App, caller: &Caller, r: GetReq) -> Result<Reply> {
+    let (section, key) = if r.myself {
+        let me = caller.user.as_ref().ok_or(Error::NoSuchKey)?;
         ("user".to_string(), me.uid.to_string())
     } else {
-        let key = q.get("key").unwrap_or("");
-        match ctx.section.as_deref() {
-            Some(s) => (s.to_string(), key.to_string()),
+        let key = r.key.clone().unwrap_or_default();
+        match r.section.clone() {
+            Some(s) => (s, key),
             // `/admin/metadata?key=user:alice` names section and key together.
             None => match key.split_once(':') {
                 Some((s, k)) => (s.to_string(), k.to_string()),
-                None => return list_keys_of_section(app, key),
+                None if SECTIONS.contains(&key.as_str()) => {
+                    let (first, _, more) = section_keys(app, &key, None, PAGE).await?;
+                    return Ok(Reply::Keys { first, more });
+                }
+                None => return Err(Error::NoSuchKey),
             },
         }
     };
     if section == "bucket" || section == "bucket.instance" {
-        let doc = crate::ops::bucket::metadata_get(app, &section, &key)?;
+        let doc = crate::ops::bucket_meta::metadata_get(app, &section, &key).await?;
         return Ok(Reply::Doc(Doc::new("metadata_info", doc)));
     }
     if section != "user" {
         return Err(Error::NoSuchKey);
     }
-    let u = app.users.get(&key).ok_or(Error::NoSuchKey)?;
+    let u = app.users.get(&key).await?.ok_or(Error::NoSuchKey)?;
     let ver = ObjBuilder::new()
         .str("tag", u.tag.as_str())
         .uint("ver", u.ver)
@@ -106,52 +237,48 @@ pub fn get(app: &App, ctx: &Ctx) -> Result<Reply> {
     )))
 }
 
-/// `GET /admin/metadata?key=<section>`: the section's keys.
-fn list_keys_of_section(app: &App, section: &str) -> Result<Reply> {
-    match section {
-        "user" => {
-            let (keys, _) = list_page(app, None, usize::MAX);
-            Ok(Reply::Doc(Doc::new("keys", str_arr("key", keys))))
+#[derive(Debug, Clone, Default)]
+pub struct PutReq {
+    pub section: Option<String>,
+    pub key: Option<String>,
+    pub update_type: Option<String>,
+    pub body: Bytes,
+}
+
+impl PutReq {
+    pub fn parse(q: &Query, section: Option<String>, body: Bytes) -> PutReq {
+        PutReq {
+            section,
+            key: q.get_nonempty("key").map(str::to_string),
+            update_type: q.get("update-type").map(str::to_string),
+            body,
         }
-        "bucket" | "bucket.instance" => Ok(Reply::Doc(Doc::new(
-            "keys",
-            str_arr("key", crate::ops::bucket::metadata_keys(app, section)),
-        ))),
-        s if SECTIONS.contains(&s) => Ok(Reply::Doc(Doc::new(
-            "keys",
-            Node::Arr("key".into(), vec![]),
-        ))),
-        _ => Err(Error::NoSuchKey),
     }
 }
 
 /// `PUT /admin/metadata/user?key=U`: store the user document as given (create or replace),
 /// answering 204 with radosgw's update headers.
-pub async fn put(app: &App, ctx: &Ctx) -> Result<Reply> {
-    let key = ctx
-        .query
-        .get_nonempty("key")
-        .ok_or(Error::InvalidArgument)?;
-    if ctx.section.as_deref() != Some("user") {
+pub async fn put(app: &App, r: PutReq) -> Result<Reply> {
+    let key = r.key.as_deref().ok_or(Error::InvalidArgument)?;
+    if r.section.as_deref() != Some("user") {
         return Err(Error::NotImplemented);
     }
-    if ctx.body.is_empty() {
+    if r.body.is_empty() {
         return Err(Error::MissingContentLength);
     }
-    match ctx.query.get("update-type") {
+    match r.update_type.as_deref() {
         None | Some("update-by-version") | Some("update-by-timestamp") | Some("always") => {}
         Some(_) => return Err(Error::InvalidArgument),
     }
     let doc: serde_json::Value =
-        serde_json::from_slice(&ctx.body).map_err(|_| Error::InvalidArgument)?;
+        serde_json::from_slice(&r.body).map_err(|_| Error::InvalidArgument)?;
     let data = doc.get("data").ok_or(Error::InvalidArgument)?;
-    let mut user = crate::model::from_dump::user(data)?;
+    let user = crate::ops::user_dump::user(data)?;
     if user.uid.to_string() != key {
         return Err(Error::InvalidArgument);
     }
-    let u = match app.users.get(key) {
-        Some(cur) => {
-            user.tag = cur.tag.clone();
+    let u = match app.users.get(key).await? {
+        Some(_) => {
             app.users
                 .modify(key, |u| {
                     let (tag, ver, ratelimit) = (u.tag.clone(), u.ver, u.ratelimit);
@@ -167,36 +294,34 @@ pub async fn put(app: &App, ctx: &Ctx) -> Result<Reply> {
         }
         None => app.users.create(user).await?,
     };
-    let h = |k: &'static str, v: String| {
-        (
-            hyper::header::HeaderName::from_static(k),
-            hyper::header::HeaderValue::from_str(&v)
-                .unwrap_or(hyper::header::HeaderValue::from_static("")),
-        )
-    };
-    Ok(Reply::Raw {
-        status: hyper::StatusCode::NO_CONTENT,
-        headers: vec![
-            h("rgwx_update_status", "applied".into()),
-            h(
-                "rgwx_update_version",
-                format!("ver:{},tag:{}", u.ver, u.tag),
-            ),
-        ],
-        body: bytes::Bytes::new(),
+    Ok(Reply::MetadataUpdated {
+        ver: u.ver,
+        tag: u.tag.clone(),
     })
 }
 
+#[derive(Debug, Clone, Default)]
+pub struct DeleteReq {
+    pub section: Option<String>,
+    pub key: Option<String>,
+}
+
+impl DeleteReq {
+    pub fn parse(q: &Query, section: Option<String>) -> DeleteReq {
+        DeleteReq {
+            section,
+            key: q.get_nonempty("key").map(str::to_string),
+        }
+    }
+}
+
 /// `DELETE /admin/metadata/user?key=U`.
-pub async fn delete(app: &App, ctx: &Ctx) -> Result<Reply> {
-    let key = ctx
-        .query
-        .get_nonempty("key")
-        .ok_or(Error::InvalidArgument)?;
-    if ctx.section.as_deref() != Some("user") {
+pub async fn delete(app: &App, r: DeleteReq) -> Result<Reply> {
+    let key = r.key.as_deref().ok_or(Error::InvalidArgument)?;
+    if r.section.as_deref() != Some("user") {
         return Err(Error::NoSuchKey);
     }
-    app.users.get(key).ok_or(Error::NoSuchKey)?;
+    app.users.get(key).await?.ok_or(Error::NoSuchKey)?;
     app.users.remove(key).await.map_err(|e| match e {
         Error::NoSuchUser => Error::NoSuchKey,
         e => e,

@@ -1,18 +1,19 @@
-//! Admin ops: typed parameters in, a document (or nothing) out. Each module holds one
-//! resource's ops; `dispatch` is the only place that maps an op to its function.
+//! Admin ops: a typed request in (parsed once from the query and body by `Request::parse`,
+//! or built by the CLI), a typed reply out. Ops never see HTTP; `run` is the only place
+//! that maps a request to its function.
 
-use bytes::Bytes;
-use hyper::header::{HeaderName, HeaderValue};
-use hyper::StatusCode;
+use std::sync::Arc;
 
 use crate::app::App;
-use crate::config::Compat;
+use crate::authz::Caller;
+use crate::caps::{READ, WRITE};
 use crate::encode::Doc;
-use crate::error::{Error, Result};
-use crate::http::Ctx;
-use crate::router::Op;
+use crate::error::Result;
+use crate::model::User;
+use crate::query::Query;
 
 pub mod bucket;
+pub mod bucket_meta;
 pub mod caps;
 pub mod info;
 pub mod key;
@@ -22,73 +23,264 @@ pub mod ratelimit;
 pub mod subuser;
 pub mod usage;
 pub mod user;
+pub mod user_dump;
 
-/// What an op answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminOp {
+    Info,
+    UserInfo,
+    UserCreate,
+    UserModify,
+    UserRemove,
+    UserList,
+    SubuserCreate,
+    SubuserModify,
+    SubuserRemove,
+    KeyCreate,
+    KeyRemove,
+    CapsAdd,
+    CapsRemove,
+    UserQuotaGet,
+    UserQuotaSet,
+    BucketInfo,
+    BucketPolicy,
+    BucketIndex,
+    BucketQuotaSet,
+    BucketSync,
+    BucketLink,
+    BucketUnlink,
+    BucketRemove,
+    ObjectRemove,
+    UsageGet,
+    UsageTrim,
+    MetadataGet,
+    MetadataList,
+    MetadataPut,
+    MetadataDelete,
+    RatelimitGet,
+    RatelimitSet,
+}
+
+impl AdminOp {
+    /// The log name of the op (radosgw's op names).
+    pub fn name(self) -> &'static str {
+        use AdminOp::*;
+        match self {
+            Info => "get_info",
+            UserInfo => "get_user_info",
+            UserCreate => "create_user",
+            UserModify => "modify_user",
+            UserRemove => "remove_user",
+            UserList => "list_user",
+            SubuserCreate => "create_subuser",
+            SubuserModify => "modify_subuser",
+            SubuserRemove => "remove_subuser",
+            KeyCreate => "create_access_key",
+            KeyRemove => "remove_access_key",
+            CapsAdd => "add_user_caps",
+            CapsRemove => "remove_user_caps",
+            UserQuotaGet => "get_quota_info",
+            UserQuotaSet => "set_quota_info",
+            BucketInfo => "get_bucket_info",
+            BucketPolicy => "get_policy",
+            BucketIndex => "check_bucket_index",
+            BucketQuotaSet => "set_bucket_quota",
+            BucketSync => "sync_bucket",
+            BucketLink => "link_bucket",
+            BucketUnlink => "unlink_bucket",
+            BucketRemove => "remove_bucket",
+            ObjectRemove => "remove_object",
+            UsageGet => "get_usage",
+            UsageTrim => "trim_usage",
+            MetadataGet => "get_metadata",
+            MetadataList => "list_metadata",
+            MetadataPut => "set_metadata",
+            MetadataDelete => "remove_metadata",
+            RatelimitGet => "get_ratelimit_info",
+            RatelimitSet => "put_ratelimit_info",
+        }
+    }
+
+    /// The admin cap the op needs (`check_caps`).
+    pub fn cap(self) -> (&'static str, u32) {
+        use AdminOp::*;
+        match self {
+            Info => ("info", READ),
+            UserInfo | UserList | UserQuotaGet => ("users", READ),
+            UserCreate | UserModify | UserRemove | SubuserCreate | SubuserModify
+            | SubuserRemove | KeyCreate | KeyRemove | CapsAdd | CapsRemove | UserQuotaSet => {
+                ("users", WRITE)
+            }
+            BucketInfo | BucketPolicy => ("buckets", READ),
+            BucketIndex | BucketQuotaSet | BucketSync | BucketLink | BucketUnlink
+            | BucketRemove | ObjectRemove => ("buckets", WRITE),
+            UsageGet => ("usage", READ),
+            UsageTrim => ("usage", WRITE),
+            MetadataGet | MetadataList => ("metadata", READ),
+            MetadataPut | MetadataDelete => ("metadata", WRITE),
+            RatelimitGet => ("ratelimit", READ),
+            RatelimitSet => ("ratelimit", WRITE),
+        }
+    }
+
+    /// Ops whose result radosgw builds before sending headers: these send a Content-Type
+    /// even for JSON, and XML without a prologue.
+    pub fn buffered(self) -> bool {
+        matches!(self, AdminOp::MetadataGet | AdminOp::MetadataList)
+    }
+
+    /// Ops that read a request body (quota and rate-limit documents): radosgw 16 cannot
+    /// complete SigV4 with a hashed payload on these.
+    pub fn reads_body(self) -> bool {
+        matches!(
+            self,
+            AdminOp::UserQuotaSet | AdminOp::BucketQuotaSet | AdminOp::RatelimitSet
+        )
+    }
+}
+
+/// The next page of a listing: its keys, `None` at the end.
+pub type PageFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<Vec<String>>>> + Send + 'a>>;
+
+/// A page source for listings too long to hold.
+pub trait KeyPages: Send {
+    fn next_page(&mut self) -> PageFuture<'_>;
+}
+
+/// What an admin op answers.
 pub enum Reply {
     /// A document in the request's format.
     Doc(Doc),
-    /// A document already rendered in the request's format.
-    Rendered(Bytes),
+    /// A user's info document (`user_info`), which the encoder may serve pre-rendered.
+    UserInfo(Arc<User>),
+    /// A bare array of keys (`<keys><key>..</key></keys>`), too long to build whole: the
+    /// first page, then the rest from `more`.
+    Keys {
+        first: Vec<String>,
+        more: Option<Box<dyn KeyPages>>,
+    },
     /// 200 with an empty body (radosgw's "no output" ops).
     Empty,
-    /// Anything else, fully formed (S3, swift auth, 204s).
-    Raw {
-        status: StatusCode,
-        headers: Vec<(HeaderName, HeaderValue)>,
-        body: Bytes,
-    },
+    /// A metadata write applied: 204 with radosgw's `rgwx_update_*` headers.
+    MetadataUpdated { ver: u64, tag: String },
 }
 
-pub async fn dispatch(app: &App, ctx: &Ctx) -> Result<Reply> {
-    use Op::*;
-    match ctx.op {
-        Info => info::get(app, ctx),
-        UserInfo => user::info(app, ctx),
-        UserCreate => user::create(app, ctx).await,
-        UserModify => user::modify(app, ctx).await,
-        UserRemove => user::remove(app, ctx).await,
-        UserList => user::list(app, ctx),
-        SubuserCreate => subuser::create(app, ctx).await,
-        SubuserModify => subuser::modify(app, ctx).await,
-        SubuserRemove => subuser::remove(app, ctx).await,
-        KeyCreate => key::create(app, ctx).await,
-        KeyRemove => key::remove(app, ctx).await,
-        CapsAdd => caps::add(app, ctx).await,
-        CapsRemove => caps::remove(app, ctx).await,
-        UserQuotaGet => quota::get_user(app, ctx),
-        UserQuotaSet => quota::set_user(app, ctx).await,
-        MetadataList => metadata::list(app, ctx),
-        MetadataGet => metadata::get(app, ctx),
-        MetadataPut => metadata::put(app, ctx).await,
-        MetadataDelete => metadata::delete(app, ctx).await,
-        BucketInfo => bucket::info(app, ctx),
-        BucketPolicy => bucket::policy(app, ctx).await,
-        BucketIndex => bucket::check_index(app, ctx).await,
-        BucketQuotaSet => bucket::set_quota(app, ctx).await,
+/// An admin request, parsed: one variant per op.
+pub enum Request {
+    Info,
+    UserInfo(user::InfoReq),
+    UserCreate(user::CreateReq),
+    UserModify(user::ModifyReq),
+    UserRemove(user::RemoveReq),
+    UserList(user::ListReq),
+    SubuserCreate(subuser::SubuserReq),
+    SubuserModify(subuser::SubuserReq),
+    SubuserRemove(subuser::SubuserReq),
+    KeyCreate(key::KeyReq),
+    KeyRemove(key::KeyReq),
+    CapsAdd(caps::CapsReq),
+    CapsRemove(caps::CapsReq),
+    UserQuotaGet(quota::GetReq),
+    UserQuotaSet(quota::SetReq),
+    BucketInfo(bucket::InfoReq),
+    BucketPolicy(bucket::PolicyReq),
+    BucketIndex(bucket::IndexReq),
+    BucketQuotaSet(bucket::QuotaReq),
+    BucketSync,
+    BucketLink(bucket::LinkReq),
+    BucketUnlink(bucket::LinkReq),
+    BucketRemove(bucket::RemoveReq),
+    ObjectRemove(bucket::ObjectRemoveReq),
+    UsageGet(usage::GetReq),
+    UsageTrim(usage::TrimReq),
+    MetadataGet(metadata::GetReq),
+    MetadataList(metadata::ListReq),
+    MetadataPut(metadata::PutReq),
+    MetadataDelete(metadata::DeleteReq),
+    RatelimitGet(ratelimit::GetReq),
+    RatelimitSet(ratelimit::SetReq),
+}
+
+impl Request {
+    /// Read the op's parameters from the query (and body). Parsing never fails: each op
+    /// validates its parameters in radosgw's order, so the first error it meets is the one
+    /// radosgw answers.
+    pub fn parse(op: AdminOp, q: &Query, section: Option<String>, body: bytes::Bytes) -> Request {
+        use AdminOp as O;
+        match op {
+            O::Info => Request::Info,
+            O::UserInfo => Request::UserInfo(user::InfoReq::parse(q)),
+            O::UserCreate => Request::UserCreate(user::CreateReq::parse(q)),
+            O::UserModify => Request::UserModify(user::ModifyReq::parse(q)),
+            O::UserRemove => Request::UserRemove(user::RemoveReq::parse(q)),
+            O::UserList => Request::UserList(user::ListReq::parse(q)),
+            O::SubuserCreate => Request::SubuserCreate(subuser::SubuserReq::parse(q)),
+            O::SubuserModify => Request::SubuserModify(subuser::SubuserReq::parse(q)),
+            O::SubuserRemove => Request::SubuserRemove(subuser::SubuserReq::parse(q)),
+            O::KeyCreate => Request::KeyCreate(key::KeyReq::parse(q)),
+            O::KeyRemove => Request::KeyRemove(key::KeyReq::parse(q)),
+            O::CapsAdd => Request::CapsAdd(caps::CapsReq::parse(q)),
+            O::CapsRemove => Request::CapsRemove(caps::CapsReq::parse(q)),
+            O::UserQuotaGet => Request::UserQuotaGet(quota::GetReq::parse(q)),
+            O::UserQuotaSet => Request::UserQuotaSet(quota::SetReq::parse(q, body)),
+            O::BucketInfo => Request::BucketInfo(bucket::InfoReq::parse(q)),
+            O::BucketPolicy => Request::BucketPolicy(bucket::PolicyReq::parse(q)),
+            O::BucketIndex => Request::BucketIndex(bucket::IndexReq::parse(q)),
+            O::BucketQuotaSet => Request::BucketQuotaSet(bucket::QuotaReq::parse(q, body)),
+            O::BucketSync => Request::BucketSync,
+            O::BucketLink => Request::BucketLink(bucket::LinkReq::parse(q)),
+            O::BucketUnlink => Request::BucketUnlink(bucket::LinkReq::parse(q)),
+            O::BucketRemove => Request::BucketRemove(bucket::RemoveReq::parse(q)),
+            O::ObjectRemove => Request::ObjectRemove(bucket::ObjectRemoveReq::parse(q)),
+            O::UsageGet => Request::UsageGet(usage::GetReq::parse(q)),
+            O::UsageTrim => Request::UsageTrim(usage::TrimReq::parse(q)),
+            O::MetadataGet => Request::MetadataGet(metadata::GetReq::parse(q, section)),
+            O::MetadataList => Request::MetadataList(metadata::ListReq::parse(q, section)),
+            O::MetadataPut => Request::MetadataPut(metadata::PutReq::parse(q, section, body)),
+            O::MetadataDelete => Request::MetadataDelete(metadata::DeleteReq::parse(q, section)),
+            O::RatelimitGet => Request::RatelimitGet(ratelimit::GetReq::parse(q)),
+            O::RatelimitSet => Request::RatelimitSet(ratelimit::SetReq::parse(q)),
+        }
+    }
+}
+
+/// Run one admin request for `caller` (whose caps were checked by the pipeline).
+pub async fn run(app: &App, caller: &Caller, req: Request) -> Result<Reply> {
+    use Request as R;
+    match req {
+        R::Info => info::get(app),
+        R::UserInfo(r) => user::info(app, r).await,
+        R::UserCreate(r) => user::create(app, caller, r).await,
+        R::UserModify(r) => user::modify(app, caller, r).await,
+        R::UserRemove(r) => user::remove(app, r).await,
+        R::UserList(r) => user::list(app, r).await,
+        R::SubuserCreate(r) => subuser::create(app, r).await,
+        R::SubuserModify(r) => subuser::modify(app, r).await,
+        R::SubuserRemove(r) => subuser::remove(app, r).await,
+        R::KeyCreate(r) => key::create(app, r).await,
+        R::KeyRemove(r) => key::remove(app, r).await,
+        R::CapsAdd(r) => caps::change(app, r, true).await,
+        R::CapsRemove(r) => caps::change(app, r, false).await,
+        R::UserQuotaGet(r) => quota::get_user(app, r).await,
+        R::UserQuotaSet(r) => quota::set_user(app, r).await,
+        R::BucketInfo(r) => bucket::info(app, r).await,
+        R::BucketPolicy(r) => bucket::policy(app, r).await,
+        R::BucketIndex(r) => bucket::check_index(app, r).await,
+        R::BucketQuotaSet(r) => bucket::set_quota(app, r).await,
         // Multisite bucket sync has nothing to toggle on a single gateway.
-        BucketSync => Ok(Reply::Empty),
-        BucketLink => bucket::link(app, ctx).await,
-        BucketUnlink => bucket::unlink(app, ctx).await,
-        BucketRemove => bucket::remove(app, ctx).await,
-        ObjectRemove => bucket::remove_object(app, ctx).await,
-        RatelimitGet => ratelimit::get(app, ctx),
-        RatelimitSet => ratelimit::set(app, ctx).await,
-        UsageGet => usage::get(app, ctx).await,
-        UsageTrim => usage::trim(app, ctx).await,
-        // S3 requests never reach the admin dispatcher (http::handle sends them to s3::handle).
-        S3 => Err(Error::NotImplemented),
+        R::BucketSync => Ok(Reply::Empty),
+        R::BucketLink(r) => bucket::link(app, r).await,
+        R::BucketUnlink(r) => bucket::unlink(app, r).await,
+        R::BucketRemove(r) => bucket::remove(app, r).await,
+        R::ObjectRemove(r) => bucket::remove_object(app, r).await,
+        R::UsageGet(r) => usage::get(app, r).await,
+        R::UsageTrim(r) => usage::trim(app, r).await,
+        R::MetadataGet(r) => metadata::get(app, caller, r).await,
+        R::MetadataList(r) => metadata::list(app, r).await,
+        R::MetadataPut(r) => metadata::put(app, r).await,
+        R::MetadataDelete(r) => metadata::delete(app, r).await,
+        R::RatelimitGet(r) => ratelimit::get(app, r).await,
+        R::RatelimitSet(r) => ratelimit::set(app, r).await,
     }
-}
-
-/// radosgw 16 cannot complete SigV4 with a hashed payload on an admin op that reads a body
-/// ("AWS4 completion for this operation NOT IMPLEMENTED"): at the Pacific level, answer as
-/// it does, before the op runs.
-pub fn pacific_body_quirk(app: &App, ctx: &Ctx) -> Result<()> {
-    if app.cfg.compat == Compat::Pacific
-        && !ctx.body.is_empty()
-        && crate::auth::sigv4::payload_is_hashed(&ctx.headers)
-    {
-        return Err(Error::NotImplemented);
-    }
-    Ok(())
 }

@@ -1,24 +1,38 @@
-//! `/admin/user?quota`: per-user user and bucket quotas (`RGWOp_Quota_Info`/`_Set`).
+//! `/admin/user?quota`: per-user user and bucket quotas (`RGWOp_Quota_Info`/`_Set`), and
+//! the quota documents `/admin/bucket?quota` shares.
 
+use bytes::Bytes;
 use serde_json::Value;
 
 use crate::app::App;
 use crate::encode::{Doc, ObjBuilder};
 use crate::error::{Error, Result};
-use crate::http::Ctx;
 use crate::model::Quota;
-use crate::ops::user::load;
-use crate::ops::{pacific_body_quirk, Reply};
-use crate::query::parse_bool;
+use crate::ops::Reply;
+use crate::query::{parse_bool, Query};
 
 /// Largest quota document radosgw reads from a body.
 pub const MAX_QUOTA_BODY: usize = 1024;
 
-pub fn get_user(app: &App, ctx: &Ctx) -> Result<Reply> {
-    let q = &ctx.query;
-    let uid = q.get_nonempty("uid").ok_or(Error::InvalidArgument)?;
-    let u = load(app, uid)?;
-    Ok(Reply::Doc(match q.get("quota-type") {
+#[derive(Debug, Clone, Default)]
+pub struct GetReq {
+    pub uid: Option<String>,
+    pub quota_type: Option<String>,
+}
+
+impl GetReq {
+    pub fn parse(q: &Query) -> GetReq {
+        GetReq {
+            uid: q.get_nonempty("uid").map(str::to_string),
+            quota_type: q.get("quota-type").map(str::to_string),
+        }
+    }
+}
+
+pub async fn get_user(app: &App, r: GetReq) -> Result<Reply> {
+    let uid = r.uid.as_deref().ok_or(Error::InvalidArgument)?;
+    let u = app.users.load(uid).await?;
+    Ok(Reply::Doc(match r.quota_type.as_deref() {
         None => Doc::new(
             "quota",
             ObjBuilder::new()
@@ -50,6 +64,14 @@ fn json_bool(v: &Value) -> Option<bool> {
     }
 }
 
+/// A quota document from a request body (at most [`MAX_QUOTA_BODY`] bytes of JSON).
+pub fn body_json(body: &[u8]) -> Result<Value> {
+    if body.len() > MAX_QUOTA_BODY {
+        return Err(Error::InvalidArgument);
+    }
+    serde_json::from_slice(body).map_err(|_| Error::InvalidArgument)
+}
+
 /// `RGWQuotaInfo::decode_json`: fields left out keep their current values; `max_size_kb` is
 /// used when `max_size` is absent.
 pub fn quota_from_json(cur: Quota, v: &Value) -> Result<Quota> {
@@ -73,33 +95,64 @@ pub fn quota_from_json(cur: Quota, v: &Value) -> Result<Quota> {
     Ok(q)
 }
 
-/// Query-parameter form: each field defaults to the current value.
-pub fn quota_from_params(cur: Quota, ctx: &Ctx) -> Quota {
-    let q = &ctx.query;
-    let mut out = cur;
-    out.max_objects = q.get_i64("max-objects", cur.max_objects);
-    out.max_size = q.get_i64("max-size", cur.max_size);
-    if let Some(kb) = q
-        .get("max-size-kb")
-        .and_then(|v| v.trim().parse::<i64>().ok())
-    {
-        out.max_size = if kb < 0 { -1 } else { kb.saturating_mul(1024) };
-    }
-    out.enabled = q.get_bool("enabled", cur.enabled);
-    out
+/// The query-parameter form of a quota change: each field present replaces the current.
+#[derive(Debug, Clone, Default)]
+pub struct QuotaParams {
+    pub max_objects: Option<i64>,
+    pub max_size: Option<i64>,
+    pub max_size_kb: Option<i64>,
+    pub enabled: Option<bool>,
 }
 
-pub async fn set_user(app: &App, ctx: &Ctx) -> Result<Reply> {
-    pacific_body_quirk(app, ctx)?;
-    let q = &ctx.query;
-    let uid = q.get_nonempty("uid").ok_or(Error::InvalidArgument)?;
-    let u = load(app, uid)?;
-    let qt = q.get("quota-type");
-    let (user_q, bucket_q) = if !ctx.body.is_empty() {
-        if ctx.body.len() > MAX_QUOTA_BODY {
-            return Err(Error::InvalidArgument);
+impl QuotaParams {
+    pub fn parse(q: &Query) -> QuotaParams {
+        let num = |n: &str| q.get(n).and_then(|v| v.trim().parse::<i64>().ok());
+        QuotaParams {
+            max_objects: num("max-objects"),
+            max_size: num("max-size"),
+            max_size_kb: num("max-size-kb"),
+            enabled: q.get("enabled").and_then(parse_bool),
         }
-        let v: Value = serde_json::from_slice(&ctx.body).map_err(|_| Error::InvalidArgument)?;
+    }
+
+    /// Apply to `cur` as the user quota op does.
+    pub fn apply(&self, cur: Quota) -> Quota {
+        let mut out = cur;
+        out.max_objects = self.max_objects.unwrap_or(cur.max_objects);
+        out.max_size = self.max_size.unwrap_or(cur.max_size);
+        if let Some(kb) = self.max_size_kb {
+            out.max_size = if kb < 0 { -1 } else { kb.saturating_mul(1024) };
+        }
+        out.enabled = self.enabled.unwrap_or(cur.enabled);
+        out
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SetReq {
+    pub uid: Option<String>,
+    pub quota_type: Option<String>,
+    pub params: QuotaParams,
+    pub body: Bytes,
+}
+
+impl SetReq {
+    pub fn parse(q: &Query, body: Bytes) -> SetReq {
+        SetReq {
+            uid: q.get_nonempty("uid").map(str::to_string),
+            quota_type: q.get("quota-type").map(str::to_string),
+            params: QuotaParams::parse(q),
+            body,
+        }
+    }
+}
+
+pub async fn set_user(app: &App, r: SetReq) -> Result<Reply> {
+    let uid = r.uid.as_deref().ok_or(Error::InvalidArgument)?;
+    let u = app.users.load(uid).await?;
+    let qt = r.quota_type.as_deref();
+    let (user_q, bucket_q) = if !r.body.is_empty() {
+        let v = body_json(&r.body)?;
         match qt {
             Some("user") => (quota_from_json(u.user_quota, &v)?, u.bucket_quota),
             Some("bucket") => (u.user_quota, quota_from_json(u.bucket_quota, &v)?),
@@ -118,8 +171,8 @@ pub async fn set_user(app: &App, ctx: &Ctx) -> Result<Reply> {
         }
     } else {
         match qt {
-            Some("user") => (quota_from_params(u.user_quota, ctx), u.bucket_quota),
-            Some("bucket") => (u.user_quota, quota_from_params(u.bucket_quota, ctx)),
+            Some("user") => (r.params.apply(u.user_quota), u.bucket_quota),
+            Some("bucket") => (u.user_quota, r.params.apply(u.bucket_quota)),
             _ => return Err(Error::InvalidArgument),
         }
     };

@@ -1,19 +1,17 @@
 //! `/admin/ratelimit`: per-user, per-bucket and global rate limits
-//! (`RGWOp_Ratelimit_Info`/`_Set`). Enforcement is in `crate::ratelimit`.
+//! (`RGWOp_Ratelimit_Info`/`_Set`). Enforcement is in `crate::domain::ratelimit`.
 
 use crate::app::App;
-use crate::buckets::bkey;
+use crate::domain::buckets::bkey;
 use crate::encode::{Doc, ObjBuilder};
 use crate::error::{Error, Result};
-use crate::http::Ctx;
-use crate::model::UserId;
-use crate::ops::{pacific_body_quirk, Reply};
+use crate::model::{RateLimit, UserId};
+use crate::ops::Reply;
 use crate::query::Query;
-use crate::ratelimit::RateLimit;
 
 /// A boolean parameter that must be `true` or `false` (any case) when present.
-fn strict_bool(q: &Query, name: &str) -> Result<Option<bool>> {
-    match q.get(name) {
+fn strict_bool(v: Option<&str>) -> Result<Option<bool>> {
+    match v {
         None => Ok(None),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
         Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
@@ -48,11 +46,51 @@ fn section(name: &str, rl: &RateLimit) -> Doc {
     Doc::new(name, ObjBuilder::new().node(name, rl.dump()).build())
 }
 
-pub fn get(app: &App, ctx: &Ctx) -> Result<Reply> {
-    let q = &ctx.query;
-    let global = strict_bool(q, "global")?.unwrap_or(false);
-    let scope = q.get("ratelimit-scope").unwrap_or("");
-    if global {
+/// Which limit a request names.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    /// `global` as sent (must be a boolean when present).
+    pub global: Option<String>,
+    pub scope: Option<String>,
+    pub bucket: Option<String>,
+    pub uid: Option<String>,
+}
+
+impl Target {
+    fn parse(q: &Query) -> Target {
+        Target {
+            global: q.get("global").map(str::to_string),
+            scope: q.get("ratelimit-scope").map(str::to_string),
+            bucket: bucket_key(q),
+            uid: uid(q),
+        }
+    }
+
+    fn global(&self) -> Result<bool> {
+        Ok(strict_bool(self.global.as_deref())?.unwrap_or(false))
+    }
+
+    fn scope(&self) -> &str {
+        self.scope.as_deref().unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct GetReq {
+    pub target: Target,
+}
+
+impl GetReq {
+    pub fn parse(q: &Query) -> GetReq {
+        GetReq {
+            target: Target::parse(q),
+        }
+    }
+}
+
+pub async fn get(app: &App, r: GetReq) -> Result<Reply> {
+    let t = &r.target;
+    if t.global()? {
         let g = app.ratelimit.global();
         return Ok(Reply::Doc(Doc::new(
             "period_config",
@@ -63,20 +101,30 @@ pub fn get(app: &App, ctx: &Ctx) -> Result<Reply> {
                 .build(),
         )));
     }
-    match (scope, bucket_key(q), uid(q)) {
+    match (t.scope(), &t.bucket, &t.uid) {
         ("bucket", Some(bk), _) => {
-            let b = app.buckets.get(&bk).ok_or(Error::NoSuchKey)?;
+            let b = app.buckets.get(bk).await?.ok_or(Error::NoSuchKey)?;
             Ok(Reply::Doc(section("bucket_ratelimit", &b.ratelimit)))
         }
         ("user", _, Some(uid)) => {
-            let u = app.users.get(&uid).ok_or(Error::NoSuchKey)?;
+            let u = app.users.get(uid).await?.ok_or(Error::NoSuchKey)?;
             Ok(Reply::Doc(section("user_ratelimit", &u.ratelimit)))
         }
         _ => Err(Error::InvalidArgument),
     }
 }
 
-/// The settings a set request gives; `None` = leave as stored.
+/// The settings a set request gives, as sent.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeParams {
+    pub max_read_ops: Option<String>,
+    pub max_write_ops: Option<String>,
+    pub max_read_bytes: Option<String>,
+    pub max_write_bytes: Option<String>,
+    pub enabled: Option<String>,
+}
+
+/// The settings, checked; `None` = leave as stored.
 #[derive(Debug, Default, Clone, Copy)]
 struct Changes {
     max_read_ops: Option<i64>,
@@ -88,9 +136,9 @@ struct Changes {
 
 impl Changes {
     /// Unparsable numbers or booleans → 400; nothing given at all → 400.
-    fn parse(q: &Query) -> Result<Changes> {
-        let num = |name: &str| -> Result<Option<i64>> {
-            match q.get(name) {
+    fn parse(p: &ChangeParams) -> Result<Changes> {
+        let num = |v: &Option<String>| -> Result<Option<i64>> {
+            match v {
                 None => Ok(None),
                 Some(v) => v
                     .trim()
@@ -100,11 +148,11 @@ impl Changes {
             }
         };
         let c = Changes {
-            max_read_ops: num("max-read-ops")?,
-            max_write_ops: num("max-write-ops")?,
-            max_read_bytes: num("max-read-bytes")?,
-            max_write_bytes: num("max-write-bytes")?,
-            enabled: strict_bool(q, "enabled")?,
+            max_read_ops: num(&p.max_read_ops)?,
+            max_write_ops: num(&p.max_write_ops)?,
+            max_read_bytes: num(&p.max_read_bytes)?,
+            max_write_bytes: num(&p.max_write_bytes)?,
+            enabled: strict_bool(p.enabled.as_deref())?,
         };
         if c.max_read_ops.is_none()
             && c.max_write_ops.is_none()
@@ -130,18 +178,38 @@ impl Changes {
     }
 }
 
-pub async fn set(app: &App, ctx: &Ctx) -> Result<Reply> {
-    pacific_body_quirk(app, ctx)?;
-    let q = &ctx.query;
-    let global = strict_bool(q, "global")?.unwrap_or(false);
-    let scope = q.get("ratelimit-scope").unwrap_or("");
-    if global {
+#[derive(Debug, Clone, Default)]
+pub struct SetReq {
+    pub target: Target,
+    pub changes: ChangeParams,
+}
+
+impl SetReq {
+    pub fn parse(q: &Query) -> SetReq {
+        let s = |n: &str| q.get(n).map(str::to_string);
+        SetReq {
+            target: Target::parse(q),
+            changes: ChangeParams {
+                max_read_ops: s("max-read-ops"),
+                max_write_ops: s("max-write-ops"),
+                max_read_bytes: s("max-read-bytes"),
+                max_write_bytes: s("max-write-bytes"),
+                enabled: s("enabled"),
+            },
+        }
+    }
+}
+
+pub async fn set(app: &App, r: SetReq) -> Result<Reply> {
+    let t = &r.target;
+    let scope = t.scope();
+    if t.global()? {
         if !matches!(scope, "bucket" | "user" | "anon") {
             return Err(Error::InvalidArgument);
         }
-        let c = Changes::parse(q)?;
+        let c = Changes::parse(&r.changes)?;
         app.ratelimit
-            .set_global(app.users.store(), |g| {
+            .set_global(&app.store, |g| {
                 let slot = match scope {
                     "bucket" => &mut g.bucket,
                     "user" => &mut g.user,
@@ -152,11 +220,11 @@ pub async fn set(app: &App, ctx: &Ctx) -> Result<Reply> {
             .await?;
         return Ok(Reply::Empty);
     }
-    match (scope, bucket_key(q), uid(q)) {
+    match (scope, &t.bucket, &t.uid) {
         ("bucket", Some(bk), _) => {
-            let c = Changes::parse(q)?;
+            let c = Changes::parse(&r.changes)?;
             app.buckets
-                .modify(&bk, |b, _| {
+                .modify(bk, |b, _| {
                     b.ratelimit = c.apply(b.ratelimit);
                     Ok(())
                 })
@@ -167,9 +235,9 @@ pub async fn set(app: &App, ctx: &Ctx) -> Result<Reply> {
                 })?;
         }
         ("user", _, Some(uid)) => {
-            let c = Changes::parse(q)?;
+            let c = Changes::parse(&r.changes)?;
             app.users
-                .modify(&uid, |u| {
+                .modify(uid, |u| {
                     u.ratelimit = c.apply(u.ratelimit);
                     Ok(())
                 })

@@ -1,18 +1,39 @@
 //! `/admin/usage`: read and trim the usage log (`RGWOp_Usage_Get`/`_Delete`, `RGWUsage`).
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::Arc;
 
 use crate::app::App;
 use crate::config::Compat;
+use crate::domain::buckets::bkey;
+use crate::domain::usage::{aggregate, parse_date, split_categories, Counters, EntryKey};
 use crate::encode::{Doc, Node, ObjBuilder};
 use crate::error::{Error, Result};
-use crate::http::Ctx;
 use crate::model::UserId;
 use crate::ops::Reply;
-use crate::usage::{aggregate, parse_date, split_categories, Counters, EntryKey};
+use crate::query::Query;
 
-/// The selectors both ops share.
+/// The selectors both ops share, as sent.
+#[derive(Debug, Clone, Default)]
+pub struct Selectors {
+    pub uid: Option<String>,
+    pub bucket: Option<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
+impl Selectors {
+    pub fn parse(q: &Query) -> Selectors {
+        let s = |n: &str| q.get_nonempty(n).map(str::to_string);
+        Selectors {
+            uid: s("uid"),
+            bucket: s("bucket"),
+            start: q.get("start").map(str::to_string),
+            end: q.get("end").map(str::to_string),
+        }
+    }
+}
+
+/// The selectors, resolved.
 struct Range {
     uid: Option<String>,
     bucket: Option<String>,
@@ -21,26 +42,24 @@ struct Range {
 }
 
 impl Range {
-    fn parse(app: &App, ctx: &Ctx) -> Result<Range> {
-        let q = &ctx.query;
-        let uid = q.get_nonempty("uid").map(|u| UserId::parse(u).to_string());
-        let bucket = q.get_nonempty("bucket").map(str::to_string);
-        if let Some(b) = &bucket {
+    async fn resolve(app: &App, s: &Selectors) -> Result<Range> {
+        let uid = s.uid.as_deref().map(|u| UserId::parse(u).to_string());
+        if let Some(b) = &s.bucket {
             // The bucket is loaded first; a missing one ends the request.
             let tenant = uid
                 .as_deref()
                 .map(|u| UserId::parse(u).tenant)
                 .unwrap_or_default();
-            if app.buckets.get(&crate::buckets::bkey(&tenant, b)).is_none() {
+            if app.buckets.get(&bkey(&tenant, b)).await?.is_none() {
                 return Err(Error::NoSuchBucket);
             }
         }
         // `RESTArgs::get_epoch`: an unparsable date keeps the default.
-        let start = q.get("start").and_then(parse_date).unwrap_or(0);
-        let end = q.get("end").and_then(parse_date).unwrap_or(u64::MAX);
+        let start = s.start.as_deref().and_then(parse_date).unwrap_or(0);
+        let end = s.end.as_deref().and_then(parse_date).unwrap_or(u64::MAX);
         Ok(Range {
             uid,
-            bucket,
+            bucket: s.bucket.clone(),
             start,
             end,
         })
@@ -49,6 +68,7 @@ impl Range {
     fn selects(&self, k: &EntryKey) -> bool {
         k.hour >= self.start
             && k.hour < self.end
+            && self.uid.as_ref().is_none_or(|u| *u == k.owner)
             && self.bucket.as_ref().is_none_or(|b| *b == k.bucket)
     }
 }
@@ -71,23 +91,37 @@ fn categories(m: &BTreeMap<String, Counters>, filter: &HashSet<String>) -> Node 
     )
 }
 
-pub async fn get(app: &App, ctx: &Ctx) -> Result<Reply> {
-    let r = Range::parse(app, ctx)?;
-    let q = &ctx.query;
-    let show_entries = q.get_bool("show-entries", true);
-    let show_summary = q.get_bool("show-summary", true);
-    let filter: HashSet<String> = q
-        .get("categories")
+#[derive(Debug, Clone, Default)]
+pub struct GetReq {
+    pub sel: Selectors,
+    pub show_entries: bool,
+    pub show_summary: bool,
+    pub categories: Option<String>,
+}
+
+impl GetReq {
+    pub fn parse(q: &Query) -> GetReq {
+        GetReq {
+            sel: Selectors::parse(q),
+            show_entries: q.get_bool("show-entries", true),
+            show_summary: q.get_bool("show-summary", true),
+            categories: q.get("categories").map(str::to_string),
+        }
+    }
+}
+
+pub async fn get(app: &App, req: GetReq) -> Result<Reply> {
+    let r = Range::resolve(app, &req.sel).await?;
+    let show_entries = req.show_entries;
+    let show_summary = req.show_summary;
+    let filter: HashSet<String> = req
+        .categories
+        .as_deref()
         .map(split_categories)
         .unwrap_or_default()
         .into_iter()
         .collect();
-    let log = app.usage.clone();
-    let owner = r.uid.clone();
-    let records = tokio::task::spawn_blocking(move || log.read(owner.as_deref()))
-        .await
-        .map_err(|e| Error::Unknown(e.to_string()))??;
-    let records: Vec<_> = records.into_iter().filter(|x| r.selects(&x.key)).collect();
+    let records = app.usage.read(r.uid.as_deref(), &|k| r.selects(k)).await?;
     let lines = aggregate(&records);
 
     let mut doc = ObjBuilder::new();
@@ -148,20 +182,29 @@ pub async fn get(app: &App, ctx: &Ctx) -> Result<Reply> {
     Ok(Reply::Doc(Doc::new("usage", doc.build())))
 }
 
-pub async fn trim(app: &App, ctx: &Ctx) -> Result<Reply> {
-    let r = Range::parse(app, ctx)?;
+#[derive(Debug, Clone, Default)]
+pub struct TrimReq {
+    pub sel: Selectors,
+    pub remove_all: bool,
+}
+
+impl TrimReq {
+    pub fn parse(q: &Query) -> TrimReq {
+        TrimReq {
+            sel: Selectors::parse(q),
+            remove_all: q.get_bool("remove-all", false),
+        }
+    }
+}
+
+pub async fn trim(app: &App, req: TrimReq) -> Result<Reply> {
+    let r = Range::resolve(app, &req.sel).await?;
     let everything = r.uid.is_none() && r.bucket.is_none() && r.start == 0 && r.end == u64::MAX;
     // radosgw 16 tests the bucket name the wrong way round and so never asks for
     // `remove-all`; later releases (and the documentation) require it to trim everything.
-    if everything && app.cfg.compat != Compat::Pacific && !ctx.query.get_bool("remove-all", false) {
+    if everything && app.cfg.compat != Compat::Pacific && !req.remove_all {
         return Err(Error::InvalidArgument);
     }
-    let log: Arc<crate::usage::UsageLog> = app.usage.clone();
-    tokio::task::spawn_blocking(move || {
-        let owner = r.uid.clone();
-        log.trim(owner.as_deref(), |k| r.selects(k))
-    })
-    .await
-    .map_err(|e| Error::Unknown(e.to_string()))??;
+    app.usage.trim(r.uid.as_deref(), &|k| r.selects(k)).await?;
     Ok(Reply::Empty)
 }

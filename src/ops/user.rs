@@ -1,147 +1,196 @@
 //! `/admin/user`: info, create, modify, remove, list (`RGWOp_User_*`).
 
-use std::collections::HashMap;
-use std::sync::{OnceLock, RwLock};
-
-use bytes::Bytes;
-
 use crate::app::App;
+use crate::authz::Caller;
+use crate::ceph::{rados_key, USERS_NS};
 use crate::config::Compat;
 use crate::encode::{Doc, ObjBuilder};
 use crate::error::{Error, Result};
-use crate::http::Ctx;
 use crate::keys;
 use crate::model::{op_mask, Key, User, UserId};
 use crate::ops::Reply;
-use crate::users::rados_order;
+use crate::query::Query;
 
-/// The uid an op acts on: `uid`, or the part before `:` of `subuser=uid:name`.
-pub fn target_uid(ctx: &Ctx) -> Option<String> {
-    if let Some(u) = ctx.query.get_nonempty("uid") {
+/// `uid=`, or the part before `:` of `subuser=uid:name`: the user an op acts on.
+pub fn target_uid(q: &Query) -> Option<String> {
+    if let Some(u) = q.get_nonempty("uid") {
         return Some(u.to_string());
     }
-    let sub = ctx.query.get_nonempty("subuser")?;
+    let sub = q.get_nonempty("subuser")?;
     sub.split_once(':').map(|(u, _)| u.to_string())
 }
 
-/// Load the target user or fail with `NoSuchUser`.
-pub fn load(app: &App, uid: &str) -> Result<std::sync::Arc<User>> {
-    app.users.get(uid).ok_or(Error::NoSuchUser)
+fn nonempty(q: &Query, name: &str) -> Option<String> {
+    q.get_nonempty(name).map(str::to_string)
 }
 
-pub fn info_doc(u: &User, stats: Option<crate::encode::Node>) -> Doc {
-    Doc::new("user_info", u.dump_info(stats))
+fn raw(q: &Query, name: &str) -> Option<String> {
+    q.get(name).map(str::to_string)
 }
 
-pub fn info(app: &App, ctx: &Ctx) -> Result<Reply> {
-    let q = &ctx.query;
-    let user = if let Some(uid) = q.get_nonempty("uid") {
-        load(app, uid)?
-    } else if let Some(ak) = q.get_nonempty("access-key") {
-        app.users.by_access_key(ak).ok_or(Error::NoSuchUser)?
+/// A radosgw boolean when given and readable; `None` when absent or unreadable (the op
+/// keeps its default then, as radosgw's `get_bool` does).
+pub fn flag(q: &Query, name: &str) -> Option<bool> {
+    q.get(name).and_then(crate::query::parse_bool)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct InfoReq {
+    pub uid: Option<String>,
+    pub access_key: Option<String>,
+    pub stats: bool,
+}
+
+impl InfoReq {
+    pub fn parse(q: &Query) -> InfoReq {
+        InfoReq {
+            uid: nonempty(q, "uid"),
+            access_key: nonempty(q, "access-key"),
+            stats: q.get_bool("stats", false),
+        }
+    }
+}
+
+pub async fn info(app: &App, r: InfoReq) -> Result<Reply> {
+    let user = if let Some(uid) = &r.uid {
+        app.users.load(uid).await?
+    } else if let Some(ak) = &r.access_key {
+        app.users
+            .by_access_key(ak)
+            .await?
+            .ok_or(Error::NoSuchUser)?
+            .user
     } else {
         return Err(Error::InvalidArgument);
     };
-    if q.get_bool("stats", false) {
-        let stats = crate::ops::bucket::user_stats(app, &user.uid.to_string())?;
-        return Ok(Reply::Doc(info_doc(&user, Some(stats))));
+    if r.stats {
+        let t = app.buckets.user_totals(&user.uid.to_string()).await?;
+        let stats = crate::model::dump_storage_stats(t.size, t.size_actual, t.size, t.num_objects);
+        return Ok(Reply::Doc(Doc::new(
+            "user_info",
+            user.dump_info(Some(stats)),
+        )));
     }
-    if ctx.local {
-        return Ok(Reply::Doc(info_doc(&user, None)));
-    }
-    Ok(Reply::Rendered(rendered_info(app, ctx, &user)))
+    Ok(Reply::UserInfo(user))
 }
 
-/// Rendered user documents by (uid, XML?, string booleans?), each with the version and
-/// mtime it was rendered from: reads of a hot user cost a lookup, not a render.
-type RenderCache = HashMap<(String, bool, bool), (u64, i64, Bytes)>;
-
-fn render_cache() -> &'static RwLock<RenderCache> {
-    static CACHE: OnceLock<RwLock<RenderCache>> = OnceLock::new();
-    CACHE.get_or_init(Default::default)
+/// Settings create and modify share.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub max_buckets: Option<i32>,
+    pub suspended: Option<bool>,
+    pub system: Option<bool>,
+    pub op_mask: Option<String>,
+    pub default_placement: Option<String>,
+    pub default_storage_class: Option<String>,
+    pub placement_tags: Option<String>,
 }
 
-/// Most entries kept; past it the cache starts over (it only saves work).
-const RENDER_CACHE_MAX: usize = 100_000;
-
-fn rendered_info(app: &App, ctx: &Ctx, u: &User) -> Bytes {
-    let style = app.style();
-    let key = (
-        u.uid.to_string(),
-        ctx.format == crate::encode::Format::Xml,
-        style.string_bools,
-    );
-    if let Some((ver, mtime, b)) = render_cache()
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&key)
-    {
-        if *ver == u.ver && *mtime == u.mtime_us {
-            return b.clone();
+impl Settings {
+    fn parse(q: &Query) -> Settings {
+        Settings {
+            max_buckets: q.get("max-buckets").and_then(|v| v.trim().parse().ok()),
+            suspended: flag(q, "suspended"),
+            system: flag(q, "system"),
+            op_mask: raw(q, "op-mask"),
+            default_placement: raw(q, "default-placement"),
+            default_storage_class: raw(q, "default-storage-class"),
+            placement_tags: raw(q, "placement-tags"),
         }
     }
-    let body = Bytes::from(crate::http::render_doc(
-        &info_doc(u, None),
-        ctx.format,
-        ctx.op.buffered(),
-        style,
-    ));
-    let mut c = render_cache().write().unwrap_or_else(|e| e.into_inner());
-    if c.len() >= RENDER_CACHE_MAX {
-        c.clear();
-    }
-    c.insert(key, (u.ver, u.mtime_us, body.clone()));
-    body
-}
 
-/// Parameters shared by create and modify.
-fn apply_common(app: &App, ctx: &Ctx, u: &mut User) -> Result<()> {
-    let q = &ctx.query;
-    if let Some(mb) = q.get("max-buckets") {
-        if let Ok(v) = mb.trim().parse::<i32>() {
+    fn apply(&self, app: &App, caller: &Caller, u: &mut User) -> Result<()> {
+        if let Some(v) = self.max_buckets {
             u.max_buckets = if app.cfg.compat >= Compat::Quincy && v < 0 {
                 -1
             } else {
                 v
             };
         }
-    }
-    if q.get("suspended").is_some() {
-        u.suspended = q.get_bool("suspended", u.suspended);
-    }
-    if q.get("system").is_some() {
-        let system = q.get_bool("system", u.system);
-        if system && !ctx.caller.as_ref().is_some_and(|c| c.system) {
-            return Err(Error::InvalidArgument);
+        if let Some(s) = self.suspended {
+            u.suspended = s;
         }
-        u.system = system;
+        if let Some(system) = self.system {
+            if system && !caller.is_system() {
+                return Err(Error::InvalidArgument);
+            }
+            u.system = system;
+        }
+        if let Some(m) = &self.op_mask {
+            u.op_mask = op_mask::parse(m).ok_or(Error::InvalidArgument)?;
+        }
+        if let Some(p) = &self.default_placement {
+            u.default_placement = p.clone();
+        }
+        if let Some(s) = &self.default_storage_class {
+            u.default_storage_class = s.clone();
+        }
+        if let Some(t) = &self.placement_tags {
+            u.placement_tags = t
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
+        }
+        Ok(())
     }
-    if let Some(m) = q.get("op-mask") {
-        u.op_mask = op_mask::parse(m).ok_or(Error::InvalidArgument)?;
+}
+
+/// The key parameters create and modify share.
+#[derive(Debug, Clone, Default)]
+pub struct KeyParams {
+    pub key_type: Option<String>,
+    pub access_key: Option<String>,
+    pub secret_key: Option<String>,
+    pub generate_key: Option<bool>,
+}
+
+impl KeyParams {
+    fn parse(q: &Query) -> KeyParams {
+        KeyParams {
+            key_type: raw(q, "key-type"),
+            access_key: nonempty(q, "access-key"),
+            secret_key: nonempty(q, "secret-key"),
+            generate_key: flag(q, "generate-key"),
+        }
     }
-    if let Some(p) = q.get("default-placement") {
-        u.default_placement = p.to_string();
+
+    fn key_type(&self) -> &str {
+        self.key_type.as_deref().unwrap_or("s3")
     }
-    if let Some(s) = q.get("default-storage-class") {
-        u.default_storage_class = s.to_string();
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CreateReq {
+    pub uid: Option<String>,
+    pub tenant: Option<String>,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub caps: Option<String>,
+    pub keys: KeyParams,
+    pub settings: Settings,
+}
+
+impl CreateReq {
+    pub fn parse(q: &Query) -> CreateReq {
+        CreateReq {
+            uid: nonempty(q, "uid"),
+            tenant: nonempty(q, "tenant"),
+            display_name: nonempty(q, "display-name"),
+            email: nonempty(q, "email"),
+            caps: raw(q, "user-caps"),
+            keys: KeyParams::parse(q),
+            settings: Settings::parse(q),
+        }
     }
-    if let Some(t) = q.get("placement-tags") {
-        u.placement_tags = t
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
-    }
-    Ok(())
 }
 
 fn valid_tenant(t: &str) -> bool {
     t.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
 }
 
-pub async fn create(app: &App, ctx: &Ctx) -> Result<Reply> {
-    let q = &ctx.query;
-    let Some(uid) = q.get_nonempty("uid") else {
+pub async fn create(app: &App, caller: &Caller, r: CreateReq) -> Result<Reply> {
+    let Some(uid) = &r.uid else {
         // radosgw 16 treats a missing uid as the anonymous user and refuses it.
         return Err(if app.cfg.compat == Compat::Pacific {
             Error::AccessDenied
@@ -150,8 +199,8 @@ pub async fn create(app: &App, ctx: &Ctx) -> Result<Reply> {
         });
     };
     let mut uid = UserId::parse(uid);
-    if let Some(t) = q.get_nonempty("tenant") {
-        uid.tenant = t.to_string();
+    if let Some(t) = &r.tenant {
+        uid.tenant = t.clone();
     }
     if !valid_tenant(&uid.tenant) {
         return Err(Error::InvalidTenantName);
@@ -159,64 +208,43 @@ pub async fn create(app: &App, ctx: &Ctx) -> Result<Reply> {
     if uid.id.is_empty() {
         return Err(Error::InvalidArgument);
     }
-    let display_name = q
-        .get_nonempty("display-name")
-        .ok_or(Error::InvalidArgument)?;
+    let display_name = r.display_name.as_deref().ok_or(Error::InvalidArgument)?;
     let mut user = User::new(uid.clone(), display_name.to_string());
-    if let Some(caps) = q.get("user-caps") {
-        if !caps.is_empty() {
-            crate::caps::add(&mut user.caps, caps)?;
-        }
+    if let Some(caps) = r.caps.as_deref().filter(|c| !c.is_empty()) {
+        crate::caps::add(&mut user.caps, caps)?;
     }
-    if app.users.get(&uid.to_string()).is_some() {
+    if app.users.get(&uid.to_string()).await?.is_some() {
         return Err(Error::UserAlreadyExists);
     }
-    if let Some(e) = q.get_nonempty("email") {
-        user.email = e.to_string();
+    if let Some(e) = &r.email {
+        user.email = e.clone();
     }
-    apply_common(app, ctx, &mut user)?;
-    let key_type = q.get("key-type").unwrap_or("s3");
-    match key_type {
+    r.settings.apply(app, caller, &mut user)?;
+    let k = &r.keys;
+    match k.key_type() {
         "s3" => {
-            let gen = q.get_bool("generate-key", true);
-            let ak = q.get_nonempty("access-key");
-            let sk = q.get_nonempty("secret-key");
-            match (ak, sk) {
+            let gen = k.generate_key.unwrap_or(true);
+            let pair = match (&k.access_key, &k.secret_key) {
                 (Some(ak), sk) => {
                     let secret = match sk {
-                        Some(s) => s.to_string(),
+                        Some(s) => s.clone(),
                         None if gen => keys::secret_key(),
                         None => return Err(Error::InvalidSecretKey),
                     };
-                    user.keys.insert(
-                        ak.to_string(),
-                        Key {
-                            subuser: String::new(),
-                            secret,
-                        },
-                    );
+                    Some((ak.clone(), secret))
                 }
-                (None, Some(sk)) => {
-                    let ak = unused_access_key(app);
-                    user.keys.insert(
-                        ak,
-                        Key {
-                            subuser: String::new(),
-                            secret: sk.to_string(),
-                        },
-                    );
-                }
-                (None, None) if gen => {
-                    let ak = unused_access_key(app);
-                    user.keys.insert(
-                        ak,
-                        Key {
-                            subuser: String::new(),
-                            secret: keys::secret_key(),
-                        },
-                    );
-                }
-                (None, None) => {}
+                (None, Some(sk)) => Some((unused_access_key(app).await?, sk.clone())),
+                (None, None) if gen => Some((unused_access_key(app).await?, keys::secret_key())),
+                (None, None) => None,
+            };
+            if let Some((ak, secret)) = pair {
+                user.keys.insert(
+                    ak,
+                    Key {
+                        subuser: String::new(),
+                        secret,
+                    },
+                );
             }
         }
         // A swift key needs a subuser, which user create cannot name; radosgw 16 answers
@@ -226,102 +254,126 @@ pub async fn create(app: &App, ctx: &Ctx) -> Result<Reply> {
         _ => {}
     }
     let created = app.users.create(user).await?;
-    Ok(Reply::Doc(info_doc(&created, None)))
+    Ok(Reply::Doc(Doc::new("user_info", created.dump_info(None))))
 }
 
 /// A generated access key no user holds (radosgw retries until unused too).
-pub fn unused_access_key(app: &App) -> String {
+pub async fn unused_access_key(app: &App) -> Result<String> {
     loop {
         let k = keys::access_key();
-        if app.users.by_access_key(&k).is_none() {
-            return k;
+        if app.users.by_access_key(&k).await?.is_none() {
+            return Ok(k);
         }
     }
 }
 
-pub async fn modify(app: &App, ctx: &Ctx) -> Result<Reply> {
-    let q = &ctx.query;
-    let uid = q.get_nonempty("uid").ok_or(Error::InvalidArgument)?;
-    load(app, uid)?;
+#[derive(Debug, Clone, Default)]
+pub struct ModifyReq {
+    pub uid: Option<String>,
+    pub display_name: Option<String>,
+    /// Given empty, clears the e-mail.
+    pub email: Option<String>,
+    pub keys: KeyParams,
+    pub settings: Settings,
+}
+
+impl ModifyReq {
+    pub fn parse(q: &Query) -> ModifyReq {
+        ModifyReq {
+            uid: nonempty(q, "uid"),
+            display_name: nonempty(q, "display-name"),
+            email: raw(q, "email"),
+            keys: KeyParams::parse(q),
+            settings: Settings::parse(q),
+        }
+    }
+}
+
+pub async fn modify(app: &App, caller: &Caller, r: ModifyReq) -> Result<Reply> {
+    let uid = r.uid.as_deref().ok_or(Error::InvalidArgument)?;
+    app.users.load(uid).await?;
     // Validate what can fail before touching anything.
-    if let Some(m) = q.get("op-mask") {
+    if let Some(m) = &r.settings.op_mask {
         op_mask::parse(m).ok_or(Error::InvalidArgument)?;
     }
-    let key_type = q.get("key-type").unwrap_or("s3");
-    let ak = q.get_nonempty("access-key").map(str::to_string);
-    if let Some(ak) = &ak {
-        if key_type == "s3" {
-            if let Some(owner) = app.users.by_access_key(ak) {
-                if owner.uid.to_string() != uid {
-                    return Err(Error::KeyExists);
-                }
+    let k = &r.keys;
+    let s3 = k.key_type() == "s3";
+    if let (true, Some(ak)) = (s3, &k.access_key) {
+        if let Some(owner) = app.users.by_access_key(ak).await? {
+            if owner.user.uid.to_string() != uid {
+                return Err(Error::KeyExists);
             }
         }
     }
-    let gen_ak = unused_access_key(app);
+    let gen = k.generate_key.unwrap_or(false);
+    let gen_ak = unused_access_key(app).await?;
     let (u, ()) = app
         .users
         .modify(uid, |u| {
-            if let Some(d) = q.get_nonempty("display-name") {
-                u.display_name = d.to_string();
+            if let Some(d) = &r.display_name {
+                u.display_name = d.clone();
             }
-            if let Some(e) = q.get("email") {
-                u.email = e.to_string();
+            if let Some(e) = &r.email {
+                u.email = e.clone();
             }
-            apply_common(app, ctx, u)?;
-            if key_type == "s3" {
-                let sk = q.get_nonempty("secret-key");
-                match &ak {
-                    Some(ak) => {
-                        let secret = match (sk, u.keys.get(ak)) {
-                            (Some(s), _) => s.to_string(),
-                            (None, Some(k)) if !q.get_bool("generate-key", false) => {
-                                k.secret.clone()
-                            }
-                            _ => keys::secret_key(),
-                        };
-                        let sub = u
-                            .keys
-                            .get(ak)
-                            .map(|k| k.subuser.clone())
-                            .unwrap_or_default();
-                        u.keys.insert(
-                            ak.clone(),
-                            Key {
-                                subuser: sub,
-                                secret,
-                            },
-                        );
-                    }
-                    None if q.get_bool("generate-key", false) => {
-                        let secret = sk.map(str::to_string).unwrap_or_else(keys::secret_key);
-                        u.keys.insert(
-                            gen_ak.clone(),
-                            Key {
-                                subuser: String::new(),
-                                secret,
-                            },
-                        );
-                    }
-                    None => {}
+            r.settings.apply(app, caller, u)?;
+            if !s3 {
+                return Ok(());
+            }
+            match &k.access_key {
+                Some(ak) => {
+                    let secret = match (&k.secret_key, u.keys.get(ak)) {
+                        (Some(s), _) => s.clone(),
+                        (None, Some(cur)) if !gen => cur.secret.clone(),
+                        _ => keys::secret_key(),
+                    };
+                    let subuser = u
+                        .keys
+                        .get(ak)
+                        .map(|k| k.subuser.clone())
+                        .unwrap_or_default();
+                    u.keys.insert(ak.clone(), Key { subuser, secret });
                 }
+                None if gen => {
+                    let secret = k.secret_key.clone().unwrap_or_else(keys::secret_key);
+                    u.keys.insert(
+                        gen_ak.clone(),
+                        Key {
+                            subuser: String::new(),
+                            secret,
+                        },
+                    );
+                }
+                None => {}
             }
             Ok(())
         })
         .await?;
-    Ok(Reply::Doc(info_doc(&u, None)))
+    Ok(Reply::Doc(Doc::new("user_info", u.dump_info(None))))
 }
 
-pub async fn remove(app: &App, ctx: &Ctx) -> Result<Reply> {
-    let uid = ctx
-        .query
-        .get_nonempty("uid")
-        .ok_or(Error::InvalidArgument)?;
-    load(app, uid)?;
-    let owned = app.buckets.of_user(uid)?;
+#[derive(Debug, Clone, Default)]
+pub struct RemoveReq {
+    pub uid: Option<String>,
+    pub purge_data: bool,
+}
+
+impl RemoveReq {
+    pub fn parse(q: &Query) -> RemoveReq {
+        RemoveReq {
+            uid: nonempty(q, "uid"),
+            purge_data: q.get_bool("purge-data", false),
+        }
+    }
+}
+
+pub async fn remove(app: &App, r: RemoveReq) -> Result<Reply> {
+    let uid = r.uid.as_deref().ok_or(Error::InvalidArgument)?;
+    app.users.load(uid).await?;
+    let owned = app.buckets.of_user(uid).await?;
     if !owned.is_empty() {
         // radosgw refuses with EEXIST, which it maps to BucketAlreadyExists.
-        if !ctx.query.get_bool("purge-data", false) {
+        if !r.purge_data {
             return Err(Error::BucketAlreadyExists);
         }
         for b in owned {
@@ -332,57 +384,57 @@ pub async fn remove(app: &App, ctx: &Ctx) -> Result<Reply> {
     Ok(Reply::Empty)
 }
 
-/// One page of uids in RADOS listing order, starting at `marker` (a cursor as radosgw
-/// prints it: `<pool>:<bitwise hash>:users.uid::<uid>:head`). Returns the page and, when
-/// more remain, the cursor of the next entry.
-pub fn list_page(app: &App, marker: Option<&str>, max: usize) -> (Vec<String>, Option<String>) {
-    let mut uids = app.users.uids();
-    rados_order(&mut uids);
-    let start = marker
-        .and_then(parse_cursor)
-        .map(|(h, name)| {
-            uids.iter()
-                .position(|u| {
-                    (crate::users::rados_key("users.uid", u), u.as_str()) >= (h, name.as_str())
-                })
-                .unwrap_or(uids.len())
-        })
-        .unwrap_or(0);
-    let rest = &uids[start.min(uids.len())..];
-    let page: Vec<String> = rest.iter().take(max).cloned().collect();
-    let next = rest.get(max).map(|u| cursor(u));
-    (page, next)
-}
-
 /// Pool id radosgw 16's metadata pool had in the captures; it only appears inside cursors.
 const META_POOL: u32 = 4;
 
-pub fn cursor(uid: &str) -> String {
-    format!(
-        "{META_POOL}:{:08x}:users.uid::{uid}:head",
-        crate::users::rados_key("users.uid", uid)
-    )
+/// A listing cursor as radosgw prints it: `<pool>:<bitwise hash>:users.uid::<uid>:head`.
+pub fn cursor(hash: u32, uid: &str) -> String {
+    format!("{META_POOL}:{hash:08x}:users.uid::{uid}:head")
 }
 
-fn parse_cursor(c: &str) -> Option<(u32, String)> {
+/// The RADOS position a cursor names (hash, uid); `None` for anything else.
+pub fn parse_cursor(c: &str) -> Option<(u32, String)> {
     let mut it = c.splitn(3, ':');
     let _pool = it.next()?;
     let hash = u32::from_str_radix(it.next()?, 16).ok()?;
     let rest = it.next()?.strip_prefix("users.uid::")?;
-    let name = rest.strip_suffix(":head").unwrap_or(rest);
-    Some((hash, name.to_string()))
+    Some((hash, rest.strip_suffix(":head").unwrap_or(rest).to_string()))
 }
 
-pub fn list(app: &App, ctx: &Ctx) -> Result<Reply> {
-    let q = &ctx.query;
-    let max = q.get_i64("max-entries", 1000).clamp(0, 1000) as usize;
-    let (keys, next) = list_page(app, q.get_nonempty("marker"), max);
+/// The cursor of `uid` itself.
+pub fn cursor_of(uid: &str) -> String {
+    cursor(rados_key(USERS_NS, uid), uid)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListReq {
+    pub max_entries: Option<i64>,
+    pub marker: Option<String>,
+}
+
+impl ListReq {
+    pub fn parse(q: &Query) -> ListReq {
+        ListReq {
+            max_entries: q.get("max-entries").and_then(|v| v.trim().parse().ok()),
+            marker: nonempty(q, "marker"),
+        }
+    }
+}
+
+/// `GET /admin/user?list`: a page of uids with radosgw's cursor.
+pub async fn list(app: &App, r: ListReq) -> Result<Reply> {
+    let max = r.max_entries.unwrap_or(1000).clamp(0, 1000) as usize;
+    let from = r.marker.as_deref().and_then(parse_cursor);
+    let (keys, next) = app
+        .users
+        .list_page(from.as_ref().map(|(h, u)| (*h, u.as_str())), max)
+        .await?;
     let mut b = ObjBuilder::new()
         .node("keys", crate::encode::str_arr("key", keys.iter().cloned()))
         .bool("truncated", next.is_some())
         .int("count", keys.len() as i64);
-    if let Some(m) = next {
-        b = b.str("marker", m);
+    if let Some((h, u)) = next {
+        b = b.str("marker", cursor(h, &u));
     }
     Ok(Reply::Doc(Doc::new("result", b.build())))
 }

@@ -1,14 +1,15 @@
 //! Bucket-level S3 operations.
 
-use hyper::{Response, StatusCode};
+use bytes::Bytes;
+use http::StatusCode;
 
-use super::xml::Xml;
-use super::{check_access, empty, iso_ms, load_bucket, xml_response, S3Req};
+use super::{acl, iso_ms, Reply, S3Request};
 use crate::app::App;
-use crate::buckets::{self, bkey, Bucket};
+use crate::authz::{self, OpKind};
+use crate::domain::acl::perm;
+use crate::domain::buckets::Bucket;
+use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
-use crate::http::RespBody;
-use crate::store::Txn;
 
 /// S3 bucket naming rules as radosgw enforces them by default.
 pub fn valid_name(n: &str) -> bool {
@@ -31,12 +32,12 @@ pub fn valid_name(n: &str) -> bool {
     n.parse::<std::net::Ipv4Addr>().is_err()
 }
 
-pub fn list_buckets(app: &App, req: &S3Req) -> Result<Response<RespBody>> {
-    let (id, name, buckets) = match &req.caller {
+pub async fn list_buckets(app: &App, req: &S3Request) -> Result<Reply> {
+    let (id, name, buckets) = match &req.caller.user {
         Some(u) => (
             u.uid.to_string(),
             u.display_name.clone(),
-            app.buckets.of_user(&u.uid.to_string())?,
+            app.buckets.of_user(&u.uid.to_string()).await?,
         ),
         None => ("anonymous".to_string(), String::new(), Vec::new()),
     };
@@ -61,18 +62,13 @@ pub fn list_buckets(app: &App, req: &S3Req) -> Result<Response<RespBody>> {
     let head = doc.find("<Buckets>").map_or(0, |i| i + "<Buckets>".len());
     let tail = "</Buckets></ListAllMyBucketsResult>".len();
     let parts = [head, doc.len() - head - tail, tail];
-    with_wire_extra(app, xml_response(req, doc), &parts)
+    Ok(with_wire_extra(app, Reply::xml(doc), &parts))
 }
 
-/// At the pacific level, note on the response the chunked framing radosgw 16 would have
-/// sent around these body parts, which its usage log counts as bytes sent (see
-/// `usage::account_s3`). Nothing extra is sent.
-fn with_wire_extra(
-    app: &App,
-    resp: Result<Response<RespBody>>,
-    parts: &[usize],
-) -> Result<Response<RespBody>> {
-    let mut resp = resp?;
+/// At the pacific level, note on the reply the chunked framing radosgw 16 would have sent
+/// around these body parts, which its usage log counts as bytes sent. Nothing extra is
+/// sent.
+pub fn with_wire_extra(app: &App, mut r: Reply, parts: &[usize]) -> Reply {
     if app.cfg.compat == crate::config::Compat::Pacific {
         let framing: usize = parts
             .iter()
@@ -80,13 +76,12 @@ fn with_wire_extra(
             .map(|n| format!("{n:x}").len() + 4)
             .sum::<usize>()
             + "0\r\n\r\n".len();
-        resp.extensions_mut()
-            .insert(super::WireExtra(framing as u64));
+        r.wire_extra = framing as u64;
     }
-    Ok(resp)
+    r
 }
 
-pub fn new_bucket(app: &App, tenant: &str, name: &str, owner: &str, acl: &str) -> Bucket {
+fn new_bucket(app: &App, req: &S3Request, owner: &str, acl: crate::domain::acl::Acl) -> Bucket {
     let now = crate::clock::now_us();
     let id = format!(
         "{}.{}.{}",
@@ -95,8 +90,8 @@ pub fn new_bucket(app: &App, tenant: &str, name: &str, owner: &str, acl: &str) -
         rand::random::<u32>() as u64 + 1
     );
     Bucket {
-        name: name.to_string(),
-        tenant: tenant.to_string(),
+        name: req.bucket.clone(),
+        tenant: req.caller.tenant().to_string(),
         id: id.clone(),
         marker: id,
         owner: owner.to_string(),
@@ -104,284 +99,111 @@ pub fn new_bucket(app: &App, tenant: &str, name: &str, owner: &str, acl: &str) -
         mtime_us: now,
         placement_rule: "default-placement".into(),
         quota: app.default_bucket_quota(),
-        acl: acl.to_string(),
+        acl,
         ver: 1,
         tag: crate::keys::random_tag(),
         ratelimit: Default::default(),
     }
 }
 
-pub async fn create(app: &App, req: &S3Req) -> Result<Response<RespBody>> {
-    let user = req.caller.clone().ok_or(Error::AccessDenied)?;
+pub async fn create(app: &App, req: &S3Request, _body: Bytes) -> Result<Reply> {
+    let user = req.caller.user.clone().ok_or(Error::AccessDenied)?;
     if !valid_name(&req.bucket) {
         return Err(Error::InvalidBucketName);
     }
-    let acl = req.header("x-amz-acl").unwrap_or("private");
-    if !matches!(
-        acl,
-        "private" | "public-read" | "public-read-write" | "authenticated-read"
-    ) {
-        return Err(Error::InvalidArgument);
-    }
     let uid = user.uid.to_string();
-    let bk = bkey(&user.uid.tenant, &req.bucket);
-    if let Some(existing) = app.buckets.get(&bk) {
+    let acl = acl::from_request_headers(app, req, &uid, &uid)
+        .await?
+        .unwrap_or_else(|| {
+            crate::domain::acl::Acl::canned(crate::domain::acl::Canned::Private, &uid, &uid)
+        });
+    if let Some(existing) = &req.target {
         // radosgw answers a repeated create by the owner with 200, anyone else with 409.
         return if existing.owner == uid {
-            empty(req, StatusCode::OK)
+            Ok(Reply::empty(StatusCode::OK))
         } else {
             Err(Error::BucketAlreadyExists)
         };
     }
-    let owned = app.buckets.of_user(&uid)?.len();
+    let owned = app.buckets.count_of_user(&uid).await?;
     if user.max_buckets < 0 || (user.max_buckets > 0 && owned >= user.max_buckets as usize) {
         return Err(Error::TooManyBuckets);
     }
-    let b = new_bucket(app, &user.uid.tenant, &req.bucket, &uid, acl);
-    let mut t = Txn::default();
-    t.expect(buckets::k_bucket(&bk), None)
-        .put(buckets::k_bucket(&bk), buckets::encode(&b)?)
-        .put(buckets::k_link(&uid, &bk), Vec::new())
-        .incr(buckets::k_ver(&bk), vec![1; buckets::NUM_SHARDS]);
-    match app.buckets.commit(&bk, t, Some(b)).await {
-        Ok(_) => empty(req, StatusCode::OK),
-        Err(crate::store::CommitError::Conflict) => match app.buckets.get(&bk) {
-            Some(e) if e.owner == uid => empty(req, StatusCode::OK),
+    let b = new_bucket(app, req, &uid, acl);
+    match app.buckets.create(b).await? {
+        Some(_) => Ok(Reply::empty(StatusCode::OK)),
+        None => match app.buckets.get(&req.bucket_key()).await? {
+            Some(e) if e.owner == uid => Ok(Reply::empty(StatusCode::OK)),
             _ => Err(Error::BucketAlreadyExists),
         },
-        Err(crate::store::CommitError::Store(e)) => Err(e),
     }
 }
 
-pub fn head(app: &App, req: &S3Req) -> Result<Response<RespBody>> {
-    let b = load_bucket(app, req)?;
-    check_access(req, &b, false)?;
-    empty(req, StatusCode::OK)
+/// HEAD bucket, with radosgw's usage headers (and, for the owner, its quota headers).
+pub async fn head(app: &App, req: &S3Request) -> Result<Reply> {
+    let b = req.bucket()?;
+    authz::s3(&req.caller, &b.owner, &b.acl(), perm::READ, OpKind::Read)?;
+    let stats = app.buckets.stats(&b.key()).await?;
+    let h = |n: &'static str| http::HeaderName::from_static(n);
+    let mut r = Reply::new(StatusCode::OK)
+        .header(h("x-rgw-object-count"), stats.num_objects.to_string())
+        .header(h("x-rgw-bytes-used"), stats.size.to_string());
+    let owner = req
+        .caller
+        .user
+        .as_ref()
+        .filter(|u| u.uid.to_string() == b.owner);
+    if let Some(u) = owner {
+        let q = |q: &crate::model::Quota, size: bool| {
+            let v = if !q.enabled {
+                -1
+            } else if size {
+                q.max_size
+            } else {
+                q.max_objects
+            };
+            v.to_string()
+        };
+        r = r
+            .header(h("x-rgw-quota-user-size"), q(&u.user_quota, true))
+            .header(h("x-rgw-quota-user-objects"), q(&u.user_quota, false))
+            .header(h("x-rgw-quota-max-buckets"), u.max_buckets.to_string())
+            .header(h("x-rgw-quota-bucket-size"), q(&b.quota, true))
+            .header(h("x-rgw-quota-bucket-objects"), q(&b.quota, false));
+    }
+    Ok(r.header(http::header::CONTENT_LENGTH, "0"))
 }
 
-pub async fn delete(app: &App, req: &S3Req) -> Result<Response<RespBody>> {
-    let b = load_bucket(app, req)?;
-    check_access(req, &b, true)?;
-    if req.caller.is_none() {
-        return Err(Error::AccessDenied);
-    }
-    remove_bucket(app, &b).await?;
-    empty(req, StatusCode::NO_CONTENT)
+pub async fn delete(app: &App, req: &S3Request) -> Result<Reply> {
+    let b = req.bucket()?;
+    // Only the owner may delete a bucket, whatever its ACL grants.
+    authz::owner_only(&req.caller, &b.owner, OpKind::Delete)?;
+    app.buckets.remove(&b).await?;
+    Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
 
-/// Remove an empty bucket: its record, link, counters. `BucketNotEmpty` if it has objects
-/// or uploads in progress.
-pub async fn remove_bucket(app: &App, b: &Bucket) -> Result<()> {
-    let bk = b.key();
-    let store = app.buckets.store().clone();
-    let prefix = buckets::k_obj_prefix(&bk);
-    let uploads = crate::s3::multipart::k_upload_prefix(&bk);
-    let (has_obj, has_up) = tokio::task::spawn_blocking(move || {
-        Ok::<_, Error>((
-            !store.scan_range(&prefix, None, 1)?.is_empty(),
-            !store.scan_range(&uploads, None, 1)?.is_empty(),
-        ))
-    })
-    .await
-    .map_err(|e| Error::Unknown(e.to_string()))??;
-    if has_obj || has_up {
-        return Err(Error::BucketNotEmpty);
-    }
-    let mut t = Txn::default();
-    t.expect(buckets::k_bucket(&bk), Some(buckets::encode(b)?))
-        .delete(buckets::k_bucket(&bk))
-        .delete(buckets::k_link(&b.owner, &bk))
-        .delete(buckets::k_stats(&bk))
-        .delete(buckets::k_ver(&bk));
-    match app.buckets.commit(&bk, t, None).await {
-        Ok(_) => Ok(()),
-        Err(crate::store::CommitError::Conflict) => Err(Error::ServiceUnavailable),
-        Err(crate::store::CommitError::Store(e)) => Err(e),
-    }
-}
-
-pub fn location(app: &App, req: &S3Req) -> Result<Response<RespBody>> {
-    let b = load_bucket(app, req)?;
-    check_access(req, &b, false)?;
+/// GetBucketLocation: the zonegroup's name, as radosgw answers it.
+pub fn location(req: &S3Request) -> Result<Reply> {
+    let b = req.bucket()?;
+    authz::s3(&req.caller, &b.owner, &b.acl(), perm::READ, OpKind::Read)?;
     let mut x = Xml::new();
     x.open_ns("LocationConstraint");
+    x.raw("default");
     x.close("LocationConstraint");
-    xml_response(req, x.finish())
+    // radosgw sends this one document without a Content-Type.
+    let mut r = Reply::new(StatusCode::OK);
+    r.body = super::ReplyBody::Xml(x.finish());
+    Ok(r)
 }
 
-pub fn acl(app: &App, req: &S3Req) -> Result<Response<RespBody>> {
-    let b = load_bucket(app, req)?;
-    check_access(req, &b, false)?;
-    let owner = app.users.get(&b.owner);
-    let name = owner.map(|u| u.display_name.clone()).unwrap_or_default();
-    xml_response(req, acl_doc(&b.owner, &name, &b.acl))
-}
-
-/// AccessControlPolicy for a canned ACL.
-pub fn acl_doc(owner: &str, display: &str, canned: &str) -> String {
+/// GetBucketVersioning: versioning is never enabled, so the configuration is empty.
+pub fn versioning(req: &S3Request) -> Result<Reply> {
+    let b = req.bucket()?;
+    authz::s3(&req.caller, &b.owner, &b.acl(), perm::READ, OpKind::Read)?;
     let mut x = Xml::new();
-    x.open_ns("AccessControlPolicy");
-    x.open("Owner");
-    x.elem("ID", owner);
-    x.elem("DisplayName", display);
-    x.close("Owner");
-    x.open("AccessControlList");
-    let grant = |x: &mut Xml, group: Option<&str>, perm: &str| {
-        x.open("Grant");
-        match group {
-            Some(uri) => {
-                x.raw(r#"<Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group">"#);
-                x.elem("URI", uri);
-            }
-            None => {
-                x.raw(r#"<Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">"#);
-                x.elem("ID", owner);
-                x.elem("DisplayName", display);
-            }
-        }
-        x.close("Grantee");
-        x.elem("Permission", perm);
-        x.close("Grant");
-    };
-    grant(&mut x, None, "FULL_CONTROL");
-    match canned {
-        "public-read" => grant(
-            &mut x,
-            Some("http://acs.amazonaws.com/groups/global/AllUsers"),
-            "READ",
-        ),
-        "public-read-write" => {
-            grant(
-                &mut x,
-                Some("http://acs.amazonaws.com/groups/global/AllUsers"),
-                "READ",
-            );
-            grant(
-                &mut x,
-                Some("http://acs.amazonaws.com/groups/global/AllUsers"),
-                "WRITE",
-            );
-        }
-        "authenticated-read" => grant(
-            &mut x,
-            Some("http://acs.amazonaws.com/groups/global/AuthenticatedUsers"),
-            "READ",
-        ),
-        _ => {}
-    }
-    x.close("AccessControlList");
-    x.close("AccessControlPolicy");
-    x.finish()
-}
-
-/// ListObjects v1 and v2 (`list-type=2`).
-pub async fn list_objects(app: &App, req: &S3Req) -> Result<Response<RespBody>> {
-    let b = load_bucket(app, req)?;
-    check_access(req, &b, false)?;
-    let q = &req.query;
-    let v2 = q.get("list-type") == Some("2");
-    let prefix = q.get("prefix").unwrap_or("").to_string();
-    let delimiter = q.get("delimiter").unwrap_or("").to_string();
-    let max = match q.get("max-keys") {
-        Some(v) => v
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| Error::InvalidArgument)?
-            .clamp(0, 1000) as usize,
-        None => 1000,
-    };
-    let url_encode = q.get("encoding-type") == Some("url");
-    let start_after = if v2 {
-        match q.get_nonempty("continuation-token") {
-            Some(t) => {
-                use base64::Engine;
-                let raw = base64::engine::general_purpose::STANDARD
-                    .decode(t)
-                    .map_err(|_| Error::InvalidArgument)?;
-                String::from_utf8(raw).map_err(|_| Error::InvalidArgument)?
-            }
-            None => q.get("start-after").unwrap_or("").to_string(),
-        }
-    } else {
-        q.get("marker").unwrap_or("").to_string()
-    };
-    let page =
-        crate::s3::object::list_page(app, &b.key(), &prefix, &delimiter, &start_after, max).await?;
-    let enc = |s: &str| -> String {
-        if url_encode {
-            percent_encoding::utf8_percent_encode(s, crate::s3::object::URL_KEY).to_string()
-        } else {
-            s.to_string()
-        }
-    };
-    let owner_name = app
-        .users
-        .get(&b.owner)
-        .map(|u| u.display_name.clone())
-        .unwrap_or_default();
-    let mut x = Xml::new();
-    x.open_ns("ListBucketResult");
-    if !b.tenant.is_empty() {
-        x.elem("Tenant", &b.tenant);
-    }
-    x.elem("Name", &b.name);
-    x.elem("Prefix", &enc(&prefix));
-    x.elem("MaxKeys", &max.to_string());
-    if !delimiter.is_empty() {
-        x.elem("Delimiter", &enc(&delimiter));
-    }
-    if url_encode {
-        x.elem("EncodingType", "url");
-    }
-    x.elem("IsTruncated", if page.truncated { "true" } else { "false" });
-    for p in &page.prefixes {
-        x.open("CommonPrefixes");
-        x.elem("Prefix", &enc(p));
-        x.close("CommonPrefixes");
-    }
-    let fetch_owner = !v2 || q.get_bool("fetch-owner", false);
-    for (k, o) in &page.objects {
-        x.open("Contents");
-        x.elem("Key", &enc(k));
-        x.elem("LastModified", &iso_ms(o.mtime_us));
-        x.elem("ETag", &format!("\"{}\"", o.etag));
-        x.elem("Size", &o.size.to_string());
-        x.elem("StorageClass", "STANDARD");
-        if fetch_owner {
-            x.open("Owner");
-            x.elem("ID", &o.owner);
-            x.elem("DisplayName", &owner_name);
-            x.close("Owner");
-        }
-        x.elem("Type", "Normal");
-        x.close("Contents");
-    }
-    if v2 {
-        if let Some(t) = q.get_nonempty("continuation-token") {
-            x.elem("ContinuationToken", t);
-        }
-        if page.truncated {
-            use base64::Engine;
-            let tok = base64::engine::general_purpose::STANDARD.encode(&page.next_marker);
-            x.elem("NextContinuationToken", &tok);
-        }
-        x.elem(
-            "KeyCount",
-            &(page.objects.len() + page.prefixes.len()).to_string(),
-        );
-        if let Some(sa) = q.get_nonempty("start-after") {
-            x.elem("StartAfter", &enc(sa));
-        }
-    } else {
-        x.elem("Marker", &enc(&start_after));
-        if page.truncated && !delimiter.is_empty() {
-            x.elem("NextMarker", &enc(&page.next_marker));
-        }
-    }
-    x.close("ListBucketResult");
-    let doc = x.finish();
-    let n = doc.len();
-    with_wire_extra(app, xml_response(req, doc), &[n])
+    x.open_ns("VersioningConfiguration");
+    x.close("VersioningConfiguration");
+    Ok(Reply::xml(x.finish()))
 }
 
 #[cfg(test)]

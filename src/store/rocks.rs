@@ -1,25 +1,51 @@
-//! RocksDB engine. Reads go straight to RocksDB; commits go through one writer thread that
+//! RocksDB engine.
+//!
+//! Reads first try RocksDB's memory only (memtables and block cache, `ReadTier::BlockCache`)
+//! on the caller's thread, which costs about a microsecond and cannot block; a read that
+//! would touch the disk is redone on the blocking pool. Commits go to one writer thread that
 //! checks each transaction's preconditions in order against the database plus the writes
-//! already accepted into the current group, and then writes the whole group as one synced
-//! WriteBatch: every acknowledged write is on disk (WAL fsync), and concurrent writers share
-//! one fsync (group commit).
+//! already accepted into the current group, writes the whole group as one synced WriteBatch
+//! (every acknowledged write is on disk; concurrent writers share one fsync: group commit),
+//! and answers each caller on a oneshot channel, so no caller parks a thread while it waits.
+//!
+//! Memory is bounded by settings, not by the data: one LRU block cache (index and filter
+//! blocks included) and a small number of small write buffers.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
-use rocksdb::{Options, WriteBatch, WriteOptions, DB};
+use rocksdb::{
+    BlockBasedOptions, Cache, ErrorKind, Options, ReadOptions, WriteBatch, WriteOptions, DB,
+};
+use tokio::sync::{mpsc, oneshot};
 
-use super::{schema, CommitError, MetadataStore, Txn};
-use crate::error::{Error, Result};
+use super::{schema, CommitError, Entry, MetadataStore, StoreError, StoreFuture, StoreResult, Txn};
 
-type Reply = mpsc::SyncSender<std::result::Result<u64, CommitError>>;
+type Reply = oneshot::Sender<Result<u64, CommitError>>;
+
+/// Memory RocksDB may use, in MiB.
+#[derive(Debug, Clone, Copy)]
+pub struct RocksSettings {
+    /// Block cache (data, index and filter blocks).
+    pub block_cache_mb: usize,
+    /// One memtable; at most two exist at a time.
+    pub write_buffer_mb: usize,
+}
+
+impl Default for RocksSettings {
+    fn default() -> Self {
+        RocksSettings {
+            block_cache_mb: 8,
+            write_buffer_mb: 4,
+        }
+    }
+}
 
 pub struct RocksStore {
     db: Arc<DB>,
-    tx: Mutex<Option<mpsc::Sender<(Txn, Reply)>>>,
+    tx: RwLock<Option<mpsc::UnboundedSender<(Txn, Reply)>>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     closed: AtomicBool,
 }
@@ -27,16 +53,33 @@ pub struct RocksStore {
 /// Most transactions folded into one WriteBatch.
 const MAX_GROUP: usize = 256;
 
+fn io(e: rocksdb::Error) -> StoreError {
+    StoreError::Io(format!("rocksdb: {e}"))
+}
+
 impl RocksStore {
     /// Open (creating if needed). Fails with a plain message when another process holds the
-    /// database, so the CLI can say a server is running.
-    pub fn open(dir: &Path) -> std::result::Result<RocksStore, String> {
-        std::fs::create_dir_all(dir)
+    /// database, so the CLI can say a server is running. A new store gets the current schema
+    /// version; an existing one keeps its own (see [`RocksStore::schema_version`]).
+    pub fn open(dir: &Path, settings: RocksSettings) -> std::result::Result<RocksStore, String> {
+        super::create_private_dir(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let mut opts = Options::default();
         opts.create_if_missing(true);
         opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
         opts.set_max_background_jobs(2);
+        opts.set_write_buffer_size(settings.write_buffer_mb.max(1) << 20);
+        opts.set_max_write_buffer_number(2);
+        opts.set_max_total_wal_size(64 << 20);
+        opts.set_keep_log_file_num(4);
+        opts.set_max_log_file_size(4 << 20);
+        let cache = Cache::new_lru_cache(settings.block_cache_mb.max(1) << 20);
+        let mut table = BlockBasedOptions::default();
+        table.set_block_cache(&cache);
+        table.set_cache_index_and_filter_blocks(true);
+        table.set_pin_l0_filter_and_index_blocks_in_cache(true);
+        table.set_bloom_filter(10.0, false);
+        opts.set_block_based_table_factory(&table);
         let db = DB::open(&opts, dir).map_err(|e| {
             let s = e.to_string();
             if s.contains("lock") || s.contains("Resource temporarily unavailable") {
@@ -48,24 +91,18 @@ impl RocksStore {
                 format!("cannot open store at {}: {s}", dir.display())
             }
         })?;
-        match db.get(schema::SCHEMA_KEY).map_err(|e| e.to_string())? {
-            None => {
-                let mut w = WriteOptions::default();
-                w.set_sync(true);
-                db.put_opt(schema::SCHEMA_KEY, schema::SCHEMA_VERSION, &w)
-                    .map_err(|e| e.to_string())?;
-            }
-            Some(v) if v == schema::SCHEMA_VERSION => {}
-            Some(v) => {
-                return Err(format!(
-                    "store schema version {} is not supported (expected {})",
-                    String::from_utf8_lossy(&v),
-                    String::from_utf8_lossy(schema::SCHEMA_VERSION)
-                ))
-            }
+        if db
+            .get(schema::SCHEMA_KEY)
+            .map_err(|e| e.to_string())?
+            .is_none()
+        {
+            let mut w = WriteOptions::default();
+            w.set_sync(true);
+            db.put_opt(schema::SCHEMA_KEY, schema::SCHEMA_VERSION, &w)
+                .map_err(|e| e.to_string())?;
         }
         let db = Arc::new(db);
-        let (tx, rx) = mpsc::channel::<(Txn, Reply)>();
+        let (tx, rx) = mpsc::unbounded_channel::<(Txn, Reply)>();
         let wdb = db.clone();
         let writer = std::thread::Builder::new()
             .name("store-writer".into())
@@ -73,22 +110,79 @@ impl RocksStore {
             .map_err(|e| e.to_string())?;
         Ok(RocksStore {
             db,
-            tx: Mutex::new(Some(tx)),
+            tx: RwLock::new(Some(tx)),
             writer: Mutex::new(Some(writer)),
             closed: AtomicBool::new(false),
         })
     }
+
+    fn check_open(&self) -> StoreResult<()> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(StoreError::Unavailable);
+        }
+        Ok(())
+    }
 }
 
-fn io(e: rocksdb::Error) -> Error {
-    Error::Unknown(format!("rocksdb: {e}"))
+/// Run `f` against memory only; if RocksDB says that needs I/O, run it again on the blocking
+/// pool with ordinary reads.
+fn read<T: Send + 'static>(
+    db: &Arc<DB>,
+    f: impl Fn(&DB, ReadOptions) -> Result<T, rocksdb::Error> + Send + 'static,
+) -> StoreFuture<StoreResult<T>> {
+    let mut mem = ReadOptions::default();
+    mem.set_read_tier(rocksdb::ReadTier::BlockCache);
+    match f(db, mem) {
+        Ok(v) => Box::pin(std::future::ready(Ok(v))),
+        Err(e) if e.kind() == ErrorKind::Incomplete => {
+            let db = db.clone();
+            Box::pin(async move {
+                tokio::task::spawn_blocking(move || f(&db, ReadOptions::default()).map_err(io))
+                    .await
+                    .map_err(|e| StoreError::Io(format!("read task: {e}")))?
+            })
+        }
+        Err(e) => Box::pin(std::future::ready(Err(io(e)))),
+    }
 }
 
-fn writer_loop(db: &DB, rx: mpsc::Receiver<(Txn, Reply)>) {
+fn scan_with(
+    db: &DB,
+    mut ro: ReadOptions,
+    prefix: &[u8],
+    start: Option<&[u8]>,
+    limit: usize,
+) -> Result<Vec<Entry>, rocksdb::Error> {
+    if let Some(end) = super::past_prefix(prefix) {
+        ro.set_iterate_upper_bound(end);
+    }
+    let from = match start {
+        Some(s) if s > prefix => s,
+        _ => prefix,
+    };
+    let mut out = Vec::new();
+    let it = db.iterator_opt(
+        rocksdb::IteratorMode::From(from, rocksdb::Direction::Forward),
+        ro,
+    );
+    for item in it {
+        if out.len() >= limit {
+            break;
+        }
+        let (k, v) = item?;
+        if !k.starts_with(prefix) {
+            break;
+        }
+        out.push((k.to_vec(), v.to_vec()));
+    }
+    Ok(out)
+}
+
+fn writer_loop(db: &DB, mut rx: mpsc::UnboundedReceiver<(Txn, Reply)>) {
     let mut seq: u64 = 0;
     let mut sync = WriteOptions::default();
     sync.set_sync(true);
-    while let Ok(first) = rx.recv() {
+    while let Some(first) = rx.blocking_recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
             match rx.try_recv() {
@@ -99,43 +193,12 @@ fn writer_loop(db: &DB, rx: mpsc::Receiver<(Txn, Reply)>) {
         // Writes accepted so far in this group: key → new value (None = deleted).
         let mut staged: HashMap<Vec<u8>, Option<Vec<u8>>> = HashMap::new();
         let mut batch = WriteBatch::default();
-        let mut outcomes: Vec<(Reply, std::result::Result<u64, CommitError>)> = Vec::new();
+        let mut outcomes: Vec<(Reply, Result<u64, CommitError>)> = Vec::new();
         for (txn, reply) in group {
-            let ok = txn.checks.iter().try_fold(true, |ok, (k, want)| {
-                if !ok {
-                    return Ok(false);
-                }
-                let cur = match staged.get(k) {
-                    Some(v) => v.clone(),
-                    None => db.get(k)?,
-                };
-                Ok::<bool, rocksdb::Error>(cur == *want)
+            let res = apply(db, &txn, &mut staged, &mut batch).map(|()| {
+                seq += 1;
+                seq
             });
-            let res = match ok {
-                Err(e) => Err(CommitError::Store(io(e))),
-                Ok(false) => Err(CommitError::Conflict),
-                Ok(true) => {
-                    for (k, d) in &txn.incrs {
-                        let cur = match staged.get(k) {
-                            Some(v) => v.clone(),
-                            None => db.get(k).ok().flatten(),
-                        };
-                        let v = super::add_counters(cur.as_deref(), d);
-                        batch.put(k, &v);
-                        staged.insert(k.clone(), Some(v));
-                    }
-                    for k in &txn.deletes {
-                        batch.delete(k);
-                        staged.insert(k.clone(), None);
-                    }
-                    for (k, v) in &txn.puts {
-                        batch.put(k, v);
-                        staged.insert(k.clone(), Some(v.clone()));
-                    }
-                    seq += 1;
-                    Ok(seq)
-                }
-            };
             outcomes.push((reply, res));
         }
         let written = if batch.is_empty() {
@@ -145,7 +208,7 @@ fn writer_loop(db: &DB, rx: mpsc::Receiver<(Txn, Reply)>) {
         };
         for (reply, res) in outcomes {
             let res = match (&written, res) {
-                (Err(e), Ok(_)) => Err(CommitError::Store(Error::Unknown(format!(
+                (Err(e), Ok(_)) => Err(CommitError::Store(StoreError::Io(format!(
                     "rocksdb write: {e}"
                 )))),
                 (_, r) => r,
@@ -155,59 +218,90 @@ fn writer_loop(db: &DB, rx: mpsc::Receiver<(Txn, Reply)>) {
     }
 }
 
+/// Check one transaction against the database and the group so far; if it holds, add its
+/// writes to the batch. A read error fails the transaction (a counter is never reset
+/// because its current value could not be read).
+fn apply(
+    db: &DB,
+    txn: &Txn,
+    staged: &mut HashMap<Vec<u8>, Option<Vec<u8>>>,
+    batch: &mut WriteBatch,
+) -> Result<(), CommitError> {
+    let current = |staged: &HashMap<Vec<u8>, Option<Vec<u8>>>, k: &[u8]| match staged.get(k) {
+        Some(v) => Ok(v.clone()),
+        None => db.get(k).map_err(io),
+    };
+    for (k, want) in &txn.checks {
+        if current(staged, k)? != *want {
+            return Err(CommitError::Conflict);
+        }
+    }
+    // Read every counter before staging anything, so a failed read leaves the group as it was.
+    let mut counters = Vec::with_capacity(txn.incrs.len());
+    for (k, d) in &txn.incrs {
+        let cur = current(staged, k)?;
+        counters.push((k, super::add_counters(cur.as_deref(), d)));
+    }
+    for (k, v) in counters {
+        batch.put(k, &v);
+        staged.insert(k.clone(), Some(v));
+    }
+    for k in &txn.deletes {
+        batch.delete(k);
+        staged.insert(k.clone(), None);
+    }
+    for (k, v) in &txn.puts {
+        batch.put(k, v);
+        staged.insert(k.clone(), Some(v.clone()));
+    }
+    Ok(())
+}
+
 impl MetadataStore for RocksStore {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.db.get(key).map_err(io)
+    fn get(&self, key: &[u8]) -> StoreFuture<StoreResult<Option<Vec<u8>>>> {
+        if let Err(e) = self.check_open() {
+            return Box::pin(std::future::ready(Err(e)));
+        }
+        let key = key.to_vec();
+        read(&self.db, move |db, ro| db.get_opt(&key, &ro))
     }
 
-    fn scan_range(
+    fn scan(
         &self,
         prefix: &[u8],
-        after: Option<&[u8]>,
+        start: Option<&[u8]>,
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        let mut out = Vec::new();
-        let start = after.unwrap_or(prefix);
-        let it = self.db.iterator(rocksdb::IteratorMode::From(
-            start,
-            rocksdb::Direction::Forward,
-        ));
-        for item in it {
-            if out.len() >= limit {
-                break;
-            }
-            let (k, v) = item.map_err(io)?;
-            if !k.starts_with(prefix) {
-                break;
-            }
-            if after.is_some_and(|a| &*k <= a) {
-                continue;
-            }
-            out.push((k.to_vec(), v.to_vec()));
+    ) -> StoreFuture<StoreResult<Vec<Entry>>> {
+        if let Err(e) = self.check_open() {
+            return Box::pin(std::future::ready(Err(e)));
         }
-        Ok(out)
+        let (prefix, start) = (prefix.to_vec(), start.map(<[u8]>::to_vec));
+        read(&self.db, move |db, ro| {
+            scan_with(db, ro, &prefix, start.as_deref(), limit)
+        })
     }
 
-    fn commit(&self, txn: Txn) -> std::result::Result<u64, CommitError> {
-        let (rtx, rrx) = mpsc::sync_channel(1);
-        {
-            let tx = self.tx.lock().unwrap_or_else(|e| e.into_inner());
-            let Some(tx) = tx.as_ref() else {
-                return Err(CommitError::Store(Error::ServiceUnavailable));
-            };
-            tx.send((txn, rtx))
-                .map_err(|_| CommitError::Store(Error::ServiceUnavailable))?;
-        }
-        rrx.recv()
-            .unwrap_or(Err(CommitError::Store(Error::ServiceUnavailable)))
+    fn commit(&self, txn: Txn) -> StoreFuture<Result<u64, CommitError>> {
+        let (rtx, rrx) = oneshot::channel();
+        let sent = match self.tx.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            Some(tx) => tx.send((txn, rtx)).is_ok(),
+            None => false,
+        };
+        Box::pin(async move {
+            if !sent {
+                return Err(CommitError::Store(StoreError::Unavailable));
+            }
+            rrx.await
+                .unwrap_or(Err(CommitError::Store(StoreError::Unavailable)))
+        })
     }
 
     fn close(&self) {
-        if self.closed.swap(true, Ordering::SeqCst) {
+        if self.closed.swap(true, Ordering::AcqRel) {
             return;
         }
         // Dropping the sender ends the writer loop after it has answered everything queued.
-        self.tx.lock().unwrap_or_else(|e| e.into_inner()).take();
+        self.tx.write().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(h) = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = h.join();
         }
@@ -224,66 +318,106 @@ impl Drop for RocksStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::{decode_counters, Store};
 
     fn tmp() -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!(
+        std::env::temp_dir().join(format!(
             "rgw-admin-rocks-{}-{}",
             std::process::id(),
             rand::random::<u64>()
-        ));
-        d
+        ))
     }
 
-    #[test]
-    fn conditional_commit_and_scan() {
+    #[tokio::test]
+    async fn conditional_commit_and_scan() {
         let dir = tmp();
-        let s = RocksStore::open(&dir).unwrap();
+        let s = RocksStore::open(&dir, RocksSettings::default()).unwrap();
         let mut t = Txn::default();
         t.expect("user/a", None).put("user/a", "1").put("ak/K", "a");
-        assert!(s.commit(t.clone()).is_ok());
-        assert!(matches!(s.commit(t), Err(CommitError::Conflict)));
-        assert_eq!(s.get(b"user/a").unwrap(), Some(b"1".to_vec()));
-        assert_eq!(s.scan(b"user/").unwrap().len(), 1);
+        assert!(s.commit(t.clone()).await.is_ok());
+        assert_eq!(s.commit(t).await, Err(CommitError::Conflict));
+        assert_eq!(s.get(b"user/a").await.unwrap(), Some(b"1".to_vec()));
+        assert_eq!(s.scan(b"user/", None, 10).await.unwrap().len(), 1);
         let mut t = Txn::default();
         t.expect("user/a", Some(b"1".to_vec())).delete("user/a");
-        assert!(s.commit(t).is_ok());
-        assert_eq!(s.get(b"user/a").unwrap(), None);
+        assert!(s.commit(t).await.is_ok());
+        assert_eq!(s.get(b"user/a").await.unwrap(), None);
         // counters add up, also within one group
         let mut t = Txn::default();
         t.incr("c", vec![1, 10]);
-        s.commit(t.clone()).unwrap();
-        s.commit(t).unwrap();
-        let c = crate::store::decode_counters(&s.get(b"c").unwrap().unwrap());
+        let (a, b) = tokio::join!(s.commit(t.clone()), s.commit(t));
+        a.unwrap();
+        b.unwrap();
+        let c = decode_counters(&s.get(b"c").await.unwrap().unwrap());
         assert_eq!(c, vec![2, 20]);
-        assert_eq!(s.scan_range(b"user/", None, 10).unwrap().len(), 0);
+        assert_eq!(s.scan(b"user/", None, 10).await.unwrap().len(), 0);
         // a second open while the first is live is refused with a clear message
-        let err = RocksStore::open(&dir).err().unwrap();
+        let err = RocksStore::open(&dir, RocksSettings::default())
+            .err()
+            .unwrap();
         assert!(err.contains("in use"), "{err}");
         s.close();
+        assert_eq!(s.get(b"c").await, Err(StoreError::Unavailable));
         drop(s);
         std::fs::remove_dir_all(dir).ok();
     }
 
-    #[test]
-    fn concurrent_creates_one_winner() {
+    #[tokio::test]
+    async fn scans_start_inclusive_and_stay_in_prefix() {
         let dir = tmp();
-        let s = Arc::new(RocksStore::open(&dir).unwrap());
-        let handles: Vec<_> = (0..64)
+        let s = RocksStore::open(&dir, RocksSettings::default()).unwrap();
+        let mut t = Txn::default();
+        for k in ["a/1", "a/2", "a/3", "b/1", "a"] {
+            t.put(k, "v");
+        }
+        s.commit(t).await.unwrap();
+        let keys = |v: Vec<Entry>| {
+            v.into_iter()
+                .map(|(k, _)| String::from_utf8(k).unwrap())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            keys(s.scan(b"a/", None, 10).await.unwrap()),
+            ["a/1", "a/2", "a/3"]
+        );
+        assert_eq!(
+            keys(s.scan(b"a/", Some(b"a/2"), 10).await.unwrap()),
+            ["a/2", "a/3"]
+        );
+        assert_eq!(keys(s.scan(b"a/", Some(b"a/"), 1).await.unwrap()), ["a/1"]);
+        // a start before the prefix starts at the prefix
+        assert_eq!(keys(s.scan(b"a/", Some(b"0"), 10).await.unwrap()).len(), 3);
+        let store: Store = Arc::new(s);
+        let mut pages = Vec::new();
+        crate::store::for_each_page(&store, b"a/", 2, |p| {
+            pages.push(p.len());
+            true
+        })
+        .await
+        .unwrap();
+        assert_eq!(pages, [2, 1]);
+        store.close();
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_creates_one_winner() {
+        let dir = tmp();
+        let s: Store = Arc::new(RocksStore::open(&dir, RocksSettings::default()).unwrap());
+        let tasks: Vec<_> = (0..64)
             .map(|i| {
                 let s = s.clone();
-                std::thread::spawn(move || {
+                tokio::spawn(async move {
                     let mut t = Txn::default();
                     t.expect("user/x", None).put("user/x", format!("{i}"));
-                    s.commit(t).is_ok()
+                    s.commit(t).await.is_ok()
                 })
             })
             .collect();
-        let wins = handles
-            .into_iter()
-            .filter(|_| true)
-            .map(|h| h.join().unwrap())
-            .filter(|w| *w)
-            .count();
+        let mut wins = 0;
+        for t in tasks {
+            wins += usize::from(t.await.unwrap());
+        }
         assert_eq!(wins, 1);
         s.close();
         std::fs::remove_dir_all(dir).ok();

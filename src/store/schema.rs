@@ -1,61 +1,231 @@
-//! Key layout, schema version 1. All keys are UTF-8; values are JSON.
+//! Key layout, schema version 2. Every key the gateway stores is built here. Keys are UTF-8
+//! (object keys and uids as given); values are JSON records, counter vectors (`Txn::incr`)
+//! or empty (pure index entries).
 //!
-//! | key                         | value                                |
-//! |-----------------------------|--------------------------------------|
-//! | `meta/schema`               | `1`                                  |
-//! | `user/<tenant$id>`          | `model::User`                        |
-//! | `ak/<access key>`           | owning uid (`tenant$id`), S3 keys    |
-//! | `swift/<uid:subuser>`       | owning uid, Swift keys               |
-//! | `email/<email>`             | owning uid                           |
-//! | `meta/ratelimit`            | global rate limits (`ratelimit.rs`)  |
-//! | `usage/<owner>/<hour>/<bucket>/<category>` | usage counters (see below)  |
+//! | key                                   | value                                      |
+//! |---------------------------------------|--------------------------------------------|
+//! | `meta/schema`                         | `2`                                        |
+//! | `meta/cluster_id`                     | the store's uuid (`/admin/info`)           |
+//! | `meta/ratelimit`                      | global rate limits                         |
+//! | `user/<uid>`                          | user record (`uid` = `tenant$id` or `id`)  |
+//! | `uorder/<hash>/<uid>`                 | empty: users in radosgw's listing order    |
+//! | `ak/<access key>`                     | owning uid (S3 keys, subusers' included)   |
+//! | `swift/<uid:subuser>`                 | owning uid                                 |
+//! | `email/<email>`                       | owning uid                                 |
+//! | `bucket/<bkey>`                       | bucket record (`bkey` = `name` or `tenant:name`) |
+//! | `border/<hash>/<bkey>`                | empty: buckets in radosgw's listing order  |
+//! | `binst/<bkey>:<bucket id>`            | empty: bucket.instance keys, sorted        |
+//! | `ubkt/<uid>/<bkey>`                   | empty: the user owns (is linked to) bucket |
+//! | `bstats/<bkey>`                       | counters `[size, size_actual, objects, written]` |
+//! | `bver/<bkey>`                         | counters: index version per shard          |
+//! | `obj/<bkey>/<key>`                    | object index entry                         |
+//! | `upload/<bkey>/<key>\0<upload id>`    | multipart upload in progress               |
+//! | `part/<upload id>/<nnnnn>`            | uploaded part                              |
+//! | `usage/<owner>/<hour>/<bucket>/<category>` | counters `[sent, received, ops, successful]` |
 //!
-//! A user's record and all its index entries change in one `Txn`, whose checks make the
-//! uniqueness of uid, email, access key and swift id hold across concurrent writers.
+//! `<hash>` is the 8-hex-digit RADOS sort key of the record's radosgw object
+//! (`ceph::rados_key`), so a prefix scan lists users and buckets in the order radosgw does
+//! without holding them all in memory. A user's record and all its index entries change in
+//! one `Txn`, whose checks make uid, email, access key and swift id unique across concurrent
+//! writers; a bucket's record, order and instance entries and its owner's link likewise.
 //!
-//! Usage log (`usage.rs`): `<hour>` is the start of the hour in unix seconds, 10 digits
-//! zero-padded so keys sort by time within an owner; `<bucket>` is empty for requests
-//! without a bucket and `-` for requests that named a missing bucket or key. The value is a
-//! counter vector (`Txn::incr`): `[bytes_sent, bytes_received, ops, successful_ops]`.
+//! Usage: `<hour>` is the start of the hour in unix seconds, 10 digits zero-padded so keys
+//! sort by time within an owner; `<bucket>` is empty for requests without a bucket and `-`
+//! for requests that named a missing bucket or key.
+
+use crate::ceph::{rados_key, BUCKETS_NS, USERS_NS};
 
 pub const SCHEMA_KEY: &[u8] = b"meta/schema";
-pub const SCHEMA_VERSION: &[u8] = b"1";
+pub const SCHEMA_VERSION: &[u8] = b"2";
+pub const CLUSTER_ID: &[u8] = b"meta/cluster_id";
+pub const GLOBAL_RATELIMIT: &[u8] = b"meta/ratelimit";
 
 pub const USER: &str = "user/";
+pub const USER_ORDER: &str = "uorder/";
 pub const ACCESS_KEY: &str = "ak/";
 pub const SWIFT: &str = "swift/";
 pub const EMAIL: &str = "email/";
+pub const BUCKET: &str = "bucket/";
+pub const BUCKET_ORDER: &str = "border/";
+pub const BUCKET_INSTANCE: &str = "binst/";
+pub const USER_BUCKET: &str = "ubkt/";
+pub const OBJECT: &str = "obj/";
+pub const UPLOAD: &str = "upload/";
+pub const PART: &str = "part/";
 pub const USAGE: &str = "usage/";
 
-pub fn user(uid: &str) -> Vec<u8> {
-    format!("{USER}{uid}").into_bytes()
-}
-pub fn access_key(ak: &str) -> Vec<u8> {
-    format!("{ACCESS_KEY}{ak}").into_bytes()
-}
-pub fn swift(id: &str) -> Vec<u8> {
-    format!("{SWIFT}{id}").into_bytes()
-}
-pub fn email(e: &str) -> Vec<u8> {
-    format!("{EMAIL}{e}").into_bytes()
+fn key(parts: &[&str]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        v.extend_from_slice(p.as_bytes());
+    }
+    v
 }
 
-pub fn usage(owner: &str, hour: u64, bucket: &str, category: &str) -> Vec<u8> {
-    format!("{USAGE}{owner}/{hour:010}/{bucket}/{category}").into_bytes()
+pub fn user(uid: &str) -> Vec<u8> {
+    key(&[USER, uid])
+}
+pub fn user_order(uid: &str) -> Vec<u8> {
+    key(&[USER_ORDER, &order_hash(USERS_NS, uid), "/", uid])
+}
+/// The listing position of `uid` at or after RADOS hash `hash` (a radosgw cursor).
+pub fn user_order_at(hash: u32, uid: &str) -> Vec<u8> {
+    key(&[USER_ORDER, &format!("{hash:08x}"), "/", uid])
+}
+pub fn access_key(ak: &str) -> Vec<u8> {
+    key(&[ACCESS_KEY, ak])
+}
+pub fn swift(id: &str) -> Vec<u8> {
+    key(&[SWIFT, id])
+}
+pub fn email(e: &str) -> Vec<u8> {
+    key(&[EMAIL, e])
+}
+
+pub fn bucket(bk: &str) -> Vec<u8> {
+    key(&[BUCKET, bk])
+}
+pub fn bucket_order(bk: &str) -> Vec<u8> {
+    key(&[BUCKET_ORDER, &order_hash(BUCKETS_NS, bk), "/", bk])
+}
+pub fn bucket_instance(bk: &str, id: &str) -> Vec<u8> {
+    key(&[BUCKET_INSTANCE, bk, ":", id])
+}
+pub fn user_bucket(uid: &str, bk: &str) -> Vec<u8> {
+    key(&[USER_BUCKET, uid, "/", bk])
+}
+pub fn user_buckets(uid: &str) -> Vec<u8> {
+    key(&[USER_BUCKET, uid, "/"])
+}
+pub fn bucket_stats(bk: &str) -> Vec<u8> {
+    key(&["bstats/", bk])
+}
+pub fn bucket_versions(bk: &str) -> Vec<u8> {
+    key(&["bver/", bk])
+}
+
+pub fn objects(bk: &str) -> Vec<u8> {
+    key(&[OBJECT, bk, "/"])
+}
+pub fn object(bk: &str, k: &str) -> Vec<u8> {
+    key(&[OBJECT, bk, "/", k])
+}
+
+pub fn uploads(bk: &str) -> Vec<u8> {
+    key(&[UPLOAD, bk, "/"])
+}
+pub fn upload(bk: &str, k: &str, id: &str) -> Vec<u8> {
+    key(&[UPLOAD, bk, "/", k, "\0", id])
+}
+/// Split the `<key>\0<id>` tail of an upload key.
+pub fn parse_upload<'a>(bk: &str, k: &'a [u8]) -> Option<(&'a str, &'a str)> {
+    let rest = k.strip_prefix(uploads(bk).as_slice())?;
+    let rest = std::str::from_utf8(rest).ok()?;
+    rest.rsplit_once('\0')
+}
+pub fn parts(id: &str) -> Vec<u8> {
+    key(&[PART, id, "/"])
+}
+pub fn part(id: &str, n: u32) -> Vec<u8> {
+    key(&[PART, id, "/", &format!("{n:05}")])
+}
+
+/// Where one (owner, hour, bucket, category) of the usage log is counted.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UsageKey {
+    pub owner: String,
+    pub bucket: String,
+    /// Start of the hour, unix seconds.
+    pub hour: u64,
+    pub category: String,
+}
+
+pub fn usage(k: &UsageKey) -> Vec<u8> {
+    key(&[
+        USAGE,
+        &k.owner,
+        "/",
+        &format!("{:010}", k.hour),
+        "/",
+        &k.bucket,
+        "/",
+        &k.category,
+    ])
+}
+/// Every usage key of `owner`, or of everyone.
+pub fn usage_of(owner: Option<&str>) -> Vec<u8> {
+    match owner {
+        Some(o) => key(&[USAGE, o, "/"]),
+        None => USAGE.as_bytes().to_vec(),
+    }
 }
 
 /// Split a usage key; owner may hold any character, bucket and category no `/`.
-pub fn parse_usage(key: &[u8]) -> Option<crate::usage::EntryKey> {
-    let s = std::str::from_utf8(key).ok()?.strip_prefix(USAGE)?;
+pub fn parse_usage(k: &[u8]) -> Option<UsageKey> {
+    let s = std::str::from_utf8(k).ok()?.strip_prefix(USAGE)?;
     let mut it = s.rsplitn(4, '/');
     let category = it.next()?;
     let bucket = it.next()?;
     let hour = it.next()?.parse().ok()?;
     let owner = it.next()?;
-    Some(crate::usage::EntryKey {
+    Some(UsageKey {
         owner: owner.to_string(),
         bucket: bucket.to_string(),
         hour,
         category: category.to_string(),
     })
+}
+
+fn order_hash(ns: &str, name: &str) -> String {
+    format!("{:08x}", rados_key(ns, name))
+}
+
+/// The name at the end of an order key (`uorder/<hash>/<name>`), and its hash.
+pub fn parse_order(prefix: &str, k: &[u8]) -> Option<(u32, String)> {
+    let rest = std::str::from_utf8(k).ok()?.strip_prefix(prefix)?;
+    let (h, name) = rest.split_at_checked(8)?;
+    Some((
+        u32::from_str_radix(h, 16).ok()?,
+        name.strip_prefix('/')?.to_string(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_keys_round_trip() {
+        let k = UsageKey {
+            owner: "acme$a/b".into(),
+            bucket: "bk".into(),
+            hour: 3600,
+            category: "put_obj".into(),
+        };
+        assert_eq!(usage(&k), b"usage/acme$a/b/0000003600/bk/put_obj".to_vec());
+        assert_eq!(parse_usage(&usage(&k)), Some(k));
+    }
+
+    #[test]
+    fn order_keys_sort_like_radosgw() {
+        let mut keys: Vec<Vec<u8>> = ["alice", "dave", "xavier"]
+            .iter()
+            .map(|u| user_order(u))
+            .collect();
+        keys.sort();
+        let names: Vec<String> = keys
+            .iter()
+            .map(|k| parse_order(USER_ORDER, k).unwrap().1)
+            .collect();
+        assert_eq!(names, ["dave", "alice", "xavier"]);
+        let (h, n) = parse_order(USER_ORDER, &user_order("xavier")).unwrap();
+        assert_eq!((h, n.as_str()), (0x13ee2934, "xavier"));
+        assert_eq!(user_order_at(h, "xavier"), user_order("xavier"));
+    }
+
+    #[test]
+    fn upload_keys_split_at_the_last_nul() {
+        let k = upload("b", "dir/a", "2~x");
+        assert_eq!(parse_upload("b", &k), Some(("dir/a", "2~x")));
+    }
 }

@@ -11,63 +11,18 @@
 //! and untouched when no limit applies.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::encode::{Node, ObjBuilder};
 use crate::error::{Error, Result};
+pub use crate::model::RateLimit;
 use crate::model::User;
-use crate::store::{MetadataStore, Txn};
-
-/// Store key of the global limits.
-pub const GLOBAL_KEY: &[u8] = b"meta/ratelimit";
+use crate::store::{schema, CommitError, Store, Txn};
 
 /// Counter map size above which expired windows are swept out.
 const PRUNE_AT: usize = 4096;
-
-/// `RGWRateLimitInfo`: per-window maxima, 0 = unlimited.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RateLimit {
-    pub max_read_ops: i64,
-    pub max_write_ops: i64,
-    pub max_read_bytes: i64,
-    pub max_write_bytes: i64,
-    pub enabled: bool,
-}
-
-impl RateLimit {
-    /// `RGWRateLimitInfo::dump` (`enabled` through `dump_bool`: a boolean in every release).
-    pub fn dump(&self) -> Node {
-        ObjBuilder::new()
-            .int("max_read_ops", self.max_read_ops)
-            .int("max_write_ops", self.max_write_ops)
-            .int("max_read_bytes", self.max_read_bytes)
-            .int("max_write_bytes", self.max_write_bytes)
-            .bool("enabled", self.enabled)
-            .build()
-    }
-
-    /// Enabled with at least one limit.
-    pub fn active(&self) -> bool {
-        self.enabled
-            && (self.max_read_ops > 0
-                || self.max_write_ops > 0
-                || self.max_read_bytes > 0
-                || self.max_write_bytes > 0)
-    }
-
-    fn exceeded(&self, u: &Used, read: bool) -> bool {
-        let over = |max: i64, used: i64| max > 0 && used >= max;
-        if read {
-            over(self.max_read_ops, u.read_ops) || over(self.max_read_bytes, u.read_bytes)
-        } else {
-            over(self.max_write_ops, u.write_ops) || over(self.max_write_bytes, u.write_bytes)
-        }
-    }
-}
 
 /// The global limits (radosgw's period config).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -84,6 +39,16 @@ struct Used {
     write_ops: i64,
     read_bytes: i64,
     write_bytes: i64,
+}
+
+/// Has `used` reached one of `lim`'s maxima for this kind of request?
+fn exceeded(lim: &RateLimit, u: &Used, read: bool) -> bool {
+    let over = |max: i64, used: i64| max > 0 && used >= max;
+    if read {
+        over(lim.max_read_ops, u.read_ops) || over(lim.max_read_bytes, u.read_bytes)
+    } else {
+        over(lim.max_write_ops, u.write_ops) || over(lim.max_write_bytes, u.write_bytes)
+    }
 }
 
 struct Window {
@@ -125,8 +90,8 @@ impl Limiter {
     }
 
     /// The stored global limits (defaults when never set).
-    pub fn load_global(store: &dyn MetadataStore) -> Result<Global> {
-        match store.get(GLOBAL_KEY)? {
+    pub async fn load_global(store: &Store) -> Result<Global> {
+        match store.get(schema::GLOBAL_RATELIMIT).await? {
             None => Ok(Global::default()),
             Some(v) => serde_json::from_slice(&v)
                 .map_err(|e| Error::Unknown(format!("corrupt global rate limits: {e}"))),
@@ -138,27 +103,19 @@ impl Limiter {
     }
 
     /// Change the global limits durably, then in memory.
-    pub async fn set_global(
-        &self,
-        store: &Arc<dyn MetadataStore>,
-        f: impl FnOnce(&mut Global),
-    ) -> Result<()> {
+    pub async fn set_global(&self, store: &Store, f: impl FnOnce(&mut Global)) -> Result<()> {
         let _guard = self.set_lock.lock().await;
         let mut g = self.global();
         f(&mut g);
         let mut t = Txn::default();
         t.put(
-            GLOBAL_KEY.to_vec(),
+            schema::GLOBAL_RATELIMIT.to_vec(),
             serde_json::to_vec(&g).map_err(|e| Error::Unknown(e.to_string()))?,
         );
-        let store = store.clone();
-        tokio::task::spawn_blocking(move || store.commit(t))
-            .await
-            .map_err(|e| Error::Unknown(format!("commit task: {e}")))?
-            .map_err(|e| match e {
-                crate::store::CommitError::Store(e) => e,
-                crate::store::CommitError::Conflict => Error::ServiceUnavailable,
-            })?;
+        store.commit(t).await.map_err(|e| match e {
+            CommitError::Store(e) => Error::from(e),
+            CommitError::Conflict => Error::ServiceUnavailable,
+        })?;
         *self.global.write().unwrap_or_else(|e| e.into_inner()) = g;
         Ok(())
     }
@@ -197,7 +154,7 @@ impl Limiter {
         self.prune(&mut c, now);
         for (k, lim) in &limits {
             if let Some(w) = c.map.get(k) {
-                if now.duration_since(w.start) < self.window && lim.exceeded(&w.used, read) {
+                if now.duration_since(w.start) < self.window && exceeded(lim, &w.used, read) {
                     return Err(Error::SlowDown);
                 }
             }
@@ -261,48 +218,6 @@ impl Limiter {
 /// Reads are GET and HEAD; everything else writes.
 pub fn is_read(method: &hyper::Method) -> bool {
     method == hyper::Method::GET || method == hyper::Method::HEAD
-}
-
-/// A response's `Content-Length` (0 when absent).
-pub fn content_length(h: &hyper::HeaderMap) -> u64 {
-    h.get(hyper::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-/// Admit an S3 request: its caller's limit and its bucket's (when the bucket exists).
-pub fn admit_s3(app: &crate::app::App, req: &crate::s3::S3Req) -> Result<Option<Charge>> {
-    let bucket = if req.bucket.is_empty() {
-        None
-    } else {
-        crate::s3::load_bucket(app, req).ok()
-    };
-    let bk = bucket.as_ref().map(|b| b.key());
-    let limit = bk.as_deref().zip(bucket.as_ref().map(|b| &b.ratelimit));
-    app.ratelimit
-        .admit(req.caller.as_deref(), limit, is_read(&req.method))
-}
-
-/// Charge a finished S3 request's bytes: the object data sent, or the payload received.
-pub fn settle_s3(
-    app: &crate::app::App,
-    charge: Option<Charge>,
-    req: &crate::s3::S3Req,
-    res: &Result<hyper::Response<crate::http::RespBody>>,
-) {
-    if charge.is_none() {
-        return;
-    }
-    let sent = match res {
-        Ok(r) if req.method != hyper::Method::HEAD => content_length(r.headers()),
-        _ => 0,
-    };
-    let received = req
-        .header("x-amz-decoded-content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| content_length(&req.headers));
-    app.ratelimit.settle(charge, received, sent);
 }
 
 #[cfg(test)]

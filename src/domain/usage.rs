@@ -14,8 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::error::Result;
-use crate::store::{decode_counters, schema, MetadataStore, Txn};
+use crate::error::{Error, Result};
+use crate::store::{decode_counters, schema, CommitError, Store, Txn};
 
 const SHARDS: usize = 16;
 
@@ -56,14 +56,7 @@ impl Counters {
 }
 
 /// Where one request's usage is counted.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct EntryKey {
-    pub owner: String,
-    pub bucket: String,
-    /// Start of the hour, unix seconds.
-    pub hour: u64,
-    pub category: String,
-}
+pub use crate::store::schema::UsageKey as EntryKey;
 
 /// One stored record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,19 +82,14 @@ pub struct UsageLog {
     shards: Vec<Mutex<HashMap<EntryKey, Counters>>>,
     pending: AtomicUsize,
     wake: tokio::sync::Notify,
-    store: Arc<dyn MetadataStore>,
+    store: Store,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// Serializes flushes, so a final flush never overtakes a running one.
-    flushing: Mutex<()>,
+    flushing: tokio::sync::Mutex<()>,
 }
 
 impl UsageLog {
-    pub fn new(
-        store: Arc<dyn MetadataStore>,
-        enabled: bool,
-        interval: Duration,
-        threshold: usize,
-    ) -> UsageLog {
+    pub fn new(store: Store, enabled: bool, interval: Duration, threshold: usize) -> UsageLog {
         UsageLog {
             enabled,
             threshold: threshold.max(1),
@@ -111,7 +99,7 @@ impl UsageLog {
             wake: tokio::sync::Notify::new(),
             store,
             task: Mutex::new(None),
-            flushing: Mutex::new(()),
+            flushing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -201,10 +189,10 @@ impl UsageLog {
         }
     }
 
-    /// Write everything pending to the store (blocking: call on the blocking pool). On a
-    /// store error the entries stay pending for the next flush.
-    pub fn flush(&self) -> Result<usize> {
-        let _one = self.flushing.lock().unwrap_or_else(|e| e.into_inner());
+    /// Write everything pending to the store. On a store error the entries stay pending
+    /// for the next flush.
+    pub async fn flush(&self) -> Result<usize> {
+        let _one = self.flushing.lock().await;
         let batch = self.drain();
         if batch.is_empty() {
             return Ok(0);
@@ -212,20 +200,15 @@ impl UsageLog {
         let n = batch.len();
         let mut t = Txn::default();
         for (k, c) in &batch {
-            t.incr(
-                schema::usage(&k.owner, k.hour, &k.bucket, &k.category),
-                c.deltas(),
-            );
+            t.incr(schema::usage(k), c.deltas());
         }
-        match self.store.commit(t) {
+        match self.store.commit(t).await {
             Ok(_) => Ok(n),
             Err(e) => {
                 self.restore(batch);
                 Err(match e {
-                    crate::store::CommitError::Store(e) => e,
-                    crate::store::CommitError::Conflict => {
-                        crate::error::Error::Unknown("usage flush conflict".into())
-                    }
+                    CommitError::Store(e) => e.into(),
+                    CommitError::Conflict => Error::Unknown("usage flush conflict".into()),
                 })
             }
         }
@@ -247,11 +230,8 @@ impl UsageLog {
                     _ = tokio::time::sleep(me.interval) => {}
                     _ = me.wake.notified() => {}
                 }
-                let m = me.clone();
-                match tokio::task::spawn_blocking(move || m.flush()).await {
-                    Ok(Ok(_)) => {}
-                    Ok(Err(e)) => tracing::warn!(error = %e, "usage log flush failed"),
-                    Err(e) => tracing::warn!(error = %e, "usage log flush task failed"),
+                if let Err(e) = me.flush().await {
+                    tracing::warn!(error = %e, "usage log flush failed");
                 }
             }
         }));
@@ -264,113 +244,66 @@ impl UsageLog {
             t.abort();
             let _ = t.await;
         }
-        let me = self.clone();
-        match tokio::task::spawn_blocking(move || me.flush()).await {
-            Ok(Ok(n)) if n > 0 => tracing::info!("usage log: flushed {n} entries"),
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "usage log: final flush failed"),
+        match self.flush().await {
+            Ok(n) if n > 0 => tracing::info!("usage log: flushed {n} entries"),
+            Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "usage log: final flush failed"),
         }
     }
 
-    /// Stored records of `owner` (all owners when None), in key order.
-    pub fn read(&self, owner: Option<&str>) -> Result<Vec<Record>> {
-        let prefix = match owner {
-            Some(o) => format!("{}{o}/", schema::USAGE),
-            None => schema::USAGE.to_string(),
-        };
+    /// Stored records of `owner` (all owners when None) that `select` keeps, in key order.
+    pub async fn read(
+        &self,
+        owner: Option<&str>,
+        select: &(dyn Fn(&EntryKey) -> bool + Sync),
+    ) -> Result<Vec<Record>> {
         let mut out = Vec::new();
-        for (k, v) in self.store.scan(prefix.as_bytes())? {
-            if let Some(key) = schema::parse_usage(&k) {
-                out.push(Record {
-                    key,
-                    counters: Counters::from_stored(&v),
-                });
+        crate::store::for_each_page(&self.store, &schema::usage_of(owner), 1000, |rows| {
+            for (k, v) in rows {
+                if let Some(key) = schema::parse_usage(&k).filter(|k| select(k)) {
+                    out.push(Record {
+                        key,
+                        counters: Counters::from_stored(&v),
+                    });
+                }
             }
-        }
+            true
+        })
+        .await?;
         Ok(out)
     }
 
-    /// Delete the stored records `keep` selects (blocking). Pending entries are flushed
-    /// first, so a trim removes everything counted before it.
-    pub fn trim(&self, owner: Option<&str>, select: impl Fn(&EntryKey) -> bool) -> Result<usize> {
-        self.flush()?;
-        let prefix = match owner {
-            Some(o) => format!("{}{o}/", schema::USAGE),
-            None => schema::USAGE.to_string(),
-        };
-        let mut n = 0;
-        let mut t = Txn::default();
-        for (k, _) in self.store.scan(prefix.as_bytes())? {
-            if schema::parse_usage(&k).is_some_and(|e| select(&e)) {
-                t.delete(k);
-                n += 1;
+    /// Delete the stored records `select` keeps. Pending entries are flushed first, so a
+    /// trim removes everything counted before it.
+    pub async fn trim(
+        &self,
+        owner: Option<&str>,
+        select: &(dyn Fn(&EntryKey) -> bool + Sync),
+    ) -> Result<usize> {
+        self.flush().await?;
+        let mut doomed = Vec::new();
+        crate::store::for_each_page(&self.store, &schema::usage_of(owner), 1000, |rows| {
+            doomed.extend(
+                rows.into_iter()
+                    .map(|(k, _)| k)
+                    .filter(|k| schema::parse_usage(k).is_some_and(|e| select(&e))),
+            );
+            true
+        })
+        .await?;
+        let n = doomed.len();
+        for chunk in doomed.chunks(1000) {
+            let mut t = Txn::default();
+            for k in chunk {
+                t.delete(k.clone());
             }
-        }
-        if n > 0 {
-            self.store.commit(t).map_err(|e| match e {
-                crate::store::CommitError::Store(e) => e,
-                crate::store::CommitError::Conflict => {
-                    crate::error::Error::Unknown("usage trim conflict".into())
-                }
+            self.store.commit(t).await.map_err(|e| match e {
+                CommitError::Store(e) => e.into(),
+                CommitError::Conflict => Error::Unknown("usage trim conflict".into()),
             })?;
         }
         Ok(n)
     }
-}
-
-/// Count one finished S3 request as radosgw's `log_usage` does: under the bucket's owner
-/// (the caller for bucket creation and for requests without a bucket, `anonymous` when
-/// unsigned), bucket `-` when the answer is 404. Requests that failed authentication, or
-/// that named a bucket that does not exist, have no owner and are not counted.
-pub fn account_s3(
-    app: &crate::app::App,
-    req: &crate::s3::S3Req,
-    op: crate::s3::S3Op,
-    bucket_owner: Option<&str>,
-    resp: &hyper::Response<crate::http::RespBody>,
-) {
-    if !app.usage.enabled() {
-        return;
-    }
-    let caller = req.caller.as_ref().map(|u| u.uid.to_string());
-    let owner = if req.bucket.is_empty() || op == crate::s3::S3Op::CreateBucket {
-        caller.unwrap_or_else(|| "anonymous".to_string())
-    } else {
-        match bucket_owner {
-            Some(o) => o.to_string(),
-            None => return,
-        }
-    };
-    let status = resp.status().as_u16();
-    let bucket = if status == 404 {
-        "-"
-    } else {
-        req.bucket.as_str()
-    };
-    let len = |h: &hyper::HeaderMap| {
-        h.get(hyper::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    let bytes_sent = if req.method == hyper::Method::HEAD {
-        0
-    } else {
-        len(resp.headers())
-            + resp
-                .extensions()
-                .get::<crate::s3::WireExtra>()
-                .map_or(0, |w| w.0)
-    };
-    app.usage.record(Request {
-        owner: &owner,
-        bucket,
-        category: op.name(),
-        bytes_sent,
-        bytes_received: len(&req.headers),
-        status,
-    });
 }
 
 /// One `(user, bucket)` line of a usage report: radosgw aggregates every hour in the range
@@ -476,13 +409,13 @@ mod tests {
         }
     }
 
-    fn store() -> (Tmp, Arc<dyn MetadataStore>) {
+    fn store() -> (Tmp, Store) {
         let d = std::env::temp_dir().join(format!(
             "rgw-admin-usage-{}-{}",
             std::process::id(),
             rand::random::<u64>()
         ));
-        let s: Arc<dyn MetadataStore> = Arc::new(RocksStore::open(&d).unwrap());
+        let s: Store = Arc::new(RocksStore::open(&d, Default::default()).unwrap());
         (Tmp(d), s)
     }
 
@@ -504,8 +437,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn records_aggregate_and_flush() {
+    #[tokio::test]
+    async fn records_aggregate_and_flush() {
         let (_d, s) = store();
         let log = UsageLog::new(s, true, Duration::from_secs(30), 1000);
         let t = 1_795_420_800 + 125;
@@ -515,13 +448,13 @@ mod tests {
         log.record_at(t + 3600, req("alice", "b1", "get_obj", 10, 0, 304));
         log.record_at(t, req("bob", "", "list_buckets", 633, 0, 200));
         assert_eq!(log.pending(), 4);
-        assert!(log.read(None).unwrap().is_empty());
-        assert_eq!(log.flush().unwrap(), 4);
+        assert!(log.read(None, &|_| true).await.unwrap().is_empty());
+        assert_eq!(log.flush().await.unwrap(), 4);
         assert_eq!(log.pending(), 0);
         // A second flush adds to the stored counters.
         log.record_at(t, req("alice", "b1", "put_obj", 0, 8, 500));
-        log.flush().unwrap();
-        let recs = log.read(Some("alice")).unwrap();
+        log.flush().await.unwrap();
+        let recs = log.read(Some("alice"), &|_| true).await.unwrap();
         assert_eq!(recs.len(), 3);
         let agg = aggregate(&recs);
         assert_eq!(agg.len(), 1);
@@ -538,29 +471,35 @@ mod tests {
         );
         let get = agg[0].categories["get_obj"];
         assert_eq!((get.bytes_sent, get.ops, get.successful_ops), (250, 2, 1));
-        let all = aggregate(&log.read(None).unwrap());
+        let all = aggregate(&log.read(None, &|_| true).await.unwrap());
         assert_eq!(all.len(), 2);
         assert_eq!((all[1].user.as_str(), all[1].bucket.as_str()), ("bob", ""));
     }
 
-    #[test]
-    fn trim_flushes_first_and_removes_what_it_selects() {
+    #[tokio::test]
+    async fn trim_flushes_first_and_removes_what_it_selects() {
         let (_d, s) = store();
         let log = UsageLog::new(s, true, Duration::from_secs(3600), 2);
         log.record_at(7200, req("a", "x", "put_obj", 0, 1, 200));
         log.record_at(10800, req("a", "y", "put_obj", 0, 1, 200));
         log.record_at(10800, req("b", "x", "get_obj", 1, 0, 200));
         // Trim flushes first, then removes only what it selects.
-        let n = log.trim(Some("a"), |k| k.hour >= 10800).unwrap();
+        let n = log.trim(Some("a"), &|k| k.hour >= 10800).await.unwrap();
         assert_eq!(n, 1);
-        let left: Vec<_> = log.read(None).unwrap().into_iter().map(|r| r.key).collect();
+        let left: Vec<_> = log
+            .read(None, &|_| true)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.key)
+            .collect();
         assert_eq!(left.len(), 2);
-        assert_eq!(log.trim(None, |_| true).unwrap(), 2);
-        assert!(log.read(None).unwrap().is_empty());
+        assert_eq!(log.trim(None, &|_| true).await.unwrap(), 2);
+        assert!(log.read(None, &|_| true).await.unwrap().is_empty());
     }
 
-    #[test]
-    fn disabled_records_nothing() {
+    #[tokio::test]
+    async fn disabled_records_nothing() {
         let (_d, s) = store();
         let log = UsageLog::new(s, false, Duration::from_secs(1), 1);
         log.record_at(0, req("a", "x", "put_obj", 0, 1, 200));
@@ -580,16 +519,5 @@ mod tests {
             split_categories("put_obj,get_obj; list_bucket=\tx"),
             vec!["put_obj", "get_obj", "list_bucket", "x"]
         );
-    }
-
-    #[test]
-    fn keys_round_trip() {
-        let k = schema::usage("t$alice", 1_795_420_800, "", "list_buckets");
-        assert_eq!(k, b"usage/t$alice/1795420800//list_buckets".to_vec());
-        let e = schema::parse_usage(&k).unwrap();
-        assert_eq!(e.owner, "t$alice");
-        assert_eq!(e.bucket, "");
-        assert_eq!(e.hour, 1_795_420_800);
-        assert_eq!(e.category, "list_buckets");
     }
 }

@@ -1,0 +1,266 @@
+//! The arguments of the user, subuser, key, caps, quota, rate-limit and usage commands, and
+//! how a user command's flags become the op's settings.
+
+use clap::{Args, Subcommand};
+
+#[derive(Args, Debug, Default)]
+pub struct UserArgs {
+    #[arg(long)]
+    pub(super) uid: String,
+    #[arg(long)]
+    pub(super) display_name: Option<String>,
+    #[arg(long)]
+    pub(super) email: Option<String>,
+    #[arg(long)]
+    pub(super) tenant: Option<String>,
+    /// s3 (default) or swift.
+    #[arg(long)]
+    pub(super) key_type: Option<String>,
+    #[arg(long)]
+    pub(super) access_key: Option<String>,
+    #[arg(long)]
+    pub(super) secret_key: Option<String>,
+    /// Generate an S3 key pair (create: default true unless keys are given).
+    #[arg(long)]
+    pub(super) gen_access_key: bool,
+    /// Do not generate a key on create.
+    #[arg(long)]
+    pub(super) no_key: bool,
+    /// Admin caps, e.g. "users=*;buckets=read".
+    #[arg(long)]
+    pub(super) caps: Option<String>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) max_buckets: Option<i32>,
+    #[arg(long)]
+    pub(super) suspended: Option<bool>,
+    #[arg(long)]
+    pub(super) system: Option<bool>,
+    #[arg(long)]
+    pub(super) op_mask: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCmd {
+    Create(UserArgs),
+    Modify(UserArgs),
+    Info {
+        #[arg(long)]
+        uid: Option<String>,
+        #[arg(long)]
+        access_key: Option<String>,
+        #[arg(long)]
+        stats: bool,
+    },
+    Rm {
+        #[arg(long)]
+        uid: String,
+        #[arg(long)]
+        purge_data: bool,
+    },
+    List {
+        #[arg(long)]
+        max_entries: Option<u32>,
+        #[arg(long)]
+        marker: Option<String>,
+    },
+    Suspend {
+        #[arg(long)]
+        uid: String,
+    },
+    Enable {
+        #[arg(long)]
+        uid: String,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct SubuserArgs {
+    #[arg(long)]
+    pub(super) uid: Option<String>,
+    /// `uid:name` or `name`.
+    #[arg(long)]
+    pub(super) subuser: String,
+    /// read, write, readwrite or full.
+    #[arg(long)]
+    pub(super) access: Option<String>,
+    /// swift (default) or s3.
+    #[arg(long)]
+    pub(super) key_type: Option<String>,
+    #[arg(long)]
+    pub(super) access_key: Option<String>,
+    #[arg(long)]
+    pub(super) secret_key: Option<String>,
+    #[arg(long)]
+    pub(super) gen_secret: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SubuserCmd {
+    Create(SubuserArgs),
+    Modify(SubuserArgs),
+    Rm {
+        #[arg(long)]
+        uid: Option<String>,
+        #[arg(long)]
+        subuser: String,
+        #[arg(long)]
+        purge_keys: Option<bool>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct KeyArgs {
+    #[arg(long)]
+    pub(super) uid: Option<String>,
+    #[arg(long)]
+    pub(super) subuser: Option<String>,
+    /// s3 or swift (default: swift with --subuser, else s3).
+    #[arg(long)]
+    pub(super) key_type: Option<String>,
+    #[arg(long)]
+    pub(super) access_key: Option<String>,
+    #[arg(long)]
+    pub(super) secret_key: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCmd {
+    Create(KeyArgs),
+    Rm(KeyArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CapsCmd {
+    Add {
+        #[arg(long)]
+        uid: String,
+        #[arg(long)]
+        caps: String,
+    },
+    Rm {
+        #[arg(long)]
+        uid: String,
+        #[arg(long)]
+        caps: String,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct QuotaArgs {
+    #[arg(long)]
+    pub(super) uid: String,
+    /// user or bucket.
+    #[arg(long)]
+    pub(super) quota_scope: String,
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) max_size: Option<i64>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) max_objects: Option<i64>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum QuotaCmd {
+    Get {
+        #[arg(long)]
+        uid: String,
+        #[arg(long)]
+        quota_scope: Option<String>,
+    },
+    Set(QuotaArgs),
+    Enable(QuotaArgs),
+    Disable(QuotaArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RatelimitArgs {
+    /// user or bucket (with --global also anon).
+    #[arg(long)]
+    pub(super) ratelimit_scope: Option<String>,
+    #[arg(long)]
+    pub(super) uid: Option<String>,
+    #[arg(long)]
+    pub(super) bucket: Option<String>,
+    /// The global limits instead of one user's or bucket's.
+    #[arg(long)]
+    pub(super) global: bool,
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) max_read_ops: Option<i64>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) max_write_ops: Option<i64>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) max_read_bytes: Option<i64>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) max_write_bytes: Option<i64>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RatelimitCmd {
+    Get(RatelimitArgs),
+    Set(RatelimitArgs),
+    Enable(RatelimitArgs),
+    Disable(RatelimitArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct UsageArgs {
+    #[arg(long)]
+    pub(super) uid: Option<String>,
+    #[arg(long)]
+    pub(super) bucket: Option<String>,
+    /// `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` or unix seconds.
+    #[arg(long)]
+    pub(super) start_date: Option<String>,
+    #[arg(long)]
+    pub(super) end_date: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UsageCmd {
+    Show {
+        #[command(flatten)]
+        a: UsageArgs,
+        /// Categories to show, e.g. "put_obj,get_obj".
+        #[arg(long)]
+        categories: Option<String>,
+        #[arg(long)]
+        show_log_entries: Option<bool>,
+        #[arg(long)]
+        show_log_sum: Option<bool>,
+    },
+    Trim {
+        #[command(flatten)]
+        a: UsageArgs,
+        /// Needed to trim every entry of every user.
+        #[arg(long)]
+        yes_i_really_mean_it: bool,
+    },
+}
+
+/// The op a command stands for and its request, exactly as the HTTP API would parse them.
+
+impl UserArgs {
+    pub(super) fn key_params(&self, create: bool) -> crate::ops::user::KeyParams {
+        crate::ops::user::KeyParams {
+            key_type: self.key_type.clone(),
+            access_key: self.access_key.clone(),
+            secret_key: self.secret_key.clone(),
+            generate_key: if create && self.no_key {
+                Some(false)
+            } else if self.gen_access_key {
+                Some(true)
+            } else {
+                None
+            },
+        }
+    }
+
+    pub(super) fn settings(&self) -> crate::ops::user::Settings {
+        crate::ops::user::Settings {
+            max_buckets: self.max_buckets,
+            suspended: self.suspended,
+            system: self.system,
+            op_mask: self.op_mask.clone(),
+            ..Default::default()
+        }
+    }
+}

@@ -1,0 +1,376 @@
+//! radosgw-admin-style commands on the same store and through the same ops as the HTTP API:
+//! each command builds the op's typed request itself, and prints the same JSON (indented,
+//! as radosgw-admin does).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::App;
+use crate::authz::Caller;
+use crate::config::Compat;
+use crate::encode::json::render_pretty;
+use crate::ops::{self, AdminOp, Reply, Request};
+
+mod args;
+pub mod bucket;
+
+pub use args::*;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rgw-admin",
+    version,
+    about = "Ceph RGW Admin Ops compatible gateway"
+)]
+pub struct Cli {
+    /// TOML config file (see conf/rgw-admin.toml).
+    #[arg(long, global = true, env = "RGW_ADMIN_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Store directory (default ./data).
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// radosgw release to imitate: pacific, quincy or reef.
+    #[arg(long, global = true)]
+    pub compat: Option<Compat>,
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Run the gateway.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:7480).
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Users: create, info, modify, rm, list, suspend, enable.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Subusers: create, modify, rm.
+    #[command(subcommand)]
+    Subuser(SubuserCmd),
+    /// S3 and Swift keys: create, rm.
+    #[command(subcommand)]
+    Key(KeyCmd),
+    /// Admin caps: add, rm.
+    #[command(subcommand)]
+    Caps(CapsCmd),
+    /// User and bucket quotas of a user: get, set, enable, disable.
+    #[command(subcommand)]
+    Quota(QuotaCmd),
+    /// Buckets: list, stats, rm, link, unlink, check.
+    #[command(subcommand)]
+    Bucket(bucket::BucketCmd),
+    /// Objects: rm.
+    #[command(subcommand)]
+    Object(bucket::ObjectCmd),
+    /// A bucket's (or an object's) access policy.
+    Policy {
+        #[arg(long)]
+        bucket: String,
+        #[arg(long)]
+        object: Option<String>,
+    },
+    /// Rate limits of a user, a bucket, or the global ones: get, set, enable, disable.
+    #[command(subcommand)]
+    Ratelimit(RatelimitCmd),
+    /// The usage log: show, trim.
+    #[command(subcommand)]
+    Usage(UsageCmd),
+}
+
+fn request(cmd: &Cmd) -> Option<(AdminOp, Request)> {
+    use crate::ops::{caps, key, quota, ratelimit, subuser, usage, user};
+    let owned = |o: &Option<String>| o.clone();
+    Some(match cmd {
+        Cmd::Serve { .. } => return None,
+        Cmd::Bucket(c) => bucket::request(c),
+        Cmd::Object(c) => bucket::request_object(c),
+        Cmd::Policy { bucket, object } => bucket::request_policy(bucket, object),
+        Cmd::User(c) => match c {
+            UserCmd::Create(a) => (
+                AdminOp::UserCreate,
+                Request::UserCreate(user::CreateReq {
+                    uid: Some(a.uid.clone()),
+                    tenant: owned(&a.tenant),
+                    display_name: owned(&a.display_name),
+                    email: owned(&a.email),
+                    caps: owned(&a.caps),
+                    keys: a.key_params(true),
+                    settings: a.settings(),
+                }),
+            ),
+            UserCmd::Modify(a) => (
+                AdminOp::UserModify,
+                Request::UserModify(user::ModifyReq {
+                    uid: Some(a.uid.clone()),
+                    display_name: owned(&a.display_name),
+                    email: owned(&a.email),
+                    keys: a.key_params(false),
+                    settings: a.settings(),
+                }),
+            ),
+            UserCmd::Info {
+                uid,
+                access_key,
+                stats,
+            } => (
+                AdminOp::UserInfo,
+                Request::UserInfo(user::InfoReq {
+                    uid: owned(uid),
+                    access_key: owned(access_key),
+                    stats: *stats,
+                }),
+            ),
+            UserCmd::Rm { uid, purge_data } => (
+                AdminOp::UserRemove,
+                Request::UserRemove(user::RemoveReq {
+                    uid: Some(uid.clone()),
+                    purge_data: *purge_data,
+                }),
+            ),
+            UserCmd::List {
+                max_entries,
+                marker,
+            } => (
+                AdminOp::UserList,
+                Request::UserList(user::ListReq {
+                    max_entries: max_entries.map(i64::from),
+                    marker: owned(marker),
+                }),
+            ),
+            UserCmd::Suspend { uid } | UserCmd::Enable { uid } => (
+                AdminOp::UserModify,
+                Request::UserModify(user::ModifyReq {
+                    uid: Some(uid.clone()),
+                    settings: user::Settings {
+                        suspended: Some(matches!(c, UserCmd::Suspend { .. })),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                }),
+            ),
+        },
+        Cmd::Subuser(c) => match c {
+            SubuserCmd::Create(a) | SubuserCmd::Modify(a) => {
+                let r = subuser::SubuserReq {
+                    uid: a
+                        .uid
+                        .clone()
+                        .or_else(|| a.subuser.split_once(':').map(|(u, _)| u.to_string())),
+                    subuser: Some(a.subuser.clone()),
+                    access: owned(&a.access),
+                    key_type: owned(&a.key_type),
+                    access_key: owned(&a.access_key),
+                    secret_key: owned(&a.secret_key),
+                    generate_secret: a.gen_secret,
+                };
+                if matches!(c, SubuserCmd::Create(_)) {
+                    (AdminOp::SubuserCreate, Request::SubuserCreate(r))
+                } else {
+                    (AdminOp::SubuserModify, Request::SubuserModify(r))
+                }
+            }
+            SubuserCmd::Rm { uid, subuser, .. } => (
+                AdminOp::SubuserRemove,
+                Request::SubuserRemove(subuser::SubuserReq {
+                    uid: uid
+                        .clone()
+                        .or_else(|| subuser.split_once(':').map(|(u, _)| u.to_string())),
+                    subuser: Some(subuser.clone()),
+                    ..Default::default()
+                }),
+            ),
+        },
+        Cmd::Key(c) => {
+            let (KeyCmd::Create(a) | KeyCmd::Rm(a)) = c;
+            let r = key::KeyReq {
+                uid: a.uid.clone().or_else(|| {
+                    a.subuser
+                        .as_deref()
+                        .and_then(|s| s.split_once(':'))
+                        .map(|(u, _)| u.to_string())
+                }),
+                subuser: owned(&a.subuser),
+                key_type: owned(&a.key_type),
+                access_key: owned(&a.access_key),
+                secret_key: owned(&a.secret_key),
+                generate_key: None,
+            };
+            if matches!(c, KeyCmd::Create(_)) {
+                (AdminOp::KeyCreate, Request::KeyCreate(r))
+            } else {
+                (AdminOp::KeyRemove, Request::KeyRemove(r))
+            }
+        }
+        Cmd::Caps(c) => match c {
+            CapsCmd::Add { uid, caps } => (
+                AdminOp::CapsAdd,
+                Request::CapsAdd(caps::CapsReq {
+                    uid: Some(uid.clone()),
+                    caps: Some(caps.clone()),
+                }),
+            ),
+            CapsCmd::Rm { uid, caps } => (
+                AdminOp::CapsRemove,
+                Request::CapsRemove(caps::CapsReq {
+                    uid: Some(uid.clone()),
+                    caps: Some(caps.clone()),
+                }),
+            ),
+        },
+        Cmd::Quota(c) => match c {
+            QuotaCmd::Get { uid, quota_scope } => (
+                AdminOp::UserQuotaGet,
+                Request::UserQuotaGet(quota::GetReq {
+                    uid: Some(uid.clone()),
+                    quota_type: owned(quota_scope),
+                }),
+            ),
+            QuotaCmd::Set(a) | QuotaCmd::Enable(a) | QuotaCmd::Disable(a) => (
+                AdminOp::UserQuotaSet,
+                Request::UserQuotaSet(quota::SetReq {
+                    uid: Some(a.uid.clone()),
+                    quota_type: Some(a.quota_scope.clone()),
+                    params: quota::QuotaParams {
+                        max_objects: a.max_objects,
+                        max_size: a.max_size,
+                        max_size_kb: None,
+                        enabled: match c {
+                            QuotaCmd::Enable(_) => Some(true),
+                            QuotaCmd::Disable(_) => Some(false),
+                            _ => None,
+                        },
+                    },
+                    body: Default::default(),
+                }),
+            ),
+        },
+        Cmd::Ratelimit(c) => {
+            let (RatelimitCmd::Get(a)
+            | RatelimitCmd::Set(a)
+            | RatelimitCmd::Enable(a)
+            | RatelimitCmd::Disable(a)) = c;
+            let name = crate::ops::bucket::BucketName {
+                bucket: owned(&a.bucket),
+                tenant: None,
+                uid: owned(&a.uid),
+            };
+            let target = ratelimit::Target {
+                global: a.global.then(|| "true".to_string()),
+                scope: owned(&a.ratelimit_scope),
+                bucket: name.key(),
+                uid: owned(&a.uid),
+            };
+            let num = |v: &Option<i64>| v.map(|n| n.to_string());
+            let changes = ratelimit::ChangeParams {
+                max_read_ops: num(&a.max_read_ops),
+                max_write_ops: num(&a.max_write_ops),
+                max_read_bytes: num(&a.max_read_bytes),
+                max_write_bytes: num(&a.max_write_bytes),
+                enabled: match c {
+                    RatelimitCmd::Enable(_) => Some("true".into()),
+                    RatelimitCmd::Disable(_) => Some("false".into()),
+                    _ => None,
+                },
+            };
+            match c {
+                RatelimitCmd::Get(_) => (
+                    AdminOp::RatelimitGet,
+                    Request::RatelimitGet(ratelimit::GetReq { target }),
+                ),
+                _ => (
+                    AdminOp::RatelimitSet,
+                    Request::RatelimitSet(ratelimit::SetReq { target, changes }),
+                ),
+            }
+        }
+        Cmd::Usage(c) => {
+            let (UsageCmd::Show { a, .. } | UsageCmd::Trim { a, .. }) = c;
+            let sel = usage::Selectors {
+                uid: owned(&a.uid),
+                bucket: owned(&a.bucket),
+                start: owned(&a.start_date),
+                end: owned(&a.end_date),
+            };
+            match c {
+                UsageCmd::Show {
+                    categories,
+                    show_log_entries,
+                    show_log_sum,
+                    ..
+                } => (
+                    AdminOp::UsageGet,
+                    Request::UsageGet(usage::GetReq {
+                        sel,
+                        show_entries: show_log_entries.unwrap_or(true),
+                        show_summary: show_log_sum.unwrap_or(true),
+                        categories: owned(categories),
+                    }),
+                ),
+                UsageCmd::Trim {
+                    yes_i_really_mean_it,
+                    ..
+                } => (
+                    AdminOp::UsageTrim,
+                    Request::UsageTrim(usage::TrimReq {
+                        sel,
+                        remove_all: *yes_i_really_mean_it,
+                    }),
+                ),
+            }
+        }
+    })
+}
+
+/// Run one admin command on `app`; prints the result and returns the exit code.
+pub async fn run(app: &App, cmd: &Cmd) -> i32 {
+    let Some((op, req)) = request(cmd) else {
+        return 2;
+    };
+    match ops::run(app, &Caller::cli(), req).await {
+        Ok(Reply::Doc(doc)) => {
+            print!("{}", render_pretty(&doc.node, app.style()));
+            0
+        }
+        Ok(Reply::UserInfo(u)) => {
+            print!("{}", render_pretty(&u.dump_info(None), app.style()));
+            0
+        }
+        Ok(Reply::Keys { first, mut more }) => {
+            let mut all = first;
+            while let Some(pages) = more.as_mut() {
+                match pages.next_page().await {
+                    Ok(Some(p)) => all.extend(p),
+                    Ok(None) => more = None,
+                    Err(e) => {
+                        eprintln!(
+                            "rgw-admin: {} (HTTP {} {})",
+                            op.name(),
+                            e.status(),
+                            e.code()
+                        );
+                        return 1;
+                    }
+                }
+            }
+            print!(
+                "{}",
+                render_pretty(&crate::encode::str_arr("key", all), app.style())
+            );
+            0
+        }
+        Ok(_) => 0,
+        Err(e) => {
+            eprintln!(
+                "rgw-admin: {} (HTTP {} {})",
+                op.name(),
+                e.status(),
+                e.code()
+            );
+            1
+        }
+    }
+}

@@ -1,0 +1,345 @@
+//! Object bytes on disk. A body streams into `tmp/<id>`, is fsynced, then renamed into
+//! `objects/<xx>/<id>`; only after that does the index entry that names it commit, so a
+//! crash never exposes a partial object. A data file never changes once published (ids are
+//! random and never reused), which is what lets small ones be cached without invalidation.
+//!
+//! Files whose index entry never committed (a crash between rename and commit) are swept in
+//! the background after start: only files older than the process, so nothing being written
+//! now is touched, and in bounded batches, so memory does not grow with the object count.
+//!
+//! Everything here is async and holds no thread while it waits: file work runs as short
+//! tasks on the blocking pool (`tokio::fs`), one chunk at a time.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use md5::{Digest, Md5};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+
+use crate::domain::cache::Cache;
+use crate::error::{Error, Result};
+
+/// Largest single object or part (radosgw's `rgw_max_put_size`, 5 GiB).
+pub const MAX_PUT: u64 = 5 << 30;
+/// Objects up to this size are served from (and kept in) the small-object cache.
+pub const SMALL: u64 = 256 << 10;
+/// Size of the chunks a download is read in.
+const CHUNK: usize = 256 << 10;
+
+/// A request body as it arrives, already decoded and checked chunk by chunk by whoever
+/// produced it: `Ok(None)` only once the whole body has arrived and verified.
+pub trait ChunkSource: Send {
+    fn next_chunk(&mut self) -> Pin<Box<dyn Future<Output = Result<Option<Bytes>>> + Send + '_>>;
+}
+
+/// A body already in memory.
+impl ChunkSource for Option<Bytes> {
+    fn next_chunk(&mut self) -> Pin<Box<dyn Future<Output = Result<Option<Bytes>>> + Send + '_>> {
+        let b = self.take();
+        Box::pin(std::future::ready(Ok(b)))
+    }
+}
+
+/// What a finished upload produced.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub id: String,
+    pub size: u64,
+    pub md5: [u8; 16],
+}
+
+pub struct Blobs {
+    root: PathBuf,
+    small: Cache<String, Bytes>,
+    started: SystemTime,
+}
+
+impl Blobs {
+    pub fn open(data_dir: &Path, cache_bytes: usize) -> std::io::Result<Blobs> {
+        let root = data_dir.to_path_buf();
+        crate::store::create_private_dir(&root.join("objects"))?;
+        // Partial uploads of a previous run are garbage.
+        let tmp = root.join("tmp");
+        let _ = std::fs::remove_dir_all(&tmp);
+        crate::store::create_private_dir(&tmp)?;
+        Ok(Blobs {
+            root,
+            small: Cache::new(cache_bytes, 4096),
+            started: SystemTime::now(),
+        })
+    }
+
+    pub fn new_id() -> String {
+        hex::encode(rand::random::<[u8; 16]>())
+    }
+
+    fn tmp_path(&self, id: &str) -> PathBuf {
+        self.root.join("tmp").join(id)
+    }
+
+    pub fn path(&self, id: &str) -> PathBuf {
+        self.root
+            .join("objects")
+            .join(&id[..2.min(id.len())])
+            .join(id)
+    }
+
+    /// Stream `src` into a new data file; check `content_md5` when given; fsync and publish
+    /// it. No index entry names it yet: the caller commits one or calls `remove_all`.
+    pub async fn receive(
+        &self,
+        src: &mut dyn ChunkSource,
+        content_md5: Option<[u8; 16]>,
+    ) -> Result<Received> {
+        let id = Self::new_id();
+        let res = self.write_tmp(&id, src).await;
+        let (size, md5) = match res {
+            Ok(x) => x,
+            Err(e) => {
+                let _ = tokio::fs::remove_file(self.tmp_path(&id)).await;
+                return Err(e);
+            }
+        };
+        if content_md5.is_some_and(|want| want != md5) {
+            let _ = tokio::fs::remove_file(self.tmp_path(&id)).await;
+            return Err(Error::BadDigest);
+        }
+        self.publish(&id).await?;
+        Ok(Received { id, size, md5 })
+    }
+
+    async fn write_tmp(&self, id: &str, src: &mut dyn ChunkSource) -> Result<(u64, [u8; 16])> {
+        let mut f = tokio::fs::File::create(self.tmp_path(id))
+            .await
+            .map_err(|e| Error::Unknown(format!("create data file: {e}")))?;
+        let mut md5 = Md5::new();
+        let mut size: u64 = 0;
+        while let Some(chunk) = src.next_chunk().await? {
+            size += chunk.len() as u64;
+            if size > MAX_PUT {
+                return Err(Error::EntityTooLarge);
+            }
+            md5.update(&chunk);
+            f.write_all(&chunk)
+                .await
+                .map_err(|e| Error::Unknown(format!("write data: {e}")))?;
+        }
+        f.sync_all()
+            .await
+            .map_err(|e| Error::Unknown(format!("sync data: {e}")))?;
+        Ok((size, md5.finalize().into()))
+    }
+
+    /// Move a finished temp file into place and make the rename durable.
+    async fn publish(&self, id: &str) -> Result<()> {
+        let (tmp, dst) = (self.tmp_path(id), self.path(id));
+        let res = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            let dir = dst.parent().expect("data path has a parent").to_path_buf();
+            if !dir.is_dir() {
+                std::fs::create_dir_all(&dir)?;
+                // A new fan-out directory must itself be durable in its parent.
+                if let Some(parent) = dir.parent() {
+                    std::fs::File::open(parent)?.sync_all()?;
+                }
+            }
+            std::fs::rename(tmp, &dst)?;
+            std::fs::File::open(dir)?.sync_all()
+        })
+        .await
+        .map_err(|e| Error::Unknown(e.to_string()))?;
+        if let Err(e) = res {
+            let _ = tokio::fs::remove_file(self.tmp_path(id)).await;
+            return Err(Error::Unknown(format!("publish object data: {e}")));
+        }
+        Ok(())
+    }
+
+    /// A new data file holding bytes `range` (inclusive) of the concatenation of `data`
+    /// (or all of it): CopyObject and UploadPartCopy. Published like a received body.
+    pub async fn copy(
+        &self,
+        data: &[(String, u64)],
+        range: Option<(u64, u64)>,
+    ) -> Result<Received> {
+        let total: u64 = data.iter().map(|(_, n)| n).sum();
+        let (start, len) = match range {
+            Some((a, b)) => (a, b + 1 - a),
+            None => (0, total),
+        };
+        let mut reader = self.reader(data, start, len);
+        let mut src = ReaderSource(&mut reader);
+        self.receive(&mut src, None).await
+    }
+
+    /// Bytes `start..start+len` of the concatenation of `data`, read a chunk at a time.
+    pub fn reader(&self, data: &[(String, u64)], start: u64, len: u64) -> BlobReader {
+        BlobReader {
+            files: data
+                .iter()
+                .map(|(id, n)| (self.path(id), *n))
+                .rev()
+                .collect(),
+            skip: start,
+            left: len,
+            current: None,
+        }
+    }
+
+    /// A small object's bytes, from the cache or read whole (and cached).
+    pub async fn read_small(&self, data: &[(String, u64)]) -> Result<Bytes> {
+        let key = match data {
+            [(id, _)] => Some(id.clone()),
+            _ => None,
+        };
+        if let Some(b) = key.as_ref().and_then(|k| self.small.get(k)) {
+            return Ok(b);
+        }
+        let total: u64 = data.iter().map(|(_, n)| n).sum();
+        let mut out = Vec::with_capacity(total as usize);
+        for (id, n) in data {
+            let v = tokio::fs::read(self.path(id)).await.map_err(missing)?;
+            if v.len() as u64 != *n {
+                return Err(Error::Unknown(format!("data file {id} has the wrong size")));
+            }
+            out.extend_from_slice(&v);
+        }
+        let b = Bytes::from(out);
+        if let Some(k) = key {
+            let t = self.small.ticket(&k);
+            self.small.fill(k, b.clone(), t);
+        }
+        Ok(b)
+    }
+
+    /// Every data file is there with the size its entry says (before a download promises a
+    /// length it could not deliver).
+    pub async fn check(&self, data: &[(String, u64)]) -> Result<()> {
+        for (id, n) in data {
+            let m = tokio::fs::metadata(self.path(id)).await.map_err(missing)?;
+            if m.len() != *n {
+                return Err(Error::Unknown(format!("data file {id} has the wrong size")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Delete data files no index entry names any more.
+    pub async fn remove_all(&self, ids: Vec<String>) {
+        for id in ids {
+            self.small.invalidate(&id);
+            let _ = tokio::fs::remove_file(self.path(&id)).await;
+        }
+    }
+
+    /// Data files older than this process, up to `max`, after `after` (by name): candidates
+    /// for the sweep.
+    pub async fn old_files(&self, after: &str, max: usize) -> Vec<String> {
+        let root = self.root.join("objects");
+        let started = self.started;
+        let after = after.to_string();
+        tokio::task::spawn_blocking(move || {
+            let mut out = Vec::new();
+            let Ok(dirs) = std::fs::read_dir(&root) else {
+                return out;
+            };
+            let mut dirs: Vec<PathBuf> = dirs.flatten().map(|d| d.path()).collect();
+            dirs.sort();
+            for d in dirs {
+                let Ok(files) = std::fs::read_dir(&d) else {
+                    continue;
+                };
+                let mut names: Vec<(String, PathBuf)> = files
+                    .flatten()
+                    .map(|f| (f.file_name().to_string_lossy().into_owned(), f.path()))
+                    .filter(|(n, _)| *n > after)
+                    .collect();
+                names.sort();
+                for (name, path) in names {
+                    let old = std::fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .is_ok_and(|t| t < started);
+                    if old {
+                        out.push(name);
+                        if out.len() >= max {
+                            return out;
+                        }
+                    }
+                }
+            }
+            out
+        })
+        .await
+        .unwrap_or_default()
+    }
+}
+
+fn missing(e: std::io::Error) -> Error {
+    Error::Unknown(format!("object data unreadable: {e}"))
+}
+
+/// Reads a range of an object's data files in order, one chunk per call.
+pub struct BlobReader {
+    /// Remaining files, last first.
+    files: Vec<(PathBuf, u64)>,
+    skip: u64,
+    left: u64,
+    current: Option<(tokio::fs::File, u64)>,
+}
+
+impl BlobReader {
+    /// The next chunk, `None` at the end. A file that is missing or shorter than its index
+    /// entry says is an error, never a silently short body.
+    pub async fn next(&mut self) -> Option<std::io::Result<Bytes>> {
+        while self.left > 0 {
+            if self.current.is_none() {
+                let (path, size) = self.files.pop()?;
+                if self.skip >= size {
+                    self.skip -= size;
+                    continue;
+                }
+                let mut f = match tokio::fs::File::open(&path).await {
+                    Ok(f) => f,
+                    Err(e) => return Some(Err(e)),
+                };
+                if self.skip > 0 {
+                    if let Err(e) = f.seek(std::io::SeekFrom::Start(self.skip)).await {
+                        return Some(Err(e));
+                    }
+                }
+                self.current = Some((f, size - self.skip));
+                self.skip = 0;
+            }
+            let (f, in_file) = self.current.as_mut().expect("open");
+            if *in_file == 0 {
+                self.current = None;
+                continue;
+            }
+            let n = self.left.min(*in_file).min(CHUNK as u64) as usize;
+            let mut buf = vec![0u8; n];
+            if let Err(e) = f.read_exact(&mut buf).await {
+                return Some(Err(e));
+            }
+            self.left -= n as u64;
+            *in_file -= n as u64;
+            return Some(Ok(Bytes::from(buf)));
+        }
+        None
+    }
+}
+
+struct ReaderSource<'a>(&'a mut BlobReader);
+
+impl ChunkSource for ReaderSource<'_> {
+    fn next_chunk(&mut self) -> Pin<Box<dyn Future<Output = Result<Option<Bytes>>> + Send + '_>> {
+        Box::pin(async move {
+            match self.0.next().await {
+                None => Ok(None),
+                Some(Ok(b)) => Ok(Some(b)),
+                Some(Err(e)) => Err(missing(e)),
+            }
+        })
+    }
+}

@@ -1,0 +1,414 @@
+//! Buckets: their records, the user→bucket links, listing-order indexes and per-bucket stats
+//! counters on the store, with a bounded cache of records in front.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ceph::{shard_of, NUM_SHARDS};
+use crate::domain::acl::Acl;
+use crate::domain::cache::{Cache, Weigh};
+use crate::encode::{Node, ObjBuilder};
+use crate::error::{Error, Result};
+use crate::model::{Quota, RateLimit};
+use crate::store::{decode_counters, schema, CommitError, Retry, Store, Txn};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bucket {
+    pub name: String,
+    pub tenant: String,
+    pub id: String,
+    pub marker: String,
+    /// Owner uid (`tenant$id`).
+    pub owner: String,
+    pub creation_us: i64,
+    pub mtime_us: i64,
+    pub placement_rule: String,
+    pub quota: Quota,
+    pub acl: Acl,
+    pub ver: u64,
+    pub tag: String,
+    /// The bucket's rate limit (radosgw keeps it in a bucket attribute).
+    #[serde(default)]
+    pub ratelimit: RateLimit,
+}
+
+impl Bucket {
+    pub fn key(&self) -> String {
+        bkey(&self.tenant, &self.name)
+    }
+
+    /// The bucket's ACL with its owner filled in.
+    pub fn acl(&self) -> Acl {
+        self.acl.for_owner(&self.owner)
+    }
+}
+
+impl Weigh for Bucket {
+    fn weigh(&self) -> usize {
+        256 + self.name.len() * 2
+            + self.id.len() * 2
+            + self.owner.len()
+            + 32 * self.acl.grants.len()
+    }
+}
+
+/// `name`, or `tenant:name` in a tenant: how the store names a bucket.
+pub fn bkey(tenant: &str, name: &str) -> String {
+    if tenant.is_empty() {
+        name.to_string()
+    } else {
+        format!("{tenant}:{name}")
+    }
+}
+
+/// Counters kept exactly with every object change.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub size: u64,
+    pub size_actual: u64,
+    pub num_objects: u64,
+    /// Whether anything was ever written (radosgw shows `rgw.main` from then on, even at 0).
+    pub written: bool,
+}
+
+impl Stats {
+    fn from_counters(c: &[i64]) -> Stats {
+        let g = |i: usize| c.get(i).copied().unwrap_or(0).max(0) as u64;
+        Stats {
+            size: g(0),
+            size_actual: g(1),
+            num_objects: g(2),
+            written: g(3) > 0,
+        }
+    }
+
+    /// `usage` as radosgw dumps it: `{}` for a never-written bucket, else `rgw.main`.
+    pub fn dump_usage(&self) -> Node {
+        let mut b = ObjBuilder::new();
+        if self.written {
+            b.push(
+                "rgw.main",
+                crate::model::dump_storage_stats(
+                    self.size,
+                    self.size_actual,
+                    self.size,
+                    self.num_objects,
+                ),
+            );
+        }
+        b.build()
+    }
+
+    pub fn add(&mut self, o: &Stats) {
+        self.size += o.size;
+        self.size_actual += o.size_actual;
+        self.num_objects += o.num_objects;
+        self.written |= o.written;
+    }
+}
+
+/// Bytes an object occupies on radosgw: rounded up to 4 KiB.
+pub fn size_actual(size: u64) -> u64 {
+    size.div_ceil(4096).saturating_mul(4096)
+}
+
+/// Deltas for the bucket's index versions: one index operation on the object's shard.
+pub fn ver_delta(key: &str) -> Vec<i64> {
+    let mut v = vec![0; NUM_SHARDS];
+    v[shard_of(key)] = 1;
+    v
+}
+
+/// A page of buckets in listing order and, when more remain, the key of the next one.
+pub type BucketPage = (Vec<Arc<Bucket>>, Option<String>);
+
+pub struct Buckets {
+    store: Store,
+    records: Cache<String, Arc<Bucket>>,
+}
+
+impl Buckets {
+    pub fn new(store: Store, cache_bytes: usize) -> Buckets {
+        Buckets {
+            store,
+            records: Cache::new(cache_bytes, 512),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub async fn get(&self, bk: &str) -> Result<Option<Arc<Bucket>>> {
+        let k = bk.to_string();
+        if let Some(b) = self.records.get(&k) {
+            return Ok(Some(b));
+        }
+        let t = self.records.ticket(&k);
+        let Some(v) = self.store.get(&schema::bucket(bk)).await? else {
+            return Ok(None);
+        };
+        let b = Arc::new(decode::<Bucket>(&v)?);
+        self.records.fill(k, b.clone(), t);
+        Ok(Some(b))
+    }
+
+    /// Drop the cached record (after a conflict showed it may be stale).
+    pub fn forget(&self, bk: &str) {
+        self.records.invalidate(&bk.to_string());
+    }
+
+    /// Buckets linked to a user, sorted by key (radosgw's omap order).
+    pub async fn of_user(&self, uid: &str) -> Result<Vec<Arc<Bucket>>> {
+        let prefix = schema::user_buckets(uid);
+        let mut out = Vec::new();
+        let mut keys = Vec::new();
+        crate::store::for_each_page(&self.store, &prefix, 1000, |page| {
+            keys.extend(
+                page.into_iter()
+                    .map(|(k, _)| String::from_utf8_lossy(&k[prefix.len()..]).into_owned()),
+            );
+            true
+        })
+        .await?;
+        for bk in keys {
+            if let Some(b) = self.get(&bk).await? {
+                out.push(b);
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many buckets `uid` owns.
+    pub async fn count_of_user(&self, uid: &str) -> Result<usize> {
+        let prefix = schema::user_buckets(uid);
+        let mut n = 0;
+        crate::store::for_each_page(&self.store, &prefix, 1000, |page| {
+            n += page.len();
+            true
+        })
+        .await?;
+        Ok(n)
+    }
+
+    /// Up to `max` buckets in radosgw's listing order (the `root` namespace), from the
+    /// position of bucket key `start` (inclusive).
+    pub async fn list_page(&self, start: Option<&str>, max: usize) -> Result<BucketPage> {
+        let start = start.map(schema::bucket_order);
+        let rows = self
+            .store
+            .scan(
+                schema::BUCKET_ORDER.as_bytes(),
+                start.as_deref(),
+                max.saturating_add(1),
+            )
+            .await?;
+        let mut keys: Vec<String> = rows
+            .iter()
+            .filter_map(|(k, _)| schema::parse_order(schema::BUCKET_ORDER, k).map(|(_, b)| b))
+            .collect();
+        let next = if keys.len() > max { keys.pop() } else { None };
+        let mut out = Vec::with_capacity(keys.len());
+        for bk in keys {
+            if let Some(b) = self.get(&bk).await? {
+                out.push(b);
+            }
+        }
+        Ok((out, next))
+    }
+
+    /// `bucket.instance` metadata keys (`<bkey>:<id>`), sorted, from `start` (inclusive).
+    pub async fn instance_keys(&self, start: Option<&str>, max: usize) -> Result<Vec<String>> {
+        let start = start.map(|s| {
+            let mut k = schema::BUCKET_INSTANCE.as_bytes().to_vec();
+            k.extend_from_slice(s.as_bytes());
+            k
+        });
+        let rows = self
+            .store
+            .scan(schema::BUCKET_INSTANCE.as_bytes(), start.as_deref(), max)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(k, _)| String::from_utf8_lossy(&k[schema::BUCKET_INSTANCE.len()..]).into_owned())
+            .collect())
+    }
+
+    pub async fn stats(&self, bk: &str) -> Result<Stats> {
+        Ok(self
+            .store
+            .get(&schema::bucket_stats(bk))
+            .await?
+            .map(|v| Stats::from_counters(&decode_counters(&v)))
+            .unwrap_or_default())
+    }
+
+    /// The sum of the stats of a user's buckets (user quota, user info `stats`).
+    pub async fn user_totals(&self, uid: &str) -> Result<Stats> {
+        let mut t = Stats::default();
+        for b in self.of_user(uid).await? {
+            let mut s = self.stats(&b.key()).await?;
+            s.written = false;
+            t.add(&s);
+        }
+        Ok(t)
+    }
+
+    /// Per-shard index versions, as radosgw prints `ver`: `0#1,1#1,...`.
+    pub async fn ver_string(&self, bk: &str) -> Result<String> {
+        let v = self
+            .store
+            .get(&schema::bucket_versions(bk))
+            .await?
+            .map(|v| decode_counters(&v))
+            .unwrap_or_default();
+        Ok((0..NUM_SHARDS)
+            .map(|i| format!("{i}#{}", v.get(i).copied().unwrap_or(0)))
+            .collect::<Vec<_>>()
+            .join(","))
+    }
+
+    /// Commit `txn` (which must check the bucket record it changes) and record that the
+    /// bucket `bk` is now `new` (None: removed).
+    pub async fn commit(
+        &self,
+        bk: &str,
+        txn: Txn,
+        new: Option<Arc<Bucket>>,
+    ) -> std::result::Result<(), CommitError> {
+        match self.store.commit(txn).await {
+            Ok(seq) => {
+                self.records.written(bk.to_string(), new, seq);
+                Ok(())
+            }
+            Err(e) => {
+                if e == CommitError::Conflict {
+                    self.records.invalidate(&bk.to_string());
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Create bucket `b` owned by `b.owner`; `None` if the name is taken.
+    pub async fn create(&self, b: Bucket) -> Result<Option<Arc<Bucket>>> {
+        let bk = b.key();
+        let mut t = Txn::default();
+        t.expect(schema::bucket(&bk), None)
+            .put(schema::bucket(&bk), encode(&b)?)
+            .put(schema::bucket_order(&bk), Vec::new())
+            .put(schema::bucket_instance(&bk, &b.id), Vec::new())
+            .put(schema::user_bucket(&b.owner, &bk), Vec::new())
+            .incr(schema::bucket_versions(&bk), vec![1; NUM_SHARDS]);
+        let b = Arc::new(b);
+        match self.commit(&bk, t, Some(b.clone())).await {
+            Ok(()) => Ok(Some(b)),
+            Err(CommitError::Conflict) => Ok(None),
+            Err(CommitError::Store(e)) => Err(e.into()),
+        }
+    }
+
+    /// Read-modify-write of a bucket record (retried on conflict); `NoSuchBucket` if absent.
+    /// `f` may add more to the transaction (links).
+    pub async fn modify(
+        &self,
+        bk: &str,
+        f: impl Fn(&mut Bucket, &mut Txn) -> Result<()>,
+    ) -> Result<Arc<Bucket>> {
+        let mut retry = Retry::new();
+        loop {
+            // Checked against the stored bytes (see `Users::write`).
+            let raw = self
+                .store
+                .get(&schema::bucket(bk))
+                .await?
+                .ok_or(Error::NoSuchBucket)?;
+            let mut b: Bucket = decode(&raw)?;
+            let mut t = Txn::default();
+            f(&mut b, &mut t)?;
+            b.ver += 1;
+            b.mtime_us = crate::clock::now_us();
+            t.expect(schema::bucket(bk), Some(raw));
+            t.put(schema::bucket(bk), encode(&b)?);
+            let b = Arc::new(b);
+            match self.commit(bk, t, Some(b.clone())).await {
+                Ok(()) => return Ok(b),
+                Err(CommitError::Conflict) => retry.next().await?,
+                Err(CommitError::Store(e)) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Remove an empty bucket: its record, indexes, link and counters. `BucketNotEmpty` if
+    /// it has objects or uploads in progress (uploads are the caller's to abort first).
+    pub async fn remove(&self, b: &Bucket) -> Result<()> {
+        let bk = b.key();
+        if !self
+            .store
+            .scan(&schema::objects(&bk), None, 1)
+            .await?
+            .is_empty()
+            || !self
+                .store
+                .scan(&schema::uploads(&bk), None, 1)
+                .await?
+                .is_empty()
+        {
+            return Err(Error::BucketNotEmpty);
+        }
+        // The instance must be the one the caller saw (not a re-created namesake).
+        let mut t = Txn::default();
+        t.expect(schema::bucket_instance(&bk, &b.id), Some(Vec::new()))
+            .delete(schema::bucket(&bk))
+            .delete(schema::bucket_order(&bk))
+            .delete(schema::bucket_instance(&bk, &b.id))
+            .delete(schema::user_bucket(&b.owner, &bk))
+            .delete(schema::bucket_stats(&bk))
+            .delete(schema::bucket_versions(&bk));
+        self.commit(&bk, t, None).await.map_err(Error::from)
+    }
+
+    /// Add `deltas` to the bucket's index versions (index repair bookkeeping).
+    pub async fn bump_versions(&self, bk: &str, deltas: Vec<i64>) -> Result<()> {
+        let mut t = Txn::default();
+        t.incr(schema::bucket_versions(bk), deltas);
+        self.store.commit(t).await?;
+        Ok(())
+    }
+
+    /// Add `deltas` to the bucket's stats counters (index repair).
+    pub async fn adjust_stats(&self, bk: &str, deltas: Vec<i64>) -> Result<()> {
+        let mut t = Txn::default();
+        t.incr(schema::bucket_stats(bk), deltas);
+        self.store.commit(t).await?;
+        Ok(())
+    }
+
+    /// Make `uid` the bucket's owner, moving its link (`PUT /admin/bucket`).
+    pub async fn change_owner(&self, bk: &str, uid: &str) -> Result<Arc<Bucket>> {
+        self.modify(bk, |b, t| {
+            t.delete(schema::user_bucket(&b.owner, bk));
+            t.put(schema::user_bucket(uid, bk), Vec::new());
+            b.owner = uid.to_string();
+            Ok(())
+        })
+        .await
+    }
+
+    /// Drop the owner's link to the bucket (the record still names the owner).
+    pub async fn unlink(&self, uid: &str, bk: &str) -> Result<()> {
+        let mut t = Txn::default();
+        t.delete(schema::user_bucket(uid, bk));
+        self.store.commit(t).await?;
+        Ok(())
+    }
+}
+
+pub fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(v).map_err(|e| Error::Unknown(format!("encode: {e}")))
+}
+
+pub fn decode<T: for<'a> Deserialize<'a>>(v: &[u8]) -> Result<T> {
+    serde_json::from_slice(v).map_err(|e| Error::Unknown(format!("decode: {e}")))
+}

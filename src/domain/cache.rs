@@ -1,0 +1,184 @@
+//! Bounded caches in front of the store, which stays the truth. Each is bounded by bytes
+//! (approximate: the encoded size of what it holds), so memory does not grow with the number
+//! of users, buckets or objects.
+//!
+//! Two rules keep a cache from ever showing an older value than the store:
+//! * a reader that missed takes a [`Ticket`] before it reads the store, and its [`fill`]
+//!   is dropped if any write touched the key's stripe meanwhile (the read may predate it);
+//! * a writer reports each committed change with the store's commit number: an update
+//!   older than one already applied to that stripe removes the entry instead of setting it.
+//!
+//! [`fill`]: Cache::fill
+
+use std::hash::{BuildHasher, Hash};
+use std::sync::Mutex;
+
+/// Approximate heap size of a cached value, in bytes.
+pub trait Weigh {
+    fn weigh(&self) -> usize;
+}
+
+impl Weigh for str {
+    fn weigh(&self) -> usize {
+        self.len()
+    }
+}
+impl Weigh for String {
+    fn weigh(&self) -> usize {
+        self.len()
+    }
+}
+impl<T: Weigh + ?Sized> Weigh for std::sync::Arc<T> {
+    fn weigh(&self) -> usize {
+        (**self).weigh()
+    }
+}
+impl Weigh for bytes::Bytes {
+    fn weigh(&self) -> usize {
+        self.len()
+    }
+}
+
+#[derive(Clone)]
+struct ByWeight;
+
+impl<K, V> quick_cache::Weighter<K, (u64, V)> for ByWeight {
+    fn weight(&self, _k: &K, v: &(u64, V)) -> u64 {
+        v.0
+    }
+}
+
+/// Per-entry bookkeeping on top of the value itself (hash slot, key, counters).
+const ENTRY_OVERHEAD: usize = 64;
+const STRIPES: usize = 64;
+
+#[derive(Default)]
+struct Stripe {
+    /// Bumped by every write to a key of this stripe.
+    generation: u64,
+    /// Highest commit number applied to this stripe.
+    applied: u64,
+}
+
+pub struct Cache<K, V> {
+    map: quick_cache::sync::Cache<K, (u64, V), ByWeight>,
+    stripes: Box<[Mutex<Stripe>]>,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+/// Taken before a store read that will [`Cache::fill`] the cache.
+#[derive(Debug, Clone, Copy)]
+pub struct Ticket {
+    stripe: usize,
+    generation: u64,
+}
+
+impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> Cache<K, V> {
+    /// A cache of about `bytes` bytes whose entries weigh about `typical` bytes each.
+    pub fn new(bytes: usize, typical: usize) -> Self {
+        let items = (bytes / (typical + ENTRY_OVERHEAD).max(1)).max(16);
+        Cache {
+            map: quick_cache::sync::Cache::with_weighter(items, bytes.max(1) as u64, ByWeight),
+            stripes: (0..STRIPES).map(|_| Mutex::default()).collect(),
+            hasher: Default::default(),
+        }
+    }
+
+    fn stripe(&self, k: &K) -> usize {
+        (self.hasher.hash_one(k) as usize) % STRIPES
+    }
+
+    fn lock(&self, i: usize) -> std::sync::MutexGuard<'_, Stripe> {
+        self.stripes[i].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn weight(k: &K, v: &V) -> u64 {
+        (k.weigh() + v.weigh() + ENTRY_OVERHEAD) as u64
+    }
+
+    pub fn get(&self, k: &K) -> Option<V> {
+        self.map.get(k).map(|(_, v)| v)
+    }
+
+    pub fn ticket(&self, k: &K) -> Ticket {
+        let stripe = self.stripe(k);
+        Ticket {
+            stripe,
+            generation: self.lock(stripe).generation,
+        }
+    }
+
+    /// Cache what a read found, unless a write to the stripe happened since `t` was taken.
+    pub fn fill(&self, k: K, v: V, t: Ticket) {
+        let s = self.lock(t.stripe);
+        if s.generation == t.generation {
+            let w = Self::weight(&k, &v);
+            self.map.insert(k, (w, v));
+        }
+    }
+
+    /// Record a committed change (`None`: the key is gone) made by commit number `seq`.
+    pub fn written(&self, k: K, v: Option<V>, seq: u64) {
+        let mut s = self.lock(self.stripe(&k));
+        s.generation += 1;
+        match v {
+            Some(v) if seq > s.applied => {
+                s.applied = seq;
+                let w = Self::weight(&k, &v);
+                self.map.insert(k, (w, v));
+            }
+            _ => {
+                s.applied = s.applied.max(seq);
+                self.map.remove(&k);
+            }
+        }
+    }
+
+    /// Forget `k` (after a failed optimistic write, the cached value may be stale).
+    pub fn invalidate(&self, k: &K) {
+        let mut s = self.lock(self.stripe(k));
+        s.generation += 1;
+        self.map.remove(k);
+    }
+
+    /// Bytes held, as weighed.
+    pub fn weight_held(&self) -> u64 {
+        self.map.weight()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn a_fill_after_a_write_is_dropped() {
+        let c: Cache<String, Arc<str>> = Cache::new(1 << 20, 16);
+        let t = c.ticket(&"k".to_string());
+        c.written("k".into(), Some(Arc::from("new")), 5);
+        c.fill("k".into(), Arc::from("old"), t);
+        assert_eq!(c.get(&"k".into()).as_deref(), Some("new"));
+        // an older commit's late update removes instead of overwriting
+        c.written("k".into(), Some(Arc::from("older")), 4);
+        assert_eq!(c.get(&"k".into()), None);
+        // and a fresh fill works again
+        let t = c.ticket(&"k".to_string());
+        c.fill("k".into(), Arc::from("v"), t);
+        assert_eq!(c.get(&"k".into()).as_deref(), Some("v"));
+        c.written("k".into(), None, 6);
+        assert_eq!(c.get(&"k".into()), None);
+    }
+
+    #[test]
+    fn bounded_by_bytes() {
+        let c: Cache<String, Arc<str>> = Cache::new(64 << 10, 1000);
+        let v: Arc<str> = Arc::from("x".repeat(1000).as_str());
+        for i in 0..10_000 {
+            let k = format!("k{i}");
+            let t = c.ticket(&k);
+            c.fill(k, v.clone(), t);
+        }
+        assert!(c.weight_held() <= 64 << 10, "{}", c.weight_held());
+    }
+}

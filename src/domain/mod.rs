@@ -1,0 +1,73 @@
+//! The records and their rules: users, buckets, the object index, uploads, object bytes,
+//! ACLs, usage, quotas and rate limits, with bounded caches in front of the store. Both the
+//! admin ops and the S3 ops call into here; nothing here knows of HTTP.
+
+pub mod acl;
+pub mod blobs;
+pub mod buckets;
+pub mod cache;
+pub mod objects;
+pub mod quota;
+pub mod ratelimit;
+pub mod uploads;
+pub mod usage;
+pub mod users;
+
+use std::collections::HashSet;
+
+use crate::domain::blobs::Blobs;
+use crate::domain::buckets::decode;
+use crate::domain::objects::ObjectMeta;
+use crate::domain::uploads::Part;
+use crate::error::Result;
+use crate::store::{schema, Store};
+
+/// Candidates checked per pass of the sweep: bounds its memory whatever the object count.
+const SWEEP_BATCH: usize = 100_000;
+
+/// Delete data files from before this process that no index entry (object or part) names:
+/// what a crash between publishing a file and committing its entry leaves. Returns how
+/// many were removed.
+pub async fn sweep(store: &Store, blobs: &Blobs) -> Result<usize> {
+    let mut removed = 0;
+    let mut after = String::new();
+    loop {
+        let batch = blobs.old_files(&after, SWEEP_BATCH).await;
+        let Some(last) = batch.last().cloned() else {
+            return Ok(removed);
+        };
+        let mut orphans: HashSet<String> = batch.into_iter().collect();
+        let mut err = None;
+        crate::store::for_each_page(store, schema::OBJECT.as_bytes(), 1000, |rows| {
+            for (_, v) in rows {
+                match decode::<ObjectMeta>(&v) {
+                    Ok(o) => o.data.iter().for_each(|(id, _)| {
+                        orphans.remove(id);
+                    }),
+                    Err(e) => {
+                        err = Some(e);
+                        return false;
+                    }
+                }
+            }
+            !orphans.is_empty()
+        })
+        .await?;
+        crate::store::for_each_page(store, schema::PART.as_bytes(), 1000, |rows| {
+            for (_, v) in rows {
+                if let Ok(p) = decode::<Part>(&v) {
+                    orphans.remove(&p.data);
+                }
+            }
+            !orphans.is_empty()
+        })
+        .await?;
+        if let Some(e) = err {
+            // An unreadable entry could name any file: delete nothing.
+            return Err(e);
+        }
+        removed += orphans.len();
+        blobs.remove_all(orphans.into_iter().collect()).await;
+        after = last;
+    }
+}

@@ -1,0 +1,385 @@
+//! The object index: one entry per object (versioning is never enabled), committed only
+//! after the object's data is durable, together with the bucket's stats counters, so a
+//! listing and `bucket stats` are exact under concurrent writers. S3 handlers and admin ops
+//! both use these functions; neither reaches into the other.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::acl::Acl;
+use crate::domain::blobs::Blobs;
+use crate::domain::buckets::{decode, encode, size_actual, ver_delta, Bucket, Buckets};
+use crate::domain::cache::{Cache, Weigh};
+use crate::error::{Error, Result};
+use crate::store::{schema, CommitError, Retry, Store, Txn};
+
+/// One stored object (the current and only version).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectMeta {
+    pub size: u64,
+    /// Hex MD5 without quotes, or `<md5>-<parts>` for multipart.
+    pub etag: String,
+    pub mtime_us: i64,
+    pub content_type: String,
+    /// `x-amz-meta-*` and the other stored headers (lower-case names), in order.
+    pub headers: Vec<(String, String)>,
+    /// Data files in order (one for a simple PUT, one per part for multipart).
+    pub data: Vec<(String, u64)>,
+    pub owner: String,
+    pub acl: Acl,
+    /// Object tags (`x-amz-tagging`, `?tagging`), in the order given.
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
+}
+
+impl ObjectMeta {
+    /// The object's ACL with its owner filled in.
+    pub fn acl(&self) -> Acl {
+        self.acl.for_owner(&self.owner)
+    }
+}
+
+impl Weigh for ObjectMeta {
+    fn weigh(&self) -> usize {
+        let h: usize = self
+            .headers
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 48)
+            .sum();
+        let t: usize = self.tags.iter().map(|(k, v)| k.len() + v.len() + 48).sum();
+        160 + self.etag.len()
+            + self.content_type.len()
+            + self.owner.len()
+            + h
+            + t
+            + self.data.len() * 64
+            + self.acl.grants.len() * 48
+    }
+}
+
+impl Weigh for Vec<u8> {
+    fn weigh(&self) -> usize {
+        self.len()
+    }
+}
+
+fn data_ids(o: &ObjectMeta) -> Vec<String> {
+    o.data.iter().map(|(id, _)| id.clone()).collect()
+}
+
+/// Conditions of an install.
+#[derive(Default)]
+pub struct Guard {
+    /// The entry the caller based its decision on (`Some(None)`: the key must not exist);
+    /// otherwise `PreconditionFailed`.
+    pub expect: Option<Option<ObjectMeta>>,
+    /// More to commit in the same transaction; when its checks no longer hold, the install
+    /// fails with the given error instead of retrying.
+    pub with: Option<(Txn, Error)>,
+}
+
+/// One page of a listing.
+#[derive(Debug, Default)]
+pub struct Page {
+    pub objects: Vec<(String, ObjectMeta)>,
+    pub prefixes: Vec<String>,
+    pub truncated: bool,
+    /// Last key or prefix returned (the next page starts after it).
+    pub next_marker: String,
+}
+
+pub struct Objects {
+    store: Store,
+    pub blobs: Arc<Blobs>,
+    /// Store key of the entry → entry.
+    entries: Cache<Vec<u8>, Arc<ObjectMeta>>,
+}
+
+impl Objects {
+    pub fn new(store: Store, blobs: Arc<Blobs>, cache_bytes: usize) -> Objects {
+        Objects {
+            store,
+            blobs,
+            entries: Cache::new(cache_bytes, 512),
+        }
+    }
+
+    /// The object's entry, if it exists.
+    pub async fn get(&self, bk: &str, key: &str) -> Result<Option<Arc<ObjectMeta>>> {
+        let k = schema::object(bk, key);
+        if let Some(o) = self.entries.get(&k) {
+            return Ok(Some(o));
+        }
+        let t = self.entries.ticket(&k);
+        let Some(v) = self.store.get(&k).await? else {
+            return Ok(None);
+        };
+        let o = Arc::new(decode::<ObjectMeta>(&v)?);
+        self.entries.fill(k, o.clone(), t);
+        Ok(Some(o))
+    }
+
+    /// Install `meta` as the object `key` (replacing any current version), keeping the
+    /// bucket's stats exact, under the conditions of `guard`. The old version's data files
+    /// are deleted once the change is durable.
+    pub async fn install(
+        &self,
+        buckets: &Buckets,
+        b: &Bucket,
+        key: &str,
+        meta: ObjectMeta,
+        guard: Guard,
+    ) -> Result<()> {
+        let bk = b.key();
+        let k = schema::object(&bk, key);
+        let new_raw = encode(&meta)?;
+        let meta = Arc::new(meta);
+        let mut b = Arc::new(b.clone());
+        let mut retry = Retry::new();
+        loop {
+            let cur_raw = self.store.get(&k).await?;
+            let cur: Option<ObjectMeta> = cur_raw.as_deref().map(decode).transpose()?;
+            if let Some(want) = &guard.expect {
+                if cur.as_ref() != want.as_ref() {
+                    return Err(Error::PreconditionFailed);
+                }
+            }
+            let (ds, dsa, dn) = match &cur {
+                Some(c) => (
+                    meta.size as i64 - c.size as i64,
+                    size_actual(meta.size) as i64 - size_actual(c.size) as i64,
+                    0,
+                ),
+                None => (meta.size as i64, size_actual(meta.size) as i64, 1),
+            };
+            let mut t = guard
+                .with
+                .as_ref()
+                .map(|(t, _)| t.clone())
+                .unwrap_or_default();
+            // The bucket (this instance of it) must still exist, so a concurrent bucket
+            // removal cannot leave this object behind.
+            t.expect(schema::bucket_instance(&bk, &b.id), Some(Vec::new()))
+                .expect(k.clone(), cur_raw)
+                .put(k.clone(), new_raw.clone())
+                .incr(schema::bucket_stats(&bk), vec![ds, dsa, dn, 1])
+                .incr(schema::bucket_versions(&bk), ver_delta(key));
+            match self.store.commit(t).await {
+                Ok(seq) => {
+                    self.entries.written(k, Some(meta), seq);
+                    if let Some(c) = cur {
+                        self.blobs.remove_all(data_ids(&c)).await;
+                    }
+                    return Ok(());
+                }
+                // The object changed under us, or the bucket went: look again, unless what
+                // the caller made the change depend on is gone.
+                Err(CommitError::Conflict) => {
+                    if let Some((t, e)) = &guard.with {
+                        if !self.holds(t).await? {
+                            return Err(e.clone());
+                        }
+                    }
+                    self.entries.invalidate(&k);
+                    buckets.forget(&bk);
+                    match buckets.get(&bk).await? {
+                        Some(nb) if nb.id == b.id => b = nb,
+                        _ => return Err(Error::NoSuchBucket),
+                    }
+                    retry.next().await?;
+                }
+                Err(CommitError::Store(e)) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Do all of `t`'s checks hold now?
+    async fn holds(&self, t: &Txn) -> Result<bool> {
+        for (k, want) in &t.checks {
+            if self.store.get(k).await? != *want {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Remove object `key`; `NoSuchKey` when absent. Returns the removed entry.
+    pub async fn remove(&self, bk: &str, key: &str) -> Result<ObjectMeta> {
+        let k = schema::object(bk, key);
+        let mut retry = Retry::new();
+        loop {
+            let Some(cur_raw) = self.store.get(&k).await? else {
+                return Err(Error::NoSuchKey);
+            };
+            let cur: ObjectMeta = decode(&cur_raw)?;
+            let mut t = Txn::default();
+            t.expect(k.clone(), Some(cur_raw))
+                .delete(k.clone())
+                .incr(
+                    schema::bucket_stats(bk),
+                    vec![-(cur.size as i64), -(size_actual(cur.size) as i64), -1, 1],
+                )
+                .incr(schema::bucket_versions(bk), ver_delta(key));
+            match self.store.commit(t).await {
+                Ok(seq) => {
+                    self.entries.written(k, None, seq);
+                    self.blobs.remove_all(data_ids(&cur)).await;
+                    return Ok(cur);
+                }
+                Err(CommitError::Conflict) => {
+                    self.entries.invalidate(&k);
+                    retry.next().await?;
+                }
+                Err(CommitError::Store(e)) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Replace the entry's ACL or tags (`f` edits a copy), leaving data and stats alone;
+    /// `NoSuchKey` when absent.
+    pub async fn update(
+        &self,
+        bk: &str,
+        key: &str,
+        f: impl Fn(&mut ObjectMeta) -> Result<()>,
+    ) -> Result<Arc<ObjectMeta>> {
+        let k = schema::object(bk, key);
+        let mut retry = Retry::new();
+        loop {
+            let Some(cur_raw) = self.store.get(&k).await? else {
+                return Err(Error::NoSuchKey);
+            };
+            let mut o: ObjectMeta = decode(&cur_raw)?;
+            f(&mut o)?;
+            let mut t = Txn::default();
+            t.expect(k.clone(), Some(cur_raw))
+                .put(k.clone(), encode(&o)?);
+            let o = Arc::new(o);
+            match self.store.commit(t).await {
+                Ok(seq) => {
+                    self.entries.written(k, Some(o.clone()), seq);
+                    return Ok(o);
+                }
+                Err(CommitError::Conflict) => {
+                    self.entries.invalidate(&k);
+                    retry.next().await?;
+                }
+                Err(CommitError::Store(e)) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// List keys under `prefix` after `after`, rolling keys up to `delimiter` into common
+    /// prefixes, at most `max` entries (objects + prefixes). Reads at most a few batches
+    /// per common prefix: the rest of a prefix is skipped with one seek.
+    pub async fn list_page(
+        &self,
+        bk: &str,
+        prefix: &str,
+        delimiter: &str,
+        after: &str,
+        max: usize,
+    ) -> Result<Page> {
+        let base = schema::objects(bk);
+        let mut scan_prefix = base.clone();
+        scan_prefix.extend_from_slice(prefix.as_bytes());
+        // A marker before the prefix starts at the prefix (the store clamps the start).
+        let mut cursor: Option<Vec<u8>> = (!after.is_empty()).then(|| {
+            let mut c = base.clone();
+            c.extend_from_slice(after.as_bytes());
+            crate::store::after(&c)
+        });
+        let mut page = Page::default();
+        if max == 0 {
+            return Ok(page);
+        }
+        // Bounded work per page: a few thousand entries read, then the page is cut short
+        // (truncated) rather than reading without end.
+        let mut budget = 100_000usize;
+        loop {
+            let batch = self
+                .store
+                .scan(&scan_prefix, cursor.as_deref(), 1000)
+                .await?;
+            if batch.is_empty() {
+                return Ok(page);
+            }
+            let n = batch.len();
+            budget = budget.saturating_sub(n);
+            let mut jumped = false;
+            for (k, v) in batch {
+                let key = String::from_utf8_lossy(&k[base.len()..]).into_owned();
+                cursor = Some(crate::store::after(&k));
+                let rest = &key[prefix.len()..];
+                let common = if delimiter.is_empty() {
+                    None
+                } else {
+                    rest.find(delimiter)
+                        .map(|i| format!("{prefix}{}", &rest[..i + delimiter.len()]))
+                };
+                if page.objects.len() + page.prefixes.len() >= max {
+                    // One more entry exists beyond this page (unless it folds into the last
+                    // common prefix we already returned).
+                    if common.is_none()
+                        || common.as_deref() != page.prefixes.last().map(String::as_str)
+                    {
+                        page.truncated = true;
+                        return Ok(page);
+                    }
+                    continue;
+                }
+                match common {
+                    Some(cp) => {
+                        if page.prefixes.last() != Some(&cp) && cp.as_str() > after {
+                            page.next_marker = cp.clone();
+                            page.prefixes.push(cp.clone());
+                        }
+                        // Skip the rest of this prefix in one seek.
+                        let mut skip = base.clone();
+                        skip.extend_from_slice(cp.as_bytes());
+                        cursor = crate::store::past_prefix(&skip);
+                        jumped = true;
+                        break;
+                    }
+                    None => {
+                        page.next_marker = key.clone();
+                        page.objects.push((key, decode(&v)?));
+                    }
+                }
+            }
+            if cursor.is_none() || (!jumped && n < 1000) {
+                return Ok(page);
+            }
+            if budget == 0 && !page.next_marker.is_empty() {
+                page.truncated = true;
+                return Ok(page);
+            }
+        }
+    }
+
+    /// Every object of a bucket, a page at a time (purges, index checks).
+    pub async fn for_each(
+        &self,
+        bk: &str,
+        mut f: impl FnMut(Vec<(String, ObjectMeta)>) -> bool,
+    ) -> Result<()> {
+        let base = schema::objects(bk);
+        let mut err = None;
+        crate::store::for_each_page(&self.store, &base, 1000, |rows| {
+            let mut page = Vec::with_capacity(rows.len());
+            for (k, v) in rows {
+                match decode(&v) {
+                    Ok(o) => page.push((String::from_utf8_lossy(&k[base.len()..]).into_owned(), o)),
+                    Err(e) => {
+                        err = Some(e);
+                        return false;
+                    }
+                }
+            }
+            f(page)
+        })
+        .await?;
+        err.map_or(Ok(()), Err)
+    }
+}

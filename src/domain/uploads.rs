@@ -1,0 +1,199 @@
+//! Multipart uploads: the upload record and its parts on the store. Parts are data files of
+//! their own; completing an upload makes an object whose data is the list of its parts'
+//! files (nothing is copied), atomically with closing the upload.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::acl::Acl;
+use crate::domain::blobs::Blobs;
+use crate::domain::buckets::{decode, encode};
+use crate::error::{Error, Result};
+use crate::store::{schema, CommitError, Store, Txn};
+
+/// radosgw's `rgw_multipart_min_part_size`: every part but the last must be this big.
+pub const MIN_PART: u64 = 5 << 20;
+pub const MAX_PARTS: u32 = 10_000;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Upload {
+    pub key: String,
+    pub id: String,
+    pub owner: String,
+    pub initiated_us: i64,
+    pub content_type: String,
+    pub headers: Vec<(String, String)>,
+    pub acl: Acl,
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    pub num: u32,
+    pub etag: String,
+    pub size: u64,
+    pub data: String,
+    pub mtime_us: i64,
+}
+
+/// An upload as stored (the raw bytes are what a later commit checks against).
+#[derive(Debug, Clone)]
+pub struct Stored<T> {
+    pub raw: Vec<u8>,
+    pub value: T,
+}
+
+pub struct Uploads {
+    store: Store,
+}
+
+impl Uploads {
+    pub fn new(store: Store) -> Uploads {
+        Uploads { store }
+    }
+
+    pub fn new_id() -> String {
+        format!("2~{}", &crate::keys::secret_key()[..32])
+    }
+
+    /// Start upload `up` in bucket `bk` (instance `bucket_id`), which must still exist, so a
+    /// concurrent bucket removal cannot leave an upload behind.
+    pub async fn create(&self, bk: &str, bucket_id: &str, up: &Upload) -> Result<()> {
+        let k = schema::upload(bk, &up.key, &up.id);
+        let mut t = Txn::default();
+        t.expect(schema::bucket_instance(bk, bucket_id), Some(Vec::new()))
+            .expect(k.clone(), None)
+            .put(k, encode(up)?);
+        match self.store.commit(t).await {
+            Ok(_) => Ok(()),
+            Err(CommitError::Conflict) => Err(Error::NoSuchBucket),
+            Err(CommitError::Store(e)) => Err(e.into()),
+        }
+    }
+
+    pub async fn get(&self, bk: &str, key: &str, id: &str) -> Result<Stored<Upload>> {
+        let raw = self
+            .store
+            .get(&schema::upload(bk, key, id))
+            .await?
+            .ok_or(Error::NoSuchUpload)?;
+        let value = decode(&raw)?;
+        Ok(Stored { raw, value })
+    }
+
+    /// Every part of upload `id`, in part-number order.
+    pub async fn parts(&self, id: &str) -> Result<Vec<Stored<Part>>> {
+        let mut out = Vec::new();
+        let mut err = None;
+        crate::store::for_each_page(&self.store, &schema::parts(id), 1000, |rows| {
+            for (_, raw) in rows {
+                match decode(&raw) {
+                    Ok(value) => out.push(Stored { raw, value }),
+                    Err(e) => {
+                        err = Some(e);
+                        return false;
+                    }
+                }
+            }
+            true
+        })
+        .await?;
+        err.map_or(Ok(out), Err)
+    }
+
+    /// Record `part` (replacing an earlier upload of its number) while the upload is still
+    /// open; the replaced part's data is deleted once that is durable.
+    pub async fn put_part(
+        &self,
+        blobs: &Blobs,
+        bk: &str,
+        up: &Stored<Upload>,
+        part: &Part,
+    ) -> Result<()> {
+        let pk = schema::part(&up.value.id, part.num);
+        let old = self.store.get(&pk).await?;
+        let mut t = Txn::default();
+        t.expect(
+            schema::upload(bk, &up.value.key, &up.value.id),
+            Some(up.raw.clone()),
+        )
+        .expect(pk.clone(), old.clone())
+        .put(pk, encode(part)?);
+        match self.store.commit(t).await {
+            Ok(_) => {}
+            Err(CommitError::Conflict) => return Err(Error::NoSuchUpload),
+            Err(CommitError::Store(e)) => return Err(e.into()),
+        }
+        if let Some(old) = old {
+            if let Ok(p) = decode::<Part>(&old) {
+                blobs.remove_all(vec![p.data]).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// The transaction that closes an upload whose parts are `parts` (each must still be as
+    /// read, so a part replaced meanwhile fails the commit instead of leaving the object
+    /// pointing at deleted data).
+    pub fn close_txn(&self, bk: &str, up: &Stored<Upload>, parts: &[Stored<Part>]) -> Txn {
+        let k = schema::upload(bk, &up.value.key, &up.value.id);
+        let mut t = Txn::default();
+        t.expect(k.clone(), Some(up.raw.clone())).delete(k);
+        for p in parts {
+            let pk = schema::part(&up.value.id, p.value.num);
+            t.expect(pk.clone(), Some(p.raw.clone())).delete(pk);
+        }
+        t
+    }
+
+    /// Remove an upload, its parts and their data.
+    pub async fn abort(&self, blobs: &Blobs, bk: &str, up: &Stored<Upload>) -> Result<()> {
+        let parts = self.parts(&up.value.id).await?;
+        let t = self.close_txn(bk, up, &parts);
+        match self.store.commit(t).await {
+            Ok(_) => {}
+            Err(CommitError::Conflict) => return Err(Error::NoSuchUpload),
+            Err(CommitError::Store(e)) => return Err(e.into()),
+        }
+        let ids: Vec<String> = parts.into_iter().map(|p| p.value.data).collect();
+        blobs.remove_all(ids).await;
+        Ok(())
+    }
+
+    /// Uploads in progress in a bucket, in (key, upload id) order, after (`key`, `id`)
+    /// markers when given, at most `max` (+1 to tell whether more remain).
+    pub async fn list(
+        &self,
+        bk: &str,
+        prefix: &str,
+        key_marker: &str,
+        id_marker: &str,
+        max: usize,
+    ) -> Result<Vec<Stored<Upload>>> {
+        let mut scan_prefix = schema::uploads(bk);
+        scan_prefix.extend_from_slice(prefix.as_bytes());
+        let start = if key_marker.is_empty() {
+            None
+        } else if id_marker.is_empty() {
+            // Every upload of the marker key is skipped.
+            let mut k = schema::uploads(bk);
+            k.extend_from_slice(key_marker.as_bytes());
+            k.push(1);
+            Some(k)
+        } else {
+            Some(crate::store::after(&schema::upload(
+                bk, key_marker, id_marker,
+            )))
+        };
+        let rows = self
+            .store
+            .scan(&scan_prefix, start.as_deref(), max.saturating_add(1))
+            .await?;
+        rows.into_iter()
+            .map(|(_, raw)| {
+                let value = decode(&raw)?;
+                Ok(Stored { raw, value })
+            })
+            .collect()
+    }
+}

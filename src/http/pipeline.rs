@@ -1,0 +1,449 @@
+//! The one request pipeline, top to bottom:
+//! parse once → route → authenticate → authorize → rate-limit → op → encode → respond →
+//! account usage, with one log line and an `x-amz-request-id` on every answer.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use hyper::body::Incoming;
+use hyper::header::CONTENT_LENGTH;
+use hyper::http::request::Parts;
+use hyper::{HeaderMap, Method, Request, Response, StatusCode};
+
+use super::body::{self, RespBody, Verified};
+use super::respond::{self, Dialect};
+use crate::app::App;
+use crate::auth::{self, AuthRequest, BodyVerifier, Identity, Payload, SecretLookup};
+use crate::authz::{self, Caller};
+use crate::config::Compat;
+use crate::domain::usage;
+use crate::domain::users::KeyOwner;
+use crate::encode::Format;
+use crate::error::{Error, Result};
+use crate::ops::{self, AdminOp};
+use crate::query::Query;
+use crate::route::{self, Route, S3Target};
+use crate::s3::{self, S3Op, S3Request};
+
+/// Largest admin request body read into memory (admin bodies are at most a few KiB).
+pub const MAX_ADMIN_BODY: usize = 1 << 20;
+/// Largest non-upload S3 body read into memory (DeleteObjects, CompleteMultipartUpload).
+pub const MAX_S3_BODY: usize = 4 << 20;
+
+static REQ_SEQ: AtomicU64 = AtomicU64::new(1);
+
+fn request_id(app: &App) -> String {
+    let n = REQ_SEQ.fetch_add(1, Ordering::Relaxed);
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!("tx{n:021x}-{t:010x}-{}-{}", app.instance_id, app.zone)
+}
+
+/// What the log line says about a request.
+struct Logged {
+    op: &'static str,
+    uid: String,
+}
+
+pub async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response<RespBody> {
+    let start = Instant::now();
+    let rid = request_id(&app);
+    let (parts, body) = req.into_parts();
+    let mut logged = Logged {
+        op: "-",
+        uid: "-".into(),
+    };
+    let method = parts.method.clone();
+    let resp = dispatch(&app, parts, body, &rid, &mut logged).await;
+    tracing::info!(
+        target: "rgw_admin::request",
+        req = %rid,
+        method = %method,
+        op = logged.op,
+        uid = %logged.uid,
+        status = resp.status().as_u16(),
+        latency_us = start.elapsed().as_micros() as u64,
+    );
+    resp
+}
+
+async fn dispatch(
+    app: &App,
+    parts: Parts,
+    body: Incoming,
+    rid: &str,
+    logged: &mut Logged,
+) -> Response<RespBody> {
+    let is_head = parts.method == Method::HEAD;
+    // Parse once: the path, the query, the route. Everything after reads these.
+    let path = match crate::query::decode_path(parts.uri.path()) {
+        Ok(p) => p,
+        Err(e) => {
+            return respond::error(
+                app,
+                &e,
+                Dialect::Admin(Format::Json),
+                rid,
+                "",
+                is_head,
+                None,
+            )
+        }
+    };
+    let admin = route::is_admin(&path, &app.cfg.admin_entry);
+    let query = match Query::parse(parts.uri.query().unwrap_or("")) {
+        Ok(q) => q,
+        Err(e) => {
+            let d = if admin {
+                Dialect::Admin(Format::Json)
+            } else {
+                Dialect::S3
+            };
+            return respond::error(app, &e, d, rid, "", is_head, None);
+        }
+    };
+    let route = route::route(&parts.method, &path, &query, &parts.headers, &app.cfg);
+    match route {
+        // 405 before the handler exists: radosgw always answers it in JSON.
+        Err(e) if admin => respond::error(
+            app,
+            &e,
+            Dialect::Admin(Format::Json),
+            rid,
+            "",
+            is_head,
+            None,
+        ),
+        Err(e) => {
+            let (bucket, _) = route::bucket_and_key(&parts.headers, &path, &app.cfg.s3_domain);
+            respond::error(app, &e, Dialect::S3, rid, &bucket, is_head, None)
+        }
+        Ok(Route::Admin(op, section)) => {
+            logged.op = op.name();
+            admin_request(app, parts, query, op, section, body, rid, logged).await
+        }
+        Ok(Route::S3(target)) => {
+            logged.op = target.op.name();
+            s3_request(app, parts, query, target, body, rid, logged).await
+        }
+        Ok(Route::SwiftAuth) => {
+            logged.op = "swift_auth_get";
+            swift_auth(app, &parts.headers, rid, logged).await
+        }
+    }
+}
+
+/// The key a request claims to be signed with, looked up before the signature is checked
+/// (the verifier compares the key it parses with this one, so a wrong guess only fails).
+struct Prefetched(Option<(String, Arc<str>)>);
+
+impl SecretLookup for Prefetched {
+    fn secret(&self, access_key: &str) -> Option<Arc<str>> {
+        self.0
+            .as_ref()
+            .filter(|(ak, _)| ak == access_key)
+            .map(|(_, s)| s.clone())
+    }
+}
+
+/// The owner of the key a request claims to be signed with, fetched before the signature
+/// is checked (cache or store).
+async fn claimed_owner(
+    app: &App,
+    headers: &HeaderMap,
+    query: &Query,
+) -> Result<Option<(String, KeyOwner)>> {
+    let Some(ak) = auth::claimed_access_key(headers, query).map(str::to_string) else {
+        return Ok(None);
+    };
+    Ok(app.users.by_access_key(&ak).await?.map(|o| (ak, o)))
+}
+
+/// Authenticate: verify the signature against the claimed key's secret and resolve the
+/// caller. A suspended user is refused after its signature verified (so suspension is not
+/// revealed to others), but is still returned for the usage log.
+fn authenticate(
+    req: &AuthRequest<'_>,
+    owner: Result<Option<(String, KeyOwner)>>,
+    streaming: bool,
+) -> (Result<Payload>, Caller) {
+    let owner = match owner {
+        Ok(o) => o,
+        Err(e) => return (Err(e), Caller::anonymous()),
+    };
+    let lookup = Prefetched(owner.as_ref().map(|(ak, o)| (ak.clone(), o.secret.clone())));
+    let verified = if streaming {
+        auth::authenticate_streaming(req, &lookup)
+    } else {
+        auth::authenticate(req, &lookup).map(|i| (i, Payload::Unchecked))
+    };
+    match verified {
+        Err(e) => (Err(e), Caller::anonymous()),
+        Ok((Identity::Anonymous, p)) => (Ok(p), Caller::anonymous()),
+        Ok((Identity::Key(ak), p)) => {
+            let Some((_, o)) = owner else {
+                return (Err(Error::InvalidAccessKeyId), Caller::anonymous());
+            };
+            let caller = Caller {
+                user: Some(o.user.clone()),
+                subuser: o.subuser,
+                access_key: Some(ak),
+            };
+            if o.user.suspended {
+                return (Err(Error::UserSuspended), caller);
+            }
+            (Ok(p), caller)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn admin_request(
+    app: &App,
+    parts: Parts,
+    query: Query,
+    op: AdminOp,
+    section: Option<String>,
+    body: Incoming,
+    rid: &str,
+    logged: &mut Logged,
+) -> Response<RespBody> {
+    let fmt = respond::admin_format(&query, &parts.headers);
+    let dialect = Dialect::Admin(fmt);
+    let is_head = parts.method == Method::HEAD;
+    let body = match body::read(body, MAX_ADMIN_BODY, app.cfg.body_timeout()).await {
+        Ok(b) => b,
+        Err(e) => return respond::error(app, &e, dialect, rid, "", is_head, None),
+    };
+    let owner = claimed_owner(app, &parts.headers, &query).await;
+    let auth_req = AuthRequest {
+        method: parts.method.as_str(),
+        raw_path: parts.uri.path(),
+        query: &query,
+        headers: &parts.headers,
+        body: &body,
+        now: SystemTime::now(),
+        compat: app.cfg.compat,
+    };
+    let (verified, caller) = authenticate(&auth_req, owner, false);
+    if let Some(u) = &caller.user {
+        logged.uid = u.uid.to_string();
+    }
+    let res = async {
+        verified?;
+        authz::admin(&caller, Some(op.cap()))?;
+        // Rate limits: charged after authentication, before the op runs.
+        let charge = app
+            .ratelimit
+            .admit(caller.user.as_deref(), None, is_read(&parts.method))?;
+        // radosgw 16 cannot complete SigV4 with a hashed payload on an op that reads a body
+        // ("AWS4 completion for this operation NOT IMPLEMENTED"): answer as it does.
+        if app.cfg.compat == Compat::Pacific
+            && op.reads_body()
+            && !body.is_empty()
+            && crate::auth::sigv4::payload_is_hashed(&parts.headers)
+        {
+            return Err(Error::NotImplemented);
+        }
+        let req = ops::Request::parse(op, &query, section, body.clone());
+        let reply = ops::run(app, &caller, req).await;
+        Ok((charge, reply))
+    }
+    .await;
+    match res {
+        Err(e) => respond::error(app, &e, dialect, rid, "", is_head, None),
+        Ok((charge, reply)) => {
+            let resp = match reply {
+                Ok(r) => respond::admin(app, r, fmt, op, rid),
+                Err(e) => respond::error(app, &e, dialect, rid, "", is_head, None),
+            };
+            app.ratelimit
+                .settle(charge, body.len() as u64, content_length(resp.headers()));
+            resp
+        }
+    }
+}
+
+/// Reads are GET and HEAD; everything else writes.
+fn is_read(m: &Method) -> bool {
+    m == Method::GET || m == Method::HEAD
+}
+
+/// A response's `Content-Length` (0 when absent, e.g. streamed).
+fn content_length(h: &HeaderMap) -> u64 {
+    h.get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+async fn s3_request(
+    app: &App,
+    parts: Parts,
+    query: Query,
+    target: S3Target,
+    incoming: Incoming,
+    rid: &str,
+    logged: &mut Logged,
+) -> Response<RespBody> {
+    let is_head = parts.method == Method::HEAD;
+    let op = target.op;
+    let streaming = op.streams_body();
+    let mut received = None;
+    // Whole bodies are read (bounded) before the signature check, which may need them;
+    // uploads stream through the verifier once the headers are authenticated.
+    let (full, incoming) = if streaming {
+        (Bytes::new(), Some(incoming))
+    } else {
+        match body::read(incoming, MAX_S3_BODY, app.cfg.body_timeout()).await {
+            Ok(b) => (b, None),
+            Err(e) => {
+                return respond::error(app, &e, Dialect::S3, rid, &target.bucket, is_head, None)
+            }
+        }
+    };
+    let owner = claimed_owner(app, &parts.headers, &query).await;
+    let auth_req = AuthRequest {
+        method: parts.method.as_str(),
+        raw_path: parts.uri.path(),
+        query: &query,
+        headers: &parts.headers,
+        body: &full,
+        now: SystemTime::now(),
+        compat: app.cfg.compat,
+    };
+    let (verified, caller) = authenticate(&auth_req, owner, streaming);
+    if let Some(u) = &caller.user {
+        logged.uid = u.uid.to_string();
+    }
+    let authed = verified.is_ok();
+    let full_len = full.len() as u64;
+    let mut req = S3Request {
+        op,
+        bucket: target.bucket,
+        key: target.key,
+        query,
+        headers: parts.headers,
+        caller,
+        target: None,
+        request_id: rid.to_string(),
+    };
+    let res: Result<(Option<_>, s3::Reply)> = async {
+        let payload = verified?;
+        if !req.bucket.is_empty() {
+            req.target = app.buckets.get(&req.bucket_key()).await?;
+        }
+        let limit = req.target.as_ref().map(|b| (b.key(), b.ratelimit));
+        let charge = app.ratelimit.admit(
+            req.caller.user.as_deref(),
+            limit.as_ref().map(|(k, l)| (k.as_str(), l)),
+            op.is_read(),
+        )?;
+        let body = match incoming {
+            Some(incoming) => {
+                let v = Verified::new(
+                    incoming,
+                    BodyVerifier::for_upload(payload, &req.headers)?,
+                    app.cfg.body_timeout(),
+                );
+                received = Some(v.received.clone());
+                s3::Body::Stream(Box::new(v))
+            }
+            None => s3::Body::Full(full),
+        };
+        let reply = s3::run(app, &req, body).await?;
+        Ok((charge, reply))
+    }
+    .await;
+    let bytes_received = received.map_or(full_len, |r| r.load(Ordering::Relaxed));
+    let (resp, wire_extra) = match res {
+        Ok((charge, reply)) => {
+            let extra = reply.wire_extra;
+            let resp = respond::s3(reply, rid);
+            let sent = if is_head {
+                0
+            } else {
+                content_length(resp.headers())
+            };
+            app.ratelimit.settle(charge, bytes_received, sent);
+            (resp, extra)
+        }
+        Err(e) => (
+            respond::error(app, &e, Dialect::S3, rid, &req.bucket, is_head, None),
+            0,
+        ),
+    };
+    // Suspended callers are known (and counted) though they fail authentication.
+    if authed || req.caller.user.is_some() {
+        let sent = if is_head {
+            0
+        } else {
+            content_length(resp.headers()) + wire_extra
+        };
+        account(app, &req, resp.status(), sent, bytes_received);
+    }
+    resp
+}
+
+/// Count one finished S3 request as radosgw's `log_usage` does: under the bucket's owner
+/// (the caller for bucket creation and for requests without a bucket, `anonymous` when
+/// unsigned), bucket `-` when the answer is 404. Requests that named a bucket that does not
+/// exist have no owner and are not counted.
+fn account(app: &App, req: &S3Request, status: StatusCode, sent: u64, received: u64) {
+    if !app.usage.enabled() {
+        return;
+    }
+    let owner = if req.bucket.is_empty() || req.op == S3Op::CreateBucket {
+        req.caller.uid()
+    } else {
+        match &req.target {
+            Some(b) => b.owner.clone(),
+            None => return,
+        }
+    };
+    let status = status.as_u16();
+    let bucket = if status == 404 {
+        "-"
+    } else {
+        req.bucket.as_str()
+    };
+    app.usage.record(usage::Request {
+        owner: &owner,
+        bucket,
+        category: req.op.name(),
+        bytes_sent: sent,
+        bytes_received: received,
+        status,
+    });
+}
+
+async fn swift_auth(
+    app: &App,
+    headers: &HeaderMap,
+    rid: &str,
+    logged: &mut Logged,
+) -> Response<RespBody> {
+    if let Some(u) = headers.get("x-auth-user").and_then(|v| v.to_str().ok()) {
+        logged.uid = u.to_string();
+    }
+    match crate::swift::auth_get(app, headers).await {
+        Ok(g) => Response::builder()
+            .status(StatusCode::NO_CONTENT)
+            .header("X-Storage-Url", g.storage_url)
+            .header("X-Storage-Token", &g.token)
+            .header("X-Auth-Token", &g.token)
+            .header("X-Trans-Id", rid)
+            .header("X-Openstack-Request-Id", rid)
+            .header(
+                hyper::header::CONTENT_TYPE,
+                "application/json; charset=utf-8",
+            )
+            .body(body::empty())
+            .unwrap_or_else(|_| Response::new(body::empty())),
+        Err((e, status)) => respond::error(app, &e, Dialect::Swift, rid, "", false, Some(status)),
+    }
+}

@@ -1,0 +1,246 @@
+//! Bucket documents as radosgw dumps them: `bucket_stats`, the access policy
+//! (`RGWAccessControlPolicy::dump`), and the `bucket` / `bucket.instance` metadata.
+
+use std::collections::HashMap;
+
+pub use crate::domain::acl::grantee_names;
+
+use crate::app::App;
+use crate::ceph::{acl_blob, BlobGrant, NUM_SHARDS};
+use crate::domain::acl::{Acl, Grantee};
+use crate::domain::buckets::Bucket;
+use crate::encode::{Node, ObjBuilder};
+use crate::error::{Error, Result};
+
+fn shard_list(f: impl Fn(usize) -> String) -> String {
+    (0..NUM_SHARDS).map(f).collect::<Vec<_>>().join(",")
+}
+
+fn explicit_placement() -> Node {
+    ObjBuilder::new()
+        .str("data_pool", "")
+        .str("data_extra_pool", "")
+        .str("index_pool", "")
+        .build()
+}
+
+/// `bucket_stats` (root `stats`), in radosgw's field order.
+pub async fn stats_doc(app: &App, b: &Bucket) -> Result<Node> {
+    let bk = b.key();
+    let stats = app.buckets.stats(&bk).await?;
+    Ok(ObjBuilder::new()
+        .str("bucket", b.name.as_str())
+        .uint("num_shards", NUM_SHARDS as u64)
+        .str("tenant", b.tenant.as_str())
+        .str("zonegroup", app.cluster_id.as_str())
+        .str("placement_rule", b.placement_rule.as_str())
+        .node("explicit_placement", explicit_placement())
+        .str("id", b.id.as_str())
+        .str("marker", b.marker.as_str())
+        .str("index_type", "Normal")
+        .str("owner", b.owner.as_str())
+        .str("ver", app.buckets.ver_string(&bk).await?)
+        .str("master_ver", shard_list(|i| format!("{i}#0")))
+        .str("mtime", crate::clock::utime(b.mtime_us))
+        .str("creation_time", crate::clock::utime(b.creation_us))
+        .str("max_marker", shard_list(|i| format!("{i}#")))
+        .node("usage", stats.dump_usage())
+        .node("bucket_quota", b.quota.dump())
+        .build())
+}
+
+/// `RGWAccessControlPolicy::dump` of an ACL owned by `owner`. Grants are kept in maps keyed
+/// by grantee id (groups under ""), so every list is in key order.
+pub fn policy_doc(
+    owner: &str,
+    owner_name: &str,
+    acl: &Acl,
+    names: &HashMap<String, String>,
+) -> Node {
+    let mut users: std::collections::BTreeMap<&str, u32> = Default::default();
+    let mut groups: std::collections::BTreeMap<u32, u32> = Default::default();
+    for g in &acl.grants {
+        match &g.grantee {
+            Grantee::User(id) => *users.entry(id.as_str()).or_default() |= g.perm,
+            Grantee::Group(grp) => *groups.entry(grp.ceph_id()).or_default() |= g.perm,
+        }
+    }
+    let grants: Vec<Node> = acl
+        .ordered()
+        .into_iter()
+        .map(|g| {
+            let (ty, id, name, group) = match &g.grantee {
+                Grantee::User(id) => (
+                    0,
+                    id.as_str(),
+                    names.get(id).map(String::as_str).unwrap_or(""),
+                    0,
+                ),
+                Grantee::Group(grp) => (2, "", "", grp.ceph_id() as i64),
+            };
+            ObjBuilder::new()
+                .str("id", id)
+                .node(
+                    "grant",
+                    ObjBuilder::new()
+                        .node("type", ObjBuilder::new().int("type", ty).build())
+                        .str("id", id)
+                        .str("email", "")
+                        .node(
+                            "permission",
+                            ObjBuilder::new().int("flags", g.perm as i64).build(),
+                        )
+                        .str("name", name)
+                        .int("group", group)
+                        .str("url_spec", "")
+                        .build(),
+                )
+                .build()
+        })
+        .collect();
+    let acl = ObjBuilder::new()
+        .node(
+            "acl_user_map",
+            Node::Arr(
+                "entry".into(),
+                users
+                    .iter()
+                    .map(|(u, f)| {
+                        ObjBuilder::new()
+                            .str("user", *u)
+                            .int("acl", *f as i64)
+                            .build()
+                    })
+                    .collect(),
+            ),
+        )
+        .node(
+            "acl_group_map",
+            Node::Arr(
+                "entry".into(),
+                groups
+                    .iter()
+                    .map(|(g, f)| {
+                        ObjBuilder::new()
+                            .int("group", *g as i64)
+                            .int("acl", *f as i64)
+                            .build()
+                    })
+                    .collect(),
+            ),
+        )
+        .node("grant_map", Node::Arr("entry".into(), grants))
+        .build();
+    ObjBuilder::new()
+        .node("acl", acl)
+        .node(
+            "owner",
+            ObjBuilder::new()
+                .str("id", owner)
+                .str("display_name", owner_name)
+                .build(),
+        )
+        .build()
+}
+
+fn bucket_ref(b: &Bucket) -> Node {
+    ObjBuilder::new()
+        .str("name", b.name.as_str())
+        .str("marker", b.marker.as_str())
+        .str("bucket_id", b.id.as_str())
+        .str("tenant", b.tenant.as_str())
+        .node("explicit_placement", explicit_placement())
+        .build()
+}
+
+/// `/admin/metadata/bucket?key=` and `/admin/metadata/bucket.instance?key=` documents.
+pub async fn metadata_get(app: &App, section: &str, key: &str) -> Result<Node> {
+    let (bk, id) = match section {
+        "bucket" => (key.to_string(), None),
+        _ => {
+            let (n, id) = key.rsplit_once(':').ok_or(Error::NoSuchKey)?;
+            (n.to_string(), Some(id.to_string()))
+        }
+    };
+    let b = app.buckets.get(&bk).await?.ok_or(Error::NoSuchKey)?;
+    if id.as_ref().is_some_and(|i| *i != b.id) {
+        return Err(Error::NoSuchKey);
+    }
+    let ver = ObjBuilder::new()
+        .str("tag", b.tag.as_str())
+        .uint("ver", b.ver)
+        .build();
+    let head = ObjBuilder::new()
+        .str("key", format!("{section}:{key}"))
+        .node("ver", ver)
+        .str("mtime", crate::clock::utime(b.mtime_us));
+    let data = if section == "bucket" {
+        ObjBuilder::new()
+            .node("bucket", bucket_ref(&b))
+            .str("owner", b.owner.as_str())
+            .str("creation_time", crate::clock::utime(b.creation_us))
+            .legacy_bool("linked", true)
+            .legacy_bool("has_bucket_info", false)
+            .build()
+    } else {
+        let info = ObjBuilder::new()
+            .node("bucket", bucket_ref(&b))
+            .str("creation_time", crate::clock::utime(b.creation_us))
+            .str("owner", b.owner.as_str())
+            .int("flags", 0)
+            .str("zonegroup", app.cluster_id.as_str())
+            .str("placement_rule", b.placement_rule.as_str())
+            .legacy_bool("has_instance_obj", false)
+            .node("quota", b.quota.dump())
+            .uint("num_shards", NUM_SHARDS as u64)
+            .int("bi_shard_hash_type", 0)
+            .legacy_bool("requester_pays", false)
+            .legacy_bool("has_website", false)
+            .legacy_bool("swift_versioning", false)
+            .str("swift_ver_location", "")
+            .int("index_type", 0)
+            .node("mdsearch_config", Node::Arr("obj".into(), vec![]))
+            .int("reshard_status", 0)
+            .str("new_bucket_instance_id", "")
+            .build();
+        use base64::Engine;
+        let acl = b.acl();
+        let names = grantee_names(&app.users, &acl).await;
+        let owner_name = app.users.display_name(&b.owner).await;
+        let grants: Vec<BlobGrant> = acl
+            .grants
+            .iter()
+            .map(|g| match &g.grantee {
+                Grantee::User(id) => BlobGrant {
+                    ty: 0,
+                    id,
+                    name: names.get(id).map(String::as_str).unwrap_or(""),
+                    email: "",
+                    flags: g.perm,
+                    group: 0,
+                },
+                Grantee::Group(grp) => BlobGrant {
+                    ty: 2,
+                    id: "",
+                    name: "",
+                    email: "",
+                    flags: g.perm,
+                    group: grp.ceph_id(),
+                },
+            })
+            .collect();
+        let blob = acl_blob(&b.owner, &owner_name, &grants);
+        let attr = ObjBuilder::new()
+            .str("key", "user.rgw.acl")
+            .str(
+                "val",
+                base64::engine::general_purpose::STANDARD.encode(blob),
+            )
+            .build();
+        ObjBuilder::new()
+            .node("bucket_info", info)
+            .node("attrs", Node::Arr("entry".into(), vec![attr]))
+            .build()
+    };
+    Ok(head.node("data", data).build())
+}

@@ -1,0 +1,379 @@
+//! S3 ops are chosen by level (service, bucket, object), method and the sub-resources the
+//! query names. Every sub-resource radosgw knows is listed in [`SUBRESOURCES`]; a request
+//! naming one that no rule consumes is `501 NotImplemented`, never the plain method (a
+//! `DELETE /b?cors` must not delete the bucket). Other query parameters (`prefix`,
+//! `x-id`, ...) are the op's to read or ignore.
+
+use hyper::{HeaderMap, Method};
+
+use crate::error::{Error, Result};
+use crate::query::Query;
+use crate::s3::S3Op;
+
+/// Query names radosgw treats as S3 sub-resources (`RGWHTTPArgs::sub_resources` and the
+/// names its S3 handlers dispatch on).
+pub const SUBRESOURCES: &[&str] = &[
+    "accelerate",
+    "acl",
+    "analytics",
+    "append",
+    "attributes",
+    "cors",
+    "delete",
+    "encryption",
+    "intelligent-tiering",
+    "inventory",
+    "legal-hold",
+    "lifecycle",
+    "location",
+    "logging",
+    "mdsearch",
+    "metrics",
+    "notification",
+    "object-lock",
+    "ownershipControls",
+    "partNumber",
+    "policy",
+    "policyStatus",
+    "position",
+    "publicAccessBlock",
+    "replication",
+    "requestPayment",
+    "restore",
+    "retention",
+    "select",
+    "select-type",
+    "tagging",
+    "torrent",
+    "uploadId",
+    "uploads",
+    "usage",
+    "versionId",
+    "versioning",
+    "versions",
+    "website",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Service,
+    Bucket,
+    Object,
+}
+
+/// Whether the rule wants an `x-amz-copy-source` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CopyHeader {
+    Any,
+    Yes,
+    No,
+}
+
+struct Rule {
+    level: Level,
+    method: &'static str,
+    /// Sub-resources that must be present.
+    needs: &'static [&'static str],
+    /// Sub-resources that may also be present (the op reads them).
+    allows: &'static [&'static str],
+    copy: CopyHeader,
+    op: S3Op,
+}
+
+const fn rule(
+    level: Level,
+    method: &'static str,
+    needs: &'static [&'static str],
+    allows: &'static [&'static str],
+    copy: CopyHeader,
+    op: S3Op,
+) -> Rule {
+    Rule {
+        level,
+        method,
+        needs,
+        allows,
+        copy,
+        op,
+    }
+}
+
+const V: &[&str] = &["versionId"];
+
+use CopyHeader::{Any, No, Yes};
+use Level::{Bucket, Object, Service};
+
+/// The table, first match wins.
+const RULES: &[Rule] = &[
+    rule(Service, "GET", &[], &[], Any, S3Op::ListBuckets),
+    rule(
+        Bucket,
+        "GET",
+        &["location"],
+        &[],
+        Any,
+        S3Op::GetBucketLocation,
+    ),
+    rule(Bucket, "GET", &["acl"], &[], Any, S3Op::GetBucketAcl),
+    rule(
+        Bucket,
+        "GET",
+        &["versioning"],
+        &[],
+        Any,
+        S3Op::GetBucketVersioning,
+    ),
+    rule(
+        Bucket,
+        "GET",
+        &["versions"],
+        &[],
+        Any,
+        S3Op::ListObjectVersions,
+    ),
+    rule(Bucket, "GET", &["uploads"], &[], Any, S3Op::ListUploads),
+    rule(Bucket, "GET", &[], &[], Any, S3Op::ListObjects),
+    // HEAD of a sub-resource whose GET is served: that op, answered without its body.
+    rule(
+        Bucket,
+        "HEAD",
+        &["location"],
+        &[],
+        Any,
+        S3Op::GetBucketLocation,
+    ),
+    rule(Bucket, "HEAD", &["acl"], &[], Any, S3Op::GetBucketAcl),
+    rule(
+        Bucket,
+        "HEAD",
+        &["versioning"],
+        &[],
+        Any,
+        S3Op::GetBucketVersioning,
+    ),
+    rule(
+        Bucket,
+        "HEAD",
+        &["versions"],
+        &[],
+        Any,
+        S3Op::ListObjectVersions,
+    ),
+    rule(Bucket, "HEAD", &["uploads"], &[], Any, S3Op::ListUploads),
+    rule(Bucket, "HEAD", &[], &[], Any, S3Op::HeadBucket),
+    rule(Bucket, "PUT", &["acl"], &[], Any, S3Op::PutBucketAcl),
+    rule(Bucket, "PUT", &[], &[], Any, S3Op::CreateBucket),
+    rule(Bucket, "DELETE", &[], &[], Any, S3Op::DeleteBucket),
+    rule(Bucket, "POST", &["delete"], &[], Any, S3Op::DeleteObjects),
+    rule(Bucket, "OPTIONS", &[], &[], Any, S3Op::Options),
+    rule(Object, "GET", &["acl"], V, Any, S3Op::GetObjectAcl),
+    rule(Object, "GET", &["tagging"], V, Any, S3Op::GetObjectTagging),
+    rule(Object, "GET", &["uploadId"], &[], Any, S3Op::ListParts),
+    rule(Object, "GET", &[], V, Any, S3Op::GetObject),
+    rule(Object, "HEAD", &["acl"], V, Any, S3Op::GetObjectAcl),
+    rule(Object, "HEAD", &["tagging"], V, Any, S3Op::GetObjectTagging),
+    rule(Object, "HEAD", &[], V, Any, S3Op::HeadObject),
+    rule(Object, "PUT", &["acl"], V, Any, S3Op::PutObjectAcl),
+    rule(Object, "PUT", &["tagging"], V, Any, S3Op::PutObjectTagging),
+    rule(
+        Object,
+        "PUT",
+        &["uploadId", "partNumber"],
+        &[],
+        Yes,
+        S3Op::UploadPartCopy,
+    ),
+    rule(
+        Object,
+        "PUT",
+        &["uploadId", "partNumber"],
+        &[],
+        No,
+        S3Op::UploadPart,
+    ),
+    rule(Object, "PUT", &[], &[], Yes, S3Op::CopyObject),
+    rule(Object, "PUT", &[], &[], No, S3Op::PutObject),
+    rule(Object, "POST", &["uploads"], &[], Any, S3Op::CreateUpload),
+    rule(
+        Object,
+        "POST",
+        &["uploadId"],
+        &[],
+        Any,
+        S3Op::CompleteUpload,
+    ),
+    rule(
+        Object,
+        "DELETE",
+        &["tagging"],
+        V,
+        Any,
+        S3Op::DeleteObjectTagging,
+    ),
+    rule(Object, "DELETE", &["uploadId"], &[], Any, S3Op::AbortUpload),
+    rule(Object, "DELETE", &[], V, Any, S3Op::DeleteObject),
+    rule(Object, "OPTIONS", &[], &[], Any, S3Op::Options),
+];
+
+/// Which S3 op a request is.
+pub fn classify(
+    method: &Method,
+    bucket: &str,
+    key: &str,
+    q: &Query,
+    headers: &HeaderMap,
+) -> Result<S3Op> {
+    let level = match (bucket.is_empty(), key.is_empty()) {
+        (true, _) => Service,
+        (false, true) => Bucket,
+        (false, false) => Object,
+    };
+    let m = method.as_str();
+    let present: Vec<&str> = SUBRESOURCES.iter().copied().filter(|s| q.has(s)).collect();
+    let copy = headers.contains_key("x-amz-copy-source");
+    let mut known_method = false;
+    for r in RULES.iter().filter(|r| r.level == level && r.method == m) {
+        known_method = true;
+        let copy_ok = match r.copy {
+            Any => true,
+            Yes => copy,
+            No => !copy,
+        };
+        if copy_ok
+            && r.needs.iter().all(|n| present.contains(n))
+            && present
+                .iter()
+                .all(|p| r.needs.contains(p) || r.allows.contains(p))
+        {
+            return Ok(r.op);
+        }
+    }
+    if known_method {
+        Err(Error::NotImplemented)
+    } else {
+        Err(Error::MethodNotAllowed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(m: &str, bucket: &str, key: &str, q: &str, copy: bool) -> Result<S3Op> {
+        let mut h = HeaderMap::new();
+        if copy {
+            h.insert("x-amz-copy-source", "/b/src".parse().unwrap());
+        }
+        classify(
+            &Method::from_bytes(m.as_bytes()).unwrap(),
+            bucket,
+            key,
+            &Query::parse(q).unwrap(),
+            &h,
+        )
+    }
+
+    #[test]
+    fn implemented_ops() {
+        assert_eq!(op("GET", "", "", "", false), Ok(S3Op::ListBuckets));
+        assert_eq!(
+            op("GET", "b", "", "list-type=2&prefix=a", false),
+            Ok(S3Op::ListObjects)
+        );
+        assert_eq!(
+            op("GET", "b", "", "versions&prefix=a", false),
+            Ok(S3Op::ListObjectVersions)
+        );
+        assert_eq!(op("PUT", "b", "", "acl", false), Ok(S3Op::PutBucketAcl));
+        assert_eq!(op("PUT", "b", "k", "", false), Ok(S3Op::PutObject));
+        assert_eq!(
+            op("PUT", "b", "k", "x-id=PutObject", false),
+            Ok(S3Op::PutObject)
+        );
+        assert_eq!(op("PUT", "b", "k", "", true), Ok(S3Op::CopyObject));
+        assert_eq!(
+            op("PUT", "b", "k", "partNumber=1&uploadId=x", false),
+            Ok(S3Op::UploadPart)
+        );
+        assert_eq!(
+            op("PUT", "b", "k", "partNumber=1&uploadId=x", true),
+            Ok(S3Op::UploadPartCopy)
+        );
+        assert_eq!(
+            op("DELETE", "b", "k", "versionId=null", false),
+            Ok(S3Op::DeleteObject)
+        );
+        assert_eq!(
+            op("DELETE", "b", "k", "tagging", false),
+            Ok(S3Op::DeleteObjectTagging)
+        );
+        assert_eq!(
+            op("POST", "b", "", "delete", false),
+            Ok(S3Op::DeleteObjects)
+        );
+    }
+
+    /// What the plain method would do to data is never reached through a sub-resource we
+    /// do not serve.
+    #[test]
+    fn unknown_subresources_are_not_implemented() {
+        for sub in [
+            "cors",
+            "policy",
+            "lifecycle",
+            "website",
+            "encryption",
+            "replication",
+            "tagging",
+            "publicAccessBlock",
+            "versioning",
+            "logging",
+        ] {
+            assert_eq!(
+                op("DELETE", "b", "", sub, false),
+                Err(Error::NotImplemented),
+                "{sub}"
+            );
+            if sub != "acl" {
+                assert_eq!(
+                    op("PUT", "b", "", sub, false),
+                    Err(Error::NotImplemented),
+                    "{sub}"
+                );
+            }
+        }
+        for sub in [
+            "retention",
+            "legal-hold",
+            "restore",
+            "torrent",
+            "attributes",
+            "select&select-type=2",
+        ] {
+            assert_eq!(
+                op("PUT", "b", "k", sub, false),
+                Err(Error::NotImplemented),
+                "{sub}"
+            );
+            assert_eq!(
+                op("DELETE", "b", "k", sub, false),
+                Err(Error::NotImplemented),
+                "{sub}"
+            );
+        }
+        assert_eq!(
+            op("PUT", "b", "k", "append&position=0", false),
+            Err(Error::NotImplemented)
+        );
+        assert_eq!(op("POST", "b", "", "", false), Err(Error::NotImplemented));
+        assert_eq!(
+            op("PUT", "b", "k", "acl&tagging", false),
+            Err(Error::NotImplemented)
+        );
+        assert_eq!(op("PUT", "", "", "", false), Err(Error::MethodNotAllowed));
+        assert_eq!(
+            op("PATCH", "b", "k", "", false),
+            Err(Error::MethodNotAllowed)
+        );
+    }
+}

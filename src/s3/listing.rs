@@ -1,0 +1,213 @@
+//! Bucket listings: ListObjects v1 and v2, and ListObjectVersions (every version is the
+//! one version an unversioned bucket has: `null`, latest).
+
+use super::{iso_ms, Reply, S3Request};
+use crate::app::App;
+use crate::authz::{self, OpKind};
+use crate::domain::acl::perm;
+use crate::domain::objects::{ObjectMeta, Page};
+use crate::encode::s3::Xml;
+use crate::error::{Error, Result};
+
+/// Characters radosgw leaves unescaped in `encoding-type=url` keys (`url_encode` escapes
+/// `/` too).
+pub const URL_KEY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// `max-keys`: at most 1000; a non-number is `InvalidArgument`.
+fn max_keys(req: &S3Request) -> Result<usize> {
+    match req.query.get("max-keys") {
+        Some(v) => Ok(v
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| Error::InvalidArgument)?
+            .clamp(0, 1000) as usize),
+        None => Ok(1000),
+    }
+}
+
+struct Common {
+    prefix: String,
+    delimiter: String,
+    max: usize,
+    url: bool,
+}
+
+impl Common {
+    fn parse(req: &S3Request) -> Result<Common> {
+        let q = &req.query;
+        Ok(Common {
+            prefix: q.get("prefix").unwrap_or("").to_string(),
+            delimiter: q.get("delimiter").unwrap_or("").to_string(),
+            max: max_keys(req)?,
+            url: q.get("encoding-type") == Some("url"),
+        })
+    }
+
+    fn enc(&self, s: &str) -> String {
+        if self.url {
+            percent_encoding::utf8_percent_encode(s, URL_KEY).to_string()
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+fn owner_xml(x: &mut Xml, id: &str, name: &str) {
+    x.open("Owner");
+    x.elem("ID", id);
+    x.elem("DisplayName", name);
+    x.close("Owner");
+}
+
+/// The page, after checking the caller may list the bucket.
+async fn page(app: &App, req: &S3Request, c: &Common, after: &str) -> Result<Page> {
+    let b = req.bucket()?;
+    authz::s3(&req.caller, &b.owner, &b.acl(), perm::READ, OpKind::Read)?;
+    app.objects
+        .list_page(&b.key(), &c.prefix, &c.delimiter, after, c.max)
+        .await
+}
+
+/// ListObjects v1 and v2 (`list-type=2`).
+pub async fn list_objects(app: &App, req: &S3Request) -> Result<Reply> {
+    let b = req.bucket()?;
+    let q = &req.query;
+    let c = Common::parse(req)?;
+    let v2 = q.get("list-type") == Some("2");
+    let start_after = if v2 {
+        match q.get_nonempty("continuation-token") {
+            Some(t) => {
+                use base64::Engine;
+                let raw = base64::engine::general_purpose::STANDARD
+                    .decode(t)
+                    .map_err(|_| Error::InvalidArgument)?;
+                String::from_utf8(raw).map_err(|_| Error::InvalidArgument)?
+            }
+            None => q.get("start-after").unwrap_or("").to_string(),
+        }
+    } else {
+        q.get("marker").unwrap_or("").to_string()
+    };
+    let page = page(app, req, &c, &start_after).await?;
+    let owner_name = app.users.display_name(&b.owner).await;
+    let mut x = Xml::new();
+    x.open_ns("ListBucketResult");
+    if !b.tenant.is_empty() {
+        x.elem("Tenant", &b.tenant);
+    }
+    x.elem("Name", &b.name);
+    x.elem("Prefix", &c.enc(&c.prefix));
+    x.num("MaxKeys", c.max);
+    if !c.delimiter.is_empty() {
+        x.elem("Delimiter", &c.enc(&c.delimiter));
+    }
+    if c.url {
+        x.elem("EncodingType", "url");
+    }
+    x.bool("IsTruncated", page.truncated);
+    for p in &page.prefixes {
+        x.open("CommonPrefixes");
+        x.elem("Prefix", &c.enc(p));
+        x.close("CommonPrefixes");
+    }
+    let fetch_owner = !v2 || q.get_bool("fetch-owner", false);
+    for (k, o) in &page.objects {
+        x.open("Contents");
+        x.elem("Key", &c.enc(k));
+        x.elem("LastModified", &iso_ms(o.mtime_us));
+        x.elem("ETag", &format!("\"{}\"", o.etag));
+        x.num("Size", o.size);
+        x.elem("StorageClass", "STANDARD");
+        if fetch_owner {
+            owner_xml(&mut x, &o.owner, &owner_name);
+        }
+        x.elem("Type", "Normal");
+        x.close("Contents");
+    }
+    if v2 {
+        if let Some(t) = q.get_nonempty("continuation-token") {
+            x.elem("ContinuationToken", t);
+        }
+        if page.truncated {
+            use base64::Engine;
+            let tok = base64::engine::general_purpose::STANDARD.encode(&page.next_marker);
+            x.elem("NextContinuationToken", &tok);
+        }
+        x.num("KeyCount", page.objects.len() + page.prefixes.len());
+        if let Some(sa) = q.get_nonempty("start-after") {
+            x.elem("StartAfter", &c.enc(sa));
+        }
+    } else {
+        x.elem("Marker", &c.enc(&start_after));
+        if page.truncated && !c.delimiter.is_empty() {
+            x.elem("NextMarker", &c.enc(&page.next_marker));
+        }
+    }
+    x.close("ListBucketResult");
+    let doc = x.finish();
+    let n = doc.len();
+    Ok(super::bucket::with_wire_extra(app, Reply::xml(doc), &[n]))
+}
+
+fn version_xml(x: &mut Xml, c: &Common, k: &str, o: &ObjectMeta, owner_name: &str) {
+    x.open("Version");
+    x.elem("Key", &c.enc(k));
+    x.elem("VersionId", "null");
+    x.bool("IsLatest", true);
+    x.elem("LastModified", &iso_ms(o.mtime_us));
+    x.elem("ETag", &format!("\"{}\"", o.etag));
+    x.num("Size", o.size);
+    x.elem("StorageClass", "STANDARD");
+    owner_xml(x, &o.owner, owner_name);
+    x.elem("Type", "Normal");
+    x.close("Version");
+}
+
+/// ListObjectVersions on a bucket that never had versioning: each object once, version
+/// `null`. `version-id-marker` can only be `null` (or empty): the key marker's one version.
+pub async fn list_versions(app: &App, req: &S3Request) -> Result<Reply> {
+    let b = req.bucket()?;
+    let q = &req.query;
+    let c = Common::parse(req)?;
+    let key_marker = q.get("key-marker").unwrap_or("").to_string();
+    let vid_marker = q.get("version-id-marker").unwrap_or("").to_string();
+    if !vid_marker.is_empty() && vid_marker != "null" {
+        return Err(Error::InvalidArgument);
+    }
+    let page = page(app, req, &c, &key_marker).await?;
+    let owner_name = app.users.display_name(&b.owner).await;
+    // radosgw's element order; keys are URL-encoded for `encoding-type=url`, the prefix
+    // and markers are not.
+    let mut x = Xml::new();
+    x.open_ns("ListVersionsResult");
+    if c.url {
+        x.elem("EncodingType", "url");
+    }
+    x.elem("Name", &b.name);
+    x.elem("Prefix", &c.prefix);
+    x.num("MaxKeys", c.max);
+    if !c.delimiter.is_empty() {
+        x.elem("Delimiter", &c.delimiter);
+    }
+    x.bool("IsTruncated", page.truncated);
+    for p in &page.prefixes {
+        x.open("CommonPrefixes");
+        x.elem("Prefix", &c.enc(p));
+        x.close("CommonPrefixes");
+    }
+    x.elem("KeyMarker", &key_marker);
+    x.elem("VersionIdMarker", &vid_marker);
+    if page.truncated {
+        x.elem("NextKeyMarker", &page.next_marker);
+        x.elem("NextVersionIdMarker", "null");
+    }
+    for (k, o) in &page.objects {
+        version_xml(&mut x, &c, k, o, &owner_name);
+    }
+    x.close("ListVersionsResult");
+    Ok(Reply::xml(x.finish()))
+}

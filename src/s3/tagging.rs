@@ -1,0 +1,131 @@
+//! Object tags: `GET`/`PUT`/`DELETE ?tagging`, and `x-amz-tagging` on uploads.
+
+use bytes::Bytes;
+use http::StatusCode;
+
+use super::{check_version_id, Reply, S3Request};
+use crate::app::App;
+use crate::authz::{self, OpKind};
+use crate::domain::acl::perm;
+use crate::encode::s3::Xml;
+use crate::error::{Error, Result};
+
+/// S3's limits on an object's tag set.
+const MAX_TAGS: usize = 10;
+const MAX_KEY: usize = 128;
+const MAX_VALUE: usize = 256;
+
+/// Refuse a tag set radosgw refuses (`InvalidTag`): more than 10 tags, an empty or too
+/// long key, a too long value. Repeated keys are kept, as radosgw keeps them.
+pub fn validate(tags: &[(String, String)]) -> Result<()> {
+    if tags.len() > MAX_TAGS {
+        return Err(Error::InvalidTag);
+    }
+    for (k, v) in tags {
+        if k.is_empty() || k.chars().count() > MAX_KEY || v.chars().count() > MAX_VALUE {
+            return Err(Error::InvalidTag);
+        }
+    }
+    Ok(())
+}
+
+/// Tags as radosgw keeps them: a map by key (byte order), repeated keys side by side.
+pub fn sorted(mut tags: Vec<(String, String)>) -> Vec<(String, String)> {
+    tags.sort_by(|a, b| a.0.cmp(&b.0));
+    tags
+}
+
+/// The tags of an `x-amz-tagging` header (`k1=v1&k2=v2`, URL-encoded); a bad set is
+/// `InvalidArgument` here, as radosgw answers it.
+pub fn from_header(v: &str) -> Result<Vec<(String, String)>> {
+    let q = crate::query::Query::parse(v).map_err(|_| Error::InvalidArgument)?;
+    let tags: Vec<(String, String)> = q.params.into_iter().map(|p| (p.name, p.value)).collect();
+    validate(&tags).map_err(|_| Error::InvalidArgument)?;
+    Ok(sorted(tags))
+}
+
+pub fn tagging_doc(tags: &[(String, String)]) -> String {
+    let mut x = Xml::new();
+    x.open_ns("Tagging");
+    x.open("TagSet");
+    for (k, v) in tags {
+        x.open("Tag");
+        x.elem("Key", k);
+        x.elem("Value", v);
+        x.close("Tag");
+    }
+    x.close("TagSet");
+    x.close("Tagging");
+    x.finish()
+}
+
+pub async fn get(app: &App, req: &S3Request) -> Result<Reply> {
+    check_version_id(req)?;
+    let b = req.bucket()?;
+    let o = app
+        .objects
+        .get(&b.key(), &req.key)
+        .await?
+        .ok_or(Error::NoSuchKey)?;
+    authz::s3(&req.caller, &o.owner, &o.acl(), perm::READ, OpKind::Read)?;
+    Ok(Reply::xml(tagging_doc(&o.tags)))
+}
+
+async fn set(app: &App, req: &S3Request, tags: Vec<(String, String)>) -> Result<()> {
+    let b = req.bucket()?;
+    let o = app
+        .objects
+        .get(&b.key(), &req.key)
+        .await?
+        .ok_or(Error::NoSuchKey)?;
+    authz::s3(&req.caller, &o.owner, &o.acl(), perm::WRITE, OpKind::Write)?;
+    app.objects
+        .update(&b.key(), &req.key, |o| {
+            o.tags = tags.clone();
+            Ok(())
+        })
+        .await?;
+    Ok(())
+}
+
+pub async fn put(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
+    check_version_id(req)?;
+    let tags = crate::encode::s3_read::tagging(&body)?;
+    validate(&tags)?;
+    set(app, req, sorted(tags)).await?;
+    Ok(Reply::empty(StatusCode::OK).header(http::header::CONTENT_TYPE, "application/xml"))
+}
+
+pub async fn delete(app: &App, req: &S3Request) -> Result<Reply> {
+    check_version_id(req)?;
+    set(app, req, Vec::new()).await?;
+    Ok(Reply::empty(StatusCode::NO_CONTENT))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits() {
+        let t = |n: usize| -> Vec<(String, String)> {
+            (0..n).map(|i| (format!("k{i}"), "v".into())).collect()
+        };
+        assert!(validate(&t(10)).is_ok());
+        assert_eq!(validate(&t(11)), Err(Error::InvalidTag));
+        assert!(validate(&[("a".into(), "1".into()), ("a".into(), "2".into())]).is_ok());
+        assert_eq!(
+            validate(&[("k".repeat(129), "v".into())]),
+            Err(Error::InvalidTag)
+        );
+        assert_eq!(
+            from_header("b=x%20y&a=1&just").unwrap(),
+            vec![
+                ("a".into(), "1".into()),
+                ("b".into(), "x y".into()),
+                ("just".into(), "".into())
+            ]
+        );
+        assert_eq!(from_header("=v"), Err(Error::InvalidArgument));
+    }
+}
