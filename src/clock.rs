@@ -27,8 +27,27 @@ pub fn utime(us: i64) -> String {
     )
 }
 
-/// RFC 1123 date for the `Date` header.
+/// RFC 1123 date for the `Date` and `Last-Modified` headers. The last one formatted on this
+/// thread is kept: a hot object asks for the same one on every GET.
 pub fn http_date(t: SystemTime) -> String {
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, String)> =
+            const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    let secs = match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs() as i64),
+    };
+    LAST.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.0 != secs {
+            *c = (secs, format_http_date(t));
+        }
+        c.1.clone()
+    })
+}
+
+fn format_http_date(t: SystemTime) -> String {
     let t = time::OffsetDateTime::from(t);
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     const MONTHS: [&str; 12] = [

@@ -20,6 +20,7 @@ pub mod encode;
 pub mod error;
 pub mod http;
 pub mod keys;
+pub mod logging;
 pub mod model;
 pub mod ops;
 pub mod query;

@@ -59,9 +59,10 @@ fn admin_command(cfg: Config, cmd: &Cmd) -> ExitCode {
     })
 }
 
-fn init_logging(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {
+fn init_logging(format: LogFormat) -> rgw_admin::logging::Guard {
     use tracing_subscriber::EnvFilter;
-    let (writer, guard) = tracing_appender::non_blocking(std::io::stdout());
+    let (writer, guard) = rgw_admin::logging::LogBuffer::new(std::io::stdout());
+    rgw_admin::logging::install_request_log(writer.clone(), format == LogFormat::Json);
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -236,8 +236,6 @@ pub enum UsageCmd {
     },
 }
 
-/// The op a command stands for and its request, exactly as the HTTP API would parse them.
-
 impl UserArgs {
     pub(super) fn key_params(&self, create: bool) -> crate::ops::user::KeyParams {
         crate::ops::user::KeyParams {

@@ -81,6 +81,7 @@ pub enum Cmd {
     Usage(UsageCmd),
 }
 
+/// The op a command stands for and its request, exactly as the HTTP API would parse them.
 fn request(cmd: &Cmd) -> Option<(AdminOp, Request)> {
     use crate::ops::{caps, key, quota, ratelimit, subuser, usage, user};
     let owned = |o: &Option<String>| o.clone();

@@ -34,13 +34,31 @@ pub const MAX_S3_BODY: usize = 4 << 20;
 
 static REQ_SEQ: AtomicU64 = AtomicU64::new(1);
 
+/// radosgw's request id: `tx` + 21 hex digits of sequence, `-` + 10 of time, `-<client
+/// id>-<zone>`. Written by hand: it is made for every request.
 fn request_id(app: &App) -> String {
+    fn hex(out: &mut String, v: u64, width: usize) {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        for i in (0..width).rev() {
+            let d = if i < 16 { (v >> (4 * i)) & 0xf } else { 0 };
+            out.push(DIGITS[d as usize] as char);
+        }
+    }
     let n = REQ_SEQ.fetch_add(1, Ordering::Relaxed);
     let t = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    format!("tx{n:021x}-{t:010x}-{}-{}", app.instance_id, app.zone)
+    let mut id = String::with_capacity(48 + app.zone.len());
+    id.push_str("tx");
+    hex(&mut id, n, 21);
+    id.push('-');
+    hex(&mut id, t, 10);
+    id.push('-');
+    id.push_str(itoa::Buffer::new().format(app.instance_id));
+    id.push('-');
+    id.push_str(&app.zone);
+    id
 }
 
 /// What the log line says about a request.
@@ -59,15 +77,14 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response<RespBody>
     };
     let method = parts.method.clone();
     let resp = dispatch(&app, parts, body, &rid, &mut logged).await;
-    tracing::info!(
-        target: "rgw_admin::request",
-        req = %rid,
-        method = %method,
-        op = logged.op,
-        uid = %logged.uid,
-        status = resp.status().as_u16(),
-        latency_us = start.elapsed().as_micros() as u64,
-    );
+    crate::logging::request(&crate::logging::RequestLine {
+        req: &rid,
+        method: method.as_str(),
+        op: logged.op,
+        uid: &logged.uid,
+        status: resp.status().as_u16(),
+        latency_us: start.elapsed().as_micros() as u64,
+    });
     resp
 }
 

@@ -43,8 +43,11 @@ pub fn admin_format(q: &crate::query::Query, headers: &HeaderMap) -> Format {
     }
 }
 
+const REQUEST_ID: hyper::header::HeaderName =
+    hyper::header::HeaderName::from_static("x-amz-request-id");
+
 fn base(rid: &str) -> hyper::http::response::Builder {
-    Response::builder().header("x-amz-request-id", rid)
+    Response::builder().header(REQUEST_ID, rid)
 }
 
 fn internal_error() -> Response<RespBody> {
@@ -102,7 +105,7 @@ pub fn error(
     } else {
         r = r
             .header(CONTENT_LENGTH, text.len())
-            .header("x-amz-request-id", rid)
+            .header(REQUEST_ID, rid)
             .header(ACCEPT_RANGES, "bytes")
             .header(CONTENT_TYPE, ctype);
     }

@@ -274,7 +274,7 @@ pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
             format!("bytes {s}-{e}/{}", o.size),
         );
     }
-    r = r.header(CONTENT_LENGTH, len.to_string());
+    r = r.header(CONTENT_LENGTH, itoa::Buffer::new().format(len));
     if head || len == 0 {
         return Ok(r);
     }

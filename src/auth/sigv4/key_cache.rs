@@ -7,7 +7,6 @@
 //! its key each time.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use hmac::KeyInit;
@@ -147,9 +146,11 @@ pub(super) fn cache_id(
     }
     let parts = [access_key, date, region, service];
     let mut id = String::with_capacity(parts.iter().map(|p| p.len() + 6).sum());
+    let mut len = itoa::Buffer::new();
     for part in parts {
-        // Writing to a String cannot fail.
-        let _ = write!(id, "{}:{part}", part.len());
+        id.push_str(len.format(part.len()));
+        id.push(':');
+        id.push_str(part);
     }
     Some(id)
 }

@@ -191,11 +191,14 @@ fn check_signature(
         }
     };
     let mut ok = with_payloads(&uri, &query);
+    if ok {
+        return finish(entry, cached, id);
+    }
     // Older radosgw signs the path as sent (only `+` → `%20`), as botocore's S3 signer does;
     // it differs from the re-encoded one only for paths with characters outside
     // `A-Za-z0-9-_.~/` or needless escapes.
     let legacy = legacy_uri(req.raw_path);
-    if !ok && legacy != uri {
+    if legacy != uri {
         ok = with_payloads(&legacy, &query);
     }
     // Clients that get the canonical query wrong; they hash the body they send (so without
@@ -228,6 +231,12 @@ fn check_signature(
     if !ok {
         return Err(Error::SignatureDoesNotMatch);
     }
+    finish(entry, cached, id)
+}
+
+/// A verified signature: remember its key (the cache is filled only by verified requests)
+/// and hand it out for chunk signatures.
+fn finish(entry: CachedKey, cached: bool, id: Option<String>) -> Result<[u8; 32]> {
     let key = entry.key;
     if let (false, Some(id)) = (cached, id) {
         key_cache().insert(id, entry);
