@@ -232,15 +232,17 @@ impl Users {
                 u.mtime_us = crate::clock::now_us();
                 Arc::new(u)
             });
-            self.check_unique(cur.as_deref(), new.as_deref()).await?;
-            let txn = build_txn(raw, cur.as_deref(), new.as_deref())?;
+            let txn = build_txn(raw.clone(), cur.as_deref(), new.as_deref())?;
             match self.store.commit(txn).await {
                 Ok(seq) => {
                     self.apply(uid, cur.as_deref(), new.clone(), seq);
                     return Ok((new, r));
                 }
                 Err(CommitError::Conflict) => {
-                    // Lost a race: read the store again.
+                    // An index entry the new record claims belongs to someone else (the
+                    // usual case: answer with radosgw's code), or the record changed under
+                    // us (read it again and redo the change).
+                    self.check_unique(cur.as_deref(), new.as_deref()).await?;
                     self.records.invalidate(&uid.to_string());
                     retry.next().await?;
                 }
@@ -269,8 +271,9 @@ impl Users {
         self.records.written(uid.to_string(), new, seq);
     }
 
-    /// Fail fast, with radosgw's code, when the new record claims an email, key or swift id
-    /// another user holds (the commit's checks remain the real guard).
+    /// After a conflict: radosgw's code when the new record claims an email, key or swift id
+    /// another user holds. (The commit's checks are the guard; this only names the cause,
+    /// so the common case, nothing taken, costs no reads before the commit.)
     async fn check_unique(&self, old: Option<&User>, new: Option<&User>) -> Result<()> {
         let Some(new) = new else { return Ok(()) };
         let uid = new.uid.to_string();

@@ -10,6 +10,9 @@ pub mod s3;
 pub mod s3_read;
 pub mod xml;
 
+/// The name of a field or of an array's items.
+pub type Name = std::borrow::Cow<'static, str>;
+
 /// One value in a response document.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
@@ -23,21 +26,21 @@ pub enum Node {
     LegacyBool(bool),
     /// A pre-formatted number (e.g. `0.000000`), printed bare in JSON.
     Raw(String),
-    /// Fields in order.
-    Obj(Vec<(String, Node)>),
+    /// Fields in order. Names are nearly always literals: no allocation for those.
+    Obj(Vec<(Name, Node)>),
     /// Items, each rendered in XML as an element named by the first string.
-    Arr(String, Vec<Node>),
+    Arr(Name, Vec<Node>),
 }
 
 /// A whole response: the root name (XML root element; dropped in JSON) and its value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Doc {
-    pub root: String,
+    pub root: Name,
     pub node: Node,
 }
 
 impl Doc {
-    pub fn new(root: impl Into<String>, node: Node) -> Doc {
+    pub fn new(root: impl Into<Name>, node: Node) -> Doc {
         Doc {
             root: root.into(),
             node,
@@ -112,38 +115,38 @@ impl RenderCache {
 
 /// Builder for ordered objects, so op code reads like radosgw's `dump()` functions.
 #[derive(Debug, Default)]
-pub struct ObjBuilder(Vec<(String, Node)>);
+pub struct ObjBuilder(Vec<(Name, Node)>);
 
 impl ObjBuilder {
     pub fn new() -> Self {
-        ObjBuilder(Vec::new())
+        ObjBuilder(Vec::with_capacity(8))
     }
-    pub fn str(mut self, k: &str, v: impl Into<String>) -> Self {
-        self.0.push((k.to_string(), Node::Str(v.into())));
+    pub fn str(mut self, k: &'static str, v: impl Into<String>) -> Self {
+        self.0.push((Name::Borrowed(k), Node::Str(v.into())));
         self
     }
-    pub fn int(mut self, k: &str, v: i64) -> Self {
-        self.0.push((k.to_string(), Node::Int(v)));
+    pub fn int(mut self, k: &'static str, v: i64) -> Self {
+        self.0.push((Name::Borrowed(k), Node::Int(v)));
         self
     }
-    pub fn uint(mut self, k: &str, v: u64) -> Self {
-        self.0.push((k.to_string(), Node::UInt(v)));
+    pub fn uint(mut self, k: &'static str, v: u64) -> Self {
+        self.0.push((Name::Borrowed(k), Node::UInt(v)));
         self
     }
-    pub fn bool(mut self, k: &str, v: bool) -> Self {
-        self.0.push((k.to_string(), Node::Bool(v)));
+    pub fn bool(mut self, k: &'static str, v: bool) -> Self {
+        self.0.push((Name::Borrowed(k), Node::Bool(v)));
         self
     }
-    pub fn legacy_bool(mut self, k: &str, v: bool) -> Self {
-        self.0.push((k.to_string(), Node::LegacyBool(v)));
+    pub fn legacy_bool(mut self, k: &'static str, v: bool) -> Self {
+        self.0.push((Name::Borrowed(k), Node::LegacyBool(v)));
         self
     }
-    pub fn node(mut self, k: &str, v: Node) -> Self {
-        self.0.push((k.to_string(), v));
+    pub fn node(mut self, k: &'static str, v: Node) -> Self {
+        self.0.push((Name::Borrowed(k), v));
         self
     }
-    pub fn push(&mut self, k: &str, v: Node) {
-        self.0.push((k.to_string(), v));
+    pub fn push(&mut self, k: &'static str, v: Node) {
+        self.0.push((Name::Borrowed(k), v));
     }
     pub fn build(self) -> Node {
         Node::Obj(self.0)
@@ -151,9 +154,9 @@ impl ObjBuilder {
 }
 
 /// Array of strings whose XML items are `<item>`.
-pub fn str_arr(item: &str, v: impl IntoIterator<Item = impl Into<String>>) -> Node {
+pub fn str_arr(item: &'static str, v: impl IntoIterator<Item = impl Into<String>>) -> Node {
     Node::Arr(
-        item.to_string(),
+        Name::Borrowed(item),
         v.into_iter().map(|s| Node::Str(s.into())).collect(),
     )
 }

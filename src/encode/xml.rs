@@ -16,7 +16,11 @@ pub fn render(doc: &Doc, _style: Style) -> String {
 /// XML has no boolean type, so both bool kinds print as words whatever the style.
 fn write_elem(out: &mut String, name: &str, node: &Node) {
     // radosgw replaces spaces in element names; nothing else is rewritten.
-    let name = name.replace(' ', "_");
+    let name: std::borrow::Cow<str> = if name.contains(' ') {
+        name.replace(' ', "_").into()
+    } else {
+        name.into()
+    };
     out.push('<');
     out.push_str(&name);
     out.push('>');

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::keys;
 use crate::model::Key;
 use crate::ops::subuser::SubuserReq;
-use crate::ops::user::{flag, target_uid, unused_access_key};
+use crate::ops::user::{flag, target_uid};
 use crate::ops::Reply;
 use crate::query::Query;
 
@@ -104,7 +104,7 @@ pub async fn create(app: &App, r: KeyReq) -> Result<Reply> {
             }
             a.clone()
         }
-        None => unused_access_key(app).await?,
+        None => keys::access_key(),
     };
     let secret = match (&r.secret_key, user.keys.get(&ak)) {
         (Some(s), _) => s.clone(),

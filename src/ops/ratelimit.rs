@@ -42,7 +42,7 @@ fn uid(q: &Query) -> Option<String> {
     }
 }
 
-fn section(name: &str, rl: &RateLimit) -> Doc {
+fn section(name: &'static str, rl: &RateLimit) -> Doc {
     Doc::new(name, ObjBuilder::new().node(name, rl.dump()).build())
 }
 

@@ -5,7 +5,7 @@ use crate::encode::Doc;
 use crate::error::{Error, Result};
 use crate::keys;
 use crate::model::{perm, Key, User};
-use crate::ops::user::{flag, target_uid, unused_access_key};
+use crate::ops::user::{flag, target_uid};
 use crate::ops::Reply;
 use crate::query::Query;
 
@@ -78,7 +78,7 @@ pub async fn create(app: &App, r: SubuserReq) -> Result<Reply> {
     let ak = if r.s3() {
         let ak = match &r.access_key {
             Some(a) => a.clone(),
-            None => unused_access_key(app).await?,
+            None => keys::access_key(),
         };
         check_key_free(app, uid, &ak).await?;
         Some(ak)

@@ -233,8 +233,8 @@ pub async fn create(app: &App, caller: &Caller, r: CreateReq) -> Result<Reply> {
                     };
                     Some((ak.clone(), secret))
                 }
-                (None, Some(sk)) => Some((unused_access_key(app).await?, sk.clone())),
-                (None, None) if gen => Some((unused_access_key(app).await?, keys::secret_key())),
+                (None, Some(sk)) => Some((keys::access_key(), sk.clone())),
+                (None, None) if gen => Some((keys::access_key(), keys::secret_key())),
                 (None, None) => None,
             };
             if let Some((ak, secret)) = pair {
@@ -255,16 +255,6 @@ pub async fn create(app: &App, caller: &Caller, r: CreateReq) -> Result<Reply> {
     }
     let created = app.users.create(user).await?;
     Ok(Reply::Doc(Doc::new("user_info", created.dump_info(None))))
-}
-
-/// A generated access key no user holds (radosgw retries until unused too).
-pub async fn unused_access_key(app: &App) -> Result<String> {
-    loop {
-        let k = keys::access_key();
-        if app.users.by_access_key(&k).await?.is_none() {
-            return Ok(k);
-        }
-    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -306,7 +296,7 @@ pub async fn modify(app: &App, caller: &Caller, r: ModifyReq) -> Result<Reply> {
         }
     }
     let gen = k.generate_key.unwrap_or(false);
-    let gen_ak = unused_access_key(app).await?;
+    let gen_ak = keys::access_key();
     let (u, ()) = app
         .users
         .modify(uid, |u| {

@@ -71,6 +71,10 @@ impl RocksStore {
         opts.set_write_buffer_size(settings.write_buffer_mb.max(1) << 20);
         opts.set_max_write_buffer_number(2);
         opts.set_max_total_wal_size(64 << 20);
+        // Most reads before a write ask for keys that do not exist yet (a new uid, a new
+        // object): a memtable bloom filter answers those without walking the skiplist.
+        opts.set_memtable_prefix_bloom_ratio(0.05);
+        opts.set_memtable_whole_key_filtering(true);
         opts.set_keep_log_file_num(4);
         opts.set_max_log_file_size(4 << 20);
         let cache = Cache::new_lru_cache(settings.block_cache_mb.max(1) << 20);
@@ -178,10 +182,24 @@ fn scan_with(
     Ok(out)
 }
 
-fn writer_loop(db: &DB, mut rx: mpsc::UnboundedReceiver<(Txn, Reply)>) {
+/// Answers waiting for the fsync that makes them durable.
+type Pending = Vec<(Reply, Result<u64, CommitError>)>;
+
+/// Commits in two stages that overlap: this thread checks each group of transactions and
+/// writes it to the WAL and memtable without waiting for the disk; the syncer thread fsyncs
+/// the WAL once for every group written since its last fsync and only then answers them. So
+/// the next group is checked and written while the previous one's fsync runs, and no
+/// commit is acknowledged before it is on disk. (A reader may see a write a little before
+/// its writer is told it is durable; a crash in between loses a write nobody was promised.)
+fn writer_loop(db: &Arc<DB>, mut rx: mpsc::UnboundedReceiver<(Txn, Reply)>) {
+    let (sync_tx, sync_rx) = std::sync::mpsc::channel::<Pending>();
+    let sdb = db.clone();
+    let syncer = std::thread::Builder::new()
+        .name("store-sync".into())
+        .spawn(move || sync_loop(&sdb, sync_rx))
+        .expect("store sync thread");
     let mut seq: u64 = 0;
-    let mut sync = WriteOptions::default();
-    sync.set_sync(true);
+    let unsynced = WriteOptions::default();
     while let Some(first) = rx.blocking_recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -193,7 +211,7 @@ fn writer_loop(db: &DB, mut rx: mpsc::UnboundedReceiver<(Txn, Reply)>) {
         // Writes accepted so far in this group: key → new value (None = deleted).
         let mut staged: HashMap<Vec<u8>, Option<Vec<u8>>> = HashMap::new();
         let mut batch = WriteBatch::default();
-        let mut outcomes: Vec<(Reply, Result<u64, CommitError>)> = Vec::new();
+        let mut outcomes: Pending = Vec::with_capacity(group.len());
         for (txn, reply) in group {
             let res = apply(db, &txn, &mut staged, &mut batch).map(|()| {
                 seq += 1;
@@ -201,17 +219,42 @@ fn writer_loop(db: &DB, mut rx: mpsc::UnboundedReceiver<(Txn, Reply)>) {
             });
             outcomes.push((reply, res));
         }
-        let written = if batch.is_empty() {
-            Ok(())
-        } else {
-            db.write_opt(batch, &sync)
-        };
-        for (reply, res) in outcomes {
-            let res = match (&written, res) {
-                (Err(e), Ok(_)) => Err(CommitError::Store(StoreError::Io(format!(
-                    "rocksdb write: {e}"
-                )))),
-                (_, r) => r,
+        if !batch.is_empty() {
+            if let Err(e) = db.write_opt(batch, &unsynced) {
+                for (reply, res) in outcomes {
+                    let _ = reply.send(res.and(Err(CommitError::Store(io(e.clone())))));
+                }
+                continue;
+            }
+        }
+        if sync_tx.send(outcomes).is_err() {
+            break;
+        }
+    }
+    drop(sync_tx);
+    let _ = syncer.join();
+}
+
+/// fsync the WAL for everything written so far, then answer those commits. After a failed
+/// fsync nothing more is acknowledged: what was written may not be on disk.
+fn sync_loop(db: &DB, rx: std::sync::mpsc::Receiver<Pending>) {
+    let mut failed = false;
+    while let Ok(first) = rx.recv() {
+        let mut waiting = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            waiting.push(more);
+        }
+        let any_write = waiting.iter().flatten().any(|(_, r)| r.is_ok());
+        if any_write && !failed {
+            if let Err(e) = db.flush_wal(true) {
+                tracing::error!(error = %e, "store: fsync of the write-ahead log failed; refusing writes");
+                failed = true;
+            }
+        }
+        for (reply, res) in waiting.into_iter().flatten() {
+            let res = match res {
+                Ok(_) if failed => Err(CommitError::Store(StoreError::Unavailable)),
+                r => r,
             };
             let _ = reply.send(res);
         }
