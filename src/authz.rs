@@ -110,7 +110,7 @@ pub fn s3(caller: &Caller, owner: &str, acl: &Acl, need: u32, kind: OpKind) -> R
     }
     let uid = caller.user.as_ref().map(|u| u.uid.to_string());
     let who = uid.as_deref().map_or(Requester::Anonymous, Requester::User);
-    let mut have = acl.perms_of(who);
+    let mut have = acl.perms_of(who, owner);
     if uid.as_deref() == Some(owner) {
         have |= perm::READ_ACP | perm::WRITE_ACP;
     }

@@ -211,14 +211,16 @@ impl Acl {
         a
     }
 
-    /// The permission bits the ACL gives `who`.
-    pub fn perms_of(&self, who: Requester) -> u32 {
+    /// The permission bits the ACL of a resource owned by `owner` gives `who`.
+    pub fn perms_of(&self, who: Requester, owner: &str) -> u32 {
         self.grants
             .iter()
             .filter(|g| match (&g.grantee, who) {
                 (Grantee::Group(Group::AllUsers), _) => true,
                 (Grantee::Group(Group::AuthenticatedUsers), Requester::User(_)) => true,
-                (Grantee::User(id), Requester::User(u)) => id == u,
+                (Grantee::User(id), Requester::User(u)) => {
+                    id == u || (id == OWNER_PLACEHOLDER && owner == u)
+                }
                 _ => false,
             })
             .fold(0, |m, g| m | g.perm)
@@ -292,13 +294,21 @@ mod tests {
     #[test]
     fn canned_and_legacy_forms() {
         let a = Acl::canned(Canned::PublicRead, "alice", "alice");
-        assert_eq!(a.perms_of(Requester::Anonymous), perm::READ);
-        assert_eq!(a.perms_of(Requester::User("alice")), perm::FULL_CONTROL);
+        assert_eq!(a.perms_of(Requester::Anonymous, "alice"), perm::READ);
+        assert_eq!(
+            a.perms_of(Requester::User("alice"), "alice"),
+            perm::FULL_CONTROL
+        );
         let legacy: Acl = serde_json::from_str("\"authenticated-read\"").unwrap();
         let legacy = legacy.for_owner("bob");
         assert_eq!(legacy, Acl::canned(Canned::AuthenticatedRead, "bob", "bob"));
-        assert_eq!(legacy.perms_of(Requester::Anonymous), 0);
-        assert_eq!(legacy.perms_of(Requester::User("x")), perm::READ);
+        assert_eq!(legacy.perms_of(Requester::Anonymous, "bob"), 0);
+        assert_eq!(legacy.perms_of(Requester::User("x"), "bob"), perm::READ);
+        let raw: Acl = serde_json::from_str("\"private\"").unwrap();
+        assert_eq!(
+            raw.perms_of(Requester::User("bob"), "bob"),
+            perm::FULL_CONTROL
+        );
         let round: Acl = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
         assert_eq!(round, a);
         // groups first, as radosgw lists them
@@ -318,9 +328,9 @@ mod tests {
             |e| (e == "c@x.io").then(|| "carol".to_string()),
         )
         .unwrap();
-        assert_eq!(a.perms_of(Requester::User("bob")), perm::READ);
+        assert_eq!(a.perms_of(Requester::User("bob"), "o"), perm::READ);
         assert_eq!(
-            a.perms_of(Requester::User("carol")),
+            a.perms_of(Requester::User("carol"), "o"),
             perm::READ | perm::WRITE_ACP
         );
         assert!(Acl::from_grant_headers(&[(perm::READ, "uri=\"http://x\"")], |_| None).is_err());

@@ -212,7 +212,7 @@ pub async fn put_bucket(app: &App, req: &S3Request, body: Bytes) -> Result<Reply
     authz::s3(
         &req.caller,
         &b.owner,
-        &b.acl(),
+        &b.acl,
         perm::WRITE_ACP,
         OpKind::Write,
     )?;
@@ -250,7 +250,7 @@ pub async fn put_object(app: &App, req: &S3Request, body: Bytes) -> Result<Reply
     authz::s3(
         &req.caller,
         &o.owner,
-        &o.acl(),
+        &o.acl,
         perm::WRITE_ACP,
         OpKind::Write,
     )?;

@@ -142,7 +142,7 @@ pub async fn create(app: &App, req: &S3Request, _body: Bytes) -> Result<Reply> {
 /// HEAD bucket, with radosgw's usage headers (and, for the owner, its quota headers).
 pub async fn head(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
-    authz::s3(&req.caller, &b.owner, &b.acl(), perm::READ, OpKind::Read)?;
+    authz::s3(&req.caller, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
     let stats = app.buckets.stats(&b.key()).await?;
     let h = |n: &'static str| http::HeaderName::from_static(n);
     let mut r = Reply::new(StatusCode::OK)
@@ -185,7 +185,7 @@ pub async fn delete(app: &App, req: &S3Request) -> Result<Reply> {
 /// GetBucketLocation: the zonegroup's name, as radosgw answers it.
 pub fn location(req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
-    authz::s3(&req.caller, &b.owner, &b.acl(), perm::READ, OpKind::Read)?;
+    authz::s3(&req.caller, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
     let mut x = Xml::new();
     x.open_ns("LocationConstraint");
     x.raw("default");
@@ -199,7 +199,7 @@ pub fn location(req: &S3Request) -> Result<Reply> {
 /// GetBucketVersioning: versioning is never enabled, so the configuration is empty.
 pub fn versioning(req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
-    authz::s3(&req.caller, &b.owner, &b.acl(), perm::READ, OpKind::Read)?;
+    authz::s3(&req.caller, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
     let mut x = Xml::new();
     x.open_ns("VersioningConfiguration");
     x.close("VersioningConfiguration");

@@ -66,7 +66,7 @@ fn owner_xml(x: &mut Xml, id: &str, name: &str) {
 /// The page, after checking the caller may list the bucket.
 async fn page(app: &App, req: &S3Request, c: &Common, after: &str) -> Result<Page> {
     let b = req.bucket()?;
-    authz::s3(&req.caller, &b.owner, &b.acl(), perm::READ, OpKind::Read)?;
+    authz::s3(&req.caller, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
     app.objects
         .list_page(&b.key(), &c.prefix, &c.delimiter, after, c.max)
         .await

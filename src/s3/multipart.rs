@@ -20,7 +20,7 @@ use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
 
 fn write_allowed(req: &S3Request, b: &Bucket) -> Result<()> {
-    authz::s3(&req.caller, &b.owner, &b.acl(), perm::WRITE, OpKind::Write)
+    authz::s3(&req.caller, &b.owner, &b.acl, perm::WRITE, OpKind::Write)
 }
 
 pub async fn create(app: &App, req: &S3Request) -> Result<Reply> {
@@ -248,7 +248,7 @@ fn owner_xml(x: &mut Xml, tag: &str, id: &str, name: &str) {
 
 pub async fn list_parts(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
-    authz::s3(&req.caller, &b.owner, &b.acl(), perm::READ, OpKind::Read)?;
+    authz::s3(&req.caller, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
     let id = upload_id(req)?.to_string();
     let up = app.uploads.get(&b.key(), &req.key, &id).await?.value;
     let marker: u32 = req
@@ -302,7 +302,7 @@ pub async fn list_parts(app: &App, req: &S3Request) -> Result<Reply> {
 
 pub async fn list_uploads(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
-    authz::s3(&req.caller, &b.owner, &b.acl(), perm::READ, OpKind::Read)?;
+    authz::s3(&req.caller, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
     let q = &req.query;
     let prefix = q.get("prefix").unwrap_or("");
     let key_marker = q.get("key-marker").unwrap_or("");

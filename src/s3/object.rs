@@ -113,7 +113,7 @@ async fn install(app: &App, b: &Bucket, key: &str, meta: ObjectMeta) -> Result<(
 
 pub async fn put(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
     let b = req.bucket()?;
-    authz::s3(&req.caller, &b.owner, &b.acl(), perm::WRITE, OpKind::Write)?;
+    authz::s3(&req.caller, &b.owner, &b.acl, perm::WRITE, OpKind::Write)?;
     let acl = upload_acl(app, req, &b).await?;
     let tags = match req.header("x-amz-tagging") {
         Some(t) => tagging::from_header(t)?,
@@ -239,7 +239,7 @@ pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
         .get(&b.key(), &req.key)
         .await?
         .ok_or(Error::NoSuchKey)?;
-    authz::s3(&req.caller, &o.owner, &o.acl(), perm::READ, OpKind::Read)?;
+    authz::s3(&req.caller, &o.owner, &o.acl, perm::READ, OpKind::Read)?;
     let mut r = Reply::new(StatusCode::OK)
         .header(http::header::ACCEPT_RANGES, "bytes")
         .header(LAST_MODIFIED, http_date_us(o.mtime_us))
@@ -292,7 +292,7 @@ pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
 
 pub async fn delete(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
-    authz::s3(&req.caller, &b.owner, &b.acl(), perm::WRITE, OpKind::Delete)?;
+    authz::s3(&req.caller, &b.owner, &b.acl, perm::WRITE, OpKind::Delete)?;
     // A version other than `null` does not exist: deleting it deletes nothing.
     if check_version_id(req).is_err() {
         return Ok(Reply::empty(StatusCode::NO_CONTENT));
@@ -306,7 +306,7 @@ pub async fn delete(app: &App, req: &S3Request) -> Result<Reply> {
 
 pub async fn delete_many(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
     let b = req.bucket()?;
-    authz::s3(&req.caller, &b.owner, &b.acl(), perm::WRITE, OpKind::Delete)?;
+    authz::s3(&req.caller, &b.owner, &b.acl, perm::WRITE, OpKind::Delete)?;
     let d = crate::encode::s3_read::delete_objects(&body)?;
     let mut x = Xml::new();
     x.open_ns("DeleteResult");
@@ -383,7 +383,7 @@ pub async fn load_source(
         .get(&sbucket.key(), &sk)
         .await?
         .ok_or(Error::NoSuchKey)?;
-    authz::s3(&req.caller, &so.owner, &so.acl(), perm::READ, OpKind::Read)?;
+    authz::s3(&req.caller, &so.owner, &so.acl, perm::READ, OpKind::Read)?;
     // A copy has no 304: any failed condition on its source is 412.
     if copy_conditions(req, &so)?.is_some() {
         return Err(Error::PreconditionFailed);
@@ -412,7 +412,7 @@ fn copy_conditions(req: &S3Request, so: &ObjectMeta) -> Result<Option<StatusCode
 
 pub async fn copy(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
-    authz::s3(&req.caller, &b.owner, &b.acl(), perm::WRITE, OpKind::Write)?;
+    authz::s3(&req.caller, &b.owner, &b.acl, perm::WRITE, OpKind::Write)?;
     let (sbucket, so) = load_source(app, req).await?;
     let replace = req.header("x-amz-metadata-directive") == Some("REPLACE");
     if sbucket.key() == b.key() && *req.key == *copy_source(req)?.1 && !replace {

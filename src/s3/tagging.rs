@@ -67,7 +67,7 @@ pub async fn get(app: &App, req: &S3Request) -> Result<Reply> {
         .get(&b.key(), &req.key)
         .await?
         .ok_or(Error::NoSuchKey)?;
-    authz::s3(&req.caller, &o.owner, &o.acl(), perm::READ, OpKind::Read)?;
+    authz::s3(&req.caller, &o.owner, &o.acl, perm::READ, OpKind::Read)?;
     Ok(Reply::xml(tagging_doc(&o.tags)))
 }
 
@@ -78,7 +78,7 @@ async fn set(app: &App, req: &S3Request, tags: Vec<(String, String)>) -> Result<
         .get(&b.key(), &req.key)
         .await?
         .ok_or(Error::NoSuchKey)?;
-    authz::s3(&req.caller, &o.owner, &o.acl(), perm::WRITE, OpKind::Write)?;
+    authz::s3(&req.caller, &o.owner, &o.acl, perm::WRITE, OpKind::Write)?;
     app.objects
         .update(&b.key(), &req.key, |o| {
             o.tags = tags.clone();
