@@ -60,26 +60,6 @@ pub fn issue_token(swift_user: &str, key: &str) -> String {
     format!("{TOKEN_PREFIX}{}", hex::encode(bl))
 }
 
-#[cfg(test)]
-/// Decode a token, refuse it if expired, rebuild it with the swift user's current secret
-/// (`secret_of`) and compare in constant time. Returns the swift user (`uid:subuser`).
-pub fn verify_with(token: &str, secret_of: impl Fn(&str) -> Option<String>) -> Option<String> {
-    let raw = hex::decode(token.strip_prefix(TOKEN_PREFIX)?).ok()?;
-    let len = u32::from_le_bytes(raw.get(..4)?.try_into().ok()?) as usize;
-    let user_end = 4usize.checked_add(len)?;
-    let swift_user = std::str::from_utf8(raw.get(4..user_end)?).ok()?;
-    let field = |at: usize| -> Option<[u8; 4]> { raw.get(at..at + 4)?.try_into().ok() };
-    let nonce = u64::from_le_bytes(raw.get(user_end..user_end + 8)?.try_into().ok()?);
-    let sec = u32::from_le_bytes(field(user_end + 8)?);
-    let nsec = u32::from_le_bytes(field(user_end + 12)?);
-    if (sec as u64, nsec) < now() {
-        return None;
-    }
-    let secret = secret_of(swift_user)?;
-    let local = build_token(swift_user, &secret, nonce, sec, nsec);
-    (local.len() == raw.len() && bool::from(local.ct_eq(&raw))).then(|| swift_user.to_string())
-}
-
 /// What a successful swift auth answers.
 pub struct Granted {
     pub storage_url: String,
@@ -135,6 +115,25 @@ pub async fn auth_get(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Decode a token, refuse it if expired, rebuild it with the swift user's current secret
+    /// (`secret_of`) and compare in constant time. Returns the swift user (`uid:subuser`).
+    pub fn verify_with(token: &str, secret_of: impl Fn(&str) -> Option<String>) -> Option<String> {
+        let raw = hex::decode(token.strip_prefix(TOKEN_PREFIX)?).ok()?;
+        let len = u32::from_le_bytes(raw.get(..4)?.try_into().ok()?) as usize;
+        let user_end = 4usize.checked_add(len)?;
+        let swift_user = std::str::from_utf8(raw.get(4..user_end)?).ok()?;
+        let field = |at: usize| -> Option<[u8; 4]> { raw.get(at..at + 4)?.try_into().ok() };
+        let nonce = u64::from_le_bytes(raw.get(user_end..user_end + 8)?.try_into().ok()?);
+        let sec = u32::from_le_bytes(field(user_end + 8)?);
+        let nsec = u32::from_le_bytes(field(user_end + 12)?);
+        if (sec as u64, nsec) < now() {
+            return None;
+        }
+        let secret = secret_of(swift_user)?;
+        let local = build_token(swift_user, &secret, nonce, sec, nsec);
+        (local.len() == raw.len() && bool::from(local.ct_eq(&raw))).then(|| swift_user.to_string())
+    }
 
     /// The token radosgw 16.2.15 issued in golden 121 verifies with the same construction.
     #[test]

@@ -142,6 +142,7 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> Cache<K, V> {
     }
 
     /// Bytes held, as weighed.
+    #[cfg(test)]
     pub fn weight_held(&self) -> u64 {
         self.map.weight()
     }

@@ -29,7 +29,6 @@ fn write_node(out: &mut String, node: &Node, style: Style) {
                 out.push_str(s);
             }
         }
-        Node::Raw(r) => out.push_str(r),
         Node::Obj(fields) => {
             out.push('{');
             for (i, (k, v)) in fields.iter().enumerate() {

@@ -24,8 +24,6 @@ pub enum Node {
     /// `encode_json(bool)`: the strings "true"/"false" up to Pacific, real booleans after.
     /// The writer decides, from [`Style::string_bools`].
     LegacyBool(bool),
-    /// A pre-formatted number (e.g. `0.000000`), printed bare in JSON.
-    Raw(String),
     /// Fields in order. Names are nearly always literals: no allocation for those.
     Obj(Vec<(Name, Node)>),
     /// Items, each rendered in XML as an element named by the first string.

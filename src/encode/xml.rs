@@ -25,7 +25,7 @@ fn write_elem(out: &mut String, name: &str, node: &Node) {
     out.push_str(&name);
     out.push('>');
     match node {
-        Node::Str(s) | Node::Raw(s) => escape_into(out, s),
+        Node::Str(s) => escape_into(out, s),
         Node::Int(i) => {
             let _ = write!(out, "{i}");
         }
