@@ -58,6 +58,24 @@ impl Counters {
 /// Where one request's usage is counted.
 pub use crate::store::schema::UsageKey as EntryKey;
 
+/// Pending entries of one shard, found by a hash of their parts.
+type Shard = hashbrown::HashTable<(EntryKey, Counters)>;
+
+/// The hash of an entry's parts, the same whether they are borrowed or owned.
+fn hash_parts(owner: &str, bucket: &str, hour: u64, category: &str) -> u64 {
+    use std::hash::BuildHasher;
+    let mut h = foldhash::fast::FixedState::with_seed(0x5eed).build_hasher();
+    owner.hash(&mut h);
+    bucket.hash(&mut h);
+    hour.hash(&mut h);
+    category.hash(&mut h);
+    h.finish()
+}
+
+fn entry_hash((k, _): &(EntryKey, Counters)) -> u64 {
+    hash_parts(&k.owner, &k.bucket, k.hour, &k.category)
+}
+
 /// One stored record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
@@ -79,7 +97,7 @@ pub struct UsageLog {
     enabled: bool,
     threshold: usize,
     interval: Duration,
-    shards: Vec<Mutex<HashMap<EntryKey, Counters>>>,
+    shards: Vec<Mutex<Shard>>,
     pending: AtomicUsize,
     wake: tokio::sync::Notify,
     store: Store,
@@ -94,7 +112,7 @@ impl UsageLog {
             enabled,
             threshold: threshold.max(1),
             interval: interval.max(Duration::from_millis(10)),
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::new())).collect(),
             pending: AtomicUsize::new(0),
             wake: tokio::sync::Notify::new(),
             store,
@@ -123,12 +141,7 @@ impl UsageLog {
         if !self.enabled {
             return;
         }
-        let key = EntryKey {
-            owner: r.owner.to_string(),
-            bucket: r.bucket.to_string(),
-            hour: now - now % 3600,
-            category: r.category.to_string(),
-        };
+        let hour = now - now % 3600;
         let c = Counters {
             bytes_sent: r.bytes_sent,
             bytes_received: r.bytes_received,
@@ -136,18 +149,31 @@ impl UsageLog {
             // radosgw: `!s->is_err()`, i.e. 2xx and 3xx.
             successful_ops: u64::from((200..400).contains(&r.status)),
         };
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        key.hash(&mut h);
-        let shard = &self.shards[(h.finish() as usize) % SHARDS];
+        let h = hash_parts(r.owner, r.bucket, hour, r.category);
         let new = {
-            let mut m = shard.lock().unwrap_or_else(|e| e.into_inner());
-            match m.get_mut(&key) {
-                Some(cur) => {
+            let mut m = self.shards[(h as usize) % SHARDS]
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            // Found by its parts: a request that adds to an entry allocates nothing.
+            let found = m.find_mut(h, |(k, _)| {
+                k.hour == hour
+                    && k.owner == r.owner
+                    && k.bucket == r.bucket
+                    && k.category == r.category
+            });
+            match found {
+                Some((_, cur)) => {
                     cur.add(&c);
                     false
                 }
                 None => {
-                    m.insert(key, c);
+                    let key = EntryKey {
+                        owner: r.owner.to_string(),
+                        bucket: r.bucket.to_string(),
+                        hour,
+                        category: r.category.to_string(),
+                    };
+                    m.insert_unique(h, (key, c), entry_hash);
                     true
                 }
             }
@@ -165,7 +191,10 @@ impl UsageLog {
     fn drain(&self) -> HashMap<EntryKey, Counters> {
         let mut all = HashMap::new();
         for s in &self.shards {
-            let m = std::mem::take(&mut *s.lock().unwrap_or_else(|e| e.into_inner()));
+            let m = std::mem::replace(
+                &mut *s.lock().unwrap_or_else(|e| e.into_inner()),
+                Shard::new(),
+            );
             self.pending.fetch_sub(m.len(), Ordering::Relaxed);
             all.extend(m);
         }
@@ -174,15 +203,14 @@ impl UsageLog {
 
     fn restore(&self, batch: HashMap<EntryKey, Counters>) {
         for (k, c) in batch {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            k.hash(&mut h);
-            let mut m = self.shards[(h.finish() as usize) % SHARDS]
+            let h = entry_hash(&(k.clone(), c));
+            let mut m = self.shards[(h as usize) % SHARDS]
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
-            match m.get_mut(&k) {
-                Some(cur) => cur.add(&c),
+            match m.find_mut(h, |(e, _)| *e == k) {
+                Some((_, cur)) => cur.add(&c),
                 None => {
-                    m.insert(k, c);
+                    m.insert_unique(h, (k, c), entry_hash);
                     self.pending.fetch_add(1, Ordering::Relaxed);
                 }
             }
