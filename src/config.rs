@@ -51,6 +51,35 @@ impl std::str::FromStr for LogFormat {
     }
 }
 
+/// Which requests AWS v2 signatures may authenticate. v2 signs neither the query of an
+/// admin request nor any body, so a captured v2 request can be replayed with other
+/// parameters within its 15 minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SigV2 {
+    /// Every request (radosgw's behaviour; the Python `rgwadmin` client signs with v2).
+    #[default]
+    Allow,
+    /// Only GET and HEAD; a v2-signed write is refused with `AccessDenied`.
+    ReadOnly,
+    /// None: v2-signed requests are refused with `AccessDenied`.
+    Deny,
+}
+
+impl std::str::FromStr for SigV2 {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "allow" => Ok(SigV2::Allow),
+            "read-only" => Ok(SigV2::ReadOnly),
+            "deny" => Ok(SigV2::Deny),
+            _ => Err(format!(
+                "unknown sigv2 setting {s:?} (allow, read-only or deny)"
+            )),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -86,6 +115,20 @@ pub struct Config {
     pub store_cache_mb: usize,
     /// MiB of one RocksDB write buffer (at most two exist).
     pub store_write_buffer_mb: usize,
+    /// PEM certificate chain; with `tls_key`, the listener serves HTTPS only.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+    /// Which requests v2 signatures may authenticate.
+    pub sigv2: SigV2,
+    /// Connections served at once; past it, accepting waits for one to close.
+    pub max_connections: usize,
+    /// Seconds a connection may take to send a request's headers, and may stay idle between
+    /// requests, before it is closed.
+    pub idle_timeout: u64,
+    /// Seconds a response may wait for the client to take any data before the connection
+    /// is closed.
+    pub send_timeout: u64,
 }
 
 impl Default for Config {
@@ -107,6 +150,12 @@ impl Default for Config {
             object_cache_mb: 8,
             store_cache_mb: 8,
             store_write_buffer_mb: 4,
+            tls_cert: None,
+            tls_key: None,
+            sigv2: SigV2::default(),
+            max_connections: 4096,
+            idle_timeout: 30,
+            send_timeout: 60,
         }
     }
 }
@@ -183,6 +232,18 @@ impl Config {
             "RGW_ADMIN_STORE_WRITE_BUFFER_MB",
             &mut self.store_write_buffer_mb,
         )?;
+        if let Some(v) = get("RGW_ADMIN_TLS_CERT") {
+            self.tls_cert = (!v.is_empty()).then(|| PathBuf::from(v));
+        }
+        if let Some(v) = get("RGW_ADMIN_TLS_KEY") {
+            self.tls_key = (!v.is_empty()).then(|| PathBuf::from(v));
+        }
+        if let Some(v) = get("RGW_ADMIN_SIGV2") {
+            self.sigv2 = v.parse()?;
+        }
+        set(&get, "RGW_ADMIN_MAX_CONNECTIONS", &mut self.max_connections)?;
+        set(&get, "RGW_ADMIN_IDLE_TIMEOUT", &mut self.idle_timeout)?;
+        set(&get, "RGW_ADMIN_SEND_TIMEOUT", &mut self.send_timeout)?;
         Ok(())
     }
 
@@ -210,6 +271,12 @@ impl Config {
         }
         if self.ratelimit_window == 0 {
             return Err("ratelimit_window must be at least 1 second".into());
+        }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err("tls_cert and tls_key must be given together".into());
+        }
+        if self.max_connections == 0 || self.idle_timeout == 0 || self.send_timeout == 0 {
+            return Err("max_connections, idle_timeout and send_timeout must be at least 1".into());
         }
         Ok(())
     }

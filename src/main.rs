@@ -88,6 +88,17 @@ fn serve(cfg: Config) -> ExitCode {
         }
     };
     rt.block_on(async move {
+        let tls = match (&cfg.tls_cert, &cfg.tls_key) {
+            (Some(cert), Some(key)) => match rgw_admin::http::Tls::load(cert, key) {
+                Ok(t) => Some(Arc::new(t)),
+                Err(e) => {
+                    tracing::error!("{e}");
+                    eprintln!("rgw-admin: {e}");
+                    return ExitCode::FAILURE;
+                }
+            },
+            _ => None,
+        };
         let app = match rgw_admin::bootstrap::open(cfg.clone()).await {
             Ok(a) => Arc::new(a),
             Err(e) => {
@@ -132,11 +143,12 @@ fn serve(cfg: Config) -> ExitCode {
             listen = %local,
             data_dir = %cfg.data_dir.display(),
             compat = ?cfg.compat,
+            tls = tls.is_some(),
             "rgw-admin serving"
         );
         let grace = std::time::Duration::from_secs(cfg.shutdown_grace);
         app.usage.start();
-        rgw_admin::http::serve(app.clone(), listener, shutdown_signal(), grace).await;
+        rgw_admin::http::serve(app.clone(), listener, tls, shutdown_signal(), grace).await;
         app.usage.shutdown().await;
         tracing::info!("shutting down: closing the store");
         let store = app.store.clone();
