@@ -93,11 +93,16 @@ fn v4_presigned(
     let parsed = sigv4::parse_presigned(req.query)?;
     // parse_v4_query_string: 1 <= X-Amz-Expires <= 7 days and `now < date + expires`; both
     // fail with -EPERM / -ERR_PRESIGNED_URL_EXPIRED, which radosgw answers as AccessDenied.
-    // A date in the future is not rejected (radosgw has no check for it).
     if !(1..=MAX_PRESIGNED_EXPIRES).contains(&parsed.expires) {
         return Err(Error::AccessDenied);
     }
-    if unix_secs(req.now) >= parsed.time.saturating_add(parsed.expires) {
+    let now = unix_secs(req.now);
+    if now >= parsed.time.saturating_add(parsed.expires) {
+        return Err(Error::AccessDenied);
+    }
+    // radosgw has no check for a date in the future, so a URL dated years ahead would never
+    // expire; AWS refuses one beyond the clock skew, and so do we.
+    if parsed.time > now.saturating_add(MAX_SKEW_SECS) {
         return Err(Error::AccessDenied);
     }
     v4_verify(req, &parsed, lookup, streaming)
@@ -112,6 +117,7 @@ fn v4_verify(
     streaming: bool,
 ) -> Result<(Identity, Payload)> {
     let cred = sigv4::Credential::parse(parsed.credential)?;
+    sigv4::check_binding(req, parsed, &cred)?;
     let secret = lookup
         .secret(cred.access_key)
         .ok_or(Error::InvalidAccessKeyId)?;

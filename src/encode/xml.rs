@@ -64,6 +64,8 @@ pub fn escape_into(out: &mut String, s: &str) {
             '>' => out.push_str("&gt;"),
             '\'' => out.push_str("&apos;"),
             '"' => out.push_str("&quot;"),
+            // A literal CR is read back as LF by every XML parser (end-of-line handling).
+            '\r' => out.push_str("&#13;"),
             c if (c as u32) < 0x20 && c != '\n' && c != '\t' && c != '\r' => {
                 let _ = write!(out, "&#x{:x};", c as u32);
             }

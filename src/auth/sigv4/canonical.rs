@@ -145,12 +145,12 @@ pub fn canonical_uri(raw_path: &str) -> Cow<'_, str> {
 }
 
 /// The canonical URI of radosgw before Reef (`get_v4_canonical_uri` without the re-encoding):
-/// the path as sent with `+` written `%20`; empty → `/`.
+/// the path exactly as sent; empty → `/`. A `+` stays a `+`: radosgw 16.2 signs it as `%20`,
+/// but the path decodes it as a plus sign, so that form would let the signature of key `a b`
+/// fetch key `a+b`.
 pub fn legacy_uri(raw_path: &str) -> Cow<'_, str> {
     if raw_path.is_empty() {
         Cow::Borrowed("/")
-    } else if raw_path.contains('+') {
-        Cow::Owned(raw_path.replace('+', "%20"))
     } else {
         Cow::Borrowed(raw_path)
     }

@@ -32,7 +32,7 @@ pub use self::canonical::{
 pub use self::key_cache::{
     derive_signing_key, signing_key, MAX_CACHED_SCOPE_PART, SIGNING_KEY_CACHE_BYTES,
 };
-pub use self::parse::{parse_header, parse_presigned, Credential, V4Auth};
+pub use self::parse::{check_binding, parse_header, parse_presigned, Credential, V4Auth};
 pub use self::verify::{verify, verify_streaming};
 
 /// The only SigV4 algorithm radosgw knows; also the `Authorization` prefix that selects v4.

@@ -5,8 +5,10 @@ use std::borrow::Cow;
 
 use hyper::HeaderMap;
 
-use super::ALGORITHM;
+use super::key_cache::MAX_CACHED_SCOPE_PART;
+use super::{ALGORITHM, CONTENT_SHA256};
 use crate::auth::verify::atoll;
+use crate::auth::AuthRequest;
 use crate::clock::{format_iso8601_basic, parse_http_date, parse_iso8601_basic};
 use crate::config::Compat;
 use crate::error::{Error, Result};
@@ -41,7 +43,12 @@ pub fn parse_header<'a>(
     headers: &'a HeaderMap,
     compat: Compat,
 ) -> Result<V4Auth<'a>> {
-    let rest = auth.get(ALGORITHM.len()..).unwrap_or_default();
+    // radosgw skips the algorithm and one character, whatever it is: the space is required
+    // (`AWS4-HMAC-SHA256Credential=..` is refused by radosgw and here).
+    let rest = auth
+        .strip_prefix(ALGORITHM)
+        .and_then(|r| r.strip_prefix(' '))
+        .ok_or(Error::AccessDenied)?;
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
     for part in rest.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (key, value) = part.split_once('=').ok_or(Error::AccessDenied)?;
@@ -163,4 +170,34 @@ impl<'a> Credential<'a> {
             service,
         })
     }
+}
+
+/// What radosgw leaves unbound and AWS binds: the scope's date is the request's date; the
+/// region and service are bounded; `host` is signed (else the request can be sent to another
+/// gateway or bucket); and every `x-amz-*` header the request carries is signed (else an
+/// `x-amz-acl`, `x-amz-copy-source` or `x-amz-meta-*` can be added to a captured request).
+/// `x-amz-content-sha256` needs no signature: its value is the payload hash the canonical
+/// request is built with, so changing it breaks the signature anyway. `AccessDenied`.
+pub fn check_binding(req: &AuthRequest, auth: &V4Auth, cred: &Credential) -> Result<()> {
+    if auth.amz_date.get(..8) != Some(cred.date)
+        || cred.region.len() > MAX_CACHED_SCOPE_PART
+        || cred.service.len() > MAX_CACHED_SCOPE_PART
+    {
+        return Err(Error::AccessDenied);
+    }
+    let signed = |name: &str| {
+        auth.signed_headers
+            .split(';')
+            .any(|s| s.trim().eq_ignore_ascii_case(name))
+    };
+    if !signed("host") {
+        return Err(Error::AccessDenied);
+    }
+    for name in req.headers.keys() {
+        let name = name.as_str();
+        if name.starts_with("x-amz-") && name != CONTENT_SHA256 && !signed(name) {
+            return Err(Error::AccessDenied);
+        }
+    }
+    Ok(())
 }

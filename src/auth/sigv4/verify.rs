@@ -172,6 +172,10 @@ fn check_signature(
     let form = if reef {
         QueryForm::Aws
     } else {
+        // 16.2 signs the last pair of each name only; the handler must then read that pair.
+        if !last_pairs_are_read(req.query) {
+            return Err(Error::SignatureDoesNotMatch);
+        }
         QueryForm::LastPerName
     };
     let query = canonical_query(req.query, form, auth.presigned);
@@ -211,12 +215,24 @@ fn check_signature(
             req.raw_path
         };
         let mut tried: Vec<(&str, String)> = vec![(&*legacy, query.clone()), (&*uri, query)];
+        // awscurl's second encoding of an escape (`%41` signed as `%2541`) is exactly the
+        // standard form of the literal text `%41`: a query that has one would let its
+        // signature also verify the request whose values are the undecoded text.
+        let double_encoded = !req.query.params.iter().any(|p| {
+            p.raw_name.contains(['%', '+'])
+                || p.raw_value
+                    .as_deref()
+                    .is_some_and(|v| v.contains(['%', '+']))
+        });
         for (u, form) in [
             // curl 7.x signs the path and query string exactly as it sends them.
             (raw_uri, QueryForm::Raw),
             (&*uri, QueryForm::UrlOrder),
             (&*uri, QueryForm::DoubleEncoded),
         ] {
+            if form == QueryForm::DoubleEncoded && !double_encoded {
+                continue;
+            }
             let q = canonical_query(req.query, form, false);
             if tried.iter().any(|(tu, tq)| *tu == u && *tq == q) {
                 continue;
@@ -232,6 +248,20 @@ fn check_signature(
         return Err(Error::SignatureDoesNotMatch);
     }
     finish(entry, cached, id)
+}
+
+/// Whether, for every name, the pair `Query::get` returns is the last one (the one 16.2
+/// signs): `get` prefers a valued pair, so `purge-data=false&uid=u&purge-data` would run with
+/// an unsigned `false`.
+fn last_pairs_are_read(query: &crate::query::Query) -> bool {
+    let params = &query.params;
+    params.iter().enumerate().all(|(i, p)| {
+        p.raw_value.is_some()
+            || params[i + 1..].iter().any(|q| q.name == p.name)
+            || params[..i]
+                .iter()
+                .all(|q| q.name != p.name || q.raw_value.is_none())
+    })
 }
 
 /// A verified signature: remember its key (the cache is filled only by verified requests)
