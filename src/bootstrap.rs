@@ -216,30 +216,47 @@ pub async fn bootstrap_admin(app: &App) -> Result<Option<std::path::PathBuf>, St
             secret: sk.clone(),
         },
     );
-    app.users
-        .create(u)
-        .await
-        .map_err(|e| format!("creating the admin user: {e}"))?;
-    if from_env {
-        return Ok(None);
-    }
+    // The keys reach the disk before the user exists: if writing them fails, nothing is
+    // created and the next start tries again (the other order would lock everyone out).
     let path = app.cfg.data_dir.join("admin-credentials");
-    write_private(
-        &path,
-        &format!("# rgw-admin bootstrap admin user 'admin'\naccess_key = \"{ak}\"\nsecret_key = \"{sk}\"\n"),
-    )
-    .map_err(|e| format!("writing {}: {e}", path.display()))?;
-    Ok(Some(path))
+    if !from_env {
+        write_private(
+            &path,
+            &format!("# rgw-admin bootstrap admin user 'admin'\naccess_key = \"{ak}\"\nsecret_key = \"{sk}\"\n"),
+        )
+        .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    }
+    if let Err(e) = app.users.create(u).await {
+        if !from_env {
+            let _ = std::fs::remove_file(&path);
+        }
+        return Err(format!("creating the admin user: {e}"));
+    }
+    Ok((!from_env).then_some(path))
 }
 
+/// Writes `text` to `path`, readable by this user only, without ever following a link:
+/// into a new file (`O_EXCL | O_NOFOLLOW`, mode 0600) beside it, synced, then renamed over
+/// `path` (a rename replaces a symlink, never its target) and the directory synced.
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".admin-credentials.{}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let written = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        std::fs::File::open(dir)?.sync_all()
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }

@@ -7,6 +7,12 @@ use rgw_admin::cli::{Cli, Cmd};
 use rgw_admin::config::{Config, LogFormat};
 
 fn main() -> ExitCode {
+    // Everything this process creates (store files, object data, credentials) holds or
+    // guards secrets: readable by this user only, whatever the caller's umask.
+    // SAFETY: umask only swaps the process's file-creation mask; no memory is involved.
+    unsafe {
+        libc::umask(0o077);
+    }
     let cli = Cli::parse();
     let mut cfg = match Config::load(cli.config.as_deref()) {
         Ok(c) => c,

@@ -1462,8 +1462,12 @@ proptest! {
         let (out, res) = feed_split(&payload, &t, &sizes);
         prop_assert!(res.is_err() || out == data, "a changed body decoded to other data");
 
-        let short = &body[..cut_at.index(body.len())];
-        prop_assert!(feed_split(&payload, short, &sizes).1.is_err(), "a truncated body verified");
+        // The trailer section's closing empty line may be missing (the AWS trailer example
+        // and radosgw end without it); nothing else may be.
+        let cut = cut_at.index(body.len());
+        if !(trailer && cut == body.len() - 2) {
+            prop_assert!(feed_split(&payload, &body[..cut], &sizes).1.is_err(), "a truncated body verified");
+        }
     }
 }
 

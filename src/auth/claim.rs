@@ -29,6 +29,17 @@ pub fn claimed_access_key<'a>(headers: &'a HeaderMap, query: &'a Query) -> Optio
     query.get_nonempty("AWSAccessKeyId")
 }
 
+/// Whether the request is signed with SigV2, by the rule `authenticate` dispatches on: an
+/// `Authorization: AWS ...` header, or (without a header and without SigV4 query
+/// parameters) an `AWSAccessKeyId` parameter.
+pub fn is_sigv2(headers: &HeaderMap, query: &Query) -> bool {
+    if let Some(v) = headers.get(AUTHORIZATION).filter(|v| !v.is_empty()) {
+        return v.as_bytes().starts_with(b"AWS ");
+    }
+    query.get_ignore_case("X-Amz-Algorithm") != Some(super::sigv4::ALGORITHM)
+        && query.get_nonempty("AWSAccessKeyId").is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

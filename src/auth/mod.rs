@@ -51,6 +51,6 @@ pub trait SecretLookup {
 pub use self::chunked::{
     header_checksum, BodyVerifier, Checksum, ChecksumAlgorithm, ChunkSigning, ChunkedSpec, Payload,
 };
-pub use self::claim::claimed_access_key;
+pub use self::claim::{claimed_access_key, is_sigv2};
 pub use self::verify::{authenticate, authenticate_streaming};
 mod verify;

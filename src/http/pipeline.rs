@@ -17,7 +17,7 @@ use super::respond::{self, Dialect};
 use crate::app::App;
 use crate::auth::{self, AuthRequest, BodyVerifier, Identity, Payload, SecretLookup};
 use crate::authz::{self, Caller};
-use crate::config::Compat;
+use crate::config::{Compat, SigV2};
 use crate::domain::usage;
 use crate::domain::users::KeyOwner;
 use crate::encode::Format;
@@ -185,13 +185,10 @@ async fn claimed_owner(
 /// revealed to others), but is still returned for the usage log.
 fn authenticate(
     req: &AuthRequest<'_>,
-    owner: Result<Option<(String, KeyOwner)>>,
+    owner: &Option<(String, KeyOwner)>,
     streaming: bool,
+    sigv2: SigV2,
 ) -> (Result<Payload>, Caller) {
-    let owner = match owner {
-        Ok(o) => o,
-        Err(e) => return (Err(e), Caller::anonymous()),
-    };
     let lookup = Prefetched(owner.as_ref().map(|(ak, o)| (ak.clone(), o.secret.clone())));
     let verified = if streaming {
         auth::authenticate_streaming(req, &lookup)
@@ -201,13 +198,16 @@ fn authenticate(
     match verified {
         Err(e) => (Err(e), Caller::anonymous()),
         Ok((Identity::Anonymous, p)) => (Ok(p), Caller::anonymous()),
+        Ok((Identity::Key(_), _)) if !sigv2_allowed(req, sigv2) => {
+            (Err(Error::AccessDenied), Caller::anonymous())
+        }
         Ok((Identity::Key(ak), p)) => {
             let Some((_, o)) = owner else {
                 return (Err(Error::InvalidAccessKeyId), Caller::anonymous());
             };
             let caller = Caller {
                 user: Some(o.user.clone()),
-                subuser: o.subuser,
+                subuser: o.subuser.clone(),
                 access_key: Some(ak),
             };
             if o.user.suspended {
@@ -216,6 +216,101 @@ fn authenticate(
             (Ok(p), caller)
         }
     }
+}
+
+/// The `sigv2` setting: SigV2 signs neither the admin query nor most headers, so a captured
+/// request can be replayed with other parameters for 15 minutes; `read-only` keeps it for
+/// GET and HEAD, `deny` refuses it.
+fn sigv2_allowed(req: &AuthRequest<'_>, policy: SigV2) -> bool {
+    match policy {
+        SigV2::Allow => true,
+        _ if !auth::is_sigv2(req.headers, req.query) => true,
+        SigV2::ReadOnly => matches!(req.method, "GET" | "HEAD"),
+        SigV2::Deny => false,
+    }
+}
+
+/// Authenticate a request whose op needs its whole body, then read the body (at most
+/// `limit` bytes) and check it against what the signature says of it. The signature is
+/// checked on the headers first, so a request that does not verify is refused before its
+/// body is read. Only when the headers alone cannot verify a SigV4 signature that may cover
+/// the body's hash (Reef takes one without `x-amz-content-sha256`, as `curl --aws-sigv4`
+/// signs) is the body read first, and then only for a key that exists.
+async fn authenticate_whole_body(
+    app: &App,
+    parts: &Parts,
+    query: &Query,
+    incoming: Incoming,
+    limit: usize,
+) -> (Result<Bytes>, Caller) {
+    let owner = match claimed_owner(app, &parts.headers, query).await {
+        Ok(o) => o,
+        Err(e) => return (Err(e), Caller::anonymous()),
+    };
+    let mut auth_req = AuthRequest {
+        method: parts.method.as_str(),
+        raw_path: parts.uri.path(),
+        query,
+        headers: &parts.headers,
+        body: b"",
+        now: SystemTime::now(),
+        compat: app.cfg.compat,
+    };
+    let (verified, caller) = authenticate(&auth_req, &owner, true, app.cfg.sigv2);
+    match verified {
+        Ok(payload) => {
+            let body = async {
+                let body = body::read(incoming, limit, app.cfg.body_timeout()).await?;
+                check_whole_body(payload, &parts.headers, body)
+            };
+            (body.await, caller)
+        }
+        Err(Error::SignatureDoesNotMatch)
+            if owner.is_some() && body_may_be_signed(&parts.headers, app.cfg.compat) =>
+        {
+            let body = match body::read(incoming, limit, app.cfg.body_timeout()).await {
+                Ok(b) => b,
+                Err(e) => return (Err(e), caller),
+            };
+            auth_req.body = &body;
+            let (verified, caller) = authenticate(&auth_req, &owner, false, app.cfg.sigv2);
+            (verified.map(|_| body.clone()), caller)
+        }
+        Err(e) => (Err(e), caller),
+    }
+}
+
+/// A header-signed SigV4 request at Reef without `x-amz-content-sha256`: its signature may
+/// cover the body's hash (the empty body's, for `curl --aws-sigv4` GETs).
+fn body_may_be_signed(headers: &HeaderMap, compat: Compat) -> bool {
+    compat >= Compat::Reef
+        && !headers.contains_key(crate::auth::sigv4::CONTENT_SHA256)
+        && headers.get(hyper::header::AUTHORIZATION).is_some_and(|v| {
+            v.as_bytes()
+                .starts_with(crate::auth::sigv4::ALGORITHM.as_bytes())
+        })
+}
+
+/// A whole body checked against its payload hash, aws-chunked framing, checksum header and
+/// `Content-MD5` (which go-ceph and boto sign when they send no payload hash), as an
+/// upload's would be as it streams; the decoded bytes.
+fn check_whole_body(payload: Payload, headers: &HeaderMap, body: Bytes) -> Result<Bytes> {
+    let md5 = s3::object::content_md5_header(headers)?;
+    let mut v = BodyVerifier::for_upload(payload, headers)?;
+    let mut out = Vec::with_capacity(body.len());
+    v.feed(&body, &mut out)?;
+    v.finish()?;
+    if let Some(want) = md5 {
+        use md5::Digest as _;
+        if md5::Md5::digest(&out).as_slice() != want {
+            return Err(Error::BadDigest);
+        }
+    }
+    Ok(if out.len() == body.len() {
+        body
+    } else {
+        Bytes::from(out)
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -232,26 +327,13 @@ async fn admin_request(
     let fmt = respond::admin_format(&query, &parts.headers);
     let dialect = Dialect::Admin(fmt);
     let is_head = parts.method == Method::HEAD;
-    let body = match body::read(body, MAX_ADMIN_BODY, app.cfg.body_timeout()).await {
-        Ok(b) => b,
-        Err(e) => return respond::error(app, &e, dialect, rid, "", is_head, None),
-    };
-    let owner = claimed_owner(app, &parts.headers, &query).await;
-    let auth_req = AuthRequest {
-        method: parts.method.as_str(),
-        raw_path: parts.uri.path(),
-        query: &query,
-        headers: &parts.headers,
-        body: &body,
-        now: SystemTime::now(),
-        compat: app.cfg.compat,
-    };
-    let (verified, caller) = authenticate(&auth_req, owner, false);
+    let (body, caller) = authenticate_whole_body(app, &parts, &query, body, MAX_ADMIN_BODY).await;
     if let Some(u) = &caller.user {
         logged.uid = u.uid.to_string();
     }
+    let body_len = body.as_ref().map_or(0, |b| b.len() as u64);
     let res = async {
-        verified?;
+        let body = body?;
         authz::admin(&caller, Some(op.cap()))?;
         // Rate limits: charged after authentication, before the op runs.
         let charge = app
@@ -266,7 +348,7 @@ async fn admin_request(
         {
             return Err(Error::NotImplemented);
         }
-        let req = ops::Request::parse(op, &query, section, body.clone());
+        let req = ops::Request::parse(op, &query, section, body);
         let reply = ops::run(app, &caller, req).await;
         Ok((charge, reply))
     }
@@ -279,7 +361,7 @@ async fn admin_request(
                 Err(e) => respond::error(app, &e, dialect, rid, "", is_head, None),
             };
             app.ratelimit
-                .settle(charge, body.len() as u64, content_length(resp.headers()));
+                .settle(charge, body_len, content_length(resp.headers()));
             resp
         }
     }
@@ -311,29 +393,34 @@ async fn s3_request(
     let op = target.op;
     let streaming = op.streams_body();
     let mut received = None;
-    // Whole bodies are read (bounded) before the signature check, which may need them;
-    // uploads stream through the verifier once the headers are authenticated.
-    let (full, incoming) = if streaming {
-        (Bytes::new(), Some(incoming))
-    } else {
-        match body::read(incoming, MAX_S3_BODY, app.cfg.body_timeout()).await {
-            Ok(b) => (b, None),
+    // Uploads stream through the verifier once the headers are authenticated; other bodies
+    // are read whole (bounded), also only once the headers are.
+    let (verified, caller, full, incoming) = if streaming {
+        let owner = match claimed_owner(app, &parts.headers, &query).await {
+            Ok(o) => o,
             Err(e) => {
                 return respond::error(app, &e, Dialect::S3, rid, &target.bucket, is_head, None)
             }
+        };
+        let auth_req = AuthRequest {
+            method: parts.method.as_str(),
+            raw_path: parts.uri.path(),
+            query: &query,
+            headers: &parts.headers,
+            body: b"",
+            now: SystemTime::now(),
+            compat: app.cfg.compat,
+        };
+        let (verified, caller) = authenticate(&auth_req, &owner, true, app.cfg.sigv2);
+        (verified, caller, Bytes::new(), Some(incoming))
+    } else {
+        let (body, caller) =
+            authenticate_whole_body(app, &parts, &query, incoming, MAX_S3_BODY).await;
+        match body {
+            Ok(b) => (Ok(Payload::Unchecked), caller, b, None),
+            Err(e) => (Err(e), caller, Bytes::new(), None),
         }
     };
-    let owner = claimed_owner(app, &parts.headers, &query).await;
-    let auth_req = AuthRequest {
-        method: parts.method.as_str(),
-        raw_path: parts.uri.path(),
-        query: &query,
-        headers: &parts.headers,
-        body: &full,
-        now: SystemTime::now(),
-        compat: app.cfg.compat,
-    };
-    let (verified, caller) = authenticate(&auth_req, owner, streaming);
     if let Some(u) = &caller.user {
         logged.uid = u.uid.to_string();
     }
@@ -415,6 +502,11 @@ fn account(app: &App, req: &S3Request, status: StatusCode, sent: u64, received: 
         return;
     }
     let owner = if req.bucket.is_empty() || req.op == S3Op::CreateBucket {
+        // An anonymous CreateBucket names a bucket that does not exist (yet): nobody owns
+        // it, and a row under `anonymous` would let anyone grow the usage log at will.
+        if req.op == S3Op::CreateBucket && req.caller.user.is_none() {
+            return;
+        }
         req.caller.uid()
     } else {
         match &req.target {

@@ -62,7 +62,12 @@ pub fn stored_headers(h: &HeaderMap) -> Result<Vec<(String, String)>> {
 
 /// `Content-MD5`, decoded; `InvalidDigest` when it is not 16 bytes of base64.
 pub fn content_md5(req: &S3Request) -> Result<Option<[u8; 16]>> {
-    let Some(b64) = req.header("content-md5") else {
+    content_md5_header(&req.headers)
+}
+
+/// [`content_md5`] of a header map.
+pub fn content_md5_header(headers: &hyper::HeaderMap) -> Result<Option<[u8; 16]>> {
+    let Some(b64) = headers.get("content-md5").and_then(|v| v.to_str().ok()) else {
         return Ok(None);
     };
     use base64::Engine;
