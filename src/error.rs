@@ -85,6 +85,10 @@ errors! {
     PreconditionFailed => ("PreconditionFailed", 412),
     InvalidRange => ("InvalidRange", 416),
     InternalError => ("InternalError", 500),
+    /// The disk is full (`ENOSPC`, `EDQUOT`): nothing was written. radosgw has no code of
+    /// its own for it (its OSDs say `-ENOSPC`, an UnknownError 500 that clients retry); 507
+    /// with S3's `InsufficientCapacity` tells clients and operators what happened.
+    InsufficientCapacity => ("InsufficientCapacity", 507),
     NotImplemented => ("NotImplemented", 501),
     ServiceUnavailable => ("ServiceUnavailable", 503),
     SlowDown => ("SlowDown", 503),
@@ -101,10 +105,28 @@ impl std::fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+impl Error {
+    /// A file-system error: `InsufficientCapacity` when the disk is full, else `Unknown`
+    /// with `what` and the cause (for the log).
+    pub fn io(what: &str, e: &std::io::Error) -> Error {
+        if is_disk_full(e) {
+            Error::InsufficientCapacity
+        } else {
+            Error::Unknown(format!("{what}: {e}"))
+        }
+    }
+}
+
+/// `ENOSPC` or `EDQUOT`.
+pub fn is_disk_full(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::StorageFull || e.kind() == std::io::ErrorKind::QuotaExceeded
+}
+
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Error {
         match e {
             StoreError::Unavailable => Error::ServiceUnavailable,
+            StoreError::Full => Error::InsufficientCapacity,
             StoreError::Io(cause) => Error::Unknown(cause),
         }
     }

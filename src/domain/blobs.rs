@@ -114,7 +114,7 @@ impl Blobs {
     async fn write_tmp(&self, id: &str, src: &mut dyn ChunkSource) -> Result<(u64, [u8; 16])> {
         let mut f = tokio::fs::File::create(self.tmp_path(id))
             .await
-            .map_err(|e| Error::Unknown(format!("create data file: {e}")))?;
+            .map_err(|e| Error::io("create data file", &e))?;
         let mut md5 = Md5::new();
         let mut size: u64 = 0;
         while let Some(chunk) = src.next_chunk().await? {
@@ -125,11 +125,9 @@ impl Blobs {
             md5.update(&chunk);
             f.write_all(&chunk)
                 .await
-                .map_err(|e| Error::Unknown(format!("write data: {e}")))?;
+                .map_err(|e| Error::io("write data", &e))?;
         }
-        f.sync_all()
-            .await
-            .map_err(|e| Error::Unknown(format!("sync data: {e}")))?;
+        f.sync_all().await.map_err(|e| Error::io("sync data", &e))?;
         Ok((size, md5.finalize().into()))
     }
 
@@ -152,7 +150,7 @@ impl Blobs {
         .map_err(|e| Error::Unknown(e.to_string()))?;
         if let Err(e) = res {
             let _ = tokio::fs::remove_file(self.tmp_path(id)).await;
-            return Err(Error::Unknown(format!("publish object data: {e}")));
+            return Err(Error::io("publish object data", &e));
         }
         Ok(())
     }

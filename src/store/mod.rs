@@ -23,6 +23,8 @@ pub mod schema;
 pub enum StoreError {
     #[error("store unavailable")]
     Unavailable,
+    #[error("no space left on the store's disk")]
+    Full,
     #[error("store I/O: {0}")]
     Io(String),
 }

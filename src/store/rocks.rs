@@ -54,6 +54,10 @@ pub struct RocksStore {
 const MAX_GROUP: usize = 256;
 
 fn io(e: rocksdb::Error) -> StoreError {
+    // RocksDB reports ENOSPC only in its message ("IO error: No space left on device").
+    if e.as_ref().contains("No space left on device") {
+        return StoreError::Full;
+    }
     StoreError::Io(format!("rocksdb: {e}"))
 }
 
