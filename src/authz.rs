@@ -122,6 +122,16 @@ pub fn s3(caller: &Caller, owner: &str, acl: &Acl, need: u32, kind: OpKind) -> R
     }
 }
 
+/// May the caller create a bucket? Any user whose op mask allows writes (radosgw 16.2.15:
+/// a subuser's permission is not consulted; anonymous callers may not).
+pub fn create_bucket(caller: &Caller) -> Result<()> {
+    if caller.user.is_some() && (caller.is_admin() || op_mask_allows(caller, OpKind::Write)) {
+        Ok(())
+    } else {
+        Err(Error::AccessDenied)
+    }
+}
+
 /// Only the owner (or an admin) may do this: delete a bucket.
 pub fn owner_only(caller: &Caller, owner: &str, kind: OpKind) -> Result<()> {
     if caller.is_admin() {

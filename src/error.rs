@@ -58,6 +58,8 @@ errors! {
     InvalidPart => ("InvalidPart", 400),
     InvalidPartOrder => ("InvalidPartOrder", 400),
     MetadataTooLarge => ("MetadataTooLarge", 400),
+    /// AWS's code for headers past 8 KiB (radosgw has no limit of its own).
+    RequestHeaderSectionTooLarge => ("RequestHeaderSectionTooLarge", 400),
     /// A CORS preflight without `Origin` (radosgw answers OPTIONS so).
     BadRequest => ("BadRequest", 400),
     MissingContentLength => ("MissingContentLength", 411),

@@ -99,6 +99,10 @@ pub async fn auth_get(
     if !bool::from(stored.secret.as_bytes().ct_eq(key.as_bytes())) {
         return Err(denied(StatusCode::UNAUTHORIZED));
     }
+    // After the key matched, as for S3: suspension is not revealed to others.
+    if info.suspended {
+        return Err((Error::UserSuspended, StatusCode::FORBIDDEN));
+    }
     let mut url = format!("http://{host}");
     if !host.contains(':') {
         let port = app.cfg.listen.rsplit(':').next().unwrap_or("80");

@@ -53,6 +53,36 @@ pub async fn read(body: Incoming, limit: usize, timeout: Duration) -> Result<Byt
     }
 }
 
+/// Read and throw away a body nobody needs (an op that takes none, a refused request), at
+/// most `limit` bytes and for at most `timeout`, in the background. Answering without it
+/// would make hyper close the connection while the client may still be sending: a client
+/// that reuses connections would then see its next request fail. Nothing is kept. A client
+/// that sent `Expect: 100-continue` has sent no body and will send none after a final
+/// answer: reading would make hyper invite it (100 Continue) and then take its next request
+/// for the body, so that connection is left to close.
+pub fn discard(headers: &hyper::HeaderMap, body: Incoming, limit: usize, timeout: Duration) {
+    use hyper::body::Body as _;
+    let expects_continue = headers
+        .get(hyper::header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    if body.is_end_stream() || expects_continue {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut body = body;
+        let drain = async {
+            let mut seen = 0usize;
+            while let Some(Ok(frame)) = body.frame().await {
+                seen += frame.data_ref().map_or(0, |d| d.len());
+                if seen > limit {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(timeout, drain).await;
+    });
+}
+
 /// An upload body as the op sees it: each chunk decoded and checked by the payload
 /// verifier as it arrives, and the end reported only once the whole body verified (the op
 /// publishes nothing before). `received` counts the bytes that crossed the wire.

@@ -230,18 +230,22 @@ fn sigv2_allowed(req: &AuthRequest<'_>, policy: SigV2) -> bool {
     }
 }
 
-/// Authenticate a request whose op needs its whole body, then read the body (at most
-/// `limit` bytes) and check it against what the signature says of it. The signature is
-/// checked on the headers first, so a request that does not verify is refused before its
-/// body is read. Only when the headers alone cannot verify a SigV4 signature that may cover
-/// the body's hash (Reef takes one without `x-amz-content-sha256`, as `curl --aws-sigv4`
-/// signs) is the body read first, and then only for a key that exists.
+/// Authenticate a request, then (if `takes_body`) read its whole body (at most `limit`
+/// bytes) and check it against what the signature says of it. The signature is checked on
+/// the headers first, and `gate` (the op's authorization, as far as it can be decided
+/// without the body) runs before the body is read: a request that does not verify, or whose
+/// caller may not do the op, is refused without its body being read. Only when the headers
+/// alone cannot verify a SigV4 signature that may cover the body's hash (Reef takes one
+/// without `x-amz-content-sha256`, as `curl --aws-sigv4` signs) is the body read first, and
+/// then only for a key that exists.
 async fn authenticate_whole_body(
     app: &App,
     parts: &Parts,
     query: &Query,
     incoming: Incoming,
     limit: usize,
+    takes_body: bool,
+    gate: impl FnOnce(&Caller) -> Result<()>,
 ) -> (Result<Bytes>, Caller) {
     let owner = match claimed_owner(app, &parts.headers, query).await {
         Ok(o) => o,
@@ -257,10 +261,22 @@ async fn authenticate_whole_body(
         compat: app.cfg.compat,
     };
     let (verified, caller) = authenticate(&auth_req, &owner, true, app.cfg.sigv2);
+    let read = |incoming| async move {
+        if takes_body {
+            body::read(incoming, limit, app.cfg.body_timeout()).await
+        } else {
+            body::discard(&parts.headers, incoming, limit, app.cfg.body_timeout());
+            Ok(Bytes::new())
+        }
+    };
     match verified {
         Ok(payload) => {
+            if let Err(e) = gate(&caller) {
+                body::discard(&parts.headers, incoming, limit, app.cfg.body_timeout());
+                return (Err(e), caller);
+            }
             let body = async {
-                let body = body::read(incoming, limit, app.cfg.body_timeout()).await?;
+                let body = read(incoming).await?;
                 check_whole_body(payload, &parts.headers, body)
             };
             (body.await, caller)
@@ -268,15 +284,19 @@ async fn authenticate_whole_body(
         Err(Error::SignatureDoesNotMatch)
             if owner.is_some() && body_may_be_signed(&parts.headers, app.cfg.compat) =>
         {
-            let body = match body::read(incoming, limit, app.cfg.body_timeout()).await {
+            let body = match read(incoming).await {
                 Ok(b) => b,
                 Err(e) => return (Err(e), caller),
             };
             auth_req.body = &body;
             let (verified, caller) = authenticate(&auth_req, &owner, false, app.cfg.sigv2);
-            (verified.map(|_| body.clone()), caller)
+            let res = verified.and_then(|_| gate(&caller)).map(|()| body.clone());
+            (res, caller)
         }
-        Err(e) => (Err(e), caller),
+        Err(e) => {
+            body::discard(&parts.headers, incoming, limit, app.cfg.body_timeout());
+            (Err(e), caller)
+        }
     }
 }
 
@@ -327,7 +347,16 @@ async fn admin_request(
     let fmt = respond::admin_format(&query, &parts.headers);
     let dialect = Dialect::Admin(fmt);
     let is_head = parts.method == Method::HEAD;
-    let (body, caller) = authenticate_whole_body(app, &parts, &query, body, MAX_ADMIN_BODY).await;
+    let (body, caller) = authenticate_whole_body(
+        app,
+        &parts,
+        &query,
+        body,
+        MAX_ADMIN_BODY,
+        op.takes_body(),
+        |c| authz::admin(c, Some(op.cap())),
+    )
+    .await;
     if let Some(u) = &caller.user {
         logged.uid = u.uid.to_string();
     }
@@ -414,8 +443,28 @@ async fn s3_request(
         let (verified, caller) = authenticate(&auth_req, &owner, true, app.cfg.sigv2);
         (verified, caller, Bytes::new(), Some(incoming))
     } else {
-        let (body, caller) =
-            authenticate_whole_body(app, &parts, &query, incoming, MAX_S3_BODY).await;
+        // Without a key, whether the op may run is known before the body is read.
+        let anonymous = if op.takes_body()
+            && auth::claimed_access_key(&parts.headers, &query).is_none()
+            && !parts.headers.contains_key(hyper::header::AUTHORIZATION)
+        {
+            Some(s3::anonymous_may_send_body(app, &target.bucket, &target.key, op).await)
+        } else {
+            None
+        };
+        let (body, caller) = authenticate_whole_body(
+            app,
+            &parts,
+            &query,
+            incoming,
+            MAX_S3_BODY,
+            op.takes_body(),
+            |c: &Caller| match anonymous {
+                Some(res) if c.user.is_none() => res,
+                _ => Ok(()),
+            },
+        )
+        .await;
         match body {
             Ok(b) => (Ok(Payload::Unchecked), caller, b, None),
             Err(e) => (Err(e), caller, Bytes::new(), None),
@@ -436,6 +485,7 @@ async fn s3_request(
         target: None,
         request_id: rid.to_string(),
     };
+    let mut incoming = incoming;
     let res: Result<(Option<_>, s3::Reply)> = async {
         let payload = verified?;
         if !req.bucket.is_empty() {
@@ -447,7 +497,7 @@ async fn s3_request(
             limit.as_ref().map(|(k, l)| (k.as_str(), l)),
             op.is_read(),
         )?;
-        let body = match incoming {
+        let body = match incoming.take() {
             Some(incoming) => {
                 let v = Verified::new(
                     incoming,
@@ -463,6 +513,10 @@ async fn s3_request(
         Ok((charge, reply))
     }
     .await;
+    // An upload refused before its body was taken.
+    if let Some(incoming) = incoming {
+        body::discard(&req.headers, incoming, MAX_S3_BODY, app.cfg.body_timeout());
+    }
     let bytes_received = received.map_or(full_len, |r| r.load(Ordering::Relaxed));
     let (resp, wire_extra) = match res {
         Ok((charge, reply)) => {

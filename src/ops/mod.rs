@@ -137,6 +137,12 @@ impl AdminOp {
             AdminOp::UserQuotaSet | AdminOp::BucketQuotaSet | AdminOp::RatelimitSet
         )
     }
+
+    /// Ops whose body is read at all; any other op's body is never read (a client that
+    /// declares a length and sends nothing is answered at once, as radosgw answers it).
+    pub fn takes_body(self) -> bool {
+        self.reads_body() || self == AdminOp::MetadataPut
+    }
 }
 
 /// The next page of a listing: its keys, `None` at the end.

@@ -107,6 +107,7 @@ fn new_bucket(app: &App, req: &S3Request, owner: &str, acl: crate::domain::acl::
 }
 
 pub async fn create(app: &App, req: &S3Request, _body: Bytes) -> Result<Reply> {
+    authz::create_bucket(&req.caller)?;
     let user = req.caller.user.clone().ok_or(Error::AccessDenied)?;
     if !valid_name(&req.bucket) {
         return Err(Error::InvalidBucketName);

@@ -10,7 +10,8 @@ use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderMap, StatusCode};
 
 use crate::app::App;
-use crate::authz::Caller;
+use crate::authz::{self, Caller, OpKind};
+use crate::domain::acl::perm;
 use crate::domain::blobs::{BlobReader, ChunkSource};
 use crate::domain::buckets::{bkey, Bucket};
 use crate::error::{Error, Result};
@@ -93,6 +94,20 @@ impl S3Op {
     /// Ops whose body is object data, verified while it streams to disk.
     pub fn streams_body(self) -> bool {
         matches!(self, S3Op::PutObject | S3Op::UploadPart)
+    }
+
+    /// Ops that read a whole (XML) body; every other op's body is never read.
+    pub fn takes_body(self) -> bool {
+        use S3Op::*;
+        matches!(
+            self,
+            CreateBucket
+                | DeleteObjects
+                | PutBucketAcl
+                | PutObjectAcl
+                | PutObjectTagging
+                | CompleteUpload
+        )
     }
 
     /// Reads (GET, HEAD) for rate limits.
@@ -276,4 +291,34 @@ pub fn iso_ms(us: i64) -> String {
     let s = crate::clock::utime(us);
     // utime is `...SS.uuuuuuZ`: keep milliseconds.
     format!("{}Z", &s[..s.len() - 4])
+}
+
+/// May an anonymous request send `op`'s body? The op's own check, made before the body is
+/// read, so that nobody without a key can make the gateway buffer one: the bucket must
+/// exist and grant everyone the permission the op needs.
+pub async fn anonymous_may_send_body(app: &App, bucket: &str, key: &str, op: S3Op) -> Result<()> {
+    let caller = Caller::anonymous();
+    if op == S3Op::CreateBucket {
+        return Err(Error::AccessDenied);
+    }
+    let b = app
+        .buckets
+        .get(&bkey("", bucket))
+        .await?
+        .ok_or(Error::NoSuchBucket)?;
+    let need = match op {
+        S3Op::DeleteObjects | S3Op::CompleteUpload => perm::WRITE,
+        S3Op::PutBucketAcl | S3Op::PutObjectAcl => perm::WRITE_ACP,
+        S3Op::PutObjectTagging => perm::WRITE,
+        _ => return Ok(()),
+    };
+    if matches!(op, S3Op::PutObjectAcl | S3Op::PutObjectTagging) {
+        let o = app
+            .objects
+            .get(&b.key(), key)
+            .await?
+            .ok_or(Error::NoSuchKey)?;
+        return authz::s3(&caller, &o.owner, &o.acl(), need, OpKind::Write);
+    }
+    authz::s3(&caller, &b.owner, &b.acl, need, OpKind::Write)
 }

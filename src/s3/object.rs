@@ -27,6 +27,9 @@ const KEPT_HEADERS: &[&str] = &[
 /// S3's limit on the user metadata (`x-amz-meta-*` names and values) of one object.
 pub const MAX_USER_METADATA: usize = 2048;
 
+/// AWS's limit on a request's headers, applied to the standard headers an object keeps.
+pub const MAX_STANDARD_HEADERS: usize = 8192;
+
 /// Stored headers of an upload: the standard ones kept, and every `x-amz-meta-*`;
 /// `MetadataTooLarge` past S3's 2 KiB of user metadata.
 pub fn stored_headers(h: &HeaderMap) -> Result<Vec<(String, String)>> {
@@ -55,6 +58,17 @@ pub fn stored_headers(h: &HeaderMap) -> Result<Vec<(String, String)>> {
         .sum();
     if user > MAX_USER_METADATA {
         return Err(Error::MetadataTooLarge);
+    }
+    // The standard headers are stored and decoded with every listing too: AWS's 8 KiB
+    // bound on a request's headers, for what is kept of them.
+    let standard: usize = out
+        .iter()
+        .filter(|(k, _)| !k.starts_with("x-amz-meta-"))
+        .map(|(k, v)| k.len() + v.len())
+        .sum::<usize>()
+        + h.get(http::header::CONTENT_TYPE).map_or(0, |v| v.len());
+    if standard > MAX_STANDARD_HEADERS {
+        return Err(Error::RequestHeaderSectionTooLarge);
     }
     out.sort();
     Ok(out)
@@ -527,5 +541,12 @@ mod tests {
         assert!(stored_headers(&h).is_ok());
         h.insert("x-amz-meta-b", "x".repeat(100).parse().unwrap());
         assert_eq!(stored_headers(&h), Err(Error::MetadataTooLarge));
+        // Standard headers: 8 KiB in all, Content-Type included.
+        let mut h = HeaderMap::new();
+        h.insert("content-disposition", "x".repeat(4000).parse().unwrap());
+        h.insert("content-type", "x".repeat(4000).parse().unwrap());
+        assert!(stored_headers(&h).is_ok());
+        h.insert("cache-control", "x".repeat(200).parse().unwrap());
+        assert_eq!(stored_headers(&h), Err(Error::RequestHeaderSectionTooLarge));
     }
 }
