@@ -189,3 +189,24 @@ def test_body_of_an_op_that_takes_none_is_not_waited_for(rgw, admin, uid):
     out = answer_without_body(rgw, "GET", "/admin/user?uid=admin",
                               [f"{n}: {v}" for n, v in h.items()])
     assert out.startswith(b"HTTP/1.1 200"), out[:300]
+
+
+def test_subuser_of_a_system_user_is_not_limited(tmp_path):
+    """radosgw 16.2.15: a system parent skips both checks, so its `read` subuser writes and
+    runs admin ops (made with the CLI: the admin API lets only system users set `system`)."""
+    data = str(tmp_path / "data")
+    for args in (["user", "create", "--uid", "sys", "--display-name", "S", "--system", "true"],
+                 ["subuser", "create", "--uid", "sys", "--subuser", "sys:ro", "--access",
+                  "read", "--key-type", "s3", "--access-key", "SYSRO0000000000000AK",
+                  "--secret-key", "sysro-secret-0000000000000000000000000000"]):
+        r = helpers.run_cli(data, *args)
+        assert r.returncode == 0, r.stderr
+    with helpers.running_server(data_dir=data) as srv:
+        ro = helpers.s3_client(srv, "SYSRO0000000000000AK",
+                               "sysro-secret-0000000000000000000000000000")
+        ro.create_bucket(Bucket="sys-bucket")
+        assert status_of(lambda: ro.put_object(Bucket="sys-bucket", Key="x", Body=b"1")) == 200
+        assert status_of(lambda: ro.delete_object(Bucket="sys-bucket", Key="x")) == 204
+        r = srv.admin("SYSRO0000000000000AK", "sysro-secret-0000000000000000000000000000") \
+            .put("/admin/user", [("uid", "made-by-sys-ro"), ("display-name", "M")])
+        assert r.status_code == 200, r.text
