@@ -88,6 +88,7 @@ fn bench(c: &mut Criterion) {
                     &AuthRequest {
                         method: "GET",
                         raw_path: "/admin/user",
+                        vhost_bucket: "",
                         query: &q,
                         headers: h,
                         body: b"",

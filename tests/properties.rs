@@ -546,6 +546,7 @@ proptest! {
         let req = AuthRequest {
             method,
             raw_path: &path,
+            vhost_bucket: "",
             query: &query,
             headers: &headers,
             body: &body,
@@ -803,6 +804,7 @@ fn check_at(path: &str, raw_query: &str, headers: &HeaderMap, compat: Compat) ->
     let req = AuthRequest {
         method: "GET",
         raw_path: path,
+        vhost_bucket: "",
         query: &query,
         headers,
         body: b"",
@@ -988,6 +990,7 @@ fn check_path(path: &str, headers: &HeaderMap, compat: Compat) -> bool {
     let req = AuthRequest {
         method: "GET",
         raw_path: path,
+        vhost_bucket: "",
         query: &query,
         headers,
         body: b"",

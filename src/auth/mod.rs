@@ -36,6 +36,9 @@ pub struct AuthRequest<'a> {
     pub method: &'a str,
     /// The path exactly as sent (still percent-encoded), without the query.
     pub raw_path: &'a str,
+    /// The bucket named by the `Host` (virtual-host style), else empty: SigV2 signs it in
+    /// front of the path, as AWS and radosgw (which rewrites the URI) do.
+    pub vhost_bucket: &'a str,
     pub query: &'a Query,
     pub headers: &'a HeaderMap,
     pub body: &'a [u8],

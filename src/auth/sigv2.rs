@@ -121,6 +121,10 @@ pub fn string_to_sign(req: &AuthRequest, presigned: bool) -> Result<StringToSign
     if presigned {
         push_amz_query(&mut out, req.query);
     }
+    if !req.vhost_bucket.is_empty() {
+        out.push(b'/');
+        out.extend_from_slice(req.vhost_bucket.as_bytes());
+    }
     out.extend_from_slice(canonical_resource(req.raw_path, req.query).as_bytes());
     Ok(StringToSign { bytes: out, time })
 }

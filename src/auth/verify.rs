@@ -282,6 +282,7 @@ pub(crate) mod tests {
             AuthRequest {
                 method: &self.method,
                 raw_path: &self.path,
+                vhost_bucket: "",
                 query: &self.query,
                 headers: &self.headers,
                 body: &self.body,

@@ -238,10 +238,12 @@ fn sigv2_allowed(req: &AuthRequest<'_>, policy: SigV2) -> bool {
 /// alone cannot verify a SigV4 signature that may cover the body's hash (Reef takes one
 /// without `x-amz-content-sha256`, as `curl --aws-sigv4` signs) is the body read first, and
 /// then only for a key that exists.
+#[allow(clippy::too_many_arguments)]
 async fn authenticate_whole_body(
     app: &App,
     parts: &Parts,
     query: &Query,
+    vhost_bucket: &str,
     incoming: Incoming,
     limit: usize,
     takes_body: bool,
@@ -254,6 +256,7 @@ async fn authenticate_whole_body(
     let mut auth_req = AuthRequest {
         method: parts.method.as_str(),
         raw_path: parts.uri.path(),
+        vhost_bucket,
         query,
         headers: &parts.headers,
         body: b"",
@@ -351,6 +354,7 @@ async fn admin_request(
         app,
         &parts,
         &query,
+        "",
         body,
         MAX_ADMIN_BODY,
         op.takes_body(),
@@ -434,6 +438,7 @@ async fn s3_request(
         let auth_req = AuthRequest {
             method: parts.method.as_str(),
             raw_path: parts.uri.path(),
+            vhost_bucket: route::vhost_bucket(&parts.headers, &app.cfg.s3_domain).unwrap_or(""),
             query: &query,
             headers: &parts.headers,
             body: b"",
@@ -456,6 +461,7 @@ async fn s3_request(
             app,
             &parts,
             &query,
+            route::vhost_bucket(&parts.headers, &app.cfg.s3_domain).unwrap_or(""),
             incoming,
             MAX_S3_BODY,
             op.takes_body(),

@@ -70,19 +70,22 @@ fn admin_rest<'a>(path: &'a str, entry: &str) -> Option<&'a str> {
 
 /// Bucket and key of an S3 request: virtual-host style when the Host is `<bucket>.<domain>`
 /// for the configured domain, else path style.
-pub fn bucket_and_key(headers: &HeaderMap, path: &str, domain: &str) -> (String, String) {
-    let host = headers
-        .get(hyper::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+/// The bucket a virtual-host-style request names in its `Host` (`<bucket>.<s3_domain>`).
+pub fn vhost_bucket<'a>(headers: &'a HeaderMap, domain: &str) -> Option<&'a str> {
+    if domain.is_empty() {
+        return None;
+    }
+    let host = headers.get(hyper::header::HOST)?.to_str().ok()?;
     let host = host.split(':').next().unwrap_or("");
+    host.strip_suffix(domain)
+        .and_then(|h| h.strip_suffix('.'))
+        .filter(|b| !b.is_empty())
+}
+
+pub fn bucket_and_key(headers: &HeaderMap, path: &str, domain: &str) -> (String, String) {
     let p = path.strip_prefix('/').unwrap_or(path);
-    if !domain.is_empty() {
-        if let Some(b) = host.strip_suffix(domain).and_then(|h| h.strip_suffix('.')) {
-            if !b.is_empty() {
-                return (b.to_string(), p.to_string());
-            }
-        }
+    if let Some(b) = vhost_bucket(headers, domain) {
+        return (b.to_string(), p.to_string());
     }
     match p.split_once('/') {
         Some((b, k)) => (b.to_string(), k.to_string()),
