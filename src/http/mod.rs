@@ -14,6 +14,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::app::App;
 
+mod authn;
 pub mod body;
 pub mod conn;
 pub mod pipeline;

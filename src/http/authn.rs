@@ -1,0 +1,203 @@
+//! The pipeline's authentication step: the claimed key's owner fetched, the signature
+//! checked on the headers, the caller resolved, the op's authorization gate run, and only
+//! then a whole body read and checked against what the signature says of it.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use hyper::body::Incoming;
+use hyper::http::request::Parts;
+use hyper::HeaderMap;
+
+use super::body;
+use crate::app::App;
+use crate::auth::{self, AuthRequest, BodyVerifier, Identity, Payload, SecretLookup};
+use crate::authz::Caller;
+use crate::config::{Compat, SigV2};
+use crate::domain::users::KeyOwner;
+use crate::error::{Error, Result};
+use crate::query::Query;
+use crate::s3;
+
+/// The key a request claims to be signed with, looked up before the signature is checked
+/// (the verifier compares the key it parses with this one, so a wrong guess only fails).
+struct Prefetched(Option<(String, Arc<str>)>);
+
+impl SecretLookup for Prefetched {
+    fn secret(&self, access_key: &str) -> Option<Arc<str>> {
+        self.0
+            .as_ref()
+            .filter(|(ak, _)| ak == access_key)
+            .map(|(_, s)| s.clone())
+    }
+}
+
+/// The owner of the key a request claims to be signed with, fetched before the signature
+/// is checked (cache or store).
+pub(super) async fn claimed_owner(
+    app: &App,
+    headers: &HeaderMap,
+    query: &Query,
+) -> Result<Option<(String, KeyOwner)>> {
+    let Some(ak) = auth::claimed_access_key(headers, query).map(str::to_string) else {
+        return Ok(None);
+    };
+    Ok(app.users.by_access_key(&ak).await?.map(|o| (ak, o)))
+}
+
+/// Authenticate: verify the signature against the claimed key's secret and resolve the
+/// caller. A suspended user is refused after its signature verified (so suspension is not
+/// revealed to others), but is still returned for the usage log.
+pub(super) fn authenticate(
+    req: &AuthRequest<'_>,
+    owner: &Option<(String, KeyOwner)>,
+    streaming: bool,
+    sigv2: SigV2,
+) -> (Result<Payload>, Caller) {
+    let lookup = Prefetched(owner.as_ref().map(|(ak, o)| (ak.clone(), o.secret.clone())));
+    let verified = if streaming {
+        auth::authenticate_streaming(req, &lookup)
+    } else {
+        auth::authenticate(req, &lookup).map(|i| (i, Payload::Unchecked))
+    };
+    match verified {
+        Err(e) => (Err(e), Caller::anonymous()),
+        Ok((Identity::Anonymous, p)) => (Ok(p), Caller::anonymous()),
+        Ok((Identity::Key(_), _)) if !sigv2_allowed(req, sigv2) => {
+            (Err(Error::AccessDenied), Caller::anonymous())
+        }
+        Ok((Identity::Key(ak), p)) => {
+            let Some((_, o)) = owner else {
+                return (Err(Error::InvalidAccessKeyId), Caller::anonymous());
+            };
+            let caller = Caller {
+                user: Some(o.user.clone()),
+                subuser: o.subuser.clone(),
+                access_key: Some(ak),
+            };
+            if o.user.suspended {
+                return (Err(Error::UserSuspended), caller);
+            }
+            (Ok(p), caller)
+        }
+    }
+}
+
+/// The `sigv2` setting: SigV2 signs neither the admin query nor most headers, so a captured
+/// request can be replayed with other parameters for 15 minutes; `read-only` keeps it for
+/// GET and HEAD, `deny` refuses it.
+fn sigv2_allowed(req: &AuthRequest<'_>, policy: SigV2) -> bool {
+    match policy {
+        SigV2::Allow => true,
+        _ if !auth::is_sigv2(req.headers, req.query) => true,
+        SigV2::ReadOnly => matches!(req.method, "GET" | "HEAD"),
+        SigV2::Deny => false,
+    }
+}
+
+/// Authenticate a request, then (if `takes_body`) read its whole body (at most `limit`
+/// bytes) and check it against what the signature says of it. The signature is checked on
+/// the headers first, and `gate` (the op's authorization, as far as it can be decided
+/// without the body) runs before the body is read: a request that does not verify, or whose
+/// caller may not do the op, is refused without its body being read. Only when the headers
+/// alone cannot verify a SigV4 signature that may cover the body's hash (Reef takes one
+/// without `x-amz-content-sha256`, as `curl --aws-sigv4` signs) is the body read first, and
+/// then only for a key that exists.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn authenticate_whole_body(
+    app: &App,
+    parts: &Parts,
+    query: &Query,
+    vhost_bucket: &str,
+    incoming: Incoming,
+    limit: usize,
+    takes_body: bool,
+    gate: impl FnOnce(&Caller) -> Result<()>,
+) -> (Result<Bytes>, Caller) {
+    let owner = match claimed_owner(app, &parts.headers, query).await {
+        Ok(o) => o,
+        Err(e) => return (Err(e), Caller::anonymous()),
+    };
+    let mut auth_req = AuthRequest {
+        method: parts.method.as_str(),
+        raw_path: parts.uri.path(),
+        vhost_bucket,
+        query,
+        headers: &parts.headers,
+        body: b"",
+        now: SystemTime::now(),
+        compat: app.cfg.compat,
+    };
+    let (verified, caller) = authenticate(&auth_req, &owner, true, app.cfg.sigv2);
+    let read = |incoming| async move {
+        if takes_body {
+            body::read(incoming, limit, app.cfg.body_timeout()).await
+        } else {
+            body::discard(&parts.headers, incoming, limit, app.cfg.body_timeout());
+            Ok(Bytes::new())
+        }
+    };
+    match verified {
+        Ok(payload) => {
+            if let Err(e) = gate(&caller) {
+                body::discard(&parts.headers, incoming, limit, app.cfg.body_timeout());
+                return (Err(e), caller);
+            }
+            let body = async {
+                let body = read(incoming).await?;
+                check_whole_body(payload, &parts.headers, body)
+            };
+            (body.await, caller)
+        }
+        Err(Error::SignatureDoesNotMatch)
+            if owner.is_some() && body_may_be_signed(&parts.headers, app.cfg.compat) =>
+        {
+            let body = match read(incoming).await {
+                Ok(b) => b,
+                Err(e) => return (Err(e), caller),
+            };
+            auth_req.body = &body;
+            let (verified, caller) = authenticate(&auth_req, &owner, false, app.cfg.sigv2);
+            let res = verified.and_then(|_| gate(&caller)).map(|()| body.clone());
+            (res, caller)
+        }
+        Err(e) => {
+            body::discard(&parts.headers, incoming, limit, app.cfg.body_timeout());
+            (Err(e), caller)
+        }
+    }
+}
+
+/// A header-signed SigV4 request at Reef without `x-amz-content-sha256`: its signature may
+/// cover the body's hash (the empty body's, for `curl --aws-sigv4` GETs).
+fn body_may_be_signed(headers: &HeaderMap, compat: Compat) -> bool {
+    compat >= Compat::Reef
+        && !headers.contains_key(crate::auth::sigv4::CONTENT_SHA256)
+        && headers.get(hyper::header::AUTHORIZATION).is_some_and(|v| {
+            v.as_bytes()
+                .starts_with(crate::auth::sigv4::ALGORITHM.as_bytes())
+        })
+}
+
+/// A whole body checked against its payload hash, aws-chunked framing, checksum header and
+/// `Content-MD5` (which go-ceph and boto sign when they send no payload hash), as an
+/// upload's would be as it streams; the decoded bytes.
+fn check_whole_body(payload: Payload, headers: &HeaderMap, body: Bytes) -> Result<Bytes> {
+    let md5 = s3::object::content_md5_header(headers)?;
+    let mut v = BodyVerifier::for_upload(payload, headers)?;
+    let mut out = Vec::with_capacity(body.len());
+    v.feed(&body, &mut out)?;
+    v.finish()?;
+    if let Some(want) = md5 {
+        use md5::Digest as _;
+        if md5::Md5::digest(&out).as_slice() != want {
+            return Err(Error::BadDigest);
+        }
+    }
+    Ok(if out.len() == body.len() {
+        body
+    } else {
+        Bytes::from(out)
+    })
+}
