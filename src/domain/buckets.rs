@@ -62,7 +62,9 @@ pub fn bkey(tenant: &str, name: &str) -> String {
     }
 }
 
-/// Counters kept exactly with every object change.
+/// Counters kept exactly with every object change, per radosgw index category: `rgw.main`
+/// (objects, and the parts of uploads in progress, which radosgw indexes as objects until
+/// the upload completes) and `rgw.multimeta` (one meta object per upload in progress).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
     pub size: u64,
@@ -70,6 +72,25 @@ pub struct Stats {
     pub num_objects: u64,
     /// Whether anything was ever written (radosgw shows `rgw.main` from then on, even at 0).
     pub written: bool,
+    /// Uploads in progress (`rgw.multimeta` objects).
+    pub uploads: u64,
+    /// Whether an upload was ever started (radosgw then shows `rgw.multimeta`, even at 0).
+    pub uploads_written: bool,
+}
+
+/// What radosgw's index accounts for one multipart meta object in `size_utilized`, whatever
+/// the upload's key or metadata (measured on 16.2).
+pub const MULTIMETA_UTILIZED: u64 = 27;
+
+/// Counter deltas (see `schema::bucket_stats`) for `objects` objects (negative: removed)
+/// changing `rgw.main` by `size` bytes, `actual` of them allocated.
+pub fn main_delta(size: i64, actual: i64, objects: i64) -> Vec<i64> {
+    vec![size, actual, objects, 1]
+}
+
+/// Counter deltas for `uploads` uploads started (negative: closed).
+pub fn multimeta_delta(uploads: i64) -> Vec<i64> {
+    vec![0, 0, 0, 0, uploads, 1]
 }
 
 impl Stats {
@@ -80,10 +101,13 @@ impl Stats {
             size_actual: g(1),
             num_objects: g(2),
             written: g(3) > 0,
+            uploads: g(4),
+            uploads_written: g(5) > 0,
         }
     }
 
-    /// `usage` as radosgw dumps it: `{}` for a never-written bucket, else `rgw.main`.
+    /// `usage` as radosgw dumps it: one member per category ever touched, in radosgw's
+    /// category order (`{}` for a bucket never written to).
     pub fn dump_usage(&self) -> Node {
         let mut b = ObjBuilder::new();
         if self.written {
@@ -97,14 +121,31 @@ impl Stats {
                 ),
             );
         }
+        if self.uploads_written {
+            b.push(
+                "rgw.multimeta",
+                crate::model::dump_storage_stats(
+                    0,
+                    0,
+                    self.uploads * MULTIMETA_UTILIZED,
+                    self.uploads,
+                ),
+            );
+        }
         b.build()
     }
 
-    pub fn add(&mut self, o: &Stats) {
-        self.size += o.size;
-        self.size_actual += o.size_actual;
-        self.num_objects += o.num_objects;
-        self.written |= o.written;
+    /// Counter deltas that take `self` to `want` (index repair).
+    pub fn deltas_to(&self, want: &Stats) -> Vec<i64> {
+        let d = |a: u64, b: u64| a as i64 - b as i64;
+        vec![
+            d(want.size, self.size),
+            d(want.size_actual, self.size_actual),
+            d(want.num_objects, self.num_objects),
+            d(want.written as u64, self.written as u64),
+            d(want.uploads, self.uploads),
+            d(want.uploads_written as u64, self.uploads_written as u64),
+        ]
     }
 }
 
@@ -244,13 +285,15 @@ impl Buckets {
             .unwrap_or_default())
     }
 
-    /// The sum of the stats of a user's buckets (user quota, user info `stats`).
+    /// The sum of `rgw.main` over a user's buckets (user quota, user info `stats`): radosgw's
+    /// user stats leave the multipart meta objects out.
     pub async fn user_totals(&self, uid: &str) -> Result<Stats> {
         let mut t = Stats::default();
         for b in self.of_user(uid).await? {
-            let mut s = self.stats(&b.key()).await?;
-            s.written = false;
-            t.add(&s);
+            let s = self.stats(&b.key()).await?;
+            t.size += s.size;
+            t.size_actual += s.size_actual;
+            t.num_objects += s.num_objects;
         }
         Ok(t)
     }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::acl::Acl;
 use crate::domain::blobs::Blobs;
-use crate::domain::buckets::{decode, encode, size_actual, ver_delta, Bucket, Buckets};
+use crate::domain::buckets::{decode, encode, main_delta, size_actual, ver_delta, Bucket, Buckets};
 use crate::domain::cache::{Cache, Weigh};
 use crate::error::{Error, Result};
 use crate::store::{schema, CommitError, Retry, Store, Txn};
@@ -163,7 +163,7 @@ impl Objects {
             t.expect(schema::bucket_instance(&bk, &b.id), Some(Vec::new()))
                 .expect(k.clone(), cur_raw)
                 .put(k.clone(), new_raw.clone())
-                .incr(schema::bucket_stats(&bk), vec![ds, dsa, dn, 1])
+                .incr(schema::bucket_stats(&bk), main_delta(ds, dsa, dn))
                 .incr(schema::bucket_versions(&bk), ver_delta(key));
             match self.store.commit(t).await {
                 Ok(seq) => {
@@ -218,7 +218,7 @@ impl Objects {
                 .delete(k.clone())
                 .incr(
                     schema::bucket_stats(bk),
-                    vec![-(cur.size as i64), -(size_actual(cur.size) as i64), -1, 1],
+                    main_delta(-(cur.size as i64), -(size_actual(cur.size) as i64), -1),
                 )
                 .incr(schema::bucket_versions(bk), ver_delta(key));
             match self.store.commit(t).await {

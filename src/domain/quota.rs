@@ -3,40 +3,43 @@
 //! counters; a check and the write it guards are not one transaction, so concurrent
 //! uploads can overshoot a limit by what is in flight at once, as in radosgw (whose quota
 //! cache is looser still).
+//!
+//! The arithmetic is radosgw's (`RGWQuotaInfoDefApplier`, `RGWQuotaInfoRawApplier`): every
+//! write (PutObject, CopyObject, UploadPart) counts as one more object of its full size,
+//! an overwrite too, and the used amounts are those of every index category of the bucket
+//! (objects, parts of uploads in progress and the uploads themselves).
 
-use crate::domain::buckets::{size_actual, Bucket, Buckets, Stats};
+use crate::domain::buckets::{size_actual, Bucket, Buckets};
 use crate::domain::users::Users;
 use crate::error::{Error, Result};
 use crate::model::Quota;
 
-/// Would adding `bytes` (may be negative for a smaller overwrite) and `objects` to `stats`
-/// break `q`? `check_on_raw` counts allocated (4 KiB-rounded) bytes, as radosgw does.
-fn exceeds(q: &Quota, stats: &Stats, bytes: i64, raw_bytes: i64, objects: i64) -> bool {
+/// What a quota is measured against.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Used {
+    size: u64,
+    size_actual: u64,
+    objects: u64,
+}
+
+/// Would one more object of `size` bytes break `q`? Sizes count rounded up to 4 KiB
+/// against the rounded total, or with `check_on_raw` as they are; the limits are inclusive.
+fn exceeds(q: &Quota, used: &Used, size: u64) -> bool {
     if !q.enabled {
         return false;
     }
-    let (used, add) = if q.check_on_raw {
-        (stats.size_actual as i64, raw_bytes)
+    let (cur, add) = if q.check_on_raw {
+        (used.size, size)
     } else {
-        (stats.size as i64, bytes)
+        (used.size_actual, size_actual(size))
     };
-    (q.max_size >= 0 && add > 0 && used + add > q.max_size)
-        || (q.max_objects >= 0 && objects > 0 && stats.num_objects as i64 + objects > q.max_objects)
+    (q.max_size >= 0 && cur.saturating_add(add) > q.max_size as u64)
+        || (q.max_objects >= 0 && used.objects + 1 > q.max_objects as u64)
 }
 
-/// Check the bucket's quota, and the owner's user quota and per-bucket default quota, for
-/// a write that changes the bucket by `new_size` bytes replacing `old_size` (None = new
-/// object).
-pub async fn check(
-    users: &Users,
-    buckets: &Buckets,
-    b: &Bucket,
-    new_size: u64,
-    old_size: Option<u64>,
-) -> Result<()> {
-    let bytes = new_size as i64 - old_size.unwrap_or(0) as i64;
-    let raw = size_actual(new_size) as i64 - old_size.map_or(0, size_actual) as i64;
-    let objects = if old_size.is_some() { 0 } else { 1 };
+/// Check the bucket's quota (else the owner's per-bucket default quota) and the owner's
+/// user quota for a write of one object of `size` bytes into `b`.
+pub async fn check(users: &Users, buckets: &Buckets, b: &Bucket, size: u64) -> Result<()> {
     let owner = users.get(&b.owner).await?;
     let owner_on = owner
         .as_ref()
@@ -45,20 +48,31 @@ pub async fn check(
         // The common case: no quota anywhere, nothing to read.
         return Ok(());
     }
-    let stats = buckets.stats(&b.key()).await?;
-    if exceeds(&b.quota, &stats, bytes, raw, objects) {
+    let s = buckets.stats(&b.key()).await?;
+    let bucket = Used {
+        size: s.size,
+        size_actual: s.size_actual,
+        objects: s.num_objects + s.uploads,
+    };
+    if exceeds(&b.quota, &bucket, size) {
         return Err(Error::QuotaExceeded);
     }
     let Some(owner) = owner else {
         return Ok(());
     };
     // The owner's bucket quota applies to each of their buckets that has none of its own.
-    if !b.quota.enabled && exceeds(&owner.bucket_quota, &stats, bytes, raw, objects) {
+    if !b.quota.enabled && exceeds(&owner.bucket_quota, &bucket, size) {
         return Err(Error::QuotaExceeded);
     }
     if owner.user_quota.enabled {
-        let total = buckets.user_totals(&b.owner).await?;
-        if exceeds(&owner.user_quota, &total, bytes, raw, objects) {
+        // Against the user's stats, which count `rgw.main` only.
+        let t = buckets.user_totals(&b.owner).await?;
+        let user = Used {
+            size: t.size,
+            size_actual: t.size_actual,
+            objects: t.num_objects,
+        };
+        if exceeds(&owner.user_quota, &user, size) {
             return Err(Error::QuotaExceeded);
         }
     }
@@ -80,20 +94,35 @@ mod tests {
 
     #[test]
     fn boundary_is_inclusive() {
-        let s = Stats {
-            size: 90,
+        // radosgw 16.2, max_size 8192: 4096 B then 1 B fit, one more byte does not.
+        let mut u = Used::default();
+        assert!(!exceeds(&q(8192, -1), &u, 4096));
+        u = Used {
+            size: 4096,
             size_actual: 4096,
-            num_objects: 9,
-            written: true,
+            objects: 1,
         };
-        assert!(!exceeds(&q(100, -1), &s, 10, 4096, 1));
-        assert!(exceeds(&q(100, -1), &s, 11, 4096, 1));
-        assert!(!exceeds(&q(-1, 10), &s, 1, 4096, 1));
-        assert!(exceeds(&q(-1, 9), &s, 1, 4096, 1));
-        // overwrites that shrink or keep the count pass even when over
-        assert!(!exceeds(&q(50, 9), &s, -5, 0, 0));
+        assert!(!exceeds(&q(8192, -1), &u, 1));
+        u = Used {
+            size: 4097,
+            size_actual: 8192,
+            objects: 2,
+        };
+        assert!(exceeds(&q(8192, -1), &u, 1));
+        assert!(exceeds(&q(8193, -1), &u, 1));
+        assert!(!exceeds(&q(8192 + 4096, -1), &u, 1));
+        // objects: one more than the limit allows is refused, whatever its size
+        assert!(!exceeds(&q(-1, 3), &u, 0));
+        assert!(exceeds(&q(-1, 2), &u, 0));
+        // raw: bytes as they are
+        let raw = Quota {
+            check_on_raw: true,
+            ..q(4100, -1)
+        };
+        assert!(!exceeds(&raw, &u, 3));
+        assert!(exceeds(&raw, &u, 4));
         let mut off = q(0, 0);
         off.enabled = false;
-        assert!(!exceeds(&off, &s, 1_000, 4096, 1));
+        assert!(!exceeds(&off, &u, 1_000));
     }
 }

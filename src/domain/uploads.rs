@@ -1,12 +1,16 @@
 //! Multipart uploads: the upload record and its parts on the store. Parts are data files of
 //! their own; completing an upload makes an object whose data is the list of its parts'
 //! files (nothing is copied), atomically with closing the upload.
+//!
+//! As in radosgw's bucket index, an upload in progress counts in its bucket's stats (and so
+//! its quota): one `rgw.multimeta` object while it is open, and each part as an `rgw.main`
+//! object from the moment it is recorded. Every record change commits with its counters.
 
 use serde::{Deserialize, Serialize};
 
 use crate::domain::acl::Acl;
 use crate::domain::blobs::Blobs;
-use crate::domain::buckets::{decode, encode};
+use crate::domain::buckets::{decode, encode, main_delta, multimeta_delta, size_actual};
 use crate::error::{Error, Result};
 use crate::store::{schema, CommitError, Store, Txn};
 
@@ -63,7 +67,8 @@ impl Uploads {
         let mut t = Txn::default();
         t.expect(schema::bucket_instance(bk, bucket_id), Some(Vec::new()))
             .expect(k.clone(), None)
-            .put(k, encode(up)?);
+            .put(k, encode(up)?)
+            .incr(schema::bucket_stats(bk), multimeta_delta(1));
         match self.store.commit(t).await {
             Ok(_) => Ok(()),
             Err(CommitError::Conflict) => Err(Error::NoSuchBucket),
@@ -79,6 +84,13 @@ impl Uploads {
             .ok_or(Error::NoSuchUpload)?;
         let value = decode(&raw)?;
         Ok(Stored { raw, value })
+    }
+
+    /// Every part of upload `id`, in part-number order, and the upload's part-write counter
+    /// as read before them (what `close_txn` checks).
+    pub async fn parts_for_close(&self, id: &str) -> Result<(Option<Vec<u8>>, Vec<Stored<Part>>)> {
+        let writes = self.store.get(&schema::part_writes(id)).await?;
+        Ok((writes, self.parts(id).await?))
     }
 
     /// Every part of upload `id`, in part-number order.
@@ -111,45 +123,79 @@ impl Uploads {
         part: &Part,
     ) -> Result<()> {
         let pk = schema::part(&up.value.id, part.num);
-        let old = self.store.get(&pk).await?;
+        let old_raw = self.store.get(&pk).await?;
+        let old: Option<Part> = old_raw.as_deref().map(decode).transpose()?;
+        // A replaced part stops counting: radosgw counts both (a stats leak we do not copy).
+        let delta = match &old {
+            Some(o) => main_delta(
+                part.size as i64 - o.size as i64,
+                size_actual(part.size) as i64 - size_actual(o.size) as i64,
+                0,
+            ),
+            None => main_delta(part.size as i64, size_actual(part.size) as i64, 1),
+        };
         let mut t = Txn::default();
         t.expect(
             schema::upload(bk, &up.value.key, &up.value.id),
             Some(up.raw.clone()),
         )
-        .expect(pk.clone(), old.clone())
-        .put(pk, encode(part)?);
+        .expect(pk.clone(), old_raw)
+        .put(pk, encode(part)?)
+        .incr(schema::bucket_stats(bk), delta)
+        .incr(schema::part_writes(&up.value.id), vec![1]);
         match self.store.commit(t).await {
             Ok(_) => {}
             Err(CommitError::Conflict) => return Err(Error::NoSuchUpload),
             Err(CommitError::Store(e)) => return Err(e.into()),
         }
-        if let Some(old) = old {
-            if let Ok(p) = decode::<Part>(&old) {
-                blobs.remove_all(vec![p.data]).await;
-            }
+        if let Some(o) = old {
+            blobs.remove_all(vec![o.data]).await;
         }
         Ok(())
     }
 
-    /// The transaction that closes an upload whose parts are `parts` (each must still be as
-    /// read, so a part replaced meanwhile fails the commit instead of leaving the object
-    /// pointing at deleted data).
-    pub fn close_txn(&self, bk: &str, up: &Stored<Upload>, parts: &[Stored<Part>]) -> Txn {
+    /// The transaction that closes an upload whose parts are `parts`, with part-write
+    /// counter `writes`, both from `parts_for_close`. Each part must still be as read, so a
+    /// part replaced meanwhile fails the commit instead of leaving the object pointing at
+    /// deleted data; the counter must be too, so a part added meanwhile fails it instead of
+    /// staying behind, counted in the bucket's stats, with no upload to remove it. It also
+    /// takes the upload and its parts off the bucket's stats; whatever object the upload
+    /// becomes is the caller's to add.
+    pub fn close_txn(
+        &self,
+        bk: &str,
+        up: &Stored<Upload>,
+        writes: Option<Vec<u8>>,
+        parts: &[Stored<Part>],
+    ) -> Txn {
         let k = schema::upload(bk, &up.value.key, &up.value.id);
+        let wk = schema::part_writes(&up.value.id);
         let mut t = Txn::default();
-        t.expect(k.clone(), Some(up.raw.clone())).delete(k);
+        t.expect(k.clone(), Some(up.raw.clone()))
+            .delete(k)
+            .expect(wk.clone(), writes)
+            .delete(wk)
+            .incr(schema::bucket_stats(bk), multimeta_delta(-1));
+        let (mut size, mut actual) = (0i64, 0i64);
         for p in parts {
             let pk = schema::part(&up.value.id, p.value.num);
             t.expect(pk.clone(), Some(p.raw.clone())).delete(pk);
+            size += p.value.size as i64;
+            actual += size_actual(p.value.size) as i64;
+        }
+        if !parts.is_empty() {
+            t.incr(
+                schema::bucket_stats(bk),
+                main_delta(-size, -actual, -(parts.len() as i64)),
+            );
         }
         t
     }
 
     /// Remove an upload, its parts and their data.
     pub async fn abort(&self, blobs: &Blobs, bk: &str, up: &Stored<Upload>) -> Result<()> {
-        let parts = self.parts(&up.value.id).await?;
-        let t = self.close_txn(bk, up, &parts);
+        let (writes, parts) = self.parts_for_close(&up.value.id).await?;
+        let t = self.close_txn(bk, up, writes, &parts);
         match self.store.commit(t).await {
             Ok(_) => {}
             Err(CommitError::Conflict) => return Err(Error::NoSuchUpload),

@@ -192,6 +192,7 @@ pub async fn check_index(app: &App, r: IndexReq) -> Result<Reply> {
     let existing = app.buckets.stats(&bk).await?;
     let mut calc = Stats {
         written: existing.written,
+        uploads_written: existing.uploads_written,
         ..Stats::default()
     };
     // radosgw's repair rewrites every index shard three times (tag timeout set, rebuild,
@@ -217,20 +218,39 @@ pub async fn check_index(app: &App, r: IndexReq) -> Result<Reply> {
             true
         })
         .await?;
+    // Uploads in progress are in radosgw's index too: their parts as `rgw.main` entries,
+    // each upload as an `rgw.multimeta` one.
+    let (mut key_marker, mut id_marker) = (String::new(), String::new());
+    loop {
+        let mut ups = app
+            .uploads
+            .list(&bk, "", &key_marker, &id_marker, 1000)
+            .await?;
+        let more = ups.len() > 1000;
+        ups.truncate(1000);
+        for up in &ups {
+            calc.uploads += 1;
+            calc.uploads_written = true;
+            for p in app.uploads.parts(&up.value.id).await? {
+                calc.size += p.value.size;
+                calc.size_actual += size_actual(p.value.size);
+                calc.num_objects += 1;
+                calc.written = true;
+            }
+        }
+        match ups.last() {
+            Some(last) if more => {
+                key_marker = last.value.key.clone();
+                id_marker = last.value.id.clone();
+            }
+            _ => break,
+        }
+    }
     if r.fix {
         app.buckets.bump_versions(&bk, deltas).await?;
         if calc != existing {
-            let d = |a: u64, b: u64| a as i64 - b as i64;
             app.buckets
-                .adjust_stats(
-                    &bk,
-                    vec![
-                        d(calc.size, existing.size),
-                        d(calc.size_actual, existing.size_actual),
-                        d(calc.num_objects, existing.num_objects),
-                        d(calc.written as u64, existing.written as u64),
-                    ],
-                )
+                .adjust_stats(&bk, existing.deltas_to(&calc))
                 .await?;
         }
     }

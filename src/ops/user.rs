@@ -64,8 +64,10 @@ pub async fn info(app: &App, r: InfoReq) -> Result<Reply> {
         return Err(Error::InvalidArgument);
     };
     if r.stats {
+        // The user's synced stats (`sync=true`; ours are always current): radosgw keeps no
+        // utilized bytes for a user.
         let t = app.buckets.user_totals(&user.uid.to_string()).await?;
-        let stats = crate::model::dump_storage_stats(t.size, t.size_actual, t.size, t.num_objects);
+        let stats = crate::model::dump_storage_stats(t.size, t.size_actual, 0, t.num_objects);
         return Ok(Reply::Doc(Doc::new(
             "user_info",
             user.dump_info(Some(stats)),

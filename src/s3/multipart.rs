@@ -1,13 +1,19 @@
 //! Multipart uploads: parts stream to their own data files; completing an upload makes an
 //! object whose data is the list of its parts' files (nothing is copied), atomically with
 //! closing the upload.
+//!
+//! Quotas, as in radosgw: each part is checked like a PutObject of its size before it is
+//! recorded (it counts in the bucket's stats from then on); starting and completing an
+//! upload are never refused, completing only turns counted parts into one object.
 
 use bytes::Bytes;
 use http::header::ETAG;
 use http::StatusCode;
 use md5::{Digest, Md5};
 
-use super::object::{check_quota, content_md5, load_source, stored_headers, upload_acl};
+use super::object::{
+    check_quota, content_md5, load_source, receive_within_quota, stored_headers, upload_acl,
+};
 use super::{iso_ms, tagging, Body, Reply, S3Request};
 use crate::app::App;
 use crate::authz::{self, OpKind};
@@ -100,10 +106,7 @@ pub async fn upload_part(app: &App, req: &S3Request, body: Body) -> Result<Reply
     let num = part_number(req)?;
     let md5 = content_md5(req)?;
     let up = app.uploads.get(&b.key(), &req.key, id).await?;
-    let got = match body {
-        Body::Stream(mut src) => app.objects.blobs.receive(src.as_mut(), md5).await?,
-        Body::Full(bytes) => app.objects.blobs.receive(&mut Some(bytes), md5).await?,
-    };
+    let got = receive_within_quota(app, req, &b, body, md5).await?;
     let etag = record_part(app, &b, &up, num, got).await?;
     Ok(Reply::empty(StatusCode::OK).header(ETAG, format!("\"{etag}\"")))
 }
@@ -137,6 +140,12 @@ pub async fn upload_part_copy(app: &App, req: &S3Request) -> Result<Reply> {
             Some((first, last))
         }
     };
+    check_quota(
+        app,
+        &b,
+        range.map_or(so.size, |(first, last)| last - first + 1),
+    )
+    .await?;
     let got = app.objects.blobs.copy(&so.data, range).await?;
     let etag = record_part(app, &b, &up, num, got).await?;
     // radosgw writes this ETag bare (unlike every other one) and the time to the second.
@@ -155,7 +164,7 @@ pub async fn complete(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> 
     let id = upload_id(req)?.to_string();
     let up = app.uploads.get(&b.key(), &req.key, &id).await?;
     let wanted = crate::encode::s3_read::complete_multipart(&body)?;
-    let stored = app.uploads.parts(&id).await?;
+    let (writes, stored) = app.uploads.parts_for_close(&id).await?;
     let mut chosen: Vec<Stored<Part>> = Vec::new();
     for w in &wanted {
         if chosen.last().is_some_and(|p| p.value.num >= w.number) {
@@ -179,7 +188,6 @@ pub async fn complete(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> 
     }
     let etag = format!("{}-{}", hex::encode(md5.finalize()), chosen.len());
     let size: u64 = chosen.iter().map(|p| p.value.size).sum();
-    check_quota(app, &b, &req.key, size).await?;
     let u = &up.value;
     let meta = ObjectMeta {
         size,
@@ -197,10 +205,11 @@ pub async fn complete(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> 
     };
     // Close the upload (checking every part is still the one read, so a part replaced
     // meanwhile fails this instead of leaving the object on deleted data) and install the
-    // object in one commit.
+    // object in one commit, which also moves the parts' counts to the object's. Parts the
+    // list left out are deleted with the upload, so they stop counting too.
     let guard = Guard {
         with: Some((
-            app.uploads.close_txn(&b.key(), &up, &stored),
+            app.uploads.close_txn(&b.key(), &up, writes, &stored),
             Error::NoSuchUpload,
         )),
         ..Guard::default()

@@ -110,10 +110,37 @@ pub async fn upload_acl(app: &App, req: &S3Request, b: &Bucket) -> Result<Acl> {
         .unwrap_or_else(|| Acl::canned(Canned::Private, &owner, &b.owner)))
 }
 
-/// Refuse a write of `new_size` bytes to `key` that would break a quota.
-pub async fn check_quota(app: &App, b: &Bucket, key: &str, new_size: u64) -> Result<()> {
-    let old = app.objects.get(&b.key(), key).await?.map(|o| o.size);
-    crate::domain::quota::check(&app.users, &app.buckets, b, new_size, old).await
+/// Refuse a write of one object (or part) of `size` bytes that would break a quota.
+pub async fn check_quota(app: &App, b: &Bucket, size: u64) -> Result<()> {
+    crate::domain::quota::check(&app.users, &app.buckets, b, size).await
+}
+
+/// Receive a request body into a new data file, within quota: refused before reading a
+/// declared length that cannot fit, and checked again with the real size (the data is
+/// removed if that fails), as radosgw checks an upload.
+pub async fn receive_within_quota(
+    app: &App,
+    req: &S3Request,
+    b: &Bucket,
+    body: Body,
+    md5: Option<[u8; 16]>,
+) -> Result<Received> {
+    let declared = req
+        .header("x-amz-decoded-content-length")
+        .or_else(|| req.header("content-length"))
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(n) = declared {
+        check_quota(app, b, n).await?;
+    }
+    let got = match body {
+        Body::Stream(mut src) => app.objects.blobs.receive(src.as_mut(), md5).await?,
+        Body::Full(bytes) => app.objects.blobs.receive(&mut Some(bytes), md5).await?,
+    };
+    if let Err(e) = check_quota(app, b, got.size).await {
+        app.objects.blobs.remove_all(vec![got.id]).await;
+        return Err(e);
+    }
+    Ok(got)
 }
 
 /// Publish a received object as `key`, or delete its data if that fails.
@@ -140,22 +167,7 @@ pub async fn put(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
     };
     let headers = stored_headers(&req.headers)?;
     let md5 = content_md5(req)?;
-    // Refuse before reading a body that cannot fit; check again with the real size.
-    let declared = req
-        .header("x-amz-decoded-content-length")
-        .or_else(|| req.header("content-length"))
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if let Some(n) = declared {
-        check_quota(app, &b, &req.key, n).await?;
-    }
-    let Received { id, size, md5 } = match body {
-        Body::Stream(mut src) => app.objects.blobs.receive(src.as_mut(), md5).await?,
-        Body::Full(bytes) => app.objects.blobs.receive(&mut Some(bytes), md5).await?,
-    };
-    if let Err(e) = check_quota(app, &b, &req.key, size).await {
-        app.objects.blobs.remove_all(vec![id]).await;
-        return Err(e);
-    }
+    let Received { id, size, md5 } = receive_within_quota(app, req, &b, body, md5).await?;
     let etag = hex::encode(md5);
     let meta = ObjectMeta {
         size,
@@ -450,7 +462,7 @@ pub async fn copy(app: &App, req: &S3Request) -> Result<Reply> {
     } else {
         so.headers.clone()
     };
-    check_quota(app, &b, &req.key, so.size).await?;
+    check_quota(app, &b, so.size).await?;
     // Copy the bytes into a new data file, so the two objects never share data.
     let Received { id, size, .. } = app.objects.blobs.copy(&so.data, None).await?;
     let now = crate::clock::now_us();

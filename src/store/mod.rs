@@ -52,6 +52,7 @@ pub struct Txn {
     /// Counters: the stored value (a vector of little-endian i64, absent = zeros) gets
     /// these deltas added element-wise. Concurrent increments never conflict, which keeps
     /// bucket stats exact without making every upload to a bucket race on one record.
+    /// Several increments of one key in a transaction add up.
     pub incrs: Vec<(Vec<u8>, Vec<i64>)>,
 }
 

@@ -284,8 +284,14 @@ fn apply(
         }
     }
     // Read every counter before staging anything, so a failed read leaves the group as it was.
-    let mut counters = Vec::with_capacity(txn.incrs.len());
+    // Several increments of one key in a transaction add up (each reading the stored value
+    // would keep only the last).
+    let mut counters: Vec<(&Vec<u8>, Vec<u8>)> = Vec::with_capacity(txn.incrs.len());
     for (k, d) in &txn.incrs {
+        if let Some((_, v)) = counters.iter_mut().find(|(ck, _)| *ck == k) {
+            *v = super::add_counters(Some(v), d);
+            continue;
+        }
         let cur = current(staged, k)?;
         counters.push((k, super::add_counters(cur.as_deref(), d)));
     }
@@ -397,6 +403,12 @@ mod tests {
         b.unwrap();
         let c = decode_counters(&s.get(b"c").await.unwrap().unwrap());
         assert_eq!(c, vec![2, 20]);
+        // and within one transaction
+        let mut t = Txn::default();
+        t.incr("c", vec![1]).incr("c", vec![0, 5, 7]);
+        s.commit(t).await.unwrap();
+        let c = decode_counters(&s.get(b"c").await.unwrap().unwrap());
+        assert_eq!(c, vec![3, 25, 7]);
         assert_eq!(s.scan(b"user/", None, 10).await.unwrap().len(), 0);
         // a second open while the first is live is refused with a clear message
         let err = RocksStore::open(&dir, RocksSettings::default())

@@ -16,12 +16,17 @@
 //! | `border/<hash>/<bkey>`                | empty: buckets in radosgw's listing order  |
 //! | `binst/<bkey>:<bucket id>`            | empty: bucket.instance keys, sorted        |
 //! | `ubkt/<uid>/<bkey>`                   | empty: the user owns (is linked to) bucket |
-//! | `bstats/<bkey>`                       | counters `[size, size_actual, objects, written]` |
+//! | `bstats/<bkey>`                       | counters `[size, size_actual, objects, written, uploads, uploads_written]` |
 //! | `bver/<bkey>`                         | counters: index version per shard          |
 //! | `obj/<bkey>/<key>`                    | object index entry                         |
 //! | `upload/<bkey>/<key>\0<upload id>`    | multipart upload in progress               |
 //! | `part/<upload id>/<nnnnn>`            | uploaded part                              |
+//! | `pseq/<upload id>`                    | counters `[part writes]` (see `Uploads::close_txn`) |
 //! | `usage/<owner>/<hour>/<bucket>/<category>` | counters `[sent, received, ops, successful]` |
+//!
+//! `bstats`: the first four counters are radosgw's `rgw.main` (objects, and the parts of
+//! uploads in progress), the last two `rgw.multimeta` (one per upload in progress); older
+//! stores have only the first four, and missing counters read as zero.
 //!
 //! `<hash>` is the 8-hex-digit RADOS sort key of the record's radosgw object
 //! (`ceph::rados_key`), so a prefix scan lists users and buckets in the order radosgw does
@@ -128,6 +133,9 @@ pub fn parts(id: &str) -> Vec<u8> {
 }
 pub fn part(id: &str, n: u32) -> Vec<u8> {
     key(&[PART, id, "/", &format!("{n:05}")])
+}
+pub fn part_writes(id: &str) -> Vec<u8> {
+    key(&["pseq/", id])
 }
 
 /// Where one (owner, hour, bucket, category) of the usage log is counted.
