@@ -359,7 +359,27 @@ fn stalled_body_times_out() {
     use std::io::{Read, Write};
     let dir = TempDir::new("stall");
     let s = Server::start(&dir.0.join("d"), &[("RGW_ADMIN_BODY_TIMEOUT", "1")]);
-    for path in ["/admin/user?uid=x&display-name=X", "/somebucket?delete"] {
+    let host = s.addr.to_string();
+    let quota = "/admin/user?quota&uid=admin&quota-type=user";
+    let signed = common::sign_v4(
+        "PUT",
+        &format!("http://{host}{quota}"),
+        &host,
+        b"",
+        common::AK,
+        common::SK,
+    );
+    // A signed request to an op that takes a body: the body is waited for, not forever.
+    // Anonymous ones are refused before their body is read.
+    for (path, headers, want) in [
+        (quota, signed, "HTTP/1.1 408"),
+        (
+            "/admin/user?uid=x&display-name=X",
+            Vec::new(),
+            "HTTP/1.1 403",
+        ),
+        ("/somebucket?delete", Vec::new(), "HTTP/1.1 404"),
+    ] {
         let mut c = std::net::TcpStream::connect(s.addr).unwrap();
         c.set_read_timeout(Some(std::time::Duration::from_secs(10)))
             .unwrap();
@@ -368,18 +388,24 @@ fn stalled_body_times_out() {
         } else {
             "POST"
         };
+        let extra: String = headers
+            .iter()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case("host"))
+            .map(|(k, v)| format!("{k}: {v}\r\n"))
+            .collect();
         write!(
             c,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 100\r\n\r\n",
-            s.addr
+            "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Content-Length: 100\r\n\r\n"
         )
         .unwrap();
         let t = std::time::Instant::now();
         let mut buf = vec![0u8; 4096];
         let n = c.read(&mut buf).unwrap();
         let head = String::from_utf8_lossy(&buf[..n]);
-        assert!(head.starts_with("HTTP/1.1 408"), "{path}: {head}");
-        assert!(head.contains("RequestTimeout"), "{path}: {head}");
+        assert!(head.starts_with(want), "{path}: {head}");
+        if want.ends_with("408") {
+            assert!(head.contains("RequestTimeout"), "{path}: {head}");
+        }
         assert!(t.elapsed() < std::time::Duration::from_secs(5));
     }
     assert_eq!(s.admin("GET", "/admin/user?uid=x").status, 404);

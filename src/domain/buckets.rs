@@ -387,29 +387,49 @@ impl Buckets {
     /// it has objects or uploads in progress (uploads are the caller's to abort first).
     pub async fn remove(&self, b: &Bucket) -> Result<()> {
         let bk = b.key();
-        if !self
-            .store
-            .scan(&schema::objects(&bk), None, 1)
-            .await?
-            .is_empty()
-            || !self
+        // Every object and upload change moves the stats counters in its own commit: the
+        // removal expects them as they were when the bucket was seen empty, so nothing
+        // written in between is orphaned (it conflicts, and the check runs again).
+        for _ in 0..crate::store::MAX_ATTEMPTS {
+            let stats = self.store.get(&schema::bucket_stats(&bk)).await?;
+            let empty = self
                 .store
-                .scan(&schema::uploads(&bk), None, 1)
+                .scan(&schema::objects(&bk), None, 1)
                 .await?
                 .is_empty()
-        {
-            return Err(Error::BucketNotEmpty);
+                && self
+                    .store
+                    .scan(&schema::uploads(&bk), None, 1)
+                    .await?
+                    .is_empty();
+            if !empty {
+                return Err(Error::BucketNotEmpty);
+            }
+            // The instance must be the one the caller saw (not a re-created namesake).
+            let mut t = Txn::default();
+            t.expect(schema::bucket_instance(&bk, &b.id), Some(Vec::new()))
+                .expect(schema::bucket_stats(&bk), stats)
+                .delete(schema::bucket(&bk))
+                .delete(schema::bucket_order(&bk))
+                .delete(schema::bucket_instance(&bk, &b.id))
+                .delete(schema::user_bucket(&b.owner, &bk))
+                .delete(schema::bucket_stats(&bk))
+                .delete(schema::bucket_versions(&bk));
+            match self.commit(&bk, t, None).await {
+                Err(CommitError::Conflict) => {
+                    if self
+                        .store
+                        .get(&schema::bucket_instance(&bk, &b.id))
+                        .await?
+                        .is_none()
+                    {
+                        return Err(Error::NoSuchBucket);
+                    }
+                }
+                res => return res.map_err(Error::from),
+            }
         }
-        // The instance must be the one the caller saw (not a re-created namesake).
-        let mut t = Txn::default();
-        t.expect(schema::bucket_instance(&bk, &b.id), Some(Vec::new()))
-            .delete(schema::bucket(&bk))
-            .delete(schema::bucket_order(&bk))
-            .delete(schema::bucket_instance(&bk, &b.id))
-            .delete(schema::user_bucket(&b.owner, &bk))
-            .delete(schema::bucket_stats(&bk))
-            .delete(schema::bucket_versions(&bk));
-        self.commit(&bk, t, None).await.map_err(Error::from)
+        Err(Error::ServiceUnavailable)
     }
 
     /// Add `deltas` to the bucket's index versions (index repair bookkeeping).

@@ -96,3 +96,17 @@ def test_swift_auth_refused(rgw, admin, swift_user, uid):
                                      ("key-type", "swift")])
     assert r.status_code == 200, r.text
     assert auth(rgw, "/auth/1.0", swift_user, SECRET).status_code in (401, 403)
+
+
+def test_suspended_user_gets_no_token(rgw, admin, uid, swift_user):
+    """Security review L7: a suspended user's swift key buys no token (after the key
+    matched, so suspension is not revealed to others); re-enabled, it does again."""
+    parent = swift_user.split(":")[0]
+    assert admin.post("/admin/user", [("uid", parent), ("suspended", "true")]).status_code == 200
+    r = auth(rgw, "/auth/1.0", swift_user, SECRET)
+    assert r.status_code == 403 and "X-Auth-Token" not in r.headers, r.headers
+    r = auth(rgw, "/auth/1.0", swift_user, "wrong" + SECRET[5:])
+    assert r.status_code == 401
+    assert admin.post("/admin/user", [("uid", parent), ("suspended", "false")]).status_code == 200
+    r = auth(rgw, "/auth/1.0", swift_user, SECRET)
+    assert r.status_code == 204 and r.headers["X-Auth-Token"].startswith("AUTH_rgwtk")
