@@ -188,6 +188,21 @@ impl Framing {
                     };
                 }
                 _ => {
+                    // The bytes up to the next CR or LF only extend the current line.
+                    let run = memchr::memchr2(b'\r', b'\n', &bytes[i..]).unwrap_or(bytes.len() - i);
+                    if run > 0 {
+                        if self.prev_cr {
+                            // A CR that does not end a line: hyper refuses it.
+                            self.state = State::Opaque;
+                            return;
+                        }
+                        let keep = run.min(LINE_KEEP.saturating_sub(self.line_len));
+                        let at = self.line_len.min(LINE_KEEP);
+                        self.line[at..at + keep].copy_from_slice(&bytes[i..i + keep]);
+                        self.line_len += run;
+                        i += run;
+                        continue;
+                    }
                     let b = bytes[i];
                     if b == b'\n' {
                         if !self.prev_cr || !self.end_of_line() {
@@ -197,19 +212,12 @@ impl Framing {
                         }
                         self.prev_cr = false;
                     } else {
+                        // A CR: two in a row cannot end a line.
                         if self.prev_cr {
-                            // A CR that does not end a line: hyper refuses it.
                             self.state = State::Opaque;
                             return;
                         }
-                        if b == b'\r' {
-                            self.prev_cr = true;
-                        } else {
-                            if self.line_len < LINE_KEEP {
-                                self.line[self.line_len] = b;
-                            }
-                            self.line_len += 1;
-                        }
+                        self.prev_cr = true;
                     }
                     i += 1;
                 }
