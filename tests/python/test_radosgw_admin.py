@@ -7,8 +7,9 @@ and raise `radosgw.exception.<Code>` (or `RadosGWAdminError` with `.code`).
 
 Client bugs worked around: in AWS4 mode boto 2 moves a POST's query into a form body for the
 signature but sends the request without it while declaring `Content-Length` of that body, so
-`update_user` (POST) cannot work against any server (radosgw 16.2 answers 501 before reading,
-client-matrix §1); it is exercised in AWS2 mode only. `UserInfo.update()` crashes on its own
+`update_user` (POST) cannot work against any server: the POST is answered at once (its op
+takes no body; radosgw 16.2 answers 501), but the bytes of the connection's next request are
+then taken for the promised body (client-matrix §1); it is exercised in AWS2 mode only. `UserInfo.update()` crashes on its own
 result (`Stats(None)`) whenever `stats` was not requested, so it is not used.
 """
 import json
