@@ -417,6 +417,11 @@ async fn swift_auth(
     if let Some(u) = headers.get("x-auth-user").and_then(|v| v.to_str().ok()) {
         logged.uid = u.to_string();
     }
+    // Nobody is authenticated yet: each try at a key is an anonymous read, so the
+    // anonymous rate limit bounds guessing swift keys.
+    if let Err(e) = app.ratelimit.admit(None, None, true) {
+        return respond::error(app, &e, Dialect::Swift, rid, "", false, None);
+    }
     match crate::swift::auth_get(app, headers).await {
         Ok(g) => Response::builder()
             .status(StatusCode::NO_CONTENT)

@@ -110,3 +110,23 @@ def test_suspended_user_gets_no_token(rgw, admin, uid, swift_user):
     assert admin.post("/admin/user", [("uid", parent), ("suspended", "false")]).status_code == 200
     r = auth(rgw, "/auth/1.0", swift_user, SECRET)
     assert r.status_code == 204 and r.headers["X-Auth-Token"].startswith("AUTH_rgwtk")
+
+
+def test_key_guessing_is_rate_limited(start_server, uid):
+    """Security review L7: swift auth is unauthenticated, so each try is charged to the
+    anonymous rate limit: guessing keys is bounded like any anonymous request."""
+    srv = start_server(env={"RGW_ADMIN_RATELIMIT_WINDOW": "60"})
+    admin = srv.admin()
+    admin.create_user(uid)
+    r = admin.put("/admin/user", [("subuser", None), ("uid", uid), ("subuser", f"{uid}:swift"),
+                                  ("key-type", "swift"), ("secret-key", SECRET),
+                                  ("access", "full")])
+    assert r.status_code == 200, r.text
+    r = admin.post("/admin/ratelimit", [("global", "true"), ("ratelimit-scope", "anon"),
+                                        ("max-read-ops", "3"), ("enabled", "true")])
+    assert r.status_code == 200, r.text
+    codes = [auth(srv, "/auth/1.0", f"{uid}:swift", f"guess{i}").status_code for i in range(3)]
+    assert codes == [401, 401, 401]
+    r = auth(srv, "/auth/1.0", f"{uid}:swift", SECRET)  # even the right key, this window
+    assert r.status_code == 503 and "X-Auth-Token" not in r.headers
+    assert r.json()["Code"] == "SlowDown"
