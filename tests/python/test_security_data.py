@@ -156,3 +156,28 @@ def test_disk_full_fails_cleanly_and_recovers(small_disk):
         check()
     finally:
         srv.cleanup()
+
+
+def test_credentials_written_before_the_admin_exists(tmp_path):
+    """L8: if the credentials cannot be written, no admin user is created (nobody could
+    sign as it); the next start, once the path is writable, bootstraps normally."""
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    (data / "admin-credentials").mkdir()  # a rename cannot replace a directory
+    env = {"RGW_ADMIN_ACCESS_KEY": "", "RGW_ADMIN_SECRET_KEY": ""}
+    p = subprocess.run([helpers.server_binary(), "--data-dir", str(data), "serve", "--listen",
+                        f"127.0.0.1:{helpers.free_port()}"], env=helpers.clean_env(env),
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0 and "admin-credentials" in p.stderr + p.stdout
+    r = helpers.run_cli(str(data), "user", "list")
+    assert r.returncode == 0 and "admin" not in r.stdout, r.stdout
+    os.rmdir(data / "admin-credentials")
+    s = helpers.Server(data_dir=str(data), env=env)
+    s.start()
+    try:
+        creds = (data / "admin-credentials").read_text()
+        ak = creds.split('access_key = "')[1].split('"')[0]
+        sk = creds.split('secret_key = "')[1].split('"')[0]
+        assert s.admin(ak, sk).get("/admin/user", [("uid", "admin")]).status_code == 200
+    finally:
+        s.cleanup()
