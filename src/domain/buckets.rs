@@ -475,3 +475,18 @@ pub fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>> {
 pub fn decode<T: for<'a> Deserialize<'a>>(v: &[u8]) -> Result<T> {
     serde_json::from_slice(v).map_err(|e| Error::Unknown(format!("decode: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::size_actual;
+
+    /// Security review L11: a declared length near u64::MAX must not wrap.
+    #[test]
+    fn size_actual_rounds_up_and_saturates() {
+        assert_eq!(size_actual(0), 0);
+        assert_eq!(size_actual(1), 4096);
+        assert_eq!(size_actual(4096), 4096);
+        assert_eq!(size_actual(4097), 8192);
+        assert_eq!(size_actual(u64::MAX), u64::MAX);
+    }
+}
