@@ -129,7 +129,8 @@ pub async fn list_objects(app: &App, req: &S3Request) -> Result<Reply> {
         x.close("Contents");
     }
     if v2 {
-        if let Some(t) = q.get_nonempty("continuation-token") {
+        // Echoed when sent, even empty, as radosgw does.
+        if let Some(t) = q.get("continuation-token") {
             x.elem("ContinuationToken", t);
         }
         if page.truncated {

@@ -311,3 +311,14 @@ def test_plus_in_a_path_is_a_plus(rgw, s3, s3user, uid):
     r = raw.get(f"/{bucket}/a+b%20c")
     assert (r.status_code, r.content) == (200, b"plus"), r.text
     assert raw.get(f"/{bucket}/a%20b%20c").status_code == 404
+
+
+def test_empty_continuation_token_is_echoed(s3, uid):
+    """radosgw 16.2.15 echoes `continuation-token=` even empty (ListObjectsV2), and an empty
+    one starts at the beginning."""
+    b = f"{uid}-ct"
+    s3.create_bucket(Bucket=b)
+    s3.put_object(Bucket=b, Key="k", Body=b"")
+    r = s3.list_objects_v2(Bucket=b, ContinuationToken="")
+    assert r["ContinuationToken"] == "" and [o["Key"] for o in r["Contents"]] == ["k"]
+    assert "ContinuationToken" not in s3.list_objects_v2(Bucket=b)
