@@ -322,3 +322,27 @@ def test_empty_continuation_token_is_echoed(s3, uid):
     r = s3.list_objects_v2(Bucket=b, ContinuationToken="")
     assert r["ContinuationToken"] == "" and [o["Key"] for o in r["Contents"]] == ["k"]
     assert "ContinuationToken" not in s3.list_objects_v2(Bucket=b)
+
+
+def test_put_object_conditions(s3, uid):
+    """radosgw 16.2.15 applies If-Match / If-None-Match to PutObject: 412 PreconditionFailed
+    and nothing written when they fail."""
+    b = f"{uid}-cond"
+    s3.create_bucket(Bucket=b)
+    etag = s3.put_object(Bucket=b, Key="k", Body=b"one")["ETag"]
+
+    def refused(**kw):
+        with pytest.raises(ClientError) as e:
+            s3.put_object(Bucket=b, Body=b"two", **kw)
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 412
+        assert e.value.response["Error"]["Code"] == "PreconditionFailed"
+
+    refused(Key="k", IfNoneMatch="*")
+    refused(Key="k", IfMatch='"0123456789abcdef0123456789abcdef"')
+    refused(Key="new", IfMatch=etag)
+    assert s3.get_object(Bucket=b, Key="k")["Body"].read() == b"one"
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=b)["Contents"]] == ["k"]
+    s3.put_object(Bucket=b, Key="k", Body=b"two", IfMatch=etag)
+    s3.put_object(Bucket=b, Key="new", Body=b"three", IfNoneMatch="*")
+    assert s3.get_object(Bucket=b, Key="k")["Body"].read() == b"two"
+    assert s3.get_object(Bucket=b, Key="new")["Body"].read() == b"three"
