@@ -76,7 +76,18 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response<RespBody>
         uid: "-".into(),
     };
     let method = parts.method.clone();
-    let resp = dispatch(&app, parts, body, &rid, &mut logged).await;
+    let sent_body = parts.headers.contains_key(hyper::header::TRANSFER_ENCODING)
+        || content_length(&parts.headers) > 0;
+    let mut resp = dispatch(&app, parts, body, &rid, &mut logged).await;
+    // A refused request's body may be unread, or still on its way (a client that waited
+    // for 100-continue may send it anyway): say the connection ends here, so that no client
+    // sends its next request on it and has it read as the rest of this body.
+    if sent_body && resp.status().as_u16() >= 400 {
+        resp.headers_mut().insert(
+            hyper::header::CONNECTION,
+            hyper::header::HeaderValue::from_static("close"),
+        );
+    }
     crate::logging::request(&crate::logging::RequestLine {
         req: &rid,
         method: method.as_str(),
