@@ -33,9 +33,47 @@ impl SecretLookup for Prefetched {
     }
 }
 
+/// What the verifier reads of a request, its body not yet read.
+fn auth_request<'a>(
+    app: &App,
+    parts: &'a Parts,
+    query: &'a Query,
+    vhost_bucket: &'a str,
+) -> AuthRequest<'a> {
+    AuthRequest {
+        method: parts.method.as_str(),
+        raw_path: parts.uri.path(),
+        vhost_bucket,
+        query,
+        headers: &parts.headers,
+        body: b"",
+        now: SystemTime::now(),
+        compat: app.cfg.compat,
+    }
+}
+
+/// Authenticate a request on its headers alone (an upload, whose body then streams through
+/// the verifier): what the body must satisfy, and the caller.
+pub(super) async fn authenticate_headers(
+    app: &App,
+    parts: &Parts,
+    query: &Query,
+    vhost_bucket: &str,
+) -> (Result<Payload>, Caller) {
+    match claimed_owner(app, &parts.headers, query).await {
+        Ok(owner) => authenticate(
+            &auth_request(app, parts, query, vhost_bucket),
+            &owner,
+            true,
+            app.cfg.sigv2,
+        ),
+        Err(e) => (Err(e), Caller::anonymous()),
+    }
+}
+
 /// The owner of the key a request claims to be signed with, fetched before the signature
 /// is checked (cache or store).
-pub(super) async fn claimed_owner(
+async fn claimed_owner(
     app: &App,
     headers: &HeaderMap,
     query: &Query,
@@ -49,7 +87,7 @@ pub(super) async fn claimed_owner(
 /// Authenticate: verify the signature against the claimed key's secret and resolve the
 /// caller. A suspended user is refused after its signature verified (so suspension is not
 /// revealed to others), but is still returned for the usage log.
-pub(super) fn authenticate(
+fn authenticate(
     req: &AuthRequest<'_>,
     owner: &Option<(String, KeyOwner)>,
     streaming: bool,
@@ -119,16 +157,7 @@ pub(super) async fn authenticate_whole_body(
         Ok(o) => o,
         Err(e) => return (Err(e), Caller::anonymous()),
     };
-    let mut auth_req = AuthRequest {
-        method: parts.method.as_str(),
-        raw_path: parts.uri.path(),
-        vhost_bucket,
-        query,
-        headers: &parts.headers,
-        body: b"",
-        now: SystemTime::now(),
-        compat: app.cfg.compat,
-    };
+    let mut auth_req = auth_request(app, parts, query, vhost_bucket);
     let (verified, caller) = authenticate(&auth_req, &owner, true, app.cfg.sigv2);
     let read = |incoming| async move {
         if takes_body {

@@ -12,11 +12,11 @@ use hyper::header::CONTENT_LENGTH;
 use hyper::http::request::Parts;
 use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 
-use super::authn::{authenticate, authenticate_whole_body, claimed_owner};
+use super::authn::{authenticate_headers, authenticate_whole_body};
 use super::body::{self, RespBody, Verified};
 use super::respond::{self, Dialect};
 use crate::app::App;
-use crate::auth::{self, AuthRequest, BodyVerifier, Payload};
+use crate::auth::{self, BodyVerifier, Payload};
 use crate::authz::{self, Caller};
 use crate::config::Compat;
 use crate::domain::usage;
@@ -257,24 +257,9 @@ async fn s3_request(
     let mut received = None;
     // Uploads stream through the verifier once the headers are authenticated; other bodies
     // are read whole (bounded), also only once the headers are.
+    let vhost_bucket = route::vhost_bucket(&parts.headers, &app.cfg.s3_domain).unwrap_or("");
     let (verified, caller, full, incoming) = if streaming {
-        let owner = match claimed_owner(app, &parts.headers, &query).await {
-            Ok(o) => o,
-            Err(e) => {
-                return respond::error(app, &e, Dialect::S3, rid, &target.bucket, is_head, None)
-            }
-        };
-        let auth_req = AuthRequest {
-            method: parts.method.as_str(),
-            raw_path: parts.uri.path(),
-            vhost_bucket: route::vhost_bucket(&parts.headers, &app.cfg.s3_domain).unwrap_or(""),
-            query: &query,
-            headers: &parts.headers,
-            body: b"",
-            now: SystemTime::now(),
-            compat: app.cfg.compat,
-        };
-        let (verified, caller) = authenticate(&auth_req, &owner, true, app.cfg.sigv2);
+        let (verified, caller) = authenticate_headers(app, &parts, &query, vhost_bucket).await;
         (verified, caller, Bytes::new(), Some(incoming))
     } else {
         // Without a key, whether the op may run is known before the body is read.
@@ -290,7 +275,7 @@ async fn s3_request(
             app,
             &parts,
             &query,
-            route::vhost_bucket(&parts.headers, &app.cfg.s3_domain).unwrap_or(""),
+            vhost_bucket,
             incoming,
             MAX_S3_BODY,
             op.takes_body(),

@@ -365,6 +365,23 @@ def assert_error(resp, status, code, fmt="json"):
         assert REQ_ID_RE.match(m.group(2)), ctx
 
 
+def first_answer(server, data, wait=10):
+    """Send raw bytes on a new connection; what the server sends up to the end of its first
+    answer's head (or until it closes)."""
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=wait)
+    try:
+        s.sendall(data)
+        out = b""
+        while b"\r\n\r\n" not in out:
+            d = s.recv(65536)
+            if not d:
+                break
+            out += d
+        return out
+    finally:
+        s.close()
+
+
 def snapshot(client, uids):
     """What the store shows: the sorted user list plus (status, body) of each uid's info."""
     users = client.user_list()

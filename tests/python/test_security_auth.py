@@ -15,7 +15,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import socket
 import time
 from urllib.parse import quote
 
@@ -214,23 +213,6 @@ def test_sigv2_allowed_by_default(rgw, admin, uid):
     assert r.status_code == 200, r.text
 
 
-def raw_request(srv, head, body=b"", wait=10):
-    """Send `head` (and `body`) on a fresh connection; the first answer's status line and
-    the whole answer read until the server closes or `wait` passes."""
-    s = socket.create_connection(("127.0.0.1", srv.port), timeout=wait)
-    try:
-        s.sendall(head + body)
-        out = b""
-        while b"\r\n\r\n" not in out:
-            d = s.recv(65536)
-            if not d:
-                break
-            out += d
-        return out
-    finally:
-        s.close()
-
-
 @pytest.mark.parametrize("path", ["/admin/user?quota&uid=admin&quota-type=user",
                                   "/somebucket?delete"])
 def test_bad_signature_is_answered_before_the_body(rgw, admin, path):
@@ -244,7 +226,7 @@ def test_bad_signature_is_answered_before_the_body(rgw, admin, path):
     h["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD"
     lines = [f"{method} {path} HTTP/1.1", f"Host: {rgw.host}"]
     lines += [f"{k}: {v}" for k, v in h.items()]
-    out = raw_request(rgw, ("\r\n".join(lines) + "\r\n\r\n").encode())
+    out = helpers.first_answer(rgw, ("\r\n".join(lines) + "\r\n\r\n").encode())
     assert out.startswith(b"HTTP/1.1 403"), out[:300]
     assert b"SignatureDoesNotMatch" in out or b"AccessDenied" in out, out[:600]
     assert admin.user_info("admin")["user_quota"]["enabled"] is False

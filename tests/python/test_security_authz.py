@@ -5,8 +5,6 @@ ops, which check the parent's caps only; a user's `op-mask` limits S3 writes and
 the user and all its subusers; refused requests change nothing. And a request whose caller
 may not do the op is refused before its body is read, anonymous ones included.
 """
-import socket
-
 import pytest
 from botocore.exceptions import ClientError
 
@@ -130,20 +128,9 @@ def test_op_mask_read_limits_the_user_and_its_subusers(rgw, admin, uid):
 
 def answer_without_body(srv, method, target, headers=()):
     """Send a request head declaring a 1 MiB body, and no body: the first status line."""
-    s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
-    try:
-        head = [f"{method} {target} HTTP/1.1", f"Host: {srv.host}",
-                f"Content-Length: {1 << 20}", *headers]
-        s.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
-        out = b""
-        while b"\r\n\r\n" not in out:
-            d = s.recv(65536)
-            if not d:
-                break
-            out += d
-        return out
-    finally:
-        s.close()
+    head = [f"{method} {target} HTTP/1.1", f"Host: {srv.host}",
+            f"Content-Length: {1 << 20}", *headers]
+    return helpers.first_answer(srv, ("\r\n".join(head) + "\r\n\r\n").encode())
 
 
 def test_refused_callers_are_answered_before_their_body(rgw, admin, uid):
