@@ -226,21 +226,34 @@ fn text_value(out: &mut String, v: &str) {
 fn format_line(out: &mut String, l: &RequestLine, json: bool, now: std::time::SystemTime) {
     use crate::encode::json::write_str;
     let mut num = itoa::Buffer::new();
+    let texts = [
+        ("req", l.req),
+        ("method", l.method),
+        ("op", l.op),
+        ("uid", l.uid),
+    ];
+    let nums = [
+        ("status", u64::from(l.status)),
+        ("latency_us", l.latency_us),
+    ];
     if json {
         out.push_str("{\"timestamp\":\"");
         timestamp(out, now);
-        out.push_str("\",\"level\":\"INFO\",\"fields\":{\"req\":");
-        write_str(out, l.req);
-        out.push_str(",\"method\":");
-        write_str(out, l.method);
-        out.push_str(",\"op\":");
-        write_str(out, l.op);
-        out.push_str(",\"uid\":");
-        write_str(out, l.uid);
-        out.push_str(",\"status\":");
-        out.push_str(num.format(l.status));
-        out.push_str(",\"latency_us\":");
-        out.push_str(num.format(l.latency_us));
+        out.push_str("\",\"level\":\"INFO\",\"fields\":{");
+        for (i, (name, v)) in texts.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_str(out, name);
+            out.push(':');
+            write_str(out, v);
+        }
+        for (name, v) in nums {
+            out.push(',');
+            write_str(out, name);
+            out.push(':');
+            out.push_str(num.format(v));
+        }
         out.push_str("},\"target\":\"");
         out.push_str(TARGET);
         out.push_str("\"}\n");
@@ -248,18 +261,19 @@ fn format_line(out: &mut String, l: &RequestLine, json: bool, now: std::time::Sy
         timestamp(out, now);
         out.push_str("  INFO ");
         out.push_str(TARGET);
-        out.push_str(": req=");
-        text_value(out, l.req);
-        out.push_str(" method=");
-        text_value(out, l.method);
-        out.push_str(" op=");
-        text_value(out, l.op);
-        out.push_str(" uid=");
-        text_value(out, l.uid);
-        out.push_str(" status=");
-        out.push_str(num.format(l.status));
-        out.push_str(" latency_us=");
-        out.push_str(num.format(l.latency_us));
+        out.push(':');
+        for (name, v) in texts {
+            out.push(' ');
+            out.push_str(name);
+            out.push('=');
+            text_value(out, v);
+        }
+        for (name, v) in nums {
+            out.push(' ');
+            out.push_str(name);
+            out.push('=');
+            out.push_str(num.format(v));
+        }
         out.push('\n');
     }
 }
