@@ -93,6 +93,14 @@ pub fn checksum(algorithm: ChecksumAlgorithm, data: &[u8]) -> String {
 /// that is not the base64 of a checksum of that algorithm (S3: "Value for
 /// x-amz-checksum-crc32 header is invalid").
 pub fn header_checksum(headers: &HeaderMap) -> Result<Option<(ChecksumAlgorithm, String)>> {
+    // One pass over the few headers a request has, instead of a lookup per algorithm
+    // (each parses and hashes the name): most requests carry no checksum header.
+    if !headers
+        .keys()
+        .any(|k| k.as_str().starts_with("x-amz-checksum-"))
+    {
+        return Ok(None);
+    }
     let mut found = None;
     for algorithm in ChecksumAlgorithm::ALL {
         let mut values = headers.get_all(algorithm.header_name()).iter();

@@ -208,6 +208,11 @@ pub(crate) fn is_base64_for_content_md5(c: u8) -> bool {
 
 /// `boost::trim_all`: no leading or trailing blanks, inner runs of blanks become one space.
 fn push_trim_all(out: &mut Vec<u8>, v: &[u8]) {
+    // Most signed values (dates, hashes, hosts) hold no blank at all: copy them whole.
+    if memchr::memchr2(b' ', b'\t', v).is_none() {
+        out.extend_from_slice(v);
+        return;
+    }
     let mut started = false;
     let mut pending_space = false;
     for &c in v {
