@@ -129,6 +129,12 @@ pub struct Config {
     /// Seconds a response may wait for the client to take any data before the connection
     /// is closed.
     pub send_timeout: u64,
+    /// Address of the operator's listener (`/metrics`, `/health`, `/ready`); unset: none.
+    pub metrics_listen: Option<String>,
+    /// Bearer token `/metrics` requires; unset: none.
+    pub metrics_token: Option<String>,
+    /// Audit log: a file path, or `stderr`; unset: none.
+    pub audit_log: Option<String>,
 }
 
 impl Default for Config {
@@ -156,6 +162,9 @@ impl Default for Config {
             max_connections: 4096,
             idle_timeout: 30,
             send_timeout: 60,
+            metrics_listen: None,
+            metrics_token: None,
+            audit_log: None,
         }
     }
 }
@@ -244,6 +253,15 @@ impl Config {
         set(&get, "RGW_ADMIN_MAX_CONNECTIONS", &mut self.max_connections)?;
         set(&get, "RGW_ADMIN_IDLE_TIMEOUT", &mut self.idle_timeout)?;
         set(&get, "RGW_ADMIN_SEND_TIMEOUT", &mut self.send_timeout)?;
+        for (name, slot) in [
+            ("RGW_ADMIN_METRICS_LISTEN", &mut self.metrics_listen),
+            ("RGW_ADMIN_METRICS_TOKEN", &mut self.metrics_token),
+            ("RGW_ADMIN_AUDIT_LOG", &mut self.audit_log),
+        ] {
+            if let Some(v) = get(name) {
+                *slot = (!v.is_empty()).then_some(v);
+            }
+        }
         Ok(())
     }
 

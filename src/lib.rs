@@ -7,6 +7,7 @@
 //! layer may use. See the README's Architecture section.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod bootstrap;
@@ -21,6 +22,7 @@ pub mod error;
 pub mod http;
 pub mod keys;
 pub mod logging;
+pub mod metrics;
 pub mod model;
 pub mod ops;
 pub mod query;

@@ -142,6 +142,9 @@ pub struct RequestLine<'a> {
     pub uid: &'a str,
     pub status: u16,
     pub latency_us: u64,
+    /// The admin cap whose absence refused the request (`users=write`); empty: none, and
+    /// no field.
+    pub required_caps: &'a str,
 }
 
 const TARGET: &str = "rgw_admin::request";
@@ -155,7 +158,8 @@ pub fn request(line: &RequestLine) {
     let Some((buf, json)) = REQUEST_LOG.get() else {
         // No server log set up (a library user): the ordinary way.
         tracing::info!(target: TARGET, req = line.req, method = line.method, op = line.op,
-            uid = line.uid, status = line.status, latency_us = line.latency_us);
+            uid = line.uid, status = line.status, latency_us = line.latency_us,
+            required_caps = line.required_caps);
         return;
     };
     LINE.with(|cell| {
@@ -174,7 +178,7 @@ thread_local! {
 }
 
 /// `2026-11-28T23:19:02.123456Z`, as `tracing_subscriber` writes times.
-fn timestamp(out: &mut String, now: std::time::SystemTime) {
+pub(crate) fn timestamp(out: &mut String, now: std::time::SystemTime) {
     let d = now
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
@@ -226,12 +230,18 @@ fn text_value(out: &mut String, v: &str) {
 fn format_line(out: &mut String, l: &RequestLine, json: bool, now: std::time::SystemTime) {
     use crate::encode::json::write_str;
     let mut num = itoa::Buffer::new();
-    let texts = [
+    let all = [
         ("req", l.req),
         ("method", l.method),
         ("op", l.op),
         ("uid", l.uid),
+        ("required_caps", l.required_caps),
     ];
+    let texts = if l.required_caps.is_empty() {
+        &all[..4]
+    } else {
+        &all[..]
+    };
     let nums = [
         ("status", u64::from(l.status)),
         ("latency_us", l.latency_us),
@@ -303,6 +313,7 @@ mod tests {
             uid: "evil\nuid \"x\"",
             status: 200,
             latency_us: 42,
+            required_caps: "",
         };
         let t = std::time::UNIX_EPOCH + std::time::Duration::from_micros(1_795_420_800_123_456);
         let mut s = String::new();

@@ -86,6 +86,15 @@ fn init_logging(format: LogFormat) -> rgw_admin::logging::Guard {
 
 fn serve(cfg: Config) -> ExitCode {
     let _guard = init_logging(cfg.log_format);
+    let _audit = match cfg.audit_log.as_deref().map(rgw_admin::audit::install) {
+        Some(Err(e)) => {
+            tracing::error!("{e}");
+            eprintln!("rgw-admin: {e}");
+            return ExitCode::FAILURE;
+        }
+        Some(Ok(g)) => Some(g),
+        None => None,
+    };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -134,6 +143,23 @@ fn serve(cfg: Config) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        if let Some(addr) = &cfg.metrics_listen {
+            match tokio::net::TcpListener::bind(addr).await {
+                Ok(l) => {
+                    let local = l.local_addr().map(|a| a.to_string()).unwrap_or_default();
+                    tracing::info!(listen = %local, "metrics, health and readiness served");
+                    tokio::spawn(rgw_admin::http::operator::serve(app.clone(), l));
+                }
+                Err(e) => {
+                    tracing::error!("cannot listen on {addr} (metrics_listen): {e}");
+                    eprintln!("rgw-admin: cannot listen on {addr} (metrics_listen): {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        if rgw_admin::audit::enabled() {
+            reopen_audit_on_sighup();
+        }
         // Files a crash left without an index entry: found and removed in the background,
         // so start-up never waits for a walk of every object.
         let sweeper = app.clone();
@@ -164,6 +190,20 @@ fn serve(cfg: Config) -> ExitCode {
         let _ = tokio::task::spawn_blocking(move || store.close()).await;
         ExitCode::SUCCESS
     })
+}
+
+/// SIGHUP reopens the audit log (after logrotate has moved it).
+fn reopen_audit_on_sighup() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut hup) = signal(SignalKind::hangup()) else {
+        tracing::warn!("cannot listen for SIGHUP: the audit log will not be reopened");
+        return;
+    };
+    tokio::spawn(async move {
+        while hup.recv().await.is_some() {
+            rgw_admin::audit::reopen();
+        }
+    });
 }
 
 async fn shutdown_signal() {

@@ -67,9 +67,29 @@ impl Blobs {
         crate::store::create_private_dir(&tmp)?;
         Ok(Blobs {
             root,
-            small: Cache::new(cache_bytes, 4096),
+            small: Cache::new("object_bytes", cache_bytes, 4096),
             started: SystemTime::now(),
         })
+    }
+
+    /// Write, sync and remove a small file where uploads are received: the readiness
+    /// probe's proof that object data can still be written (a full disk cannot).
+    pub async fn probe(&self) -> std::io::Result<()> {
+        let path = self
+            .root
+            .join("tmp")
+            .join(format!("ready-{}", Self::new_id()));
+        tokio::task::spawn_blocking(move || {
+            use std::io::Write;
+            let res = std::fs::File::create(&path).and_then(|mut f| {
+                f.write_all(&[0u8; 4096])?;
+                f.sync_all()
+            });
+            let _ = std::fs::remove_file(&path);
+            res
+        })
+        .await
+        .map_err(std::io::Error::other)?
     }
 
     pub fn new_id() -> String {

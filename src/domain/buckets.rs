@@ -173,7 +173,7 @@ impl Buckets {
     pub fn new(store: Store, cache_bytes: usize) -> Buckets {
         Buckets {
             store,
-            records: Cache::new(cache_bytes, 512),
+            records: Cache::new("buckets", cache_bytes, 512),
         }
     }
 

@@ -62,6 +62,8 @@ struct Stripe {
 
 pub struct Cache<K, V> {
     map: quick_cache::sync::Cache<K, (u64, V), ByWeight>,
+    hits: prometheus_client::metrics::counter::Counter,
+    misses: prometheus_client::metrics::counter::Counter,
     stripes: Box<[Mutex<Stripe>]>,
     hasher: std::collections::hash_map::RandomState,
 }
@@ -74,11 +76,15 @@ pub struct Ticket {
 }
 
 impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> Cache<K, V> {
-    /// A cache of about `bytes` bytes whose entries weigh about `typical` bytes each.
-    pub fn new(bytes: usize, typical: usize) -> Self {
+    /// A cache of about `bytes` bytes whose entries weigh about `typical` bytes each;
+    /// `name` labels its hit and miss counts in the metrics.
+    pub fn new(name: &'static str, bytes: usize, typical: usize) -> Self {
         let items = (bytes / (typical + ENTRY_OVERHEAD).max(1)).max(16);
+        let (hits, misses) = crate::metrics::get().cache_counters(name);
         Cache {
             map: quick_cache::sync::Cache::with_weighter(items, bytes.max(1) as u64, ByWeight),
+            hits,
+            misses,
             stripes: (0..STRIPES).map(|_| Mutex::default()).collect(),
             hasher: Default::default(),
         }
@@ -97,7 +103,13 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> Cache<K, V> {
     }
 
     pub fn get(&self, k: &K) -> Option<V> {
-        self.map.get(k).map(|(_, v)| v)
+        let v = self.map.get(k).map(|(_, v)| v);
+        if v.is_some() {
+            self.hits.inc();
+        } else {
+            self.misses.inc();
+        }
+        v
     }
 
     pub fn ticket(&self, k: &K) -> Ticket {
@@ -155,7 +167,7 @@ mod tests {
 
     #[test]
     fn a_fill_after_a_write_is_dropped() {
-        let c: Cache<String, Arc<str>> = Cache::new(1 << 20, 16);
+        let c: Cache<String, Arc<str>> = Cache::new("test", 1 << 20, 16);
         let t = c.ticket(&"k".to_string());
         c.written("k".into(), Some(Arc::from("new")), 5);
         c.fill("k".into(), Arc::from("old"), t);
@@ -173,7 +185,7 @@ mod tests {
 
     #[test]
     fn bounded_by_bytes() {
-        let c: Cache<String, Arc<str>> = Cache::new(64 << 10, 1000);
+        let c: Cache<String, Arc<str>> = Cache::new("test", 64 << 10, 1000);
         let v: Arc<str> = Arc::from("x".repeat(1000).as_str());
         for i in 0..10_000 {
             let k = format!("k{i}");

@@ -101,7 +101,7 @@ impl Objects {
         Objects {
             store,
             blobs,
-            entries: Cache::new(cache_bytes, 512),
+            entries: Cache::new("objects", cache_bytes, 512),
         }
     }
 

@@ -231,8 +231,12 @@ impl UsageLog {
             t.incr(schema::usage(k), c.deltas());
         }
         match self.store.commit(t).await {
-            Ok(_) => Ok(n),
+            Ok(_) => {
+                crate::metrics::get().usage_flushes.inc();
+                Ok(n)
+            }
             Err(e) => {
+                crate::metrics::get().usage_flush_failures.inc();
                 self.restore(batch);
                 Err(match e {
                     CommitError::Store(e) => e.into(),

@@ -57,8 +57,8 @@ impl Users {
     pub fn new(store: Store, cache_bytes: usize) -> Users {
         Users {
             store,
-            records: Cache::new(cache_bytes * 3 / 4, 1024),
-            keys: Cache::new(cache_bytes / 4, 64),
+            records: Cache::new("users", cache_bytes * 3 / 4, 1024),
+            keys: Cache::new("access_keys", cache_bytes / 4, 64),
         }
     }
 

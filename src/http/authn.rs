@@ -93,6 +93,19 @@ fn authenticate(
     streaming: bool,
     sigv2: SigV2,
 ) -> (Result<Payload>, Caller) {
+    let out = verify(req, owner, streaming, sigv2);
+    if let Err(e) = &out.0 {
+        crate::metrics::get().auth_failure(e.code());
+    }
+    out
+}
+
+fn verify(
+    req: &AuthRequest<'_>,
+    owner: &Option<(String, KeyOwner)>,
+    streaming: bool,
+    sigv2: SigV2,
+) -> (Result<Payload>, Caller) {
     let lookup = Prefetched(owner.as_ref().map(|(ak, o)| (ak.clone(), o.secret.clone())));
     let verified = if streaming {
         auth::authenticate_streaming(req, &lookup)

@@ -17,6 +17,7 @@ use crate::app::App;
 mod authn;
 pub mod body;
 pub mod conn;
+pub mod operator;
 pub mod pipeline;
 pub mod respond;
 pub mod tls;
@@ -116,7 +117,10 @@ where
         .timer(TokioTimer::new())
         .header_read_timeout(idle)
         .serve_connection(TokioIo::new(conn::Conn::new(io, send)), svc);
+    let open = &crate::metrics::get().open_connections;
+    open.inc();
     let _ = watcher.watch(conn).await;
+    open.dec();
     drop(permit);
 }
 

@@ -68,10 +68,34 @@ pub fn error(
     is_head: bool,
     status: Option<StatusCode>,
 ) -> Response<RespBody> {
-    if let Error::Unknown(cause) = e {
-        tracing::error!(req = %rid, cause = %cause, "internal failure");
+    error_saying(app, e, "", dialect, rid, bucket, is_head, status)
+}
+
+/// [`error`] with a `Message` (radosgw leaves it empty; later levels say why).
+#[allow(clippy::too_many_arguments)]
+pub fn error_saying(
+    app: &App,
+    e: &Error,
+    message: &str,
+    dialect: Dialect,
+    rid: &str,
+    bucket: &str,
+    is_head: bool,
+    status: Option<StatusCode>,
+) -> Response<RespBody> {
+    match e {
+        Error::Unknown(cause) => tracing::error!(req = %rid, cause = %cause, "internal failure"),
+        Error::SlowDown => {
+            crate::metrics::get().ratelimit_refusals.inc();
+        }
+        Error::QuotaExceeded => {
+            crate::metrics::get().quota_refusals.inc();
+        }
+        _ => {}
     }
-    let mut b = ObjBuilder::new().str("Code", e.code()).str("Message", "");
+    let mut b = ObjBuilder::new()
+        .str("Code", e.code())
+        .str("Message", message);
     if dialect == Dialect::S3 && !bucket.is_empty() {
         b = b.str("BucketName", bucket);
     }

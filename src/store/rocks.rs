@@ -212,6 +212,7 @@ fn writer_loop(db: &Arc<DB>, mut rx: mpsc::UnboundedReceiver<(Txn, Reply)>) {
                 Err(_) => break,
             }
         }
+        crate::metrics::get().group_commit(group.len());
         // Writes accepted so far in this group: key → new value (None = deleted).
         let mut staged: HashMap<Vec<u8>, Option<Vec<u8>>> = HashMap::new();
         let mut batch = WriteBatch::default();
@@ -340,12 +341,16 @@ impl MetadataStore for RocksStore {
             Some(tx) => tx.send((txn, rtx)).is_ok(),
             None => false,
         };
+        let start = std::time::Instant::now();
         Box::pin(async move {
             if !sent {
                 return Err(CommitError::Store(StoreError::Unavailable));
             }
-            rrx.await
-                .unwrap_or(Err(CommitError::Store(StoreError::Unavailable)))
+            let res = rrx
+                .await
+                .unwrap_or(Err(CommitError::Store(StoreError::Unavailable)));
+            crate::metrics::get().commit(start.elapsed());
+            res
         })
     }
 

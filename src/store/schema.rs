@@ -7,6 +7,7 @@
 //! | `meta/schema`                         | `2`                                        |
 //! | `meta/cluster_id`                     | the store's uuid (`/admin/info`)           |
 //! | `meta/ratelimit`                      | global rate limits                         |
+//! | `meta/ready/<instance id>`            | time of a gateway's last `/ready` probe    |
 //! | `user/<uid>`                          | user record (`uid` = `tenant$id` or `id`)  |
 //! | `uorder/<hash>/<uid>`                 | empty: users in radosgw's listing order    |
 //! | `ak/<access key>`                     | owning uid (S3 keys, subusers' included)   |
@@ -44,6 +45,11 @@ pub const SCHEMA_KEY: &[u8] = b"meta/schema";
 pub const SCHEMA_VERSION: &[u8] = b"2";
 pub const CLUSTER_ID: &[u8] = b"meta/cluster_id";
 pub const GLOBAL_RATELIMIT: &[u8] = b"meta/ratelimit";
+
+/// Written by a gateway's readiness probe, to prove the store takes writes.
+pub fn ready_probe(instance: u64) -> Vec<u8> {
+    format!("meta/ready/{instance}").into_bytes()
+}
 
 pub const USER: &str = "user/";
 pub const USER_ORDER: &str = "uorder/";
