@@ -6,9 +6,6 @@ use clap::Parser;
 use rgw_admin::cli::{Cli, Cmd};
 use rgw_admin::config::{Config, LogFormat};
 
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     // Everything this process creates (store files, object data, credentials) holds or
     // guards secrets: readable by this user only, whatever the caller's umask.
