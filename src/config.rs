@@ -129,6 +129,9 @@ pub struct Config {
     /// Seconds a response may wait for the client to take any data before the connection
     /// is closed.
     pub send_timeout: u64,
+    /// Bucket names as radosgw's `rgw_relaxed_s3_bucket_names` allows them (upper case,
+    /// `_`, up to 255 characters) instead of the S3 rules.
+    pub relaxed_bucket_names: bool,
 }
 
 impl Default for Config {
@@ -156,6 +159,7 @@ impl Default for Config {
             max_connections: 4096,
             idle_timeout: 30,
             send_timeout: 60,
+            relaxed_bucket_names: false,
         }
     }
 }
@@ -244,6 +248,10 @@ impl Config {
         set(&get, "RGW_ADMIN_MAX_CONNECTIONS", &mut self.max_connections)?;
         set(&get, "RGW_ADMIN_IDLE_TIMEOUT", &mut self.idle_timeout)?;
         set(&get, "RGW_ADMIN_SEND_TIMEOUT", &mut self.send_timeout)?;
+        if let Some(v) = get("RGW_ADMIN_RELAXED_BUCKET_NAMES") {
+            self.relaxed_bucket_names = crate::query::parse_bool(&v)
+                .ok_or_else(|| format!("RGW_ADMIN_RELAXED_BUCKET_NAMES: not a boolean: {v:?}"))?;
+        }
         Ok(())
     }
 
@@ -304,5 +312,12 @@ mod tests {
             .apply_env(|k| (k == "RGW_ADMIN_COMPAT").then(|| "octopus".to_string()))
             .is_err());
         assert!(Config::parse("bogus = 1").is_err());
+        assert!(!cfg.relaxed_bucket_names);
+        cfg.apply_env(|k| (k == "RGW_ADMIN_RELAXED_BUCKET_NAMES").then(|| "true".to_string()))
+            .unwrap();
+        assert!(cfg.relaxed_bucket_names);
+        assert!(cfg
+            .apply_env(|k| (k == "RGW_ADMIN_RELAXED_BUCKET_NAMES").then(|| "maybe".to_string()))
+            .is_err());
     }
 }
