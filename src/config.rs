@@ -135,6 +135,9 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Audit log: a file path, or `stderr`; unset: none.
     pub audit_log: Option<String>,
+    /// Bucket names as radosgw's `rgw_relaxed_s3_bucket_names` allows them (upper case,
+    /// `_`, up to 255 characters) instead of the S3 rules.
+    pub relaxed_bucket_names: bool,
 }
 
 impl Default for Config {
@@ -165,6 +168,7 @@ impl Default for Config {
             metrics_listen: None,
             metrics_token: None,
             audit_log: None,
+            relaxed_bucket_names: false,
         }
     }
 }
@@ -262,6 +266,10 @@ impl Config {
                 *slot = (!v.is_empty()).then_some(v);
             }
         }
+        if let Some(v) = get("RGW_ADMIN_RELAXED_BUCKET_NAMES") {
+            self.relaxed_bucket_names = crate::query::parse_bool(&v)
+                .ok_or_else(|| format!("RGW_ADMIN_RELAXED_BUCKET_NAMES: not a boolean: {v:?}"))?;
+        }
         Ok(())
     }
 
@@ -322,5 +330,12 @@ mod tests {
             .apply_env(|k| (k == "RGW_ADMIN_COMPAT").then(|| "octopus".to_string()))
             .is_err());
         assert!(Config::parse("bogus = 1").is_err());
+        assert!(!cfg.relaxed_bucket_names);
+        cfg.apply_env(|k| (k == "RGW_ADMIN_RELAXED_BUCKET_NAMES").then(|| "true".to_string()))
+            .unwrap();
+        assert!(cfg.relaxed_bucket_names);
+        assert!(cfg
+            .apply_env(|k| (k == "RGW_ADMIN_RELAXED_BUCKET_NAMES").then(|| "maybe".to_string()))
+            .is_err());
     }
 }

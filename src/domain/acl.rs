@@ -259,6 +259,24 @@ impl Acl {
         Ok(Acl { grants })
     }
 
+    /// Whether both ACLs grant the same permissions to the same grantees, in any order (as
+    /// radosgw compares policies: multimaps keyed by grantee).
+    pub fn same_grants(&self, other: &Acl) -> bool {
+        let key = |a: &Acl| {
+            let mut v: Vec<(String, u32)> = a
+                .grants
+                .iter()
+                .map(|g| match &g.grantee {
+                    Grantee::User(id) => (format!("u:{id}"), g.perm),
+                    Grantee::Group(gr) => (format!("g:{}", gr.uri()), g.perm),
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        key(self) == key(other)
+    }
+
     /// Grants in the order radosgw keeps them (a map keyed by grantee id, groups under "",
     /// so group grants come first), as GET ?acl and the admin policy show them.
     pub fn ordered(&self) -> Vec<&Grant> {
@@ -313,6 +331,11 @@ mod tests {
         assert_eq!(round, a);
         // groups first, as radosgw lists them
         assert_eq!(a.ordered()[0].grantee, Grantee::Group(Group::AllUsers));
+        let private = Acl::canned(Canned::Private, "alice", "alice");
+        assert!(!a.same_grants(&private));
+        let mut reversed = a.clone();
+        reversed.grants.reverse();
+        assert!(a.same_grants(&reversed));
     }
 
     #[test]

@@ -206,6 +206,23 @@ impl Uploads {
         Ok(())
     }
 
+    /// Remove every upload of a bucket with its parts and their data (one a concurrent
+    /// completion or abort took first is skipped).
+    pub async fn abort_all(&self, blobs: &Blobs, bk: &str) -> Result<()> {
+        loop {
+            let ups = self.list(bk, "", "", "", 1000).await?;
+            if ups.is_empty() {
+                return Ok(());
+            }
+            for up in ups {
+                match self.abort(blobs, bk, &up).await {
+                    Ok(()) | Err(Error::NoSuchUpload) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+
     /// Uploads in progress in a bucket, in (key, upload id) order, after (`key`, `id`)
     /// markers when given, at most `max` (+1 to tell whether more remain).
     pub async fn list(
@@ -242,4 +259,26 @@ impl Uploads {
             })
             .collect()
     }
+}
+
+/// Remove a bucket that holds no object. radosgw looks only for objects to decide a bucket
+/// is empty: uploads still in progress are removed with it (and their parts, so the owner's
+/// stats drop them). A bucket with objects is left whole (`BucketNotEmpty`).
+pub async fn remove_bucket(
+    buckets: &crate::domain::buckets::Buckets,
+    objects: &crate::domain::objects::Objects,
+    uploads: &Uploads,
+    b: &crate::domain::buckets::Bucket,
+) -> Result<()> {
+    let bk = b.key();
+    if !objects
+        .list_page(&bk, "", "", "", 1)
+        .await?
+        .objects
+        .is_empty()
+    {
+        return Err(Error::BucketNotEmpty);
+    }
+    uploads.abort_all(&objects.blobs, &bk).await?;
+    buckets.remove(b).await
 }

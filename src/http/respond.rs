@@ -207,6 +207,10 @@ pub fn admin(app: &App, reply: Reply, fmt: Format, op: AdminOp, rid: &str) -> Re
             .header("rgwx_update_version", format!("ver:{ver},tag:{tag}"))
             .header(CONTENT_LENGTH, 0)
             .body(body::empty()),
+        Reply::MetadataWritten { ver, tag } => base(rid)
+            .header("rgwx_update_version", format!("ver:{ver},tag:{tag}"))
+            .header(CONTENT_LENGTH, 0)
+            .body(body::empty()),
     };
     built.unwrap_or_else(|_| internal_error())
 }

@@ -294,18 +294,7 @@ pub async fn purge_bucket(app: &App, b: &Bucket) -> Result<()> {
             }
         }
     }
-    loop {
-        let ups = app.uploads.list(&bk, "", "", "", 1000).await?;
-        if ups.is_empty() {
-            break;
-        }
-        for up in ups {
-            match app.uploads.abort(&app.objects.blobs, &bk, &up).await {
-                Ok(()) | Err(Error::NoSuchUpload) => {}
-                Err(e) => return Err(e),
-            }
-        }
-    }
+    app.uploads.abort_all(&app.objects.blobs, &bk).await?;
     let b = app.buckets.get(&bk).await?.ok_or(Error::NoSuchBucket)?;
     app.buckets.remove(&b).await
 }
@@ -330,7 +319,7 @@ pub async fn remove(app: &App, r: RemoveReq) -> Result<Reply> {
     if r.purge_objects {
         purge_bucket(app, &b).await?;
     } else {
-        app.buckets.remove(&b).await?;
+        crate::domain::uploads::remove_bucket(&app.buckets, &app.objects, &app.uploads, &b).await?;
     }
     Ok(Reply::Empty)
 }

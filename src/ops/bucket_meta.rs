@@ -153,6 +153,85 @@ fn bucket_ref(b: &Bucket) -> Node {
         .build()
 }
 
+/// The bucket a `bucket.instance` key (`B:ID`) names, `NoSuchKey` unless ID is its instance.
+async fn instance_bucket(app: &App, key: &str) -> Result<std::sync::Arc<Bucket>> {
+    let (bk, id) = key.rsplit_once(':').ok_or(Error::NoSuchKey)?;
+    let b = app.buckets.get(bk).await?.ok_or(Error::NoSuchKey)?;
+    if b.id != id {
+        return Err(Error::NoSuchKey);
+    }
+    Ok(b)
+}
+
+/// The `data.<node>.bucket` reference of a put document must name this bucket.
+fn check_ref(b: &Bucket, bref: Option<&serde_json::Value>) -> Result<()> {
+    let bref = bref.ok_or(Error::InvalidArgument)?;
+    let field = |n: &str| bref.get(n).and_then(|v| v.as_str());
+    if field("name") != Some(b.name.as_str())
+        || field("tenant").unwrap_or("") != b.tenant
+        || field("bucket_id").is_some_and(|id| id != b.id)
+    {
+        return Err(Error::InvalidArgument);
+    }
+    Ok(())
+}
+
+/// `PUT /admin/metadata/bucket?key=B`: the entry point document as GET gives it. Of what
+/// it holds, the owner is ours to change (the bucket moves to that user, as `bucket link`
+/// does); the rest describes what cannot change here. A document for another bucket, or
+/// for a bucket that does not exist, changes nothing. An unchanged document is a no-op,
+/// as a client's get-then-put round trip expects.
+pub async fn put_entrypoint(
+    app: &App,
+    key: &str,
+    doc: &serde_json::Value,
+) -> Result<std::sync::Arc<Bucket>> {
+    let data = doc.get("data").ok_or(Error::InvalidArgument)?;
+    let owner = data
+        .get("owner")
+        .and_then(|v| v.as_str())
+        .ok_or(Error::InvalidArgument)?;
+    let b = app.buckets.get(key).await?.ok_or(Error::NoSuchKey)?;
+    check_ref(&b, data.get("bucket"))?;
+    if owner == b.owner {
+        return Ok(b);
+    }
+    app.users.get(owner).await?.ok_or(Error::InvalidArgument)?;
+    app.buckets.change_owner(&b.key(), owner).await
+}
+
+/// `PUT /admin/metadata/bucket.instance?key=B:ID`: the instance document as GET gives it.
+/// Its quota is applied (as `PUT /admin/bucket?quota` would); the owner must stay (it
+/// changes through the entry point), the rest describes what cannot change here.
+pub async fn put_instance(
+    app: &App,
+    key: &str,
+    doc: &serde_json::Value,
+) -> Result<std::sync::Arc<Bucket>> {
+    let info = doc
+        .get("data")
+        .and_then(|d| d.get("bucket_info"))
+        .ok_or(Error::InvalidArgument)?;
+    let b = instance_bucket(app, key).await?;
+    check_ref(&b, info.get("bucket"))?;
+    if info.get("owner").and_then(|v| v.as_str()) != Some(b.owner.as_str()) {
+        return Err(Error::InvalidArgument);
+    }
+    let quota = match info.get("quota") {
+        Some(q) => crate::ops::quota::quota_from_json(b.quota, q)?,
+        None => b.quota,
+    };
+    if quota == b.quota {
+        return Ok(b);
+    }
+    app.buckets
+        .modify(&b.key(), |nb, _| {
+            nb.quota = quota;
+            Ok(())
+        })
+        .await
+}
+
 /// `/admin/metadata/bucket?key=` and `/admin/metadata/bucket.instance?key=` documents.
 pub async fn metadata_get(app: &App, section: &str, key: &str) -> Result<Node> {
     let (bk, id) = match section {

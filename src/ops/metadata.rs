@@ -260,7 +260,8 @@ impl PutReq {
 /// answering 204 with radosgw's update headers.
 pub async fn put(app: &App, r: PutReq) -> Result<Reply> {
     let key = r.key.as_deref().ok_or(Error::InvalidArgument)?;
-    if r.section.as_deref() != Some("user") {
+    let section = r.section.as_deref();
+    if !matches!(section, Some("user" | "bucket" | "bucket.instance")) {
         return Err(Error::NotImplemented);
     }
     if r.body.is_empty() {
@@ -272,6 +273,23 @@ pub async fn put(app: &App, r: PutReq) -> Result<Reply> {
     }
     let doc: serde_json::Value =
         serde_json::from_slice(&r.body).map_err(|_| Error::InvalidArgument)?;
+    match section {
+        Some("bucket") => {
+            let b = crate::ops::bucket_meta::put_entrypoint(app, key, &doc).await?;
+            return Ok(Reply::MetadataWritten {
+                ver: b.ver,
+                tag: b.tag.clone(),
+            });
+        }
+        Some("bucket.instance") => {
+            let b = crate::ops::bucket_meta::put_instance(app, key, &doc).await?;
+            return Ok(Reply::MetadataUpdated {
+                ver: b.ver,
+                tag: b.tag.clone(),
+            });
+        }
+        _ => {}
+    }
     let data = doc.get("data").ok_or(Error::InvalidArgument)?;
     let user = crate::ops::user_dump::user(data)?;
     if user.uid.to_string() != key {

@@ -170,6 +170,9 @@ pub enum Reply {
     Empty,
     /// A metadata write applied: 204 with radosgw's `rgwx_update_*` headers.
     MetadataUpdated { ver: u64, tag: String },
+    /// A metadata write whose handler reports no status (radosgw's bucket entry point): 200
+    /// with only `rgwx_update_version`.
+    MetadataWritten { ver: u64, tag: String },
 }
 
 /// An admin request, parsed: one variant per op.

@@ -52,16 +52,25 @@ impl InfoReq {
 }
 
 pub async fn info(app: &App, r: InfoReq) -> Result<Reply> {
-    let user = if let Some(uid) = &r.uid {
-        app.users.load(uid).await?
-    } else if let Some(ak) = &r.access_key {
-        app.users
-            .by_access_key(ak)
-            .await?
-            .ok_or(Error::NoSuchUser)?
-            .user
-    } else {
+    if r.uid.is_none() && r.access_key.is_none() {
         return Err(Error::InvalidArgument);
+    }
+    // radosgw looks the user up by uid first and, when that finds nobody, by access key
+    // (`RGWUser::init`): a uid naming no user with a known key answers the key's owner.
+    let by_uid = match &r.uid {
+        Some(uid) => app.users.get(uid).await?,
+        None => None,
+    };
+    let user = match (by_uid, &r.access_key) {
+        (Some(u), _) => u,
+        (None, Some(ak)) => {
+            app.users
+                .by_access_key(ak)
+                .await?
+                .ok_or(Error::NoSuchUser)?
+                .user
+        }
+        (None, None) => return Err(Error::NoSuchUser),
     };
     if r.stats {
         // The user's synced stats (`sync=true`; ours are always current): radosgw keeps no

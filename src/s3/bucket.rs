@@ -11,25 +11,33 @@ use crate::domain::buckets::Bucket;
 use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
 
-/// S3 bucket naming rules as radosgw enforces them by default.
-pub fn valid_name(n: &str) -> bool {
+/// S3 bucket naming rules as radosgw's `valid_s3_bucket_name` enforces them; `relaxed` is
+/// its `rgw_relaxed_s3_bucket_names`: up to 255 characters, upper case and `_` allowed,
+/// `_`, `.` or `-` first, anything allowed last, periods anywhere; still never an IPv4
+/// address, never another character.
+pub fn valid_name(n: &str, relaxed: bool) -> bool {
     let b = n.as_bytes();
-    if !(3..=63).contains(&b.len()) {
+    let max = if relaxed { 255 } else { 63 };
+    if !(3..=max).contains(&b.len()) {
         return false;
     }
-    let ok_char = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-';
-    if !b.iter().all(|&c| ok_char(c)) {
+    let alnum = |c: u8| c.is_ascii_alphanumeric();
+    let first_ok = alnum(b[0]) || (relaxed && matches!(b[0], b'_' | b'.' | b'-'));
+    if !first_ok {
         return false;
     }
-    let alnum = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
-    if !alnum(b[0]) || !alnum(b[b.len() - 1]) {
+    if !alnum(b[b.len() - 1]) && !relaxed {
         return false;
     }
-    if n.contains("..") || n.contains(".-") || n.contains("-.") {
-        return false;
-    }
+    let ok = b.iter().enumerate().all(|(i, &c)| match c {
+        b'0'..=b'9' | b'a'..=b'z' | b'-' => true,
+        b'A'..=b'Z' | b'_' => relaxed,
+        // Not `..`, `-.` or `.-` (the first character is a letter or digit here).
+        b'.' => relaxed || (b[i - 1] != b'-' && !matches!(b.get(i + 1), Some(b'.' | b'-'))),
+        _ => false,
+    });
     // Not an IP address.
-    n.parse::<std::net::Ipv4Addr>().is_err()
+    ok && n.parse::<std::net::Ipv4Addr>().is_err()
 }
 
 pub async fn list_buckets(app: &App, req: &S3Request) -> Result<Reply> {
@@ -109,7 +117,7 @@ fn new_bucket(app: &App, req: &S3Request, owner: &str, acl: crate::domain::acl::
 pub async fn create(app: &App, req: &S3Request, _body: Bytes) -> Result<Reply> {
     authz::create_bucket(&req.caller)?;
     let user = req.caller.user.clone().ok_or(Error::AccessDenied)?;
-    if !valid_name(&req.bucket) {
+    if !valid_name(&req.bucket, app.cfg.relaxed_bucket_names) {
         return Err(Error::InvalidBucketName);
     }
     let uid = user.uid.to_string();
@@ -119,8 +127,10 @@ pub async fn create(app: &App, req: &S3Request, _body: Bytes) -> Result<Reply> {
             crate::domain::acl::Acl::canned(crate::domain::acl::Canned::Private, &uid, &uid)
         });
     if let Some(existing) = &req.target {
-        // radosgw answers a repeated create by the owner with 200, anyone else with 409.
-        return if existing.owner == uid {
+        // radosgw answers a repeated create by the owner with 200 when the request's ACL is
+        // the bucket's (it refuses to change a policy this way), otherwise and to anyone
+        // else with 409.
+        return if existing.owner == uid && existing.acl.for_owner(&uid).same_grants(&acl) {
             Ok(Reply::empty(StatusCode::OK))
         } else {
             Err(Error::BucketAlreadyExists)
@@ -130,11 +140,13 @@ pub async fn create(app: &App, req: &S3Request, _body: Bytes) -> Result<Reply> {
     if user.max_buckets < 0 || (user.max_buckets > 0 && owned >= user.max_buckets as usize) {
         return Err(Error::TooManyBuckets);
     }
-    let b = new_bucket(app, req, &uid, acl);
+    let b = new_bucket(app, req, &uid, acl.clone());
     match app.buckets.create(b).await? {
         Some(_) => Ok(Reply::empty(StatusCode::OK)),
         None => match app.buckets.get(&req.bucket_key()).await? {
-            Some(e) if e.owner == uid => Ok(Reply::empty(StatusCode::OK)),
+            Some(e) if e.owner == uid && e.acl.for_owner(&uid).same_grants(&acl) => {
+                Ok(Reply::empty(StatusCode::OK))
+            }
             _ => Err(Error::BucketAlreadyExists),
         },
     }
@@ -179,7 +191,7 @@ pub async fn delete(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
     // Only the owner may delete a bucket, whatever its ACL grants.
     authz::owner_only(&req.caller, &b.owner, OpKind::Delete)?;
-    app.buckets.remove(&b).await?;
+    crate::domain::uploads::remove_bucket(&app.buckets, &app.objects, &app.uploads, &b).await?;
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
 
@@ -209,10 +221,13 @@ pub fn versioning(req: &S3Request) -> Result<Reply> {
 
 #[cfg(test)]
 mod tests {
+    use super::valid_name;
+
     #[test]
     fn bucket_names() {
-        for ok in ["abc", "alice-bucket-1", "a.b-c", "123"] {
-            assert!(super::valid_name(ok), "{ok}");
+        for ok in ["abc", "alice-bucket-1", "a.b-c", "123", &"a".repeat(63)] {
+            assert!(valid_name(ok, false), "{ok}");
+            assert!(valid_name(ok, true), "{ok}");
         }
         for bad in [
             "ab",
@@ -220,11 +235,48 @@ mod tests {
             "-abc",
             "abc-",
             "a..b",
+            "a-.b",
+            "a.-b",
             "a_b",
+            "abc.",
             "192.168.1.1",
             &"a".repeat(64),
         ] {
-            assert!(!super::valid_name(bad), "{bad}");
+            assert!(!valid_name(bad, false), "{bad}");
+        }
+    }
+
+    /// What radosgw's `rgw_relaxed_s3_bucket_names` admits, and what it still refuses.
+    #[test]
+    fn relaxed_bucket_names() {
+        for ok in [
+            "Abc",
+            "ABC_def",
+            "_abc",
+            ".abc",
+            "-abc",
+            "abc-",
+            "abc.",
+            "abc_",
+            "a..b",
+            "a-.b",
+            &"a".repeat(64),
+            &"B".repeat(255),
+        ] {
+            assert!(valid_name(ok, true), "{ok}");
+        }
+        for bad in [
+            "ab",
+            &"a".repeat(256),
+            "a b",
+            "a/b",
+            "a:b",
+            "a+b",
+            "ab\u{e9}",
+            "~abc",
+            "192.168.1.1",
+        ] {
+            assert!(!valid_name(bad, true), "{bad}");
         }
     }
 }

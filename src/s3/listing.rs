@@ -17,6 +17,10 @@ pub const URL_KEY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUM
     .remove(b'.')
     .remove(b'~');
 
+/// The same for common prefixes, which radosgw encodes with `url_encode(p, false)`: `/`
+/// stays as it is (whatever the delimiter).
+const URL_PREFIX: &percent_encoding::AsciiSet = &URL_KEY.remove(b'/');
+
 /// `max-keys`: at most 1000; a non-number is `InvalidArgument`.
 fn max_keys(req: &S3Request) -> Result<usize> {
     match req.query.get("max-keys") {
@@ -47,11 +51,29 @@ impl Common {
         })
     }
 
+    /// A key as listed: URL-encoded for `encoding-type=url`.
     fn enc(&self, s: &str) -> String {
+        self.enc_with(s, URL_KEY)
+    }
+
+    /// A common prefix as listed.
+    fn enc_prefix(&self, s: &str) -> String {
+        self.enc_with(s, URL_PREFIX)
+    }
+
+    fn enc_with(&self, s: &str, set: &'static percent_encoding::AsciiSet) -> String {
         if self.url {
-            percent_encoding::utf8_percent_encode(s, URL_KEY).to_string()
+            percent_encoding::utf8_percent_encode(s, set).to_string()
         } else {
             s.to_string()
+        }
+    }
+
+    fn common_prefixes(&self, x: &mut Xml, prefixes: &[String]) {
+        for p in prefixes {
+            x.open("CommonPrefixes");
+            x.elem("Prefix", &self.enc_prefix(p));
+            x.close("CommonPrefixes");
         }
     }
 }
@@ -94,26 +116,24 @@ pub async fn list_objects(app: &App, req: &S3Request) -> Result<Reply> {
     };
     let page = page(app, req, &c, &start_after).await?;
     let owner_name = app.users.display_name(&b.owner).await;
+    // radosgw's element order. With `encoding-type=url` only keys and common prefixes are
+    // encoded: the prefix, delimiter, markers and start-after go back as sent.
     let mut x = Xml::new();
     x.open_ns("ListBucketResult");
+    if c.url {
+        x.elem("EncodingType", "url");
+    }
     if !b.tenant.is_empty() {
         x.elem("Tenant", &b.tenant);
     }
     x.elem("Name", &b.name);
-    x.elem("Prefix", &c.enc(&c.prefix));
+    x.elem("Prefix", &c.prefix);
     x.num("MaxKeys", c.max);
     if !c.delimiter.is_empty() {
-        x.elem("Delimiter", &c.enc(&c.delimiter));
-    }
-    if c.url {
-        x.elem("EncodingType", "url");
+        x.elem("Delimiter", &c.delimiter);
     }
     x.bool("IsTruncated", page.truncated);
-    for p in &page.prefixes {
-        x.open("CommonPrefixes");
-        x.elem("Prefix", &c.enc(p));
-        x.close("CommonPrefixes");
-    }
+    c.common_prefixes(&mut x, &page.prefixes);
     let fetch_owner = !v2 || q.get_bool("fetch-owner", false);
     for (k, o) in &page.objects {
         x.open("Contents");
@@ -140,12 +160,12 @@ pub async fn list_objects(app: &App, req: &S3Request) -> Result<Reply> {
         }
         x.num("KeyCount", page.objects.len() + page.prefixes.len());
         if let Some(sa) = q.get_nonempty("start-after") {
-            x.elem("StartAfter", &c.enc(sa));
+            x.elem("StartAfter", sa);
         }
     } else {
-        x.elem("Marker", &c.enc(&start_after));
+        x.elem("Marker", &start_after);
         if page.truncated && !c.delimiter.is_empty() {
-            x.elem("NextMarker", &c.enc(&page.next_marker));
+            x.elem("NextMarker", &page.next_marker);
         }
     }
     x.close("ListBucketResult");
@@ -195,11 +215,7 @@ pub async fn list_versions(app: &App, req: &S3Request) -> Result<Reply> {
         x.elem("Delimiter", &c.delimiter);
     }
     x.bool("IsTruncated", page.truncated);
-    for p in &page.prefixes {
-        x.open("CommonPrefixes");
-        x.elem("Prefix", &c.enc(p));
-        x.close("CommonPrefixes");
-    }
+    c.common_prefixes(&mut x, &page.prefixes);
     x.elem("KeyMarker", &key_marker);
     x.elem("VersionIdMarker", &vid_marker);
     if page.truncated {

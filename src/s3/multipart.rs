@@ -162,8 +162,12 @@ pub async fn complete(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> 
     let b = req.bucket()?;
     write_allowed(req, &b)?;
     let id = upload_id(req)?.to_string();
-    let up = app.uploads.get(&b.key(), &req.key, &id).await?;
+    // The body is read first: radosgw answers MalformedXML before looking for the upload.
     let wanted = crate::encode::s3_read::complete_multipart(&body)?;
+    let up = match app.uploads.get(&b.key(), &req.key, &id).await {
+        Err(Error::NoSuchUpload) => return completed_before(app, req, &b, &wanted).await,
+        up => up?,
+    };
     let (writes, stored) = app.uploads.parts_for_close(&id).await?;
     let mut chosen: Vec<Stored<Part>> = Vec::new();
     for w in &wanted {
@@ -223,14 +227,41 @@ pub async fn complete(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> 
         .map(|p| p.value.data.clone())
         .collect();
     app.objects.blobs.remove_all(unused).await;
+    Ok(completed(&b, &req.key, &etag))
+}
+
+/// The answer to a completion.
+fn completed(b: &Bucket, key: &str, etag: &str) -> Reply {
     let mut x = Xml::new();
     x.open_ns("CompleteMultipartUploadResult");
-    x.elem("Location", &format!("{}/{}", b.name, req.key));
+    x.elem("Location", &format!("{}/{}", b.name, key));
     x.elem("Bucket", &b.name);
-    x.elem("Key", &req.key);
+    x.elem("Key", key);
     x.elem("ETag", &format!("\"{etag}\""));
     x.close("CompleteMultipartUploadResult");
-    Ok(Reply::xml(x.finish()))
+    Reply::xml(x.finish())
+}
+
+/// A completion whose upload is gone: a client's retry of a completion that succeeded is
+/// answered as the first was. radosgw keeps nothing for this (`check_previously_completed`):
+/// it recomputes the multipart ETag from the part list sent and compares it with the ETag
+/// of the object now at the key, so a retry succeeds for as long as that object is the
+/// completed one; otherwise the upload does not exist.
+async fn completed_before(
+    app: &App,
+    req: &S3Request,
+    b: &Bucket,
+    wanted: &[crate::encode::s3_read::CompletePart],
+) -> Result<Reply> {
+    let mut md5 = Md5::new();
+    for w in wanted {
+        md5.update(hex::decode(&w.etag).map_err(|_| Error::NoSuchUpload)?);
+    }
+    let etag = format!("{}-{}", hex::encode(md5.finalize()), wanted.len());
+    match app.objects.get(&b.key(), &req.key).await? {
+        Some(o) if o.etag == etag => Ok(completed(b, &req.key, &etag)),
+        _ => Err(Error::NoSuchUpload),
+    }
 }
 
 pub async fn abort(app: &App, req: &S3Request) -> Result<Reply> {
@@ -287,8 +318,8 @@ pub async fn list_parts(app: &App, req: &S3Request) -> Result<Reply> {
     x.elem("Bucket", &b.name);
     x.elem("Key", &req.key);
     x.elem("UploadId", &id);
-    owner_xml(&mut x, "Initiator", &up.owner, &name);
-    owner_xml(&mut x, "Owner", &up.owner, &name);
+    // radosgw 16.2's order: no Initiator, the Owner after IsTruncated (with an empty id and
+    // name at `pacific`, as 16.2 reads them from the upload's ACL, which has none).
     x.elem("StorageClass", "STANDARD");
     x.num("PartNumberMarker", marker);
     x.num(
@@ -297,10 +328,15 @@ pub async fn list_parts(app: &App, req: &S3Request) -> Result<Reply> {
     );
     x.num("MaxParts", max);
     x.bool("IsTruncated", truncated);
+    if app.cfg.compat == crate::config::Compat::Pacific {
+        owner_xml(&mut x, "Owner", "", "");
+    } else {
+        owner_xml(&mut x, "Owner", &up.owner, &name);
+    }
     for p in parts {
         x.open("Part");
-        x.num("PartNumber", p.num);
         x.elem("LastModified", &iso_ms(p.mtime_us));
+        x.num("PartNumber", p.num);
         x.elem("ETag", &format!("\"{}\"", p.etag));
         x.num("Size", p.size);
         x.close("Part");
@@ -332,18 +368,26 @@ pub async fn list_uploads(app: &App, req: &S3Request) -> Result<Reply> {
     ups.truncate(max);
     let mut x = Xml::new();
     x.open_ns("ListMultipartUploadsResult");
+    // radosgw's order; empty markers, prefix and delimiter are left out.
     x.elem("Bucket", &b.name);
-    x.elem("KeyMarker", key_marker);
-    x.elem("UploadIdMarker", id_marker);
-    x.elem(
-        "NextKeyMarker",
-        ups.last().map(|u| u.key.as_str()).unwrap_or(""),
-    );
-    x.elem(
-        "NextUploadIdMarker",
-        ups.last().map(|u| u.id.as_str()).unwrap_or(""),
-    );
+    let delimiter = q.get("delimiter").unwrap_or("");
+    for (tag, v) in [
+        ("Prefix", prefix),
+        ("KeyMarker", key_marker),
+        ("UploadIdMarker", id_marker),
+    ] {
+        if !v.is_empty() {
+            x.elem(tag, v);
+        }
+    }
+    if let Some(last) = ups.last() {
+        x.elem("NextKeyMarker", &last.key);
+        x.elem("NextUploadIdMarker", &last.id);
+    }
     x.num("MaxUploads", max);
+    if !delimiter.is_empty() {
+        x.elem("Delimiter", delimiter);
+    }
     x.bool("IsTruncated", truncated);
     for u in &ups {
         let name = app.users.display_name(&u.owner).await;

@@ -24,6 +24,41 @@ const KEPT_HEADERS: &[&str] = &[
     "expires",
 ];
 
+/// `response-*` parameters of a GET or HEAD and the stored header each one replaces
+/// (radosgw's `resp_attr_params` but `response-content-type`), in the order radosgw
+/// writes those headers.
+const RESPONSE_OVERRIDES: &[(&str, &str)] = &[
+    ("response-cache-control", "cache-control"),
+    ("response-content-disposition", "content-disposition"),
+    ("response-content-encoding", "content-encoding"),
+    ("response-content-language", "content-language"),
+    ("response-expires", "expires"),
+];
+
+/// The headers a GET's `response-*` parameters set (header, value), and its
+/// `response-content-type`.
+struct Overrides<'a> {
+    headers: Vec<(&'static str, &'a str)>,
+    content_type: Option<&'a str>,
+}
+
+/// A GET's `response-*` parameters. radosgw (like AWS) refuses them on anonymous requests
+/// with `InvalidRequest`.
+fn response_overrides(req: &S3Request) -> Result<Overrides<'_>> {
+    let set: Vec<(&'static str, &str)> = RESPONSE_OVERRIDES
+        .iter()
+        .filter_map(|(param, header)| req.query.get(param).map(|v| (*header, v)))
+        .collect();
+    let content_type = req.query.get("response-content-type");
+    if (!set.is_empty() || content_type.is_some()) && req.caller.user.is_none() {
+        return Err(Error::InvalidRequest);
+    }
+    Ok(Overrides {
+        headers: set,
+        content_type,
+    })
+}
+
 /// S3's limit on the user metadata (`x-amz-meta-*` names and values) of one object.
 pub const MAX_USER_METADATA: usize = 2048;
 
@@ -311,10 +346,20 @@ pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
         r.status = st;
         return Ok(r);
     }
+    let Overrides {
+        headers: overrides,
+        content_type,
+    } = response_overrides(req)?;
     for (k, v) in &o.headers {
+        if overrides.iter().any(|(h, _)| h == k) {
+            continue;
+        }
         if let Ok(name) = http::HeaderName::from_bytes(k.as_bytes()) {
             r = r.header(name, v);
         }
+    }
+    for (h, v) in overrides {
+        r = r.header(http::HeaderName::from_static(h), v);
     }
     if req.query.get("versionId") == Some("null") {
         r = r.header(http::HeaderName::from_static("x-amz-version-id"), "null");
@@ -325,7 +370,7 @@ pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
             o.tags.len().to_string(),
         );
     }
-    r = r.header(CONTENT_TYPE, &o.content_type);
+    r = r.header(CONTENT_TYPE, content_type.unwrap_or(&o.content_type));
     let range = parse_range(req.header("range"), o.size)?;
     let (start, end) = range.unwrap_or((0, o.size.saturating_sub(1)));
     let len = if o.size == 0 { 0 } else { end - start + 1 };

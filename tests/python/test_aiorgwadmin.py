@@ -4,6 +4,7 @@ It signs AWS v2 (requests-aws `awsauth.S3Auth`, Date header), %-quotes display n
 sends subuser ops with a bare `?subuser` *and* `subuser=NAME` (a repeated query name).
 """
 import asyncio
+import json
 
 import pytest
 from aiorgwadmin import RGWAdmin
@@ -111,4 +112,31 @@ def test_v2_as_read_only_user(rgw, uid):
             with pytest.raises(aex.RGWAdminException) as e:
                 await bad.get_user(uid="admin")
             assert e.value.code == "SignatureDoesNotMatch"
+    run(scenario())
+
+
+def test_bucket_metadata_round_trip(rgw, uid):
+    """Issue 13: get_metadata then put_metadata of a bucket's entry point and instance (the
+    oracle, radosgw 16.2.15: 200 resp. 204 `applied`, nothing changed); a quota edited in the
+    instance document is applied, as radosgw applies it."""
+    async def scenario():
+        async with client(rgw) as a:
+            u = await a.create_user(uid, "Meta Round Trip")
+            k = u["keys"][0]
+            s3 = helpers.s3_client(rgw, k["access_key"], k["secret_key"])
+            b = f"{uid}-meta"
+            s3.create_bucket(Bucket=b)
+            s3.put_object(Bucket=b, Key="o", Body=b"x")
+            ep = await a.get_metadata("bucket", key=b)
+            await a.put_metadata("bucket", b, json.dumps(ep))
+            assert await a.get_metadata("bucket", key=b) == ep
+            ikey = f"{b}:{ep['data']['bucket']['bucket_id']}"
+            inst = await a.get_metadata("bucket.instance", key=ikey)
+            await a.put_metadata("bucket.instance", ikey, json.dumps(inst))
+            assert await a.get_metadata("bucket.instance", key=ikey) == inst
+            inst["data"]["bucket_info"]["quota"].update(enabled=True, max_objects=7)
+            await a.put_metadata("bucket.instance", ikey, json.dumps(inst))
+            q = (await a.get_bucket(bucket=b))["bucket_quota"]
+            assert (q["enabled"], q["max_objects"]) == (True, 7)
+            assert s3.get_object(Bucket=b, Key="o")["Body"].read() == b"x"
     run(scenario())
