@@ -47,6 +47,61 @@ pub async fn open_store(cfg: &Config) -> Result<Store, String> {
     })
 }
 
+/// Copy every record of `src` into `dst`, which must hold nothing but its schema version:
+/// page by page, in transactions small enough for any engine (etcd: 128 operations,
+/// 1.5 MiB). Counters arrive as their sums. Returns how many records were copied.
+pub async fn copy_store(src: &Store, dst: &Store) -> Result<usize, String> {
+    const BATCH: usize = 50;
+    const BATCH_BYTES: usize = 1 << 20;
+    let internal =
+        |k: &[u8]| k.starts_with(b"meta/schema") || k.starts_with(schema::WRITE_ID.as_bytes());
+    let existing = dst.scan(b"", None, 16).await.map_err(|e| e.to_string())?;
+    if existing.iter().any(|(k, _)| !internal(k)) {
+        return Err("the target store is not empty".into());
+    }
+    let mut copied = 0;
+    let mut start: Option<Vec<u8>> = None;
+    loop {
+        let rows = src
+            .scan(b"", start.as_deref(), 1000)
+            .await
+            .map_err(|e| e.to_string())?;
+        let done = rows.len() < 1000;
+        start = rows.last().map(|(k, _)| crate::store::after(k));
+        let mut t = Txn::default();
+        let mut bytes = 0;
+        for (k, v) in rows {
+            if internal(&k) {
+                continue;
+            }
+            if t.puts.len() >= BATCH || bytes + k.len() + v.len() > BATCH_BYTES {
+                dst.commit(std::mem::take(&mut t))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                bytes = 0;
+            }
+            bytes += k.len() + v.len();
+            t.put(k, v);
+            copied += 1;
+        }
+        if !t.is_empty() {
+            dst.commit(t).await.map_err(|e| e.to_string())?;
+        }
+        if done {
+            break;
+        }
+    }
+    let version = src
+        .get(schema::SCHEMA_KEY)
+        .await
+        .map_err(|e| e.to_string())?
+        .unwrap_or_else(|| schema::SCHEMA_VERSION.to_vec());
+    let mut t = Txn::default();
+    t.put(schema::SCHEMA_KEY, version);
+    dst.commit(t).await.map_err(|e| e.to_string())?;
+    Ok(copied)
+}
+
 /// Open the store and build the gateway's state on it. Reads a few records, never all of
 /// them: start-up time does not grow with the store.
 pub async fn open(cfg: Config) -> Result<App, String> {
