@@ -3,9 +3,10 @@
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::app::App;
-use crate::config::{Compat, Config};
+use crate::config::{Compat, Config, StoreKind};
 use crate::domain::blobs::Blobs;
 use crate::domain::buckets::{Bucket, Buckets};
 use crate::domain::objects::Objects;
@@ -15,29 +16,111 @@ use crate::domain::usage::UsageLog;
 use crate::domain::users::Users;
 use crate::encode::RenderCache;
 use crate::model::{Key, User, UserId};
+use crate::store::etcd::{EtcdSettings, EtcdStore, Timeouts};
 use crate::store::rocks::{RocksSettings, RocksStore};
 use crate::store::{schema, Store, Txn};
 
 const MIB: usize = 1 << 20;
 
-/// Open the store of `cfg.data_dir` and build the gateway's state on it. Reads a few
-/// records, never all of them: start-up time does not grow with the store.
+/// Open the store `cfg` selects: RocksDB in `cfg.data_dir`, or the etcd cluster.
+pub async fn open_store(cfg: &Config) -> Result<Store, String> {
+    Ok(match cfg.store {
+        StoreKind::Rocksdb => Arc::new(RocksStore::open(
+            &cfg.data_dir.join("db"),
+            RocksSettings {
+                block_cache_mb: cfg.store_cache_mb,
+                write_buffer_mb: cfg.store_write_buffer_mb,
+            },
+        )?),
+        StoreKind::Etcd => Arc::new(
+            EtcdStore::open(EtcdSettings {
+                endpoints: cfg.etcd_endpoint_list(),
+                prefix: cfg.etcd_prefix.clone(),
+                timeouts: Timeouts {
+                    request: Duration::from_millis(cfg.etcd_request_timeout_ms),
+                    total: Duration::from_secs(cfg.etcd_call_timeout),
+                    watch: Duration::from_millis(cfg.etcd_watch_timeout_ms),
+                },
+            })
+            .await?,
+        ),
+    })
+}
+
+/// Copy every record of `src` into `dst`, which must hold nothing but its schema version:
+/// page by page, in transactions small enough for any engine (etcd: 128 operations,
+/// 1.5 MiB). Counters arrive as their sums. Returns how many records were copied.
+pub async fn copy_store(src: &Store, dst: &Store) -> Result<usize, String> {
+    const BATCH: usize = 50;
+    const BATCH_BYTES: usize = 1 << 20;
+    let internal =
+        |k: &[u8]| k.starts_with(b"meta/schema") || k.starts_with(schema::WRITE_ID.as_bytes());
+    let existing = dst.scan(b"", None, 16).await.map_err(|e| e.to_string())?;
+    if existing.iter().any(|(k, _)| !internal(k)) {
+        return Err("the target store is not empty".into());
+    }
+    let mut copied = 0;
+    let mut start: Option<Vec<u8>> = None;
+    loop {
+        let rows = src
+            .scan(b"", start.as_deref(), 1000)
+            .await
+            .map_err(|e| e.to_string())?;
+        let done = rows.len() < 1000;
+        start = rows.last().map(|(k, _)| crate::store::after(k));
+        let mut t = Txn::default();
+        let mut bytes = 0;
+        for (k, v) in rows {
+            if internal(&k) {
+                continue;
+            }
+            if t.puts.len() >= BATCH || bytes + k.len() + v.len() > BATCH_BYTES {
+                dst.commit(std::mem::take(&mut t))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                bytes = 0;
+            }
+            bytes += k.len() + v.len();
+            t.put(k, v);
+            copied += 1;
+        }
+        if !t.is_empty() {
+            dst.commit(t).await.map_err(|e| e.to_string())?;
+        }
+        if done {
+            break;
+        }
+    }
+    let version = src
+        .get(schema::SCHEMA_KEY)
+        .await
+        .map_err(|e| e.to_string())?
+        .unwrap_or_else(|| schema::SCHEMA_VERSION.to_vec());
+    let mut t = Txn::default();
+    t.put(schema::SCHEMA_KEY, version);
+    dst.commit(t).await.map_err(|e| e.to_string())?;
+    Ok(copied)
+}
+
+/// Open the store and build the gateway's state on it. Reads a few records, never all of
+/// them: start-up time does not grow with the store.
 pub async fn open(cfg: Config) -> Result<App, String> {
     crate::store::create_private_dir(&cfg.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", cfg.data_dir.display()))?;
-    let rocks = RocksStore::open(
-        &cfg.data_dir.join("db"),
-        RocksSettings {
-            block_cache_mb: cfg.store_cache_mb,
-            write_buffer_mb: cfg.store_write_buffer_mb,
-        },
-    )?;
-    let store: Store = Arc::new(rocks);
+    let store = open_store(&cfg).await?;
     migrate(&store).await?;
     let cluster_id = cluster_id(&store).await?;
     let cache = cfg.cache_mb * MIB;
-    let blobs = Blobs::open(&cfg.data_dir, cfg.object_cache_mb * MIB)
-        .map_err(|e| format!("object data in {}: {e}", cfg.data_dir.display()))?;
+    let objects_dir = cfg.objects_dir();
+    // Temp files of versions that kept them beside the store (`validate` keeps objects_dir
+    // from being data_dir itself).
+    let _ = std::fs::remove_dir_all(cfg.data_dir.join("tmp"));
+    let blobs = Blobs::open(
+        &objects_dir,
+        cfg.object_cache_mb * MIB,
+        cfg.store == StoreKind::Etcd,
+    )
+    .map_err(|e| format!("object data in {}: {e}", objects_dir.display()))?;
     let global = Limiter::load_global(&store).await.unwrap_or_else(|e| {
         tracing::error!("global rate limits unreadable, using none: {e}");
         Default::default()
@@ -47,10 +130,16 @@ pub async fn open(cfg: Config) -> Result<App, String> {
     // usage log's byte counts show.
     let instance_id = 1000 + std::process::id() as u64 % 9000;
     let zone = "default".to_string();
+    let users = Arc::new(Users::new(store.clone(), cache * 3 / 8));
+    let buckets = Arc::new(Buckets::new(store.clone(), cache / 8));
+    let objects = Arc::new(Objects::new(store.clone(), Arc::new(blobs), cache / 4));
+    if let Some(feed) = store.changes() {
+        crate::domain::follow_changes(feed, users.clone(), buckets.clone(), objects.clone());
+    }
     Ok(App {
-        users: Arc::new(Users::new(store.clone(), cache * 3 / 8)),
-        buckets: Arc::new(Buckets::new(store.clone(), cache / 8)),
-        objects: Arc::new(Objects::new(store.clone(), Arc::new(blobs), cache / 4)),
+        users,
+        buckets,
+        objects,
         uploads: Uploads::new(store.clone()),
         usage: Arc::new(UsageLog::new(
             store.clone(),
@@ -229,6 +318,10 @@ pub async fn bootstrap_admin(app: &App) -> Result<Option<std::path::PathBuf>, St
     if let Err(e) = app.users.create(u).await {
         if !from_env {
             let _ = std::fs::remove_file(&path);
+        }
+        // Gateways sharing a store start together: another one made its admin first.
+        if app.users.any().await.unwrap_or(false) {
+            return Ok(None);
         }
         return Err(format!("creating the admin user: {e}"));
     }

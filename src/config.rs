@@ -80,6 +80,28 @@ impl std::str::FromStr for SigV2 {
     }
 }
 
+/// Which metadata engine holds users, buckets and the object index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    /// Embedded RocksDB in `data_dir`: one gateway.
+    #[default]
+    Rocksdb,
+    /// An etcd cluster several gateways share.
+    Etcd,
+}
+
+impl std::str::FromStr for StoreKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "rocksdb" => Ok(StoreKind::Rocksdb),
+            "etcd" => Ok(StoreKind::Etcd),
+            _ => Err(format!("unknown store {s:?} (rocksdb or etcd)")),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -138,6 +160,22 @@ pub struct Config {
     /// Bucket names as radosgw's `rgw_relaxed_s3_bucket_names` allows them (upper case,
     /// `_`, up to 255 characters) instead of the S3 rules.
     pub relaxed_bucket_names: bool,
+    /// Metadata engine.
+    pub store: StoreKind,
+    /// etcd members, comma-separated URLs (`store = "etcd"`).
+    pub etcd_endpoints: String,
+    /// Prefix of every key in etcd: gateways sharing a prefix are one service.
+    pub etcd_prefix: String,
+    /// Milliseconds one etcd request may take before it is retried on the next member.
+    pub etcd_request_timeout_ms: u64,
+    /// Seconds a store call keeps retrying across members before it fails (503).
+    pub etcd_call_timeout: u64,
+    /// Milliseconds without any sign of life from the cache watch before the caches stop
+    /// serving (the bound on how stale another gateway's change can be seen).
+    pub etcd_watch_timeout_ms: u64,
+    /// Where object bytes live (default `<data_dir>/objects`); with etcd, a directory
+    /// every gateway shares.
+    pub objects_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -169,6 +207,13 @@ impl Default for Config {
             metrics_token: None,
             audit_log: None,
             relaxed_bucket_names: false,
+            store: StoreKind::default(),
+            etcd_endpoints: "http://127.0.0.1:2379".into(),
+            etcd_prefix: "rgw-admin/".into(),
+            etcd_request_timeout_ms: 2000,
+            etcd_call_timeout: 30,
+            etcd_watch_timeout_ms: 3000,
+            objects_dir: None,
         }
     }
 }
@@ -270,7 +315,47 @@ impl Config {
             self.relaxed_bucket_names = crate::query::parse_bool(&v)
                 .ok_or_else(|| format!("RGW_ADMIN_RELAXED_BUCKET_NAMES: not a boolean: {v:?}"))?;
         }
+        if let Some(v) = get("RGW_ADMIN_STORE") {
+            self.store = v.parse()?;
+        }
+        set(&get, "RGW_ADMIN_ETCD_ENDPOINTS", &mut self.etcd_endpoints)?;
+        set(&get, "RGW_ADMIN_ETCD_PREFIX", &mut self.etcd_prefix)?;
+        set(
+            &get,
+            "RGW_ADMIN_ETCD_REQUEST_TIMEOUT_MS",
+            &mut self.etcd_request_timeout_ms,
+        )?;
+        set(
+            &get,
+            "RGW_ADMIN_ETCD_CALL_TIMEOUT",
+            &mut self.etcd_call_timeout,
+        )?;
+        set(
+            &get,
+            "RGW_ADMIN_ETCD_WATCH_TIMEOUT_MS",
+            &mut self.etcd_watch_timeout_ms,
+        )?;
+        if let Some(v) = get("RGW_ADMIN_OBJECTS_DIR") {
+            self.objects_dir = (!v.is_empty()).then(|| PathBuf::from(v));
+        }
         Ok(())
+    }
+
+    /// Where object bytes live.
+    pub fn objects_dir(&self) -> PathBuf {
+        self.objects_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("objects"))
+    }
+
+    /// The etcd members, as listed.
+    pub fn etcd_endpoint_list(&self) -> Vec<String> {
+        self.etcd_endpoints
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()
     }
 
     pub fn body_timeout(&self) -> std::time::Duration {
@@ -304,6 +389,25 @@ impl Config {
         if self.max_connections == 0 || self.idle_timeout == 0 || self.send_timeout == 0 {
             return Err("max_connections, idle_timeout and send_timeout must be at least 1".into());
         }
+        if self.objects_dir.as_ref() == Some(&self.data_dir) {
+            return Err(
+                "objects_dir must not be data_dir itself (use a directory of its own)".into(),
+            );
+        }
+        if self.store == StoreKind::Etcd {
+            if self.etcd_endpoint_list().is_empty() {
+                return Err("store = \"etcd\" needs etcd_endpoints".into());
+            }
+            if self.etcd_prefix.is_empty() {
+                return Err("etcd_prefix must not be empty".into());
+            }
+            if self.etcd_request_timeout_ms == 0
+                || self.etcd_call_timeout == 0
+                || self.etcd_watch_timeout_ms < 100
+            {
+                return Err("etcd_request_timeout_ms and etcd_call_timeout must be at least 1, etcd_watch_timeout_ms at least 100".into());
+            }
+        }
         Ok(())
     }
 }
@@ -336,6 +440,28 @@ mod tests {
         assert!(cfg.relaxed_bucket_names);
         assert!(cfg
             .apply_env(|k| (k == "RGW_ADMIN_RELAXED_BUCKET_NAMES").then(|| "maybe".to_string()))
+            .is_err());
+    }
+
+    #[test]
+    fn etcd_settings() {
+        let mut cfg =
+            Config::parse("store = \"etcd\"\netcd_endpoints = \"http://a:1, http://b:2\"").unwrap();
+        assert_eq!(cfg.store, StoreKind::Etcd);
+        assert_eq!(cfg.etcd_endpoint_list(), ["http://a:1", "http://b:2"]);
+        assert_eq!(cfg.objects_dir(), PathBuf::from("./data/objects"));
+        cfg.apply_env(|k| match k {
+            "RGW_ADMIN_STORE" => Some("rocksdb".into()),
+            "RGW_ADMIN_ETCD_PREFIX" => Some("p/".into()),
+            "RGW_ADMIN_OBJECTS_DIR" => Some("/shared".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(cfg.store, StoreKind::Rocksdb);
+        assert_eq!(cfg.etcd_prefix, "p/");
+        assert_eq!(cfg.objects_dir(), PathBuf::from("/shared"));
+        assert!(cfg
+            .apply_env(|k| (k == "RGW_ADMIN_STORE").then(|| "sqlite".into()))
             .is_err());
     }
 }

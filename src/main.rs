@@ -4,7 +4,7 @@ use std::sync::Arc;
 use clap::Parser;
 
 use rgw_admin::cli::{Cli, Cmd};
-use rgw_admin::config::{Config, LogFormat};
+use rgw_admin::config::{Config, LogFormat, StoreKind};
 
 fn main() -> ExitCode {
     // Everything this process creates (store files, object data, credentials) holds or
@@ -27,6 +27,9 @@ fn main() -> ExitCode {
     if let Some(c) = cli.compat {
         cfg.compat = c;
     }
+    if let Some(s) = cli.store {
+        cfg.store = s;
+    }
     if let Cmd::Serve { listen: Some(l) } = &cli.cmd {
         cfg.listen = l.clone();
     }
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
     }
     match &cli.cmd {
         Cmd::Serve { .. } => serve(cfg),
+        Cmd::Migrate { from, to } => migrate_command(cfg, *from, *to),
         cmd => admin_command(cfg, cmd),
     }
 }
@@ -62,6 +66,49 @@ fn admin_command(cfg: Config, cmd: &Cmd) -> ExitCode {
         let code = rgw_admin::cli::run(&app, cmd).await;
         app.store.close();
         ExitCode::from(code as u8)
+    })
+}
+
+fn migrate_command(cfg: Config, from: StoreKind, to: StoreKind) -> ExitCode {
+    if from == to {
+        eprintln!("rgw-admin: migrate: --from and --to are the same store");
+        return ExitCode::from(2);
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("rgw-admin: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(async {
+        let open = |kind| {
+            let mut c = cfg.clone();
+            c.store = kind;
+            async move { rgw_admin::bootstrap::open_store(&c).await }
+        };
+        let res = async {
+            let src = open(from).await?;
+            let dst = open(to).await?;
+            let n = rgw_admin::bootstrap::copy_store(&src, &dst).await;
+            src.close();
+            dst.close();
+            n
+        }
+        .await;
+        match res {
+            Ok(n) => {
+                println!("copied {n} records");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("rgw-admin: migrate: {e}");
+                ExitCode::FAILURE
+            }
+        }
     })
 }
 

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::app::App;
 use crate::authz::Caller;
-use crate::config::Compat;
+use crate::config::{Compat, StoreKind};
 use crate::encode::json::render_pretty;
 use crate::ops::{self, AdminOp, Reply, Request};
 
@@ -33,6 +33,9 @@ pub struct Cli {
     /// radosgw release to imitate: pacific, quincy or reef.
     #[arg(long, global = true)]
     pub compat: Option<Compat>,
+    /// Metadata engine: rocksdb (in --data-dir) or etcd (etcd_endpoints, etcd_prefix).
+    #[arg(long, global = true)]
+    pub store: Option<StoreKind>,
     #[command(subcommand)]
     pub cmd: Cmd,
 }
@@ -79,6 +82,14 @@ pub enum Cmd {
     /// The usage log: show, trim.
     #[command(subcommand)]
     Usage(UsageCmd),
+    /// Copy every record of one store into another, empty one (e.g. RocksDB in --data-dir
+    /// to etcd). Object bytes stay where they are: point objects_dir at them.
+    Migrate {
+        #[arg(long)]
+        from: StoreKind,
+        #[arg(long)]
+        to: StoreKind,
+    },
 }
 
 /// The op a command stands for and its request, exactly as the HTTP API would parse them.
@@ -86,7 +97,7 @@ fn request(cmd: &Cmd) -> Option<(AdminOp, Request)> {
     use crate::ops::{caps, key, quota, ratelimit, subuser, usage, user};
     let owned = |o: &Option<String>| o.clone();
     Some(match cmd {
-        Cmd::Serve { .. } => return None,
+        Cmd::Serve { .. } | Cmd::Migrate { .. } => return None,
         Cmd::Bucket(c) => bucket::request(c),
         Cmd::Object(c) => bucket::request_object(c),
         Cmd::Policy { bucket, object } => bucket::request_policy(bucket, object),

@@ -1,11 +1,22 @@
-//! Object bytes on disk. A body streams into `tmp/<id>`, is fsynced, then renamed into
-//! `objects/<xx>/<id>`; only after that does the index entry that names it commit, so a
-//! crash never exposes a partial object. A data file never changes once published (ids are
-//! random and never reused), which is what lets small ones be cached without invalidation.
+//! Object bytes on disk, under `objects_dir` (default `<data-dir>/objects`), which several
+//! gateways on one etcd store share (NFS, CephFS). A body streams into `<objects_dir>/tmp/<id>`,
+//! is fsynced, then renamed into `<objects_dir>/<xx>/<id>` (same file system, so the rename
+//! is atomic); only after that does the index entry that names it commit, so a crash never
+//! exposes a partial object. A data file never changes once published (ids are random and
+//! never reused), which is what lets small ones be cached without invalidation, by every
+//! gateway.
 //!
-//! Files whose index entry never committed (a crash between rename and commit) are swept in
-//! the background after start: only files older than the process, so nothing being written
-//! now is touched, and in bounded batches, so memory does not grow with the object count.
+//! Another gateway may be writing any file here at any time, so nothing is deleted for
+//! being unknown to this process alone:
+//! * temp files are removed at start only when untouched for `STALE` (a live upload
+//!   writes at least every `body_timeout`, or is cut off);
+//! * data files whose index entry never committed (a crash between rename and commit) are
+//!   swept in the background after start, only when older than this process and than
+//!   `STALE` (a publish is followed by its commit within the store's retry deadline), and
+//!   in bounded batches, so memory does not grow with the object count.
+//!
+//! A directory only this process uses (the RocksDB store) has no other writer: there the
+//! age bound is zero, as before.
 //!
 //! Everything here is async and holds no thread while it waits: file work runs as short
 //! tasks on the blocking pool (`tokio::fs`), one chunk at a time.
@@ -28,6 +39,8 @@ pub const MAX_PUT: u64 = 5 << 30;
 pub const SMALL: u64 = 256 << 10;
 /// Size of the chunks a download is read in.
 const CHUNK: usize = 256 << 10;
+/// Age past which a file nobody's index names cannot be in anyone's upload any more.
+pub const STALE: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// A request body as it arrives, already decoded and checked chunk by chunk by whoever
 /// produced it: `Ok(None)` only once the whole body has arrived and verified.
@@ -55,18 +68,29 @@ pub struct Blobs {
     root: PathBuf,
     small: Cache<String, Bytes>,
     started: SystemTime,
+    /// Files younger than this are never swept (`STALE` when the directory is shared).
+    min_age: std::time::Duration,
 }
 
 impl Blobs {
-    pub fn open(data_dir: &Path, cache_bytes: usize) -> std::io::Result<Blobs> {
-        let root = data_dir.to_path_buf();
-        crate::store::create_private_dir(&root.join("objects"))?;
-        // Partial uploads of a previous run are garbage.
+    /// `shared`: other gateways use `objects_dir` too (the etcd store); otherwise this
+    /// process is its only writer and any file it is not writing is fair game.
+    pub fn open(objects_dir: &Path, cache_bytes: usize, shared: bool) -> std::io::Result<Blobs> {
+        let root = objects_dir.to_path_buf();
+        crate::store::create_private_dir(&root)?;
         let tmp = root.join("tmp");
-        let _ = std::fs::remove_dir_all(&tmp);
         crate::store::create_private_dir(&tmp)?;
+        // Partial uploads abandoned long ago (by any gateway) are garbage; recent ones may
+        // be another gateway's upload in progress.
+        let min_age = if shared {
+            STALE
+        } else {
+            std::time::Duration::ZERO
+        };
+        remove_stale(&tmp, min_age);
         Ok(Blobs {
             root,
+            min_age,
             small: Cache::new("object_bytes", cache_bytes, 4096),
             started: SystemTime::now(),
         })
@@ -101,10 +125,7 @@ impl Blobs {
     }
 
     pub fn path(&self, id: &str) -> PathBuf {
-        self.root
-            .join("objects")
-            .join(&id[..2.min(id.len())])
-            .join(id)
+        self.root.join(&id[..2.min(id.len())]).join(id)
     }
 
     /// Stream `src` into a new data file; check `content_md5` when given; fsync and publish
@@ -255,15 +276,24 @@ impl Blobs {
     /// Data files older than this process, up to `max`, after `after` (by name): candidates
     /// for the sweep.
     pub async fn old_files(&self, after: &str, max: usize) -> Vec<String> {
-        let root = self.root.join("objects");
-        let started = self.started;
+        let root = self.root.clone();
+        // Older than this process and than `STALE`: see the module's comment.
+        let started = self.started.min(SystemTime::now() - self.min_age);
         let after = after.to_string();
         tokio::task::spawn_blocking(move || {
             let mut out = Vec::new();
             let Ok(dirs) = std::fs::read_dir(&root) else {
                 return out;
             };
-            let mut dirs: Vec<PathBuf> = dirs.flatten().map(|d| d.path()).collect();
+            // Only the fan-out directories (`<xx>`), not `tmp`.
+            let mut dirs: Vec<PathBuf> = dirs
+                .flatten()
+                .filter(|d| {
+                    let n = d.file_name();
+                    n.len() == 2 && n.as_encoded_bytes().iter().all(u8::is_ascii_hexdigit)
+                })
+                .map(|d| d.path())
+                .collect();
             dirs.sort();
             for d in dirs {
                 let Ok(files) = std::fs::read_dir(&d) else {
@@ -272,6 +302,9 @@ impl Blobs {
                 let mut names: Vec<(String, PathBuf)> = files
                     .flatten()
                     .map(|f| (f.file_name().to_string_lossy().into_owned(), f.path()))
+                    // Data files only: 32 hex digits (nothing else that may share the
+                    // directory).
+                    .filter(|(n, _)| n.len() == 32 && n.bytes().all(|b| b.is_ascii_hexdigit()))
                     .filter(|(n, _)| *n > after)
                     .collect();
                 names.sort();
@@ -291,6 +324,23 @@ impl Blobs {
         })
         .await
         .unwrap_or_default()
+    }
+}
+
+/// Remove the files of `dir` not modified for `age`.
+fn remove_stale(dir: &Path, age: std::time::Duration) {
+    let Ok(files) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for f in files.flatten() {
+        let old = f
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| now.duration_since(t).unwrap_or_default() >= age);
+        if old {
+            let _ = std::fs::remove_file(f.path());
+        }
     }
 }
 

@@ -181,6 +181,19 @@ impl Buckets {
         &self.store
     }
 
+    /// Another gateway changed store key `key` at revision `rev` (the change feed).
+    pub fn changed(&self, key: &[u8], rev: u64) {
+        if let Some(bk) = key.strip_prefix(schema::BUCKET.as_bytes()) {
+            self.records
+                .written(String::from_utf8_lossy(bk).into_owned(), None, rev);
+        }
+    }
+
+    /// See `Cache::set_serving`.
+    pub fn set_serving(&self, on: bool) {
+        self.records.set_serving(on);
+    }
+
     pub async fn get(&self, bk: &str) -> Result<Option<Arc<Bucket>>> {
         let k = bk.to_string();
         if let Some(b) = self.records.get(&k) {

@@ -8,9 +8,15 @@
 //! * a writer reports each committed change with the store's commit number: an update
 //!   older than one already applied to that stripe removes the entry instead of setting it.
 //!
+//! With a store other gateways write too (etcd), their changes arrive through the store's
+//! change feed as `written(key, None, revision)`, and while that feed may be incomplete the
+//! cache is switched off (`set_serving(false)`): it answers nothing and keeps nothing, so a
+//! gateway never serves what another one changed behind its back.
+//!
 //! [`fill`]: Cache::fill
 
 use std::hash::{BuildHasher, Hash};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 /// Approximate heap size of a cached value, in bytes.
@@ -66,6 +72,7 @@ pub struct Cache<K, V> {
     misses: prometheus_client::metrics::counter::Counter,
     stripes: Box<[Mutex<Stripe>]>,
     hasher: std::collections::hash_map::RandomState,
+    serving: AtomicBool,
 }
 
 /// Taken before a store read that will [`Cache::fill`] the cache.
@@ -87,7 +94,21 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> Cache<K, V> {
             misses,
             stripes: (0..STRIPES).map(|_| Mutex::default()).collect(),
             hasher: Default::default(),
+            serving: AtomicBool::new(true),
         }
+    }
+
+    /// Serve (and keep) entries, or not: off while the store's change feed may be missing
+    /// changes. Either way everything held is dropped and every read in flight will not
+    /// fill, since it may predate a change nobody reported.
+    pub fn set_serving(&self, on: bool) {
+        for i in 0..STRIPES {
+            let mut s = self.lock(i);
+            s.generation += 1;
+            self.serving.store(on, Ordering::Release);
+            drop(s);
+        }
+        self.map.clear();
     }
 
     fn stripe(&self, k: &K) -> usize {
@@ -103,6 +124,10 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> Cache<K, V> {
     }
 
     pub fn get(&self, k: &K) -> Option<V> {
+        if !self.serving.load(Ordering::Acquire) {
+            self.misses.inc();
+            return None;
+        }
         let v = self.map.get(k).map(|(_, v)| v);
         if v.is_some() {
             self.hits.inc();
@@ -123,7 +148,7 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> Cache<K, V> {
     /// Cache what a read found, unless a write to the stripe happened since `t` was taken.
     pub fn fill(&self, k: K, v: V, t: Ticket) {
         let s = self.lock(t.stripe);
-        if s.generation == t.generation {
+        if s.generation == t.generation && self.serving.load(Ordering::Acquire) {
             let w = Self::weight(&k, &v);
             self.map.insert(k, (w, v));
         }
@@ -134,7 +159,7 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> Cache<K, V> {
         let mut s = self.lock(self.stripe(&k));
         s.generation += 1;
         match v {
-            Some(v) if seq > s.applied => {
+            Some(v) if seq > s.applied && self.serving.load(Ordering::Acquire) => {
                 s.applied = seq;
                 let w = Self::weight(&k, &v);
                 self.map.insert(k, (w, v));
@@ -181,6 +206,20 @@ mod tests {
         assert_eq!(c.get(&"k".into()).as_deref(), Some("v"));
         c.written("k".into(), None, 6);
         assert_eq!(c.get(&"k".into()), None);
+    }
+
+    #[test]
+    fn off_while_not_serving() {
+        let c: Cache<String, Arc<str>> = Cache::new("test", 1 << 20, 16);
+        c.written("k".into(), Some(Arc::from("v")), 1);
+        let t = c.ticket(&"j".to_string());
+        c.set_serving(false);
+        assert_eq!(c.get(&"k".into()), None);
+        c.fill("j".into(), Arc::from("x"), t);
+        c.written("k".into(), Some(Arc::from("w")), 2);
+        c.set_serving(true);
+        assert_eq!(c.get(&"k".into()), None);
+        assert_eq!(c.get(&"j".into()), None);
     }
 
     #[test]

@@ -22,6 +22,41 @@ use crate::domain::uploads::Part;
 use crate::error::Result;
 use crate::store::{schema, Store};
 
+/// Keep the caches coherent with a store other gateways write too: apply its change feed
+/// (see `cache.rs`) until the store closes. Caches stay off until the feed is live.
+pub fn follow_changes(
+    mut feed: tokio::sync::mpsc::UnboundedReceiver<crate::store::Change>,
+    users: std::sync::Arc<users::Users>,
+    buckets: std::sync::Arc<buckets::Buckets>,
+    objects: std::sync::Arc<objects::Objects>,
+) {
+    use crate::store::Change;
+    let serving = move |on: bool| {
+        users.set_serving(on);
+        buckets.set_serving(on);
+        objects.set_serving(on);
+        (users.clone(), buckets.clone(), objects.clone())
+    };
+    let (u, b, o) = serving(false);
+    tokio::spawn(async move {
+        while let Some(c) = feed.recv().await {
+            match c {
+                Change::Live => {
+                    serving(true);
+                }
+                Change::Lost => {
+                    serving(false);
+                }
+                Change::Key { key, rev } => {
+                    u.changed(&key, rev);
+                    b.changed(&key, rev);
+                    o.changed(&key, rev);
+                }
+            }
+        }
+    });
+}
+
 /// Candidates checked per pass of the sweep: bounds its memory whatever the object count.
 const SWEEP_BATCH: usize = 100_000;
 

@@ -105,6 +105,18 @@ impl Objects {
         }
     }
 
+    /// Another gateway changed store key `key` at revision `rev` (the change feed).
+    pub fn changed(&self, key: &[u8], rev: u64) {
+        if key.starts_with(schema::OBJECT.as_bytes()) {
+            self.entries.written(key.to_vec(), None, rev);
+        }
+    }
+
+    /// See `Cache::set_serving`.
+    pub fn set_serving(&self, on: bool) {
+        self.entries.set_serving(on);
+    }
+
     /// The object's entry, if it exists.
     pub async fn get(&self, bk: &str, key: &str) -> Result<Option<Arc<ObjectMeta>>> {
         let k = schema::object(bk, key);

@@ -66,6 +66,25 @@ impl Users {
         &self.store
     }
 
+    /// Another gateway changed store key `key` at revision `rev` (the change feed).
+    pub fn changed(&self, key: &[u8], rev: u64) {
+        let name = |p: &str| {
+            key.strip_prefix(p.as_bytes())
+                .map(|k| String::from_utf8_lossy(k).into_owned())
+        };
+        if let Some(uid) = name(schema::USER) {
+            self.records.written(uid, None, rev);
+        } else if let Some(ak) = name(schema::ACCESS_KEY) {
+            self.keys.written(ak, None, rev);
+        }
+    }
+
+    /// See `Cache::set_serving`.
+    pub fn set_serving(&self, on: bool) {
+        self.records.set_serving(on);
+        self.keys.set_serving(on);
+    }
+
     pub async fn get(&self, uid: &str) -> Result<Option<Arc<User>>> {
         let k = uid.to_string();
         if let Some(u) = self.records.get(&k) {

@@ -15,6 +15,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+pub mod etcd;
 pub mod rocks;
 pub mod schema;
 
@@ -125,8 +126,25 @@ pub trait MetadataStore: Send + Sync + 'static {
     /// Apply `txn` atomically and durably; returns a number that grows with every commit,
     /// so caches can order the results of concurrent commits.
     fn commit(&self, txn: Txn) -> StoreFuture<Result<u64, CommitError>>;
+    /// Changes other processes make to a store they share with this one, for caches to
+    /// follow. `None` (the default) when nobody else can write, as with the embedded
+    /// RocksDB. Called once, by whoever owns the caches.
+    fn changes(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<Change>> {
+        None
+    }
     /// Flush and release the engine; later calls fail with `Unavailable`.
     fn close(&self);
+}
+
+/// One item of a shared store's change feed (`MetadataStore::changes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// The feed is complete from now on: forget what may have been missed, serve again.
+    Live,
+    /// The feed may be missing changes: stop serving cached records until `Live`.
+    Lost,
+    /// `key` changed (was written or deleted) by the commit numbered `rev`.
+    Key { key: Vec<u8>, rev: u64 },
 }
 
 /// The store as the rest of the gateway holds it.

@@ -24,6 +24,8 @@
 //! | `part/<upload id>/<nnnnn>`            | uploaded part                              |
 //! | `pseq/<upload id>`                    | counters `[part writes]` (see `Uploads::close_txn`) |
 //! | `usage/<owner>/<hour>/<bucket>/<category>` | counters `[sent, received, ops, successful]` |
+//! | `<counter>\0\xff<writer>-<n>`        | etcd only: one increment of a counter      |
+//! | `wid/<writer>/<n>`                     | etcd only: a commit's write id (leased)    |
 //!
 //! `bstats`: the first four counters are radosgw's `rgw.main` (objects, and the parts of
 //! uploads in progress), the last two `rgw.multimeta` (one per upload in progress); older
@@ -188,6 +190,49 @@ pub fn parse_usage(k: &[u8]) -> Option<UsageKey> {
         hour,
         category: category.to_string(),
     })
+}
+
+/// Prefixes whose keys hold counter vectors (`Txn::incr`). An engine without an atomic add
+/// (etcd) stores their increments as separate delta keys and sums them on read; it needs to
+/// know which keys those are, and nothing else here is a counter.
+pub const COUNTER_PREFIXES: [&str; 4] = ["bstats/", "bver/", "pseq/", USAGE];
+
+pub fn is_counter(k: &[u8]) -> bool {
+    COUNTER_PREFIXES.iter().any(|p| k.starts_with(p.as_bytes()))
+}
+
+/// Separates a counter's key from one of its delta keys (etcd engine). `0xff` never occurs
+/// in UTF-8, so no key above can contain it, and `\0` sorts a counter's deltas right after
+/// the counter itself.
+pub const DELTA_MARK: &[u8] = b"\0\xff";
+
+/// One increment of counter `k`, named by the writing gateway and its sequence number.
+pub fn counter_delta(k: &[u8], writer: &str, n: u64) -> Vec<u8> {
+    let mut v = Vec::with_capacity(k.len() + writer.len() + 20);
+    v.extend_from_slice(k);
+    v.extend_from_slice(DELTA_MARK);
+    v.extend_from_slice(format!("{writer}-{n:016x}").as_bytes());
+    v
+}
+
+/// The counter a delta key belongs to, or `None` for an ordinary key.
+pub fn delta_of(k: &[u8]) -> Option<&[u8]> {
+    k.windows(2).position(|w| w == DELTA_MARK).map(|i| &k[..i])
+}
+
+/// The first key of `k`'s deltas; they all share it as a prefix.
+pub fn deltas(k: &[u8]) -> Vec<u8> {
+    let mut v = k.to_vec();
+    v.extend_from_slice(DELTA_MARK);
+    v
+}
+
+/// Write ids (etcd engine): a key every commit creates, with a lease so it expires, so a
+/// commit retried after an ambiguous error recognises that its first attempt applied.
+pub const WRITE_ID: &str = "wid/";
+
+pub fn write_id(writer: &str, n: u64) -> Vec<u8> {
+    key(&[WRITE_ID, writer, "/", &format!("{n:016x}")])
 }
 
 fn order_hash(ns: &str, name: &str) -> String {
