@@ -3,6 +3,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 
+use rgw_admin::bootstrap::Create;
 use rgw_admin::cli::{Cli, Cmd};
 use rgw_admin::config::{Config, LogFormat};
 
@@ -14,6 +15,19 @@ fn main() -> ExitCode {
         libc::umask(0o077);
     }
     let cli = Cli::parse();
+    // Checks the file alone: a bad environment or --config must not make a good file look bad.
+    if let Cmd::Config(rgw_admin::cli::ConfigCmd::Check { file }) = &cli.cmd {
+        return match Config::check_file(file) {
+            Ok(()) => {
+                println!("{}: valid", file.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("rgw-admin: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let mut cfg = match Config::load(cli.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -36,23 +50,58 @@ fn main() -> ExitCode {
     }
     match &cli.cmd {
         Cmd::Serve { .. } => serve(cfg),
+        Cmd::Init => init(cfg),
         cmd => admin_command(cfg, cmd),
     }
 }
 
-fn admin_command(cfg: Config, cmd: &Cmd) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_current_thread()
+fn cli_runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
+        .map_err(|e| {
             eprintln!("rgw-admin: {e}");
-            return ExitCode::FAILURE;
+            ExitCode::FAILURE
+        })
+}
+
+/// `init`: a new, empty store; refused where one exists, so it can never be mistaken for a
+/// reset.
+fn init(cfg: Config) -> ExitCode {
+    if rgw_admin::bootstrap::store_exists(&cfg.data_dir) {
+        eprintln!(
+            "rgw-admin: {} already holds a store; nothing changed",
+            cfg.data_dir.display()
+        );
+        return ExitCode::FAILURE;
+    }
+    let rt = match cli_runtime() {
+        Ok(rt) => rt,
+        Err(c) => return c,
+    };
+    let dir = cfg.data_dir.clone();
+    rt.block_on(async {
+        match rgw_admin::bootstrap::open(cfg, Create::IfMissing).await {
+            Ok(app) => {
+                app.store.close();
+                println!("created an empty store in {}", dir.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("rgw-admin: {e}");
+                ExitCode::FAILURE
+            }
         }
+    })
+}
+
+fn admin_command(cfg: Config, cmd: &Cmd) -> ExitCode {
+    let rt = match cli_runtime() {
+        Ok(rt) => rt,
+        Err(c) => return c,
     };
     rt.block_on(async {
-        let app = match rgw_admin::bootstrap::open(cfg).await {
+        let app = match rgw_admin::bootstrap::open(cfg, Create::Never).await {
             Ok(a) => a,
             Err(e) => {
                 eprintln!("rgw-admin: {e}");
@@ -105,7 +154,7 @@ fn serve(cfg: Config) -> ExitCode {
             },
             _ => None,
         };
-        let app = match rgw_admin::bootstrap::open(cfg.clone()).await {
+        let app = match rgw_admin::bootstrap::open(cfg.clone(), Create::IfMissing).await {
             Ok(a) => Arc::new(a),
             Err(e) => {
                 tracing::error!("{e}");

@@ -39,12 +39,18 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Cmd {
-    /// Run the gateway.
+    /// Run the gateway (creates the store on first start).
     Serve {
         /// Address to listen on (default 127.0.0.1:7480).
         #[arg(long)]
         listen: Option<String>,
     },
+    /// Create an empty store in --data-dir. Every command but `serve` and `init` refuses a
+    /// directory that holds no store.
+    Init,
+    /// Configuration files: check.
+    #[command(subcommand)]
+    Config(ConfigCmd),
     /// Users: create, info, modify, rm, list, suspend, enable.
     #[command(subcommand)]
     User(UserCmd),
@@ -86,7 +92,7 @@ fn request(cmd: &Cmd) -> Option<(AdminOp, Request)> {
     use crate::ops::{caps, key, quota, ratelimit, subuser, usage, user};
     let owned = |o: &Option<String>| o.clone();
     Some(match cmd {
-        Cmd::Serve { .. } => return None,
+        Cmd::Serve { .. } | Cmd::Init | Cmd::Config(_) => return None,
         Cmd::Bucket(c) => bucket::request(c),
         Cmd::Object(c) => bucket::request_object(c),
         Cmd::Policy { bucket, object } => bucket::request_policy(bucket, object),
