@@ -21,6 +21,7 @@ pub mod error;
 pub mod http;
 pub mod keys;
 pub mod logging;
+pub mod maint;
 pub mod model;
 pub mod ops;
 pub mod query;

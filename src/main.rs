@@ -51,6 +51,15 @@ fn main() -> ExitCode {
     match &cli.cmd {
         Cmd::Serve { .. } => serve(cfg),
         Cmd::Init => init(cfg),
+        Cmd::Backup { to } => report(
+            "backup",
+            rgw_admin::maint::backup::backup(&cfg.data_dir, to),
+        ),
+        Cmd::Restore { from } => report(
+            "restore",
+            rgw_admin::maint::backup::restore(from, &cfg.data_dir),
+        ),
+        Cmd::Check { fix } => check(cfg, *fix),
         cmd => admin_command(cfg, cmd),
     }
 }
@@ -90,6 +99,65 @@ fn init(cfg: Config) -> ExitCode {
             Err(e) => {
                 eprintln!("rgw-admin: {e}");
                 ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+/// The one line a backup or restore prints (a JSON document, for scripts).
+fn report(what: &str, res: Result<rgw_admin::maint::backup::Summary, String>) -> ExitCode {
+    match res.and_then(|s| serde_json::to_string(&s).map_err(|e| e.to_string())) {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("rgw-admin: {what}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `check`: exit 0 when the store is consistent, 1 when it is not, 2 when it cannot be read.
+fn check(cfg: Config, fix: bool) -> ExitCode {
+    use rgw_admin::store::{rocks, schema, Store};
+    if !rgw_admin::bootstrap::store_exists(&cfg.data_dir) {
+        eprintln!("rgw-admin: no store at {}", cfg.data_dir.display());
+        return ExitCode::from(2);
+    }
+    let rt = match cli_runtime() {
+        Ok(rt) => rt,
+        Err(c) => return c,
+    };
+    rt.block_on(async {
+        let settings = rocks::RocksSettings {
+            block_cache_mb: cfg.store_cache_mb,
+            write_buffer_mb: cfg.store_write_buffer_mb,
+        };
+        let store: Store = match rocks::RocksStore::open(&cfg.data_dir.join("db"), settings) {
+            Ok(s) => Arc::new(s),
+            Err(e) => {
+                eprintln!("rgw-admin: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        // An older layout lacks indexes the check would call missing: `serve` migrates it.
+        let res = match store.get(schema::SCHEMA_KEY).await {
+            Ok(Some(v)) if v == schema::SCHEMA_VERSION => {
+                rgw_admin::maint::check::run(&store, &cfg.data_dir, fix).await
+            }
+            Ok(_) => {
+                Err("the store has an older layout; start `rgw-admin serve` on it once".into())
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        store.close();
+        match res {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("rgw-admin: check: {e}");
+                ExitCode::from(2)
             }
         }
     })

@@ -51,6 +51,25 @@ pub enum Cmd {
     /// Configuration files: check.
     #[command(subcommand)]
     Config(ConfigCmd),
+    /// Copy the store (a running server keeps serving) into a new directory.
+    Backup {
+        /// Where the backup goes: a new or empty directory.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Make a new store in --data-dir (absent or empty) from a backup.
+    Restore {
+        /// A directory written by `backup`.
+        #[arg(long)]
+        from: PathBuf,
+    },
+    /// Check the (stopped) store's records, indexes, stats and data files; exit 0 when
+    /// consistent, 1 when not.
+    Check {
+        /// Repair what can be repaired without losing anything, then check again.
+        #[arg(long)]
+        fix: bool,
+    },
     /// Users: create, info, modify, rm, list, suspend, enable.
     #[command(subcommand)]
     User(UserCmd),
@@ -92,7 +111,12 @@ fn request(cmd: &Cmd) -> Option<(AdminOp, Request)> {
     use crate::ops::{caps, key, quota, ratelimit, subuser, usage, user};
     let owned = |o: &Option<String>| o.clone();
     Some(match cmd {
-        Cmd::Serve { .. } | Cmd::Init | Cmd::Config(_) => return None,
+        Cmd::Serve { .. }
+        | Cmd::Init
+        | Cmd::Config(_)
+        | Cmd::Backup { .. }
+        | Cmd::Restore { .. }
+        | Cmd::Check { .. } => return None,
         Cmd::Bucket(c) => bucket::request(c),
         Cmd::Object(c) => bucket::request_object(c),
         Cmd::Policy { bucket, object } => bucket::request_policy(bucket, object),

@@ -81,10 +81,7 @@ impl Blobs {
     }
 
     pub fn path(&self, id: &str) -> PathBuf {
-        self.root
-            .join("objects")
-            .join(&id[..2.min(id.len())])
-            .join(id)
+        data_path(&self.root, id)
     }
 
     /// Stream `src` into a new data file; check `content_md5` when given; fsync and publish
@@ -272,6 +269,20 @@ impl Blobs {
         .await
         .unwrap_or_default()
     }
+}
+
+/// Whether `id` has the shape `Blobs::new_id` gives every data file (32 hex digits): an
+/// entry naming anything else is corrupt, and its name must never become a path.
+pub fn valid_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Where data file `id` of the store in `data_dir` lives: `objects/<first two chars>/<id>`.
+pub fn data_path(data_dir: &Path, id: &str) -> PathBuf {
+    data_dir
+        .join("objects")
+        .join(&id[..2.min(id.len())])
+        .join(id)
 }
 
 fn missing(e: std::io::Error) -> Error {

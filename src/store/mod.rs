@@ -15,6 +15,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+pub mod follower;
 pub mod rocks;
 pub mod schema;
 
