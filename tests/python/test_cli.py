@@ -152,3 +152,27 @@ def test_config_check(tmp_path):
                        text=True, timeout=30)
     assert p.returncode != 0 and "cahce_mb" in p.stderr
     assert not store.exists()
+
+
+def test_systemd_unit_is_valid_and_hardened(tmp_path):
+    """conf/rgw-admin.service, with its binary path pointed at the built binary, passes
+    `systemd-analyze verify`, keeps its hardening, and its ExecStartPre check accepts the
+    shipped example config."""
+    import shutil
+    import pytest
+    unit_src = os.path.join(os.path.dirname(__file__), "..", "..", "conf", "rgw-admin.service")
+    text = open(unit_src).read()
+    for directive in ("DynamicUser=yes", "StateDirectory=rgw-admin", "NoNewPrivileges=yes",
+                      "ProtectSystem=strict", "LimitNOFILE=", "CapabilityBoundingSet=\n"):
+        assert directive in text, directive
+    conf = os.path.join(os.path.dirname(unit_src), "rgw-admin.toml")
+    assert helpers.run_cli(str(tmp_path), "config", "check", conf).returncode == 0
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze not installed")
+    unit = tmp_path / "rgw-admin.service"
+    unit.write_text(text.replace("/usr/local/bin/rgw-admin", helpers.server_binary()))
+    p = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    # a misspelt directive or a bad value is only a warning: "Unknown key ...", "..., ignoring"
+    assert "ignoring" not in p.stderr and "Unknown" not in p.stderr, p.stderr
