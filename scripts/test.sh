@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rgw-admin/target}"
 case "$CARGO_TARGET_DIR" in /*) ;; *) CARGO_TARGET_DIR="$PWD/$CARGO_TARGET_DIR" ;; esac
 
+# What the build and the tests need, installed only if missing (a bare Debian machine).
+bash scripts/install-deps.sh test
+
 cargo build --release --locked
 cargo test --release --locked
 

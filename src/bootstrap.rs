@@ -102,9 +102,33 @@ pub async fn copy_store(src: &Store, dst: &Store) -> Result<usize, String> {
     Ok(copied)
 }
 
-/// Open the store and build the gateway's state on it. Reads a few records, never all of
-/// them: start-up time does not grow with the store.
-pub async fn open(cfg: Config) -> Result<App, String> {
+/// Whether `open` may make a new, empty store when `cfg.data_dir` holds none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Create {
+    /// `serve` and `init`: a missing store is made.
+    IfMissing,
+    /// Every other command: a missing store is an error (a mistyped `--data-dir` must not
+    /// leave an empty store behind and answer as if it were the real one).
+    Never,
+}
+
+/// Does `data_dir` hold a store? RocksDB writes `CURRENT` when it creates a database and
+/// keeps it for the database's life, so its absence means "never created here".
+pub fn store_exists(data_dir: &Path) -> bool {
+    data_dir.join("db").join("CURRENT").exists()
+}
+
+/// Open the store `cfg` selects and build the gateway's state on it. Reads a few records,
+/// never all of them: start-up time does not grow with the store. (`create` concerns the
+/// embedded store; an etcd prefix is shared and made by whichever gateway comes first.)
+pub async fn open(cfg: Config, create: Create) -> Result<App, String> {
+    if create == Create::Never && cfg.store == StoreKind::Rocksdb && !store_exists(&cfg.data_dir) {
+        return Err(format!(
+            "no store at {} (create one with `rgw-admin --data-dir {} init`, or start `rgw-admin serve` on it)",
+            cfg.data_dir.display(),
+            cfg.data_dir.display()
+        ));
+    }
     crate::store::create_private_dir(&cfg.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", cfg.data_dir.display()))?;
     let store = open_store(&cfg).await?;

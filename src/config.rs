@@ -234,6 +234,18 @@ impl Config {
         Ok(cfg)
     }
 
+    /// `rgw-admin config check`: what `load` does with the file, without the environment.
+    pub fn check_file(file: &Path) -> Result<(), String> {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read config {}: {e}", file.display()))?;
+        Self::parse(&text)
+            .and_then(|c| c.validate().map(|()| c))
+            .map(drop)
+            .map_err(|e| format!("{}: {e}", file.display()))
+    }
+
+    /// The one parser of config files (`load` and `config check`): unknown keys are
+    /// refused by name, so a misspelt setting never silently keeps its default.
     pub fn parse(text: &str) -> Result<Config, String> {
         toml::from_str(text).map_err(|e| e.to_string())
     }

@@ -22,6 +22,7 @@ pub mod error;
 pub mod http;
 pub mod keys;
 pub mod logging;
+pub mod maint;
 pub mod metrics;
 pub mod model;
 pub mod ops;

@@ -3,6 +3,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 
+use rgw_admin::bootstrap::Create;
 use rgw_admin::cli::{Cli, Cmd};
 use rgw_admin::config::{Config, LogFormat, StoreKind};
 
@@ -14,6 +15,19 @@ fn main() -> ExitCode {
         libc::umask(0o077);
     }
     let cli = Cli::parse();
+    // Checks the file alone: a bad environment or --config must not make a good file look bad.
+    if let Cmd::Config(rgw_admin::cli::ConfigCmd::Check { file }) = &cli.cmd {
+        return match Config::check_file(file) {
+            Ok(()) => {
+                println!("{}: valid", file.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("rgw-admin: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let mut cfg = match Config::load(cli.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -40,23 +54,126 @@ fn main() -> ExitCode {
     match &cli.cmd {
         Cmd::Serve { .. } => serve(cfg),
         Cmd::Migrate { from, to } => migrate_command(cfg, *from, *to),
+        Cmd::Init => init(cfg),
+        Cmd::Backup { to } => report(
+            "backup",
+            rgw_admin::maint::backup::backup(&cfg.data_dir, to),
+        ),
+        Cmd::Restore { from } => report(
+            "restore",
+            rgw_admin::maint::backup::restore(from, &cfg.data_dir),
+        ),
+        Cmd::Check { fix } => check(cfg, *fix),
         cmd => admin_command(cfg, cmd),
     }
 }
 
-fn admin_command(cfg: Config, cmd: &Cmd) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_current_thread()
+fn cli_runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
+        .map_err(|e| {
             eprintln!("rgw-admin: {e}");
-            return ExitCode::FAILURE;
+            ExitCode::FAILURE
+        })
+}
+
+/// `init`: a new, empty store; refused where one exists, so it can never be mistaken for a
+/// reset.
+fn init(cfg: Config) -> ExitCode {
+    if rgw_admin::bootstrap::store_exists(&cfg.data_dir) {
+        eprintln!(
+            "rgw-admin: {} already holds a store; nothing changed",
+            cfg.data_dir.display()
+        );
+        return ExitCode::FAILURE;
+    }
+    let rt = match cli_runtime() {
+        Ok(rt) => rt,
+        Err(c) => return c,
+    };
+    let dir = cfg.data_dir.clone();
+    rt.block_on(async {
+        match rgw_admin::bootstrap::open(cfg, Create::IfMissing).await {
+            Ok(app) => {
+                app.store.close();
+                println!("created an empty store in {}", dir.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("rgw-admin: {e}");
+                ExitCode::FAILURE
+            }
         }
+    })
+}
+
+/// The one line a backup or restore prints (a JSON document, for scripts).
+fn report(what: &str, res: Result<rgw_admin::maint::backup::Summary, String>) -> ExitCode {
+    match res.and_then(|s| serde_json::to_string(&s).map_err(|e| e.to_string())) {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("rgw-admin: {what}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `check`: exit 0 when the store is consistent, 1 when it is not, 2 when it cannot be read.
+fn check(cfg: Config, fix: bool) -> ExitCode {
+    use rgw_admin::store::{rocks, schema, Store};
+    if !rgw_admin::bootstrap::store_exists(&cfg.data_dir) {
+        eprintln!("rgw-admin: no store at {}", cfg.data_dir.display());
+        return ExitCode::from(2);
+    }
+    let rt = match cli_runtime() {
+        Ok(rt) => rt,
+        Err(c) => return c,
     };
     rt.block_on(async {
-        let app = match rgw_admin::bootstrap::open(cfg).await {
+        let settings = rocks::RocksSettings {
+            block_cache_mb: cfg.store_cache_mb,
+            write_buffer_mb: cfg.store_write_buffer_mb,
+        };
+        let store: Store = match rocks::RocksStore::open(&cfg.data_dir.join("db"), settings) {
+            Ok(s) => Arc::new(s),
+            Err(e) => {
+                eprintln!("rgw-admin: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        // An older layout lacks indexes the check would call missing: `serve` migrates it.
+        let res = match store.get(schema::SCHEMA_KEY).await {
+            Ok(Some(v)) if v == schema::SCHEMA_VERSION => {
+                rgw_admin::maint::check::run(&store, &cfg.data_dir, fix).await
+            }
+            Ok(_) => {
+                Err("the store has an older layout; start `rgw-admin serve` on it once".into())
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        store.close();
+        match res {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("rgw-admin: check: {e}");
+                ExitCode::from(2)
+            }
+        }
+    })
+}
+
+fn admin_command(cfg: Config, cmd: &Cmd) -> ExitCode {
+    let rt = match cli_runtime() {
+        Ok(rt) => rt,
+        Err(c) => return c,
+    };
+    rt.block_on(async {
+        let app = match rgw_admin::bootstrap::open(cfg, Create::Never).await {
             Ok(a) => a,
             Err(e) => {
                 eprintln!("rgw-admin: {e}");
@@ -91,6 +208,10 @@ fn migrate_command(cfg: Config, from: StoreKind, to: StoreKind) -> ExitCode {
             async move { rgw_admin::bootstrap::open_store(&c).await }
         };
         let res = async {
+            // The source must exist: migrating from a mistyped --data-dir must not create one.
+            if from == StoreKind::Rocksdb && !rgw_admin::bootstrap::store_exists(&cfg.data_dir) {
+                return Err(format!("no store at {}", cfg.data_dir.display()));
+            }
             let src = open(from).await?;
             let dst = open(to).await?;
             let n = rgw_admin::bootstrap::copy_store(&src, &dst).await;
@@ -161,7 +282,7 @@ fn serve(cfg: Config) -> ExitCode {
             },
             _ => None,
         };
-        let app = match rgw_admin::bootstrap::open(cfg.clone()).await {
+        let app = match rgw_admin::bootstrap::open(cfg.clone(), Create::IfMissing).await {
             Ok(a) => Arc::new(a),
             Err(e) => {
                 tracing::error!("{e}");

@@ -174,6 +174,8 @@ fn bootstrap_writes_private_credentials_and_logs_no_secret() {
 fn cli_prints_api_json_and_refuses_a_store_in_use() {
     let dir = TempDir::new("cli");
     let data = dir.0.join("d");
+    let (code, _, err) = cli(&data, &["init"]);
+    assert_eq!(code, 0, "{err}");
     // the first admin, made before any server ever ran on this store
     let admin = [
         "user",

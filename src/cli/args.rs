@@ -1,7 +1,16 @@
 //! The arguments of the user, subuser, key, caps, quota, rate-limit and usage commands, and
 //! how a user command's flags become the op's settings.
 
+use std::path::PathBuf;
+
 use clap::{Args, Subcommand};
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCmd {
+    /// Parse and validate a TOML config file as `serve` would (unknown keys and bad values
+    /// are refused); exit 0 when it is valid, 1 when not. The environment is not consulted.
+    Check { file: PathBuf },
+}
 
 #[derive(Args, Debug, Default)]
 pub struct UserArgs {

@@ -42,11 +42,36 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Cmd {
-    /// Run the gateway.
+    /// Run the gateway (creates the store on first start).
     Serve {
         /// Address to listen on (default 127.0.0.1:7480).
         #[arg(long)]
         listen: Option<String>,
+    },
+    /// Create an empty store in --data-dir. Every command but `serve` and `init` refuses a
+    /// directory that holds no store.
+    Init,
+    /// Configuration files: check.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// Copy the store (a running server keeps serving) into a new directory.
+    Backup {
+        /// Where the backup goes: a new or empty directory.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Make a new store in --data-dir (absent or empty) from a backup.
+    Restore {
+        /// A directory written by `backup`.
+        #[arg(long)]
+        from: PathBuf,
+    },
+    /// Check the (stopped) store's records, indexes, stats and data files; exit 0 when
+    /// consistent, 1 when not.
+    Check {
+        /// Repair what can be repaired without losing anything, then check again.
+        #[arg(long)]
+        fix: bool,
     },
     /// Users: create, info, modify, rm, list, suspend, enable.
     #[command(subcommand)]
@@ -97,7 +122,13 @@ fn request(cmd: &Cmd) -> Option<(AdminOp, Request)> {
     use crate::ops::{caps, key, quota, ratelimit, subuser, usage, user};
     let owned = |o: &Option<String>| o.clone();
     Some(match cmd {
-        Cmd::Serve { .. } | Cmd::Migrate { .. } => return None,
+        Cmd::Serve { .. }
+        | Cmd::Init
+        | Cmd::Config(_)
+        | Cmd::Backup { .. }
+        | Cmd::Restore { .. }
+        | Cmd::Check { .. }
+        | Cmd::Migrate { .. } => return None,
         Cmd::Bucket(c) => bucket::request(c),
         Cmd::Object(c) => bucket::request_object(c),
         Cmd::Policy { bucket, object } => bucket::request_policy(bucket, object),

@@ -344,6 +344,21 @@ fn remove_stale(dir: &Path, age: std::time::Duration) {
     }
 }
 
+/// Whether `id` has the shape `Blobs::new_id` gives every data file (32 hex digits): an
+/// entry naming anything else is corrupt, and its name must never become a path.
+pub fn valid_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Where data file `id` of a store kept whole in `data_dir` (the default `objects_dir`, and
+/// a backup's layout) lives: `objects/<first two chars>/<id>`.
+pub fn data_path(data_dir: &Path, id: &str) -> PathBuf {
+    data_dir
+        .join("objects")
+        .join(&id[..2.min(id.len())])
+        .join(id)
+}
+
 fn missing(e: std::io::Error) -> Error {
     Error::Unknown(format!("object data unreadable: {e}"))
 }

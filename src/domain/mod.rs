@@ -57,6 +57,19 @@ pub fn follow_changes(
     });
 }
 
+/// The data files (id, size) a store entry names: an object's, or an uploaded part's; none
+/// for every other key. Backups copy exactly these, and `check` looks for them.
+pub fn data_named_by(key: &[u8], value: &[u8]) -> Result<Vec<(String, u64)>> {
+    if key.starts_with(schema::OBJECT.as_bytes()) {
+        Ok(decode::<ObjectMeta>(value)?.data)
+    } else if key.starts_with(schema::PART.as_bytes()) {
+        let p = decode::<Part>(value)?;
+        Ok(vec![(p.data, p.size)])
+    } else {
+        Ok(Vec::new())
+    }
+}
+
 /// Candidates checked per pass of the sweep: bounds its memory whatever the object count.
 const SWEEP_BATCH: usize = 100_000;
 

@@ -16,6 +16,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 pub mod etcd;
+pub mod follower;
 pub mod rocks;
 pub mod schema;
 

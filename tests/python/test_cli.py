@@ -2,6 +2,8 @@
 its changes are what the server then serves (and the other way round), and it refuses to
 touch a store a running server holds."""
 import json
+import os
+import subprocess
 
 import helpers
 
@@ -14,6 +16,7 @@ def cli_json(data_dir, *args):
 
 def test_cli_and_server_share_the_store(tmp_path, start_server):
     data = str(tmp_path / "store")
+    assert helpers.run_cli(data, "init").returncode == 0
     # the server bootstraps `admin` only on an empty store; here the CLI makes it (README)
     admin_doc = cli_json(data, "user", "create", "--uid", "admin", "--display-name", "Admin",
                          "--caps", "users=*;buckets=*;usage=*;metadata=*;info=*;ratelimit=*",
@@ -72,6 +75,7 @@ def test_cli_and_server_share_the_store(tmp_path, start_server):
 
 def test_cli_rejects_bad_caps_without_writing(tmp_path):
     data = str(tmp_path / "store")
+    assert helpers.run_cli(data, "init").returncode == 0
     p = helpers.run_cli(data, "user", "create", "--uid", "bad-caps", "--display-name", "Bad",
                         "--caps", "bogus=read")
     assert p.returncode != 0 and "InvalidCapability" in p.stderr
@@ -87,3 +91,88 @@ def test_server_restart_keeps_users(tmp_path, start_server):
     second = start_server(data_dir=data)
     assert second.admin().user_info(uid) == made
     assert second.admin().user_info("admin")["keys"][0]["access_key"] == helpers.ADMIN_AK
+
+
+def test_only_serve_and_init_create_a_store(tmp_path):
+    """A mistyped --data-dir must not become an empty store that answers as if it were the
+    real one: every other command says there is none, exits non-zero and creates nothing."""
+    missing = tmp_path / "typo"
+    for args in (["user", "list"], ["user", "create", "--uid", "u", "--display-name", "U"],
+                 ["bucket", "list"], ["usage", "show"]):
+        p = helpers.run_cli(str(missing), *args)
+        assert p.returncode != 0, (args, p.stdout)
+        assert "no store at" in p.stderr and "init" in p.stderr, p.stderr
+        assert p.stdout == ""
+        assert not missing.exists(), args
+    # An existing but empty directory (what systemd's StateDirectory= makes) is no store
+    # either, and stays empty.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    p = helpers.run_cli(str(empty), "user", "list")
+    assert p.returncode != 0 and "no store at" in p.stderr
+    assert os.listdir(empty) == []
+
+    p = helpers.run_cli(str(missing), "init")
+    assert p.returncode == 0, p.stderr
+    assert cli_json(str(missing), "user", "list")["keys"] == []
+    # init never resets a store
+    cli_json(str(missing), "user", "create", "--uid", "kept", "--display-name", "K")
+    p = helpers.run_cli(str(missing), "init")
+    assert p.returncode != 0 and "already holds a store" in p.stderr
+    assert cli_json(str(missing), "user", "list")["keys"] == ["kept"]
+
+
+def test_config_check(tmp_path):
+    good = tmp_path / "good.toml"
+    good.write_text('listen = "127.0.0.1:9000"\ncompat = "quincy"\n')
+    p = helpers.run_cli(str(tmp_path / "unused"), "config", "check", str(good))
+    assert p.returncode == 0 and "valid" in p.stdout, p.stderr
+    example = os.path.join(os.path.dirname(__file__), "..", "..", "conf", "rgw-admin.toml")
+    assert helpers.run_cli(str(tmp_path), "config", "check", example).returncode == 0
+
+    typo = tmp_path / "typo.toml"
+    typo.write_text('listen = "127.0.0.1:9000"\ncahce_mb = 64\n')
+    p = helpers.run_cli(str(tmp_path), "config", "check", str(typo))
+    assert p.returncode == 1 and "cahce_mb" in p.stderr and "typo.toml" in p.stderr, p.stderr
+    for text, named in (('compat = "octopus"\n', "octopus"), ('cache_mb = "lots"\n', "cache_mb"),
+                        ('listen = "nowhere"\n', "listen"), ("cache_mb = 0\n", "cache_mb"),
+                        ('tls_cert = "/c.pem"\n', "tls_key"), ("listen = \n", "")):
+        bad = tmp_path / "bad.toml"
+        bad.write_text(text)
+        p = helpers.run_cli(str(tmp_path), "config", "check", str(bad))
+        assert p.returncode == 1 and named in p.stderr, (text, p.stderr)
+    p = helpers.run_cli(str(tmp_path), "config", "check", str(tmp_path / "absent.toml"))
+    assert p.returncode == 1 and "cannot read config" in p.stderr
+
+    # the server reads files with the same parser: it refuses the typo too, before creating
+    # anything
+    store = tmp_path / "never"
+    p = subprocess.run([helpers.server_binary(), "--config", str(typo), "--data-dir",
+                        str(store), "serve"], env=helpers.clean_env(), capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode != 0 and "cahce_mb" in p.stderr
+    assert not store.exists()
+
+
+def test_systemd_unit_is_valid_and_hardened(tmp_path):
+    """conf/rgw-admin.service, with its binary path pointed at the built binary, passes
+    `systemd-analyze verify`, keeps its hardening, and its ExecStartPre check accepts the
+    shipped example config."""
+    import shutil
+    import pytest
+    unit_src = os.path.join(os.path.dirname(__file__), "..", "..", "conf", "rgw-admin.service")
+    text = open(unit_src).read()
+    for directive in ("DynamicUser=yes", "StateDirectory=rgw-admin", "NoNewPrivileges=yes",
+                      "ProtectSystem=strict", "LimitNOFILE=", "CapabilityBoundingSet=\n"):
+        assert directive in text, directive
+    conf = os.path.join(os.path.dirname(unit_src), "rgw-admin.toml")
+    assert helpers.run_cli(str(tmp_path), "config", "check", conf).returncode == 0
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze not installed")
+    unit = tmp_path / "rgw-admin.service"
+    unit.write_text(text.replace("/usr/local/bin/rgw-admin", helpers.server_binary()))
+    p = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    # a misspelt directive or a bad value is only a warning: "Unknown key ...", "..., ignoring"
+    assert "ignoring" not in p.stderr and "Unknown" not in p.stderr, p.stderr

@@ -241,6 +241,7 @@ def test_cli_ratelimit(tmp_path):
         assert p.returncode == 0, (args, p.stderr)
         return json.loads(p.stdout) if p.stdout.strip() else None
 
+    assert helpers.run_cli(data, "init").returncode == 0
     cli("user", "create", "--uid", "rl-cli", "--display-name", "RL")
     assert cli("ratelimit", "get", "--ratelimit-scope", "user", "--uid", "rl-cli") == \
         {"user_ratelimit": limit()}

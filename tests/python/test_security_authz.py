@@ -182,7 +182,7 @@ def test_subuser_of_a_system_user_is_not_limited(tmp_path):
     """radosgw 16.2.15: a system parent skips both checks, so its `read` subuser writes and
     runs admin ops (made with the CLI: the admin API lets only system users set `system`)."""
     data = str(tmp_path / "data")
-    for args in (["user", "create", "--uid", "sys", "--display-name", "S", "--system", "true"],
+    for args in (["init"], ["user", "create", "--uid", "sys", "--display-name", "S", "--system", "true"],
                  ["subuser", "create", "--uid", "sys", "--subuser", "sys:ro", "--access",
                   "read", "--key-type", "s3", "--access-key", "SYSRO0000000000000AK",
                   "--secret-key", "sysro-secret-0000000000000000000000000000"]):

@@ -77,6 +77,7 @@ def test_admin_credentials_never_follow_a_symlink(tmp_path):
 
 def test_corrupt_store_stops_the_server_with_a_clear_message(tmp_path):
     data = tmp_path / "data"
+    assert helpers.run_cli(str(data), "init").returncode == 0
     r = helpers.run_cli(str(data), "user", "create", "--uid", "keep", "--display-name", "Keep")
     assert r.returncode == 0, r.stderr
     (data / "db" / "CURRENT").write_text("garbage\n")
