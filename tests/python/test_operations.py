@@ -301,3 +301,50 @@ def test_access_denied_names_the_missing_cap_after_pacific(start_server, compat)
         assert time.monotonic() < deadline, srv.log_tail()
         time.sleep(0.05)
     assert "required_caps=buckets=read" in srv.log_tail(20000)
+
+
+def test_audit_log_covers_every_other_admin_write(operated):
+    """The admin write ops the user test above does not make: bucket, object, usage,
+    metadata, rate-limit and key removal, each one line with its op and status."""
+    srv = operated
+    admin = srv.admin()
+    admin.create_user("aud2")
+    s3 = helpers.s3_client(srv, helpers.ADMIN_AK, helpers.ADMIN_SK)
+    s3.create_bucket(Bucket="aud2b")
+    s3.put_object(Bucket="aud2b", Key="o", Body=b"x")
+    bucket_id = admin.get("/admin/bucket", [("bucket", "aud2b")]).json()["id"]
+    key = admin.user_info("aud2")["keys"][0]["access_key"]
+    meta = admin.get("/admin/metadata/user", [("key", "aud2")]).json()
+    writes = [
+        ("PUT", "/admin/bucket", [("quota", None), ("uid", "admin"), ("bucket", "aud2b"),
+                                  ("max-objects", "10"), ("enabled", "true")],
+         b"", "set_bucket_quota"),
+        ("POST", "/admin/bucket", [("bucket", "aud2b"), ("uid", "admin")], b"", "unlink_bucket"),
+        ("PUT", "/admin/bucket", [("bucket", "aud2b"), ("uid", "aud2"),
+                                  ("bucket-id", bucket_id)], b"", "link_bucket"),
+        ("DELETE", "/admin/bucket", [("object", None), ("bucket", "aud2b"), ("object", "o")],
+         b"", "remove_object"),
+        ("DELETE", "/admin/bucket", [("bucket", "aud2b"), ("purge-objects", "true")], b"",
+         "remove_bucket"),
+        ("DELETE", "/admin/usage", [("uid", "aud2")], b"", "trim_usage"),
+        ("POST", "/admin/ratelimit", [("ratelimit-scope", "user"), ("uid", "aud2"),
+                                      ("max-read-ops", "10"), ("enabled", "true")],
+         b"", "put_ratelimit_info"),
+        ("DELETE", "/admin/user", [("key", None), ("access-key", key)], b"",
+         "remove_access_key"),
+        ("PUT", "/admin/metadata/user", [("key", "aud2")], json.dumps(meta).encode(),
+         "set_metadata"),
+        ("DELETE", "/admin/metadata/user", [("key", "aud2")], b"", "remove_metadata"),
+    ]
+    statuses = []
+    for method, path, query, body, _ in writes:
+        r = admin.request(method, path, query, body=body)
+        assert r.status_code < 300, (path, query, r.status_code, r.text)
+        statuses.append(r.status_code)
+    lines = audit_lines(srv, 2 + len(writes))
+    # create_user and the S3 create_bucket come first.
+    assert [line["op"] for line in lines[:2]] == ["create_user", "create_bucket"], lines
+    got = [(line["op"], line["status"]) for line in lines[2:]]
+    assert got == [(op, st) for (*_, op), st in zip(writes, statuses)], got
+    assert lines[2]["target"] == {"uid": "admin", "bucket": "aud2b"}, lines[2]
+    assert lines[-2]["target"] == {"section": "user", "key": "aud2"}, lines[-2]
