@@ -368,12 +368,43 @@ fn request(cmd: &Cmd) -> Option<(AdminOp, Request)> {
     })
 }
 
+/// Run the op; a bucket purge shows, on a terminal, how many of its objects are gone so far
+/// (read from the bucket's stats while the op runs, so the op itself knows nothing of it).
+async fn run_with_progress(app: &App, req: Request) -> crate::error::Result<Reply> {
+    let purged = match &req {
+        Request::BucketRemove(r) if r.purge_objects => r.name.key(),
+        _ => None,
+    };
+    let Some(bk) = purged else {
+        return ops::run(app, &Caller::cli(), req).await;
+    };
+    let total = app.buckets.stats(&bk).await.map_or(0, |s| s.num_objects);
+    let bar = crate::maint::progress("purging");
+    bar.set_message(format!("of {total} objects removed"));
+    bar.tick();
+    let caller = Caller::cli();
+    let op = ops::run(app, &caller, req);
+    tokio::pin!(op);
+    let res = loop {
+        tokio::select! {
+            r = &mut op => break r,
+            _ = tokio::time::sleep(std::time::Duration::from_millis(250)) => {
+                if let Ok(s) = app.buckets.stats(&bk).await {
+                    bar.set_position(total.saturating_sub(s.num_objects));
+                }
+            }
+        }
+    };
+    bar.finish_and_clear();
+    res
+}
+
 /// Run one admin command on `app`; prints the result and returns the exit code.
 pub async fn run(app: &App, cmd: &Cmd) -> i32 {
     let Some((op, req)) = request(cmd) else {
         return 2;
     };
-    match ops::run(app, &Caller::cli(), req).await {
+    match run_with_progress(app, req).await {
         Ok(Reply::Doc(doc)) => {
             print!("{}", render_pretty(&doc.node, app.style()));
             0

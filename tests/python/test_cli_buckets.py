@@ -78,3 +78,48 @@ def test_cli_bucket_commands(start_server):
     assert a2.get("/admin/bucket", [("uid", "alice")]).json() == []
     r = a2.get("/admin/bucket", [("bucket", "alpha")])
     helpers.assert_error(r, 404, "NoSuchBucket")
+
+
+def test_purge_shows_progress_on_a_terminal_only(start_server):
+    """`bucket rm --purge-objects` draws a spinner with the count of objects removed when
+    stderr is a terminal; in a pipe (scripts, logs) stderr stays empty."""
+    import os
+    import pty
+    import select
+    import subprocess
+
+    for tty in (True, False):
+        srv = start_server()
+        client = helpers.s3_client(srv, helpers.ADMIN_AK, helpers.ADMIN_SK)
+        client.create_bucket(Bucket="purged")
+        for i in range(40):
+            client.put_object(Bucket="purged", Key=f"k{i:03}", Body=b"x")
+        srv.stop()
+        args = [helpers.server_binary(), "--data-dir", srv.data_dir, "bucket", "rm",
+                "--bucket", "purged", "--purge-objects"]
+        if tty:
+            main, sub = pty.openpty()
+            p = subprocess.Popen(args, env=helpers.clean_env(), stdout=subprocess.PIPE,
+                                 stderr=sub, stdin=subprocess.DEVNULL)
+            os.close(sub)
+            seen = b""
+            while True:
+                ready, _, _ = select.select([main], [], [], 30)
+                if not ready:
+                    break
+                try:
+                    chunk = os.read(main, 4096)
+                except OSError:  # the child closed its end
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            p.wait(timeout=30)
+            os.close(main)
+            assert p.returncode == 0, seen
+            assert b"purging" in seen and b"of 40 objects removed" in seen, seen
+        else:
+            p = subprocess.run(args, env=helpers.clean_env(), capture_output=True, timeout=30)
+            assert p.returncode == 0, p.stderr
+            assert p.stderr == b"", p.stderr
+        assert "NoSuchBucket" in cli_fails(srv.data_dir, "bucket", "stats", "--bucket", "purged")
