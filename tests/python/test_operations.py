@@ -305,7 +305,8 @@ def test_access_denied_names_the_missing_cap_after_pacific(start_server, compat)
 
 def test_audit_log_covers_every_other_admin_write(operated):
     """The admin write ops the user test above does not make: bucket, object, usage,
-    metadata, rate-limit and key removal, each one line with its op and status."""
+    metadata, rate-limit and key removal, each one line with its op and status (with the
+    user test: all 21 admin write ops)."""
     srv = operated
     admin = srv.admin()
     admin.create_user("aud2")
@@ -319,6 +320,7 @@ def test_audit_log_covers_every_other_admin_write(operated):
         ("PUT", "/admin/bucket", [("quota", None), ("uid", "admin"), ("bucket", "aud2b"),
                                   ("max-objects", "10"), ("enabled", "true")],
          b"", "set_bucket_quota"),
+        ("PUT", "/admin/bucket", [("sync", None), ("bucket", "aud2b")], b"", "sync_bucket"),
         ("POST", "/admin/bucket", [("bucket", "aud2b"), ("uid", "admin")], b"", "unlink_bucket"),
         ("PUT", "/admin/bucket", [("bucket", "aud2b"), ("uid", "aud2"),
                                   ("bucket-id", bucket_id)], b"", "link_bucket"),
