@@ -5,8 +5,12 @@
 - `pacific`: one session server with RGW_ADMIN_COMPAT=pacific.
 - `start_server(env=..., data_dir=...)`: factory for extra servers; each is stopped (SIGTERM)
   and its temp dir removed when the test ends.
+- `small_disk`: a 24 MiB tmpfs mount point, to fill (skipped where mounting needs root).
 """
+import os
 import re
+import subprocess
+import tempfile
 
 import pytest
 
@@ -63,3 +67,17 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("rgw-admin")
         for line in helpers.SUMMARY:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def small_disk():
+    """A 24 MiB tmpfs to fill (needs CAP_SYS_ADMIN; CI runs as root)."""
+    mnt = tempfile.mkdtemp(prefix="rgw-admin-full-")
+    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", mnt],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        os.rmdir(mnt)
+        pytest.skip(f"cannot mount a tmpfs here ({p.stderr.strip()}): needs root")
+    yield mnt
+    subprocess.run(["umount", "-l", mnt], capture_output=True)
+    os.rmdir(mnt)

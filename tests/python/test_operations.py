@@ -4,7 +4,6 @@ may do what, reopened on SIGHUP), and AccessDenied answers that name the missing
 import json
 import os
 import signal
-import subprocess
 import tempfile
 import time
 
@@ -140,20 +139,6 @@ def test_metrics_token_health_and_ready(start_server):
     # The S3 port still takes /health as a bucket name: the two never meet.
     r = requests.get(f"{srv.url}/health", timeout=10)
     assert r.status_code in (403, 404), r.text
-
-
-@pytest.fixture
-def small_disk():
-    """A 16 MiB tmpfs (needs CAP_SYS_ADMIN; CI runs as root)."""
-    mnt = tempfile.mkdtemp(prefix="rgw-admin-ready-")
-    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", mnt],
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        os.rmdir(mnt)
-        pytest.skip(f"cannot mount a tmpfs here ({p.stderr.strip()}): needs root")
-    yield mnt
-    subprocess.run(["umount", "-l", mnt], capture_output=True)
-    os.rmdir(mnt)
 
 
 def test_ready_says_no_while_the_store_cannot_write(small_disk):

@@ -7,7 +7,6 @@ import hashlib
 import os
 import stat
 import subprocess
-import tempfile
 
 import pytest
 from botocore.exceptions import ClientError
@@ -93,20 +92,6 @@ def test_corrupt_store_stops_the_server_with_a_clear_message(tmp_path):
                 - {n for n in os.listdir(data / "db") if n.startswith("LOG.old")})
     r = helpers.run_cli(str(data), "user", "info", "--uid", "keep")
     assert r.returncode != 0 and "cannot open store" in r.stderr
-
-
-@pytest.fixture
-def small_disk():
-    """A 24 MiB tmpfs (needs CAP_SYS_ADMIN; CI runs as root)."""
-    mnt = tempfile.mkdtemp(prefix="rgw-admin-full-")
-    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", mnt],
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        os.rmdir(mnt)
-        pytest.skip(f"cannot mount a tmpfs here ({p.stderr.strip()}): needs root")
-    yield mnt
-    subprocess.run(["umount", "-l", mnt], capture_output=True)
-    os.rmdir(mnt)
 
 
 def test_disk_full_fails_cleanly_and_recovers(small_disk):
