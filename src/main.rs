@@ -148,7 +148,7 @@ fn check(cfg: Config, fix: bool) -> ExitCode {
         // An older layout lacks indexes the check would call missing: `serve` migrates it.
         let res = match store.get(schema::SCHEMA_KEY).await {
             Ok(Some(v)) if v == schema::SCHEMA_VERSION => {
-                rgw_admin::maint::check::run(&store, &cfg.data_dir, fix).await
+                rgw_admin::maint::check::run(&store, &cfg.objects_dir(), fix).await
             }
             Ok(_) => {
                 Err("the store has an older layout; start `rgw-admin serve` on it once".into())

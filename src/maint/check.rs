@@ -17,7 +17,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::domain::blobs::{data_path, valid_id};
+use crate::domain::blobs::valid_id;
 use crate::domain::buckets::{decode, size_actual, Bucket};
 use crate::domain::uploads::Part;
 use crate::model::User;
@@ -50,7 +50,8 @@ struct Sums {
 
 struct Checker<'a> {
     store: &'a Store,
-    data: &'a Path,
+    /// Where object data lives (`objects_dir`).
+    objects: &'a Path,
     found: Vec<Finding>,
     /// Data files some entry names.
     named: HashSet<String>,
@@ -59,8 +60,8 @@ struct Checker<'a> {
 
 /// Run the check (and the repairs, with `fix`); prints the findings; true when the store
 /// is clean at the end.
-pub async fn run(store: &Store, data: &Path, fix: bool) -> Result<bool, String> {
-    let found = scan(store, data).await?;
+pub async fn run(store: &Store, objects: &Path, fix: bool) -> Result<bool, String> {
+    let found = scan(store, objects).await?;
     for f in &found {
         let tag = match (&f.fix, fix) {
             (_, false) => "",
@@ -84,7 +85,7 @@ pub async fn run(store: &Store, data: &Path, fix: bool) -> Result<bool, String> 
     for f in found.into_iter().filter_map(|f| f.fix) {
         apply(store, f).await?;
     }
-    let left = scan(store, data).await?;
+    let left = scan(store, objects).await?;
     for f in &left {
         println!("still: {}", f.what);
     }
@@ -119,10 +120,10 @@ async fn apply(store: &Store, fix: Fix) -> Result<(), String> {
     }
 }
 
-async fn scan(store: &Store, data: &Path) -> Result<Vec<Finding>, String> {
+async fn scan(store: &Store, objects: &Path) -> Result<Vec<Finding>, String> {
     let mut c = Checker {
         store,
-        data,
+        objects,
         found: Vec::new(),
         named: HashSet::new(),
         bar: super::progress("check: entries"),
@@ -361,7 +362,7 @@ impl Checker<'_> {
             return;
         }
         self.named.insert(id.to_string());
-        match std::fs::metadata(data_path(self.data, id)) {
+        match std::fs::metadata(self.objects.join(&id[..2]).join(id)) {
             Ok(m) if m.len() == size => {}
             Ok(m) => self.report(
                 format!(
@@ -481,12 +482,17 @@ impl Checker<'_> {
 
     /// Data files no entry names.
     fn orphan_files(&mut self) -> Result<(), String> {
-        let root = self.data.join("objects");
-        let Ok(dirs) = std::fs::read_dir(&root) else {
+        let Ok(dirs) = std::fs::read_dir(self.objects) else {
             return Ok(());
         };
         let mut paths: Vec<PathBuf> = Vec::new();
-        for d in dirs.flatten() {
+        // Data files live in two-hex-digit fan-out directories; `tmp` holds uploads that
+        // were still arriving, which the next start removes.
+        let fan_out = |n: &str| n.len() == 2 && n.bytes().all(|b| b.is_ascii_hexdigit());
+        for d in dirs
+            .flatten()
+            .filter(|d| fan_out(&d.file_name().to_string_lossy()))
+        {
             let files = std::fs::read_dir(d.path())
                 .map_err(|e| format!("cannot read {}: {e}", d.path().display()))?;
             paths.extend(files.flatten().map(|f| f.path()));
