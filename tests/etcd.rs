@@ -4,12 +4,14 @@
 //! a member's death). Skipped, with a message, only when no `etcd` binary is installed;
 //! `.ci/run` installs it.
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod common;
+
+use common::free_port;
 use rgw_admin::store::etcd::{EtcdSettings, EtcdStore, Timeouts};
 use rgw_admin::store::{decode_counters, Change, CommitError, Entry, Store, Txn};
 
@@ -18,14 +20,6 @@ struct Cluster {
     dir: PathBuf,
     members: Vec<Option<Child>>,
     clients: Vec<String>,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn etcd_binary() -> Option<PathBuf> {

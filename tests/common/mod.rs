@@ -46,7 +46,8 @@ pub struct Server {
     pub log: PathBuf,
 }
 
-fn free_port() -> u16 {
+/// A port free on 127.0.0.1 now (for a server or an etcd member to bind).
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -297,29 +297,26 @@ async fn prepare(inner: &Inner, t: Txn) -> Result<Prepared, CommitError> {
     let lease = inner.lease().await?;
     let mut ops: Vec<TxnOp> = Vec::new();
     let mut counters = Vec::new();
-    for (k, v) in &puts {
-        size += k.len() + v.len() + 16;
-        let full = inner.full(k);
+    // A stored value (or a deletion) replaces a counter's sum: its deltas go.
+    let drop_deltas = |ops: &mut Vec<TxnOp>, k: &[u8], full: &[u8]| {
         if schema::is_counter(k) {
-            // A stored value replaces the sum: its deltas go.
-            let (_, end) = counters::group_range(&full);
+            let (_, end) = counters::group_range(full);
             ops.push(TxnOp::delete(
-                schema::deltas(&full),
+                schema::deltas(full),
                 Some(DeleteOptions::new().with_range(end)),
             ));
         }
+    };
+    for (k, v) in &puts {
+        size += k.len() + v.len() + 16;
+        let full = inner.full(k);
+        drop_deltas(&mut ops, k, &full);
         ops.push(TxnOp::put(full, v.to_vec(), None));
     }
     for k in deletes.keys() {
         size += 2 * k.len() + 16;
         let full = inner.full(k);
-        if schema::is_counter(k) {
-            let (_, end) = counters::group_range(&full);
-            ops.push(TxnOp::delete(
-                schema::deltas(&full),
-                Some(DeleteOptions::new().with_range(end)),
-            ));
-        }
+        drop_deltas(&mut ops, k, &full);
         ops.push(TxnOp::delete(full, None));
     }
     for (k, v) in incrs {
