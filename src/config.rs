@@ -16,6 +16,8 @@ pub enum Compat {
     /// JSON booleans, and correct behaviour where radosgw is plainly broken.
     #[default]
     Reef,
+    /// radosgw 19.2: accounts, key `active`/`create_date`, paged bucket lists.
+    Squid,
 }
 
 impl std::str::FromStr for Compat {
@@ -25,8 +27,9 @@ impl std::str::FromStr for Compat {
             "pacific" => Ok(Compat::Pacific),
             "quincy" => Ok(Compat::Quincy),
             "reef" => Ok(Compat::Reef),
+            "squid" => Ok(Compat::Squid),
             _ => Err(format!(
-                "unknown compat level {s:?} (pacific, quincy or reef)"
+                "unknown compat level {s:?} (pacific, quincy, reef or squid)"
             )),
         }
     }

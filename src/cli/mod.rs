@@ -30,7 +30,7 @@ pub struct Cli {
     /// Store directory (default ./data).
     #[arg(long, global = true)]
     pub data_dir: Option<PathBuf>,
-    /// radosgw release to imitate: pacific, quincy or reef.
+    /// radosgw release to imitate: pacific, quincy, reef or squid.
     #[arg(long, global = true)]
     pub compat: Option<Compat>,
     /// Metadata engine: rocksdb (in --data-dir) or etcd (etcd_endpoints, etcd_prefix).

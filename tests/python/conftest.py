@@ -2,7 +2,7 @@
 
 - `rgw`: one server per test session at the default compat level (reef), admin keys
   helpers.ADMIN_AK / ADMIN_SK. Tests share it but use unique uids (`uid` fixture).
-- `pacific`: one session server with RGW_ADMIN_COMPAT=pacific.
+- `pacific`, `squid`: one session server each with RGW_ADMIN_COMPAT=pacific resp. squid.
 - `start_server(env=..., data_dir=...)`: factory for extra servers; each is stopped (SIGTERM)
   and its temp dir removed when the test ends.
 - `small_disk`: a 24 MiB tmpfs mount point, to fill (skipped where mounting needs root).
@@ -26,6 +26,12 @@ def rgw():
 @pytest.fixture(scope="session")
 def pacific():
     with helpers.running_server(env={"RGW_ADMIN_COMPAT": "pacific"}) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def squid():
+    with helpers.running_server(env={"RGW_ADMIN_COMPAT": "squid"}) as s:
         yield s
 
 
