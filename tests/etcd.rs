@@ -281,6 +281,52 @@ async fn limits(s: &Store) {
     assert!(s.scan(b"big/", None, 10).await.unwrap().is_empty());
 }
 
+/// A prefix deletion takes every key under the prefix, however many (in batches of puts
+/// that each fit a transaction), and nothing else; a write under a prefix the same
+/// transaction deletes is refused by both engines, with nothing applied.
+async fn prefix_deletion(s: &Store) {
+    for batch in 0..3 {
+        let mut t = Txn::default();
+        for i in 0..100 {
+            t.put(format!("part/up1/{:05}", batch * 100 + i), "p");
+        }
+        s.commit(t).await.unwrap();
+    }
+    let mut t = Txn::default();
+    t.put("part/up10/00001", "other upload")
+        .put("part/up1x", "x")
+        .incr("pseq/up1", vec![1]);
+    s.commit(t).await.unwrap();
+    let mut t = Txn::default();
+    t.delete_prefix("part/up1/").put("part/up1/00007", "again");
+    let e = s.commit(t).await.unwrap_err();
+    assert!(format!("{e}").contains("under a prefix it deletes"), "{e}");
+    assert_eq!(s.scan(b"part/up1/", None, 1000).await.unwrap().len(), 300);
+    let mut t = Txn::default();
+    t.expect("pseq/up1", s.get(b"pseq/up1").await.unwrap())
+        .delete_prefix("part/up1/")
+        .delete("part/up1/00002")
+        .delete("pseq/up1");
+    s.commit(t).await.unwrap();
+    assert!(s.scan(b"part/up1/", None, 10).await.unwrap().is_empty());
+    assert_eq!(
+        keys(s.scan(b"part/", None, 10).await.unwrap()),
+        ["part/up10/00001", "part/up1x"]
+    );
+    assert_eq!(s.get(b"pseq/up1").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn rocks_prefix_deletion() {
+    let dir = std::env::temp_dir().join(format!("rgw-admin-prefix-{}", std::process::id()));
+    let s: Store =
+        Arc::new(rgw_admin::store::rocks::RocksStore::open(&dir, Default::default()).unwrap());
+    prefix_deletion(&s).await;
+    s.close();
+    drop(s);
+    std::fs::remove_dir_all(dir).ok();
+}
+
 /// A change made through one store reaches another's change feed.
 async fn change_feed(a: &Store, b: &Store) {
     let mut feed = a.changes().expect("etcd has a change feed");
@@ -318,6 +364,7 @@ async fn etcd_store_contract() {
     concurrent_creates_one_winner(&[a.clone(), b.clone(), c.clone()]).await;
     hot_counter(&[a.clone(), b.clone(), c.clone()]).await;
     limits(&a).await;
+    prefix_deletion(&c).await;
     change_feed(&a, &b).await;
     // another prefix is another store
     let other: Store = Arc::new(cluster.store("t2/").await);

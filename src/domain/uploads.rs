@@ -155,12 +155,13 @@ impl Uploads {
     }
 
     /// The transaction that closes an upload whose parts are `parts`, with part-write
-    /// counter `writes`, both from `parts_for_close`. Each part must still be as read, so a
-    /// part replaced meanwhile fails the commit instead of leaving the object pointing at
-    /// deleted data; the counter must be too, so a part added meanwhile fails it instead of
-    /// staying behind, counted in the bucket's stats, with no upload to remove it. It also
-    /// takes the upload and its parts off the bucket's stats; whatever object the upload
-    /// becomes is the caller's to add.
+    /// counter `writes`, both from `parts_for_close`. The counter must still be as read:
+    /// every part write bumps it, so a part added or replaced meanwhile fails the commit
+    /// instead of leaving the object on deleted data, or a part behind, counted in the
+    /// bucket's stats, with no upload to remove it. The parts go as one prefix deletion, so
+    /// the transaction's size does not grow with their number (etcd allows 128 operations).
+    /// It also takes the upload and its parts off the bucket's stats; whatever object the
+    /// upload becomes is the caller's to add.
     pub fn close_txn(
         &self,
         bk: &str,
@@ -175,11 +176,10 @@ impl Uploads {
             .delete(k)
             .expect(wk.clone(), writes)
             .delete(wk)
+            .delete_prefix(schema::parts(&up.value.id))
             .incr(schema::bucket_stats(bk), multimeta_delta(-1));
         let (mut size, mut actual) = (0i64, 0i64);
         for p in parts {
-            let pk = schema::part(&up.value.id, p.value.num);
-            t.expect(pk.clone(), Some(p.raw.clone())).delete(pk);
             size += p.value.size as i64;
             actual += size_actual(p.value.size) as i64;
         }

@@ -207,8 +207,8 @@ pub async fn complete(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> 
         acl: u.acl.clone(),
         tags: u.tags.clone(),
     };
-    // Close the upload (checking every part is still the one read, so a part replaced
-    // meanwhile fails this instead of leaving the object on deleted data) and install the
+    // Close the upload (checking no part was written since they were read, so a part
+    // replaced meanwhile fails this instead of leaving the object on deleted data) and install the
     // object in one commit, which also moves the parts' counts to the object's. Parts the
     // list left out are deleted with the upload, so they stop counting too.
     let guard = Guard {

@@ -45,12 +45,17 @@ pub enum CommitError {
 
 /// One atomic change: every check must hold (the key's current value equals the expected
 /// value, `None` meaning absent), and then all puts and deletes apply together, or nothing
-/// does.
+/// does. They apply as increments, prefix deletions, deletions, puts, in that order: a
+/// later one wins over an earlier one on the same key.
 #[derive(Debug, Default, Clone)]
 pub struct Txn {
     pub checks: Vec<(Vec<u8>, Option<Vec<u8>>)>,
     pub puts: Vec<(Vec<u8>, Vec<u8>)>,
     pub deletes: Vec<Vec<u8>>,
+    /// Every key under each of these prefixes is deleted, whatever their number (one
+    /// operation on etcd, whose transactions allow 128). No put or increment of the same
+    /// transaction may fall under one (etcd refuses that), nor may a counter be stored there.
+    pub delete_prefixes: Vec<Vec<u8>>,
     /// Counters: the stored value (a vector of little-endian i64, absent = zeros) gets
     /// these deltas added element-wise. Concurrent increments never conflict, which keeps
     /// bucket stats exact without making every upload to a bucket race on one record.
@@ -71,16 +76,40 @@ impl Txn {
         self.deletes.push(key.into());
         self
     }
+    pub fn delete_prefix(&mut self, prefix: impl Into<Vec<u8>>) -> &mut Self {
+        self.delete_prefixes.push(prefix.into());
+        self
+    }
     pub fn incr(&mut self, key: impl Into<Vec<u8>>, deltas: Vec<i64>) -> &mut Self {
         self.incrs.push((key.into(), deltas));
         self
     }
+    /// A put or increment under one of the deleted prefixes, which both engines refuse.
+    pub fn written_under_deleted_prefix(&self) -> Option<&[u8]> {
+        let under = |k: &[u8]| self.delete_prefixes.iter().any(|p| k.starts_with(p));
+        self.puts
+            .iter()
+            .map(|(k, _)| k)
+            .chain(self.incrs.iter().map(|(k, _)| k))
+            .find(|k| under(k))
+            .map(Vec::as_slice)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.checks.is_empty()
             && self.puts.is_empty()
             && self.deletes.is_empty()
+            && self.delete_prefixes.is_empty()
             && self.incrs.is_empty()
     }
+}
+
+/// The refusal of a transaction that writes under a prefix it deletes.
+pub(crate) fn under_deleted_prefix(k: &[u8]) -> StoreError {
+    StoreError::Io(format!(
+        "a transaction writes {} under a prefix it deletes",
+        String::from_utf8_lossy(k)
+    ))
 }
 
 /// Decode a counter vector written by `Txn::incr`.

@@ -21,7 +21,10 @@ use rocksdb::{
 };
 use tokio::sync::{mpsc, oneshot};
 
-use super::{schema, CommitError, Entry, MetadataStore, StoreError, StoreFuture, StoreResult, Txn};
+use super::{
+    schema, under_deleted_prefix, CommitError, Entry, MetadataStore, StoreError, StoreFuture,
+    StoreResult, Txn,
+};
 
 type Reply = oneshot::Sender<Result<u64, CommitError>>;
 
@@ -213,8 +216,7 @@ fn writer_loop(db: &Arc<DB>, mut rx: mpsc::UnboundedReceiver<(Txn, Reply)>) {
             }
         }
         crate::metrics::get().group_commit(group.len());
-        // Writes accepted so far in this group: key → new value (None = deleted).
-        let mut staged: HashMap<Vec<u8>, Option<Vec<u8>>> = HashMap::new();
+        let mut staged = Staged::default();
         let mut batch = WriteBatch::default();
         let mut outcomes: Pending = Vec::with_capacity(group.len());
         for (txn, reply) in group {
@@ -266,17 +268,40 @@ fn sync_loop(db: &DB, rx: std::sync::mpsc::Receiver<Pending>) {
     }
 }
 
+/// Writes accepted so far in a group, which later transactions of the group must see.
+#[derive(Default)]
+struct Staged {
+    /// key → new value (None = deleted).
+    keys: HashMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Prefixes deleted; a key under one reads as absent unless written after (in `keys`).
+    gone: Vec<Vec<u8>>,
+}
+
+impl Staged {
+    fn get(&self, k: &[u8]) -> Option<Option<Vec<u8>>> {
+        match self.keys.get(k) {
+            Some(v) => Some(v.clone()),
+            None => self.gone.iter().any(|p| k.starts_with(p)).then_some(None),
+        }
+    }
+
+    fn delete_prefix(&mut self, prefix: &[u8]) {
+        self.keys.retain(|k, _| !k.starts_with(prefix));
+        self.gone.push(prefix.to_vec());
+    }
+}
+
 /// Check one transaction against the database and the group so far; if it holds, add its
 /// writes to the batch. A read error fails the transaction (a counter is never reset
 /// because its current value could not be read).
 fn apply(
     db: &DB,
     txn: &Txn,
-    staged: &mut HashMap<Vec<u8>, Option<Vec<u8>>>,
+    staged: &mut Staged,
     batch: &mut WriteBatch,
 ) -> Result<(), CommitError> {
-    let current = |staged: &HashMap<Vec<u8>, Option<Vec<u8>>>, k: &[u8]| match staged.get(k) {
-        Some(v) => Ok(v.clone()),
+    let current = |staged: &Staged, k: &[u8]| match staged.get(k) {
+        Some(v) => Ok(v),
         None => db.get(k).map_err(io),
     };
     for (k, want) in &txn.checks {
@@ -284,6 +309,15 @@ fn apply(
             return Err(CommitError::Conflict);
         }
     }
+    if let Some(k) = txn.written_under_deleted_prefix() {
+        return Err(under_deleted_prefix(k).into());
+    }
+    let ranges = txn
+        .delete_prefixes
+        .iter()
+        .map(|p| super::past_prefix(p))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| StoreError::Io("cannot delete an all-0xff prefix".into()))?;
     // Read every counter before staging anything, so a failed read leaves the group as it was.
     // Several increments of one key in a transaction add up (each reading the stored value
     // would keep only the last).
@@ -298,15 +332,19 @@ fn apply(
     }
     for (k, v) in counters {
         batch.put(k, &v);
-        staged.insert(k.clone(), Some(v));
+        staged.keys.insert(k.clone(), Some(v));
+    }
+    for (p, end) in txn.delete_prefixes.iter().zip(ranges) {
+        batch.delete_range(p, &end);
+        staged.delete_prefix(p);
     }
     for k in &txn.deletes {
         batch.delete(k);
-        staged.insert(k.clone(), None);
+        staged.keys.insert(k.clone(), None);
     }
     for (k, v) in &txn.puts {
         batch.put(k, v);
-        staged.insert(k.clone(), Some(v.clone()));
+        staged.keys.insert(k.clone(), Some(v.clone()));
     }
     Ok(())
 }

@@ -187,3 +187,58 @@ def test_bucket_and_objects_through_a_read_through_c(gws, uid):
         sa.get_object(Bucket=bucket, Key="k00")
     st = a.admin().get("/admin/bucket", [("bucket", bucket), ("stats", "true")]).json()
     assert st["usage"]["rgw.main"]["num_objects"] == len(bodies) - 1
+
+
+def test_multipart_of_many_parts_completes_and_aborts(gws, uid):
+    """An upload's parts are closed by one prefix deletion, so an upload of more parts than
+    an etcd transaction has operations (128) still completes and aborts, and the bucket's
+    stats drop every part."""
+    a, b, c = gws
+    ak, sk = keypair("MPU")
+    a.admin().create_user(uid, access_key=ak, secret_key=sk)
+    sa, sb, sc = (helpers.s3_client(g, ak, sk) for g in gws)
+    bucket = uid[:40].lower()
+    sa.create_bucket(Bucket=bucket)
+    nparts = 150
+
+    def upload(client, key):
+        up = client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+
+        def part(n):
+            g = (sa, sb, sc)[n % 3]
+            return g.upload_part(Bucket=bucket, Key=key, UploadId=up, PartNumber=n,
+                                 Body=bytes([48 + n % 10]) * 10)["ETag"]
+
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            etags = list(pool.map(part, range(1, nparts + 1)))
+        return up, etags
+
+    def stats():
+        st = c.admin().get("/admin/bucket", [("bucket", bucket), ("stats", "true")]).json()
+        return st["usage"]
+
+    up, etags = upload(sa, "big")
+    assert stats()["rgw.main"]["num_objects"] == nparts
+    # Complete with the last part only (a last part may be small): the other 149 go.
+    done = sb.complete_multipart_upload(
+        Bucket=bucket, Key="big", UploadId=up,
+        MultipartUpload={"Parts": [{"PartNumber": nparts, "ETag": etags[-1]}]})
+    assert done["ETag"].endswith('-1"')
+    assert sc.get_object(Bucket=bucket, Key="big")["Body"].read() == bytes([48 + nparts % 10]) * 10
+    usage = stats()
+    assert usage["rgw.main"]["num_objects"] == 1 and usage["rgw.main"]["size"] == 10
+    assert usage.get("rgw.multimeta", {}).get("num_objects", 0) == 0
+    with pytest.raises(sa.exceptions.NoSuchUpload):
+        sa.list_parts(Bucket=bucket, Key="big", UploadId=up)
+
+    up2, _ = upload(sb, "aborted")
+    assert stats()["rgw.main"]["num_objects"] == 1 + nparts
+    sc.abort_multipart_upload(Bucket=bucket, Key="aborted", UploadId=up2)
+    usage = stats()
+    assert usage["rgw.main"]["num_objects"] == 1 and usage["rgw.main"]["size"] == 10
+    with pytest.raises(sa.exceptions.NoSuchUpload):
+        sa.list_parts(Bucket=bucket, Key="aborted", UploadId=up2)
+    assert sa.list_multipart_uploads(Bucket=bucket).get("Uploads") is None
+    # the bucket empties and goes, as after any upload
+    sa.delete_object(Bucket=bucket, Key="big")
+    sa.delete_bucket(Bucket=bucket)

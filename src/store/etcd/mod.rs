@@ -26,8 +26,8 @@ use etcd_client::{
 };
 
 use super::{
-    add_counters, past_prefix, schema, CommitError, Entry, MetadataStore, StoreError, StoreFuture,
-    StoreResult, Txn,
+    add_counters, past_prefix, schema, under_deleted_prefix, CommitError, Entry, MetadataStore,
+    StoreError, StoreFuture, StoreResult, Txn,
 };
 
 mod client;
@@ -280,9 +280,14 @@ async fn prepare(inner: &Inner, t: Txn) -> Result<Prepared, CommitError> {
     for (k, v) in &t.puts {
         puts.insert(k, v);
     }
+    if let Some(k) = t.written_under_deleted_prefix() {
+        return Err(under_deleted_prefix(k).into());
+    }
+    let under_deleted = |k: &[u8]| t.delete_prefixes.iter().any(|p| k.starts_with(p));
     let mut deletes: BTreeMap<&[u8], ()> = BTreeMap::new();
     for k in &t.deletes {
-        if !puts.contains_key(k.as_slice()) {
+        // A key under a deleted prefix goes with it (etcd refuses naming it twice).
+        if !puts.contains_key(k.as_slice()) && !under_deleted(k) {
             deletes.insert(k, ());
         }
     }
@@ -318,6 +323,13 @@ async fn prepare(inner: &Inner, t: Txn) -> Result<Prepared, CommitError> {
         let full = inner.full(k);
         drop_deltas(&mut ops, k, &full);
         ops.push(TxnOp::delete(full, None));
+    }
+    for p in &t.delete_prefixes {
+        size += 2 * p.len() + 16;
+        ops.push(TxnOp::delete(
+            inner.full(p),
+            Some(DeleteOptions::new().with_prefix()),
+        ));
     }
     for (k, v) in incrs {
         size += 2 * k.len() + v.len() + 40;
