@@ -23,8 +23,8 @@ pub struct App {
     pub uploads: Uploads,
     /// S3 request accounting (`/admin/usage`); its flusher starts with the server.
     pub usage: Arc<UsageLog>,
-    /// Rate limits: the global ones and the per-window counters.
-    pub ratelimit: Limiter,
+    /// Rate limits: the global ones (followed across gateways) and the per-window counters.
+    pub ratelimit: Arc<Limiter>,
     /// Rendered user documents (hot admin reads).
     pub rendered: RenderCache,
     /// radosgw's rados client id, printed in request ids and `HostId`.

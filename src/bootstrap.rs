@@ -157,8 +157,16 @@ pub async fn open(cfg: Config, create: Create) -> Result<App, String> {
     let users = Arc::new(Users::new(store.clone(), cache * 3 / 8));
     let buckets = Arc::new(Buckets::new(store.clone(), cache / 8));
     let objects = Arc::new(Objects::new(store.clone(), Arc::new(blobs), cache / 4));
+    let ratelimit = Arc::new(Limiter::new(cfg.ratelimit_window, global));
     if let Some(feed) = store.changes() {
-        crate::domain::follow_changes(feed, users.clone(), buckets.clone(), objects.clone());
+        crate::domain::follow_changes(
+            feed,
+            store.clone(),
+            users.clone(),
+            buckets.clone(),
+            objects.clone(),
+            ratelimit.clone(),
+        );
     }
     Ok(App {
         users,
@@ -171,7 +179,7 @@ pub async fn open(cfg: Config, create: Create) -> Result<App, String> {
             std::time::Duration::from_secs(cfg.usage_flush_interval),
             cfg.usage_flush_threshold,
         )),
-        ratelimit: Limiter::new(cfg.ratelimit_window, global),
+        ratelimit,
         rendered: RenderCache::new(cache / 4),
         host_id: format!("{instance_id}-{zone}-default"),
         instance_id,

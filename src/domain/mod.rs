@@ -22,13 +22,16 @@ use crate::domain::uploads::Part;
 use crate::error::Result;
 use crate::store::{schema, Store};
 
-/// Keep the caches coherent with a store other gateways write too: apply its change feed
-/// (see `cache.rs`) until the store closes. Caches stay off until the feed is live.
+/// Keep the caches and the global rate limits coherent with a store other gateways write
+/// too: apply its change feed (see `cache.rs`) until the store closes. Caches stay off
+/// until the feed is live.
 pub fn follow_changes(
     mut feed: tokio::sync::mpsc::UnboundedReceiver<crate::store::Change>,
+    store: Store,
     users: std::sync::Arc<users::Users>,
     buckets: std::sync::Arc<buckets::Buckets>,
     objects: std::sync::Arc<objects::Objects>,
+    limiter: std::sync::Arc<ratelimit::Limiter>,
 ) {
     use crate::store::Change;
     let serving = move |on: bool| {
@@ -38,16 +41,27 @@ pub fn follow_changes(
         (users.clone(), buckets.clone(), objects.clone())
     };
     let (u, b, o) = serving(false);
+    // Read in the feed's order, so the last reading follows the last change.
+    let reload = move |store: Store, limiter: std::sync::Arc<ratelimit::Limiter>| async move {
+        if let Err(e) = limiter.reload_global(&store).await {
+            tracing::error!("global rate limits changed but unreadable, keeping the old: {e}");
+        }
+    };
     tokio::spawn(async move {
         while let Some(c) = feed.recv().await {
             match c {
                 Change::Live => {
+                    // Changes made while the feed was down were missed.
+                    reload(store.clone(), limiter.clone()).await;
                     serving(true);
                 }
                 Change::Lost => {
                     serving(false);
                 }
                 Change::Key { key, rev } => {
+                    if key == schema::GLOBAL_RATELIMIT {
+                        reload(store.clone(), limiter.clone()).await;
+                    }
                     u.changed(&key, rev);
                     b.changed(&key, rev);
                     o.changed(&key, rev);

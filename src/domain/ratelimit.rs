@@ -91,33 +91,54 @@ impl Limiter {
 
     /// The stored global limits (defaults when never set).
     pub async fn load_global(store: &Store) -> Result<Global> {
-        match store.get(schema::GLOBAL_RATELIMIT).await? {
-            None => Ok(Global::default()),
-            Some(v) => serde_json::from_slice(&v)
-                .map_err(|e| Error::Unknown(format!("corrupt global rate limits: {e}"))),
-        }
+        Ok(Self::read_global(store).await?.1)
+    }
+
+    async fn read_global(store: &Store) -> Result<(Option<Vec<u8>>, Global)> {
+        let raw = store.get(schema::GLOBAL_RATELIMIT).await?;
+        let g = match &raw {
+            None => Global::default(),
+            Some(v) => serde_json::from_slice(v)
+                .map_err(|e| Error::Unknown(format!("corrupt global rate limits: {e}")))?,
+        };
+        Ok((raw, g))
     }
 
     pub fn global(&self) -> Global {
         *self.global.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Change the global limits durably, then in memory.
-    pub async fn set_global(&self, store: &Store, f: impl FnOnce(&mut Global)) -> Result<()> {
-        let _guard = self.set_lock.lock().await;
-        let mut g = self.global();
-        f(&mut g);
-        let mut t = Txn::default();
-        t.put(
-            schema::GLOBAL_RATELIMIT.to_vec(),
-            serde_json::to_vec(&g).map_err(|e| Error::Unknown(e.to_string()))?,
-        );
-        store.commit(t).await.map_err(|e| match e {
-            CommitError::Store(e) => Error::from(e),
-            CommitError::Conflict => Error::ServiceUnavailable,
-        })?;
+    /// Read the global limits again (another gateway changed them).
+    pub async fn reload_global(&self, store: &Store) -> Result<()> {
+        let g = Self::load_global(store).await?;
         *self.global.write().unwrap_or_else(|e| e.into_inner()) = g;
         Ok(())
+    }
+
+    /// Change the global limits durably, then in memory. The change applies to the stored
+    /// record, so one made meanwhile through another gateway is kept.
+    pub async fn set_global(&self, store: &Store, f: impl Fn(&mut Global)) -> Result<()> {
+        let _guard = self.set_lock.lock().await;
+        let mut retry = crate::store::Retry::new();
+        loop {
+            let (raw, mut g) = Self::read_global(store).await?;
+            f(&mut g);
+            let mut t = Txn::default();
+            t.expect(schema::GLOBAL_RATELIMIT.to_vec(), raw).put(
+                schema::GLOBAL_RATELIMIT.to_vec(),
+                serde_json::to_vec(&g).map_err(|e| Error::Unknown(e.to_string()))?,
+            );
+            match store.commit(t).await {
+                Ok(_) => {
+                    *self.global.write().unwrap_or_else(|e| e.into_inner()) = g;
+                    return Ok(());
+                }
+                Err(CommitError::Conflict) => {
+                    retry.next().await.map_err(|_| Error::ServiceUnavailable)?
+                }
+                Err(CommitError::Store(e)) => return Err(e.into()),
+            }
+        }
     }
 
     /// Charge one op to the caller (or the anonymous limit) and to the bucket, if any, or

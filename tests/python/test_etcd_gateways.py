@@ -242,3 +242,45 @@ def test_multipart_of_many_parts_completes_and_aborts(gws, uid):
     # the bucket empties and goes, as after any upload
     sa.delete_object(Bucket=bucket, Key="big")
     sa.delete_bucket(Bucket=bucket)
+
+
+def test_global_rate_limits_set_on_a_apply_on_c(gws):
+    """The global limits follow the change feed: set through A and B (neither overwriting
+    the other's change), shown and applied by C within the bound."""
+    a, b, c = gws
+
+    def setg(g, **params):
+        r = g.admin().post("/admin/ratelimit", [("global", "true")] + [
+            (k.replace("_", "-"), str(v)) for k, v in params.items()])
+        assert r.status_code == 200, r.text
+
+    def shown(g):
+        r = g.admin().get("/admin/ratelimit", [("global", "true")])
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    setg(a, ratelimit_scope="user", max_write_ops=7)
+    setg(b, ratelimit_scope="bucket", max_read_bytes=11)
+    setg(a, ratelimit_scope="anon", max_read_ops=1, enabled="true")
+    try:
+        t0 = time.monotonic()
+        while True:
+            g = shown(c)
+            if g["anonymous_ratelimit"]["enabled"] is True:
+                break
+            assert time.monotonic() - t0 < REVOKE_BOUND, g
+            time.sleep(0.002)
+        assert g["user_ratelimit"]["max_write_ops"] == 7
+        assert g["bucket_ratelimit"]["max_read_bytes"] == 11
+        assert g["anonymous_ratelimit"]["max_read_ops"] == 1
+        # C applies it: one anonymous read per window, then SlowDown
+        anon = c.admin()
+        codes = [anon.get("/", auth="none").status_code for _ in range(3)]
+        assert 503 in codes and codes[0] != 503, codes
+    finally:
+        setg(b, ratelimit_scope="anon", enabled="false")
+    t0 = time.monotonic()
+    while shown(c)["anonymous_ratelimit"]["enabled"] is not False:
+        assert time.monotonic() - t0 < REVOKE_BOUND
+        time.sleep(0.002)
+    assert shown(a)["anonymous_ratelimit"]["enabled"] is False
