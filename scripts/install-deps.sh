@@ -28,6 +28,7 @@ PACKAGES=(
     "test   python3-venv     python3 -c 'import venv, ensurepip'"  # the Python suite's venv
     "build  protobuf-compiler command -v protoc"              # etcd-client generates its gRPC code
     "test   etcd-server      test -x /usr/bin/etcd"           # the etcd tests' own 3-member clusters
+    "test   golang-go        command -v go"                   # tests/gotypes: go-ceph's typed decoding
 )
 
 missing=()

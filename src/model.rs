@@ -149,18 +149,23 @@ impl Default for Quota {
 }
 
 impl Quota {
-    pub fn dump(&self) -> Node {
-        // radosgw prints max_size_kb rounded up, and 0 for "unlimited".
-        let kb = if self.max_size < 0 {
+    /// `max_size` in KiB as radosgw prints it (`rgw_rounded_kb`): rounded up, 0 for
+    /// "unlimited". Computed without `+ 1023`, which overflowed near `i64::MAX` (a negative
+    /// `max_size_kb` where radosgw prints 2^53).
+    pub fn max_size_kb(&self) -> i64 {
+        if self.max_size < 0 {
             0
         } else {
-            (self.max_size + 1023) / 1024
-        };
+            self.max_size / 1024 + i64::from(self.max_size % 1024 != 0)
+        }
+    }
+
+    pub fn dump(&self) -> Node {
         ObjBuilder::new()
             .bool("enabled", self.enabled)
             .bool("check_on_raw", self.check_on_raw)
             .int("max_size", self.max_size)
-            .int("max_size_kb", kb)
+            .int("max_size_kb", self.max_size_kb())
             .int("max_objects", self.max_objects)
             .build()
     }
@@ -470,5 +475,14 @@ mod tests {
         };
         let s = crate::encode::json::render(&q.dump(), Default::default());
         assert!(s.contains("\"max_size_kb\":977"), "{s}");
+        let kb = |max_size| {
+            Quota {
+                max_size,
+                ..Quota::default()
+            }
+            .max_size_kb()
+        };
+        assert_eq!((kb(0), kb(1), kb(1024), kb(1025), kb(-1)), (0, 1, 1, 2, 0));
+        assert_eq!(kb(i64::MAX), 1 << 53);
     }
 }

@@ -415,11 +415,7 @@ pub async fn set_quota(app: &App, r: QuotaReq) -> Result<Reply> {
         // radosgw reads only max-size-kb here, defaulting to the current size rounded to
         // KiB, so an unlimited (-1) size becomes 0 when only other fields are given.
         let cur = b.quota;
-        let cur_kb = if cur.max_size < 0 {
-            0
-        } else {
-            (cur.max_size + 1023) / 1024
-        };
+        let cur_kb = cur.max_size_kb();
         Quota {
             max_objects: r.max_objects.unwrap_or(cur.max_objects),
             max_size: r.max_size_kb.unwrap_or(cur_kb).saturating_mul(1024),
