@@ -249,7 +249,7 @@ impl Request {
             O::CapsRemove => Request::CapsRemove(caps::CapsReq::parse(q)),
             O::UserQuotaGet => Request::UserQuotaGet(quota::GetReq::parse(q)),
             O::UserQuotaSet => Request::UserQuotaSet(quota::SetReq::parse(q, body)),
-            O::BucketInfo => Request::BucketInfo(bucket::InfoReq::parse(q)),
+            O::BucketInfo => Request::BucketInfo(bucket::InfoReq::parse_at(q, compat)),
             O::BucketPolicy => Request::BucketPolicy(bucket::PolicyReq::parse(q)),
             O::BucketIndex => Request::BucketIndex(bucket::IndexReq::parse(q)),
             O::BucketQuotaSet => Request::BucketQuotaSet(bucket::QuotaReq::parse(q, body)),
