@@ -6,6 +6,7 @@ followed by a look at the state, which must not have changed."""
 import datetime as dt
 import json
 import re
+import time
 
 import boto3
 import pytest
@@ -301,7 +302,8 @@ def test_user_info_without_keys_cap(rgw, squid, uid, level):
     # The admin still gets the keys (no cached keyless document served to it).
     assert len(admin.user_info(uid)["keys"]) == 1
     # With users=read too, the keys are back.
-    r = admin.put("/admin/user", [("caps", None), ("uid", f"{uid}-r"), ("user-caps", "users=read")])
+    r = admin.put("/admin/user", [("caps", None), ("uid", f"{uid}-r"),
+                                  ("user-caps", "users=read")])
     assert r.status_code == 200
     doc = reader.get("/admin/user", [("uid", uid)]).json()
     assert doc["keys"] == admin.user_info(uid)["keys"] and len(doc["swift_keys"]) == 1
@@ -404,3 +406,44 @@ def test_bucket_stats_fields(rgw, squid, uid):
             assert st["index_generation"] == 0 and st["num_shards"] == 11
         r = admin.get("/admin/bucket", [("bucket", bucket), ("format", "xml")])
         assert ("<versioning>off</versioning>" in r.text) == (server is squid), r.text
+
+
+# --- several gateways on etcd -----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def squid_gws():
+    import etcd_cluster
+    if not etcd_cluster.available():
+        pytest.skip(f"no etcd binary at {etcd_cluster.ETCD_BIN}")
+    c = etcd_cluster.Cluster().start()
+    try:
+        g = etcd_cluster.Gateways(c, 2, env={"RGW_ADMIN_COMPAT": "squid"}).start()
+        try:
+            yield g.servers
+        finally:
+            g.stop()
+    finally:
+        c.stop()
+
+
+def test_disable_through_one_gateway_refused_by_another(squid_gws, uid):
+    """The key state lives in the user record, which the etcd watch drops from every
+    gateway's cache: the bound is the README's for suspensions and removed keys (3.5 s)."""
+    a, b = squid_gws
+    _, user = make_user(a.admin(), uid, user_caps="users=read")
+    ak, sk = user.access_key, user.secret_key
+    assert b.admin(ak, sk).get("/admin/user", [("uid", uid)]).status_code == 200
+    set_active(a.admin(), uid, ak, "false")
+    start = time.monotonic()
+    while True:
+        r = b.admin(ak, sk).get("/admin/user", [("uid", uid)])
+        if r.status_code == 403:
+            helpers.assert_error(r, 403, "InvalidAccessKeyId")
+            break
+        assert r.status_code == 200 and time.monotonic() - start < 3.5, r.text
+        time.sleep(0.005)
+    assert b.admin().user_info(uid)["keys"][0]["active"] is False
+    set_active(a.admin(), uid, ak, "true")
+    start = time.monotonic()
+    while b.admin(ak, sk).get("/admin/user", [("uid", uid)]).status_code != 200:
+        assert time.monotonic() - start < 3.5
+        time.sleep(0.005)
