@@ -108,10 +108,7 @@ fn bench(c: &mut Criterion) {
         rgw_admin::model::User::new(rgw_admin::model::UserId::parse("admin"), "Admin".into());
     u.keys.insert(
         AK.into(),
-        rgw_admin::model::Key {
-            subuser: String::new(),
-            secret: SK.into(),
-        },
+        rgw_admin::model::Key::new(String::new(), SK.into()),
     );
     for t in ["users", "buckets", "usage", "metadata", "zone"] {
         u.caps.insert(t.into(), 3);

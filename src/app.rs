@@ -42,6 +42,14 @@ impl App {
     }
 
     /// Pacific and Quincy print `encode_json(bool)` as strings; Reef as booleans.
+    /// How user documents show keys at this level (radosgw 19 adds `active`, `create_date`).
+    pub fn key_view(&self) -> crate::model::KeyView {
+        crate::model::KeyView {
+            squid: self.cfg.compat >= Compat::Squid,
+            hidden: false,
+        }
+    }
+
     pub fn style(&self) -> Style {
         Style {
             string_bools: self.cfg.compat <= Compat::Quincy,

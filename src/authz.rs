@@ -79,6 +79,14 @@ pub fn admin(caller: &Caller, cap: Option<(&str, u32)>) -> Result<()> {
     }
 }
 
+/// May the caller run an admin op needing `cap`, or failing that `alt`?
+pub fn admin_any(caller: &Caller, cap: (&str, u32), alt: Option<(&str, u32)>) -> Result<()> {
+    admin(caller, Some(cap)).or_else(|e| match alt {
+        Some(a) => admin(caller, Some(a)),
+        None => Err(e),
+    })
+}
+
 /// What kind of change an S3 op makes, for the user's op mask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpKind {

@@ -330,13 +330,8 @@ pub async fn bootstrap_admin(app: &App) -> Result<Option<std::path::PathBuf>, St
     for c in admin_caps(app.cfg.compat) {
         u.caps.insert(c.to_string(), crate::caps::ALL);
     }
-    u.keys.insert(
-        ak.clone(),
-        Key {
-            subuser: String::new(),
-            secret: sk.clone(),
-        },
-    );
+    u.keys
+        .insert(ak.clone(), Key::new(String::new(), sk.clone()));
     // The keys reach the disk before the user exists: if writing them fails, nothing is
     // created and the next start tries again (the other order would lock everyone out).
     let path = app.cfg.data_dir.join("admin-credentials");

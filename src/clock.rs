@@ -27,6 +27,47 @@ pub fn utime(us: i64) -> String {
     )
 }
 
+/// The inverse of `utime` (and of radosgw's raw-seconds form `S.uuuuuu` for early times):
+/// microseconds since the epoch.
+pub fn parse_utime(s: &str) -> Option<i64> {
+    let frac_us = |f: &str| -> Option<i64> {
+        if f.is_empty() || f.len() > 6 || !f.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        Some(f.parse::<i64>().ok()? * 10i64.pow(6 - f.len() as u32))
+    };
+    if let Some((secs, frac)) = s.split_once('.').filter(|_| !s.contains('T')) {
+        if secs.is_empty() || !secs.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        return Some(secs.parse::<i64>().ok()?.checked_mul(1_000_000)? + frac_us(frac)?);
+    }
+    let body = s.strip_suffix('Z')?;
+    let (date, rest) = body.split_once('T')?;
+    let (hms, frac) = rest.split_once('.').unwrap_or((rest, ""));
+    let num = |v: &str| v.parse::<u32>().ok();
+    let mut d = date.splitn(3, '-');
+    let (y, mo, da) = (
+        d.next()?.parse::<i32>().ok()?,
+        num(d.next()?)?,
+        num(d.next()?)?,
+    );
+    let mut t = hms.splitn(3, ':');
+    let (h, mi, se) = (num(t.next()?)?, num(t.next()?)?, num(t.next()?)?);
+    let month = time::Month::try_from(u8::try_from(mo).ok()?).ok()?;
+    let day = time::Date::from_calendar_date(y, month, u8::try_from(da).ok()?).ok()?;
+    let at = day
+        .with_hms(
+            u8::try_from(h).ok()?,
+            u8::try_from(mi).ok()?,
+            u8::try_from(se).ok()?,
+        )
+        .ok()?
+        .assume_utc();
+    let us = if frac.is_empty() { 0 } else { frac_us(frac)? };
+    Some(at.unix_timestamp() * 1_000_000 + us)
+}
+
 /// RFC 1123 date for the `Date` and `Last-Modified` headers. The last one formatted on this
 /// thread is kept: a hot object asks for the same one on every GET.
 pub fn http_date(t: SystemTime) -> String {
@@ -219,6 +260,19 @@ pub(crate) fn format_iso8601_basic(t: i64) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn utime_roundtrip() {
+        let us = 1_795_424_179_123_456;
+        assert_eq!(parse_utime(&utime(us)), Some(us));
+        assert_eq!(parse_utime("0.000000"), Some(0));
+        assert_eq!(
+            parse_utime("2026-11-23T08:56:19Z"),
+            Some(1_795_424_179_000_000)
+        );
+        assert_eq!(parse_utime(""), None);
+        assert_eq!(parse_utime("2026-13-23T08:56:19.000000Z"), None);
+    }
+
     use super::*;
 
     #[test]

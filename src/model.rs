@@ -209,6 +209,64 @@ impl RateLimit {
 pub struct Key {
     pub subuser: String,
     pub secret: String,
+    /// A disabled key signs nothing (radosgw 19's `active`). Records written before it
+    /// existed read as active.
+    #[serde(default = "active_default")]
+    pub active: bool,
+    /// Creation time, microseconds since the epoch; 0 for keys stored before it was kept
+    /// (radosgw prints a zero time as `0.000000`).
+    #[serde(default)]
+    pub create_us: i64,
+}
+
+fn active_default() -> bool {
+    true
+}
+
+impl Key {
+    /// A new, active key created now.
+    pub fn new(subuser: String, secret: String) -> Key {
+        Key {
+            subuser,
+            secret,
+            active: true,
+            create_us: crate::clock::now_us(),
+        }
+    }
+
+    /// This key replacing `cur` (a new secret for an existing key): the key keeps its
+    /// creation date and state.
+    pub fn keeping(mut self, cur: Option<&Key>) -> Key {
+        if let Some(c) = cur {
+            self.active = c.active;
+            self.create_us = c.create_us;
+        }
+        self
+    }
+}
+
+/// How a user document shows its keys: `squid` adds radosgw 19's `active` (and, on S3
+/// keys, `create_date`); `hidden` leaves `keys` and `swift_keys` out (a caller with only
+/// `user-info-without-keys=read`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeyView {
+    pub squid: bool,
+    pub hidden: bool,
+}
+
+/// `utime_t::gmtime`: times in the first ten years after the epoch print as raw seconds
+/// (`0.000000` for a key stored without a date), later ones as ISO 8601.
+pub fn key_date(us: i64) -> String {
+    const TEN_YEARS_S: i64 = 60 * 60 * 24 * 365 * 10;
+    if us.div_euclid(1_000_000) < TEN_YEARS_S {
+        format!(
+            "{}.{:06}",
+            us.div_euclid(1_000_000),
+            us.rem_euclid(1_000_000)
+        )
+    } else {
+        crate::clock::utime(us)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -300,7 +358,7 @@ impl User {
         )
     }
 
-    pub fn dump_keys(&self) -> Node {
+    pub fn dump_keys(&self, view: KeyView) -> Node {
         Node::Arr(
             "key".into(),
             self.keys
@@ -311,26 +369,36 @@ impl User {
                     } else {
                         self.subuser_id(&k.subuser)
                     };
-                    ObjBuilder::new()
+                    let b = ObjBuilder::new()
                         .str("user", user)
                         .str("access_key", ak.as_str())
-                        .str("secret_key", k.secret.as_str())
-                        .build()
+                        .str("secret_key", k.secret.as_str());
+                    if view.squid {
+                        b.bool("active", k.active)
+                            .str("create_date", key_date(k.create_us))
+                            .build()
+                    } else {
+                        b.build()
+                    }
                 })
                 .collect(),
         )
     }
 
-    pub fn dump_swift_keys(&self) -> Node {
+    pub fn dump_swift_keys(&self, view: KeyView) -> Node {
         Node::Arr(
             "key".into(),
             self.swift_keys
                 .iter()
                 .map(|(sub, k)| {
-                    ObjBuilder::new()
+                    let b = ObjBuilder::new()
                         .str("user", self.subuser_id(sub))
-                        .str("secret_key", k.secret.as_str())
-                        .build()
+                        .str("secret_key", k.secret.as_str());
+                    if view.squid {
+                        b.bool("active", k.active).build()
+                    } else {
+                        b.build()
+                    }
                 })
                 .collect(),
         )
@@ -352,14 +420,16 @@ impl User {
     }
 
     /// Fields shared by user info and the metadata `data` document, after `user_id`.
-    fn dump_body(&self, b: &mut ObjBuilder, metadata: bool) {
+    fn dump_body(&self, b: &mut ObjBuilder, metadata: bool, view: KeyView) {
         b.push("display_name", Node::Str(self.display_name.clone()));
         b.push("email", Node::Str(self.email.clone()));
         b.push("suspended", Node::Int(self.suspended as i64));
         b.push("max_buckets", Node::Int(self.max_buckets as i64));
         b.push("subusers", self.dump_subusers());
-        b.push("keys", self.dump_keys());
-        b.push("swift_keys", self.dump_swift_keys());
+        if !view.hidden {
+            b.push("keys", self.dump_keys(view));
+            b.push("swift_keys", self.dump_swift_keys(view));
+        }
         b.push("caps", self.dump_caps());
         b.push("op_mask", Node::Str(op_mask::to_str(self.op_mask)));
         // RGWUserInfo::dump writes system/admin only when set; dump_user_info always does.
@@ -404,10 +474,15 @@ impl User {
 
     /// `dump_user_info`: the user document of `/admin/user` (root `user_info`).
     pub fn dump_info(&self, stats: Option<Node>) -> Node {
+        self.dump_info_in(stats, KeyView::default())
+    }
+
+    /// `dump_user_info` with the keys shown as `view` says.
+    pub fn dump_info_in(&self, stats: Option<Node>, view: KeyView) -> Node {
         let mut b = ObjBuilder::new()
             .str("tenant", self.uid.tenant.as_str())
             .str("user_id", self.uid.id.as_str());
-        self.dump_body(&mut b, false);
+        self.dump_body(&mut b, false, view);
         if let Some(s) = stats {
             b.push("stats", s);
         }
@@ -416,8 +491,13 @@ impl User {
 
     /// `RGWUserInfo::dump` + attrs: the `data` of `/admin/metadata/user?key=`.
     pub fn dump_metadata(&self) -> Node {
+        self.dump_metadata_in(KeyView::default())
+    }
+
+    /// `RGWUserInfo::dump` with the key fields of `view`.
+    pub fn dump_metadata_in(&self, view: KeyView) -> Node {
         let mut b = ObjBuilder::new().str("user_id", self.uid.to_string());
-        self.dump_body(&mut b, true);
+        self.dump_body(&mut b, true, view);
         b.push("attrs", Node::Arr("entry".into(), Vec::new()));
         b.build()
     }
@@ -465,6 +545,49 @@ mod tests {
         assert_eq!((u.tenant.as_str(), u.id.as_str()), ("acme", "dan"));
         assert_eq!(u.to_string(), "acme$dan");
         assert_eq!(UserId::parse("bob").to_string(), "bob");
+    }
+
+    #[test]
+    fn old_key_records_read_as_active_without_date() {
+        let k: Key = serde_json::from_str(r#"{"subuser":"","secret":"s"}"#).unwrap();
+        assert!(k.active);
+        assert_eq!(k.create_us, 0);
+        assert_eq!(key_date(0), "0.000000");
+        assert_eq!(
+            key_date(1_795_420_800_123_456),
+            "2026-11-23T08:00:00.123456Z"
+        );
+    }
+
+    #[test]
+    fn key_fields_only_in_the_squid_view() {
+        let mut u = User::new(UserId::parse("u"), "U".into());
+        u.keys
+            .insert("AK".into(), Key::new(String::new(), "SK".into()));
+        let plain =
+            crate::encode::json::render(&u.dump_keys(KeyView::default()), Default::default());
+        assert_eq!(
+            plain,
+            r#"[{"user":"u","access_key":"AK","secret_key":"SK"}]"#
+        );
+        let squid = KeyView {
+            squid: true,
+            hidden: false,
+        };
+        let s = crate::encode::json::render(&u.dump_keys(squid), Default::default());
+        assert!(
+            s.contains(r#""secret_key":"SK","active":true,"create_date":"20"#),
+            "{s}"
+        );
+        let hidden = KeyView {
+            squid: true,
+            hidden: true,
+        };
+        let s = crate::encode::json::render(&u.dump_info_in(None, hidden), Default::default());
+        assert!(
+            !s.contains("\"keys\"") && !s.contains("swift_keys") && !s.contains("SK"),
+            "{s}"
+        );
     }
 
     #[test]

@@ -96,6 +96,10 @@ pub async fn auth_get(
     let Some(stored) = stored else {
         return Err(denied(StatusCode::UNAUTHORIZED));
     };
+    // A disabled swift key is out of radosgw's key index: an unknown swift user.
+    if !stored.active {
+        return Err(denied(StatusCode::FORBIDDEN));
+    }
     if !bool::from(stored.secret.as_bytes().ct_eq(key.as_bytes())) {
         return Err(denied(StatusCode::UNAUTHORIZED));
     }

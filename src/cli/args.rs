@@ -130,6 +130,10 @@ pub struct KeyArgs {
     pub(super) access_key: Option<String>,
     #[arg(long)]
     pub(super) secret_key: Option<String>,
+    /// Enable (`true`) or disable (`false`) the key, as radosgw 19's `active`; an existing
+    /// key keeps its secret unless `--secret-key` is given. Works at every level.
+    #[arg(long, alias = "key-active", value_parser = clap::builder::BoolishValueParser::new())]
+    pub(super) active: Option<bool>,
 }
 
 #[derive(Subcommand, Debug)]

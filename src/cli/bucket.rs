@@ -83,6 +83,7 @@ pub fn request(c: &BucketCmd) -> (AdminOp, Request) {
                     ..Default::default()
                 },
                 stats: false,
+                page: None,
             }),
         ),
         BucketCmd::Stats { bucket } => (
@@ -90,6 +91,7 @@ pub fn request(c: &BucketCmd) -> (AdminOp, Request) {
             Request::BucketInfo(InfoReq {
                 name: name(bucket, None),
                 stats: true,
+                page: None,
             }),
         ),
         BucketCmd::Rm {

@@ -240,7 +240,9 @@ fn request(cmd: &Cmd) -> Option<(AdminOp, Request)> {
                 key_type: owned(&a.key_type),
                 access_key: owned(&a.access_key),
                 secret_key: owned(&a.secret_key),
-                generate_key: None,
+                // Changing a key's state alone must not replace its secret.
+                generate_key: a.active.map(|_| false),
+                active: a.active,
             };
             if matches!(c, KeyCmd::Create(_)) {
                 (AdminOp::KeyCreate, Request::KeyCreate(r))
@@ -410,7 +412,10 @@ pub async fn run(app: &App, cmd: &Cmd) -> i32 {
             0
         }
         Ok(Reply::UserInfo(u)) => {
-            print!("{}", render_pretty(&u.dump_info(None), app.style()));
+            print!(
+                "{}",
+                render_pretty(&u.dump_info_in(None, app.key_view()), app.style())
+            );
             0
         }
         Ok(Reply::Keys { first, mut more }) => {

@@ -36,6 +36,8 @@ pub struct KeyOwner {
     /// Empty for the user's own keys.
     pub subuser: String,
     pub secret: Arc<str>,
+    /// A disabled key (radosgw 19's `active=false`) authenticates nothing.
+    pub active: bool,
 }
 
 pub struct Users {
@@ -137,6 +139,7 @@ impl Users {
         Ok(Some(KeyOwner {
             subuser: key.subuser.clone(),
             secret: Arc::from(key.secret.as_str()),
+            active: key.active,
             user,
         }))
     }

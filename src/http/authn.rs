@@ -72,7 +72,9 @@ pub(super) async fn authenticate_headers(
 }
 
 /// The owner of the key a request claims to be signed with, fetched before the signature
-/// is checked (cache or store).
+/// is checked (cache or store). A disabled key is no key: radosgw takes inactive keys out
+/// of its key index, so every signature form made with one gets `InvalidAccessKeyId`. The
+/// flag is read from the user record, which every gateway's cache drops on a change.
 async fn claimed_owner(
     app: &App,
     headers: &HeaderMap,
@@ -81,7 +83,8 @@ async fn claimed_owner(
     let Some(ak) = auth::claimed_access_key(headers, query).map(str::to_string) else {
         return Ok(None);
     };
-    Ok(app.users.by_access_key(&ak).await?.map(|o| (ak, o)))
+    let owner = app.users.by_access_key(&ak).await?;
+    Ok(owner.filter(|o| o.active).map(|o| (ak, o)))
 }
 
 /// Authenticate: verify the signature against the claimed key's secret and resolve the

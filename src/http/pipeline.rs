@@ -197,7 +197,7 @@ async fn admin_request(
         body,
         MAX_ADMIN_BODY,
         op.takes_body(),
-        |c| authz::admin(c, Some(op.cap())),
+        |c| authz::admin_any(c, op.cap(), op.alt_cap(app.cfg.compat)),
     )
     .await;
     if let Some(u) = &caller.user {
@@ -206,7 +206,7 @@ async fn admin_request(
     let body_len = body.as_ref().map_or(0, |b| b.len() as u64);
     let res = async {
         let body = body?;
-        authz::admin(&caller, Some(op.cap()))?;
+        authz::admin_any(&caller, op.cap(), op.alt_cap(app.cfg.compat))?;
         // Rate limits: charged after authentication, before the op runs.
         let charge = app
             .ratelimit
@@ -220,13 +220,15 @@ async fn admin_request(
         {
             return Err(Error::NotImplemented);
         }
-        let req = ops::Request::parse(op, &query, section, body);
+        let req = ops::Request::parse(op, &query, section, body, app.cfg.compat);
         let reply = ops::run(app, &caller, req).await;
         Ok((charge, reply))
     }
     .await;
     let resp = match res {
-        Err(Error::AccessDenied) if authz::admin(&caller, Some(op.cap())).is_err() => {
+        Err(Error::AccessDenied)
+            if authz::admin_any(&caller, op.cap(), op.alt_cap(app.cfg.compat)).is_err() =>
+        {
             // Which cap was missing: said from quincy on (radosgw 16 leaves Message empty)
             // and always in the log line.
             let (ty, perm) = op.cap();

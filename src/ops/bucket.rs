@@ -7,6 +7,7 @@ use bytes::Bytes;
 
 use crate::app::App;
 use crate::ceph::{shard_of, NUM_SHARDS};
+use crate::config::Compat;
 use crate::domain::buckets::{bkey, size_actual, Bucket, Stats};
 use crate::encode::{Doc, Node, ObjBuilder};
 use crate::error::{Error, Result};
@@ -62,14 +63,43 @@ impl BucketName {
 pub struct InfoReq {
     pub name: BucketName,
     pub stats: bool,
+    /// `max-entries` (and `marker`) at `squid`: a page of the list, not the whole array.
+    pub page: Option<Page>,
 }
+
+/// One page of a bucket list: at most `max` buckets after the one whose key is `marker`.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub max: usize,
+    pub marker: Option<String>,
+}
+
+/// Most buckets one page holds (and the default of an unreadable `max-entries`).
+const MAX_PAGE: usize = 1000;
 
 impl InfoReq {
     pub fn parse(q: &Query) -> InfoReq {
         InfoReq {
             name: BucketName::parse(q),
             stats: q.get_bool("stats", false),
+            page: None,
         }
+    }
+
+    /// As `parse`; from `squid` on, `max-entries` asks for a page.
+    pub fn parse_at(q: &Query, compat: Compat) -> InfoReq {
+        let mut r = InfoReq::parse(q);
+        if compat >= Compat::Squid && q.has("max-entries") {
+            let max = q
+                .get("max-entries")
+                .and_then(|v| v.trim().parse::<u32>().ok())
+                .map_or(MAX_PAGE, |m| (m as usize).min(MAX_PAGE));
+            r.page = Some(Page {
+                max,
+                marker: q.get_nonempty("marker").map(str::to_string),
+            });
+        }
+        r
     }
 }
 
@@ -78,6 +108,11 @@ pub async fn info(app: &App, r: InfoReq) -> Result<Reply> {
     if n.bucket.is_some() && n.uid.is_none() {
         let b = n.load(app).await?.ok_or(Error::NoSuchBucket)?;
         return Ok(Reply::Doc(Doc::new("stats", stats_doc(app, &b).await?)));
+    }
+    if let Some(page) = &r.page {
+        if n.bucket.is_none() {
+            return paged(app, n.uid.as_deref(), page, r.stats).await;
+        }
     }
     let list: Vec<Arc<Bucket>> = match &n.uid {
         Some(uid) => {
@@ -95,16 +130,62 @@ pub async fn info(app: &App, r: InfoReq) -> Result<Reply> {
         }
         None => all_buckets(app).await?,
     };
-    let items = if r.stats {
+    let items = list_items(app, &list, r.stats).await?;
+    Ok(Reply::Doc(Doc::new("buckets", items)))
+}
+
+/// The buckets' names, or their stats documents.
+async fn list_items(app: &App, list: &[Arc<Bucket>], stats: bool) -> Result<Node> {
+    Ok(if stats {
         let mut docs = Vec::with_capacity(list.len());
-        for b in &list {
+        for b in list {
             docs.push(stats_doc(app, b).await?);
         }
         Node::Arr("stats".into(), docs)
     } else {
         crate::encode::str_arr("bucket", list.iter().map(|b| b.name.clone()))
+    })
+}
+
+/// A page of a user's (or every) bucket list in listing order: `buckets`, `count`,
+/// `truncated`, and `marker`, the key of the last bucket given when more follow (empty
+/// otherwise), which the next request passes back to continue after it.
+async fn paged(app: &App, uid: Option<&str>, page: &Page, stats: bool) -> Result<Reply> {
+    let after = page.marker.as_deref();
+    let mut list: Vec<Arc<Bucket>> = match uid {
+        Some(uid) => app
+            .buckets
+            .of_user(uid)
+            .await?
+            .into_iter()
+            .filter(|b| after.is_none_or(|m| b.key().as_str() > m))
+            .take(page.max + 1)
+            .collect(),
+        None => {
+            // `list_page` starts at the marker's place, inclusive: skip the marker itself
+            // (present unless it was deleted meanwhile).
+            let (mut v, _) = app.buckets.list_page(after, page.max + 2).await?;
+            if let Some(m) = after {
+                v.retain(|b| b.key() != m);
+            }
+            v.truncate(page.max + 1);
+            v
+        }
     };
-    Ok(Reply::Doc(Doc::new("buckets", items)))
+    let truncated = list.len() > page.max;
+    list.truncate(page.max);
+    let marker = match (truncated, list.last()) {
+        (true, Some(b)) => b.key(),
+        (true, None) => after.unwrap_or_default().to_string(),
+        (false, _) => String::new(),
+    };
+    let doc = ObjBuilder::new()
+        .node("buckets", list_items(app, &list, stats).await?)
+        .uint("count", list.len() as u64)
+        .bool("truncated", truncated)
+        .str("marker", marker)
+        .build();
+    Ok(Reply::Doc(Doc::new("result", doc)))
 }
 
 /// Every bucket, in radosgw's listing order.

@@ -7,6 +7,7 @@ pub use crate::domain::acl::grantee_names;
 
 use crate::app::App;
 use crate::ceph::{acl_blob, BlobGrant, NUM_SHARDS};
+use crate::config::Compat;
 use crate::domain::acl::{Acl, Grantee};
 use crate::domain::buckets::Bucket;
 use crate::encode::{Node, ObjBuilder};
@@ -26,6 +27,9 @@ fn explicit_placement() -> Node {
 
 /// `bucket_stats` (root `stats`), in radosgw's field order.
 pub async fn stats_doc(app: &App, b: &Bucket) -> Result<Node> {
+    if app.cfg.compat >= Compat::Squid {
+        return stats_doc_squid(app, b).await;
+    }
     let bk = b.key();
     let stats = app.buckets.stats(&bk).await?;
     Ok(ObjBuilder::new()
@@ -38,6 +42,37 @@ pub async fn stats_doc(app: &App, b: &Bucket) -> Result<Node> {
         .str("id", b.id.as_str())
         .str("marker", b.marker.as_str())
         .str("index_type", "Normal")
+        .str("owner", b.owner.as_str())
+        .str("ver", app.buckets.ver_string(&bk).await?)
+        .str("master_ver", shard_list(|i| format!("{i}#0")))
+        .str("mtime", crate::clock::utime(b.mtime_us))
+        .str("creation_time", crate::clock::utime(b.creation_us))
+        .str("max_marker", shard_list(|i| format!("{i}#")))
+        .node("usage", stats.dump_usage())
+        .node("bucket_quota", b.quota.dump())
+        .build())
+}
+
+/// radosgw 19's `bucket_stats`: its own field order, with `versioning` (never enabled
+/// here: `off`), `index_generation`, and `object_lock_enabled` / `mfa_enabled` (booleans,
+/// never set here).
+async fn stats_doc_squid(app: &App, b: &Bucket) -> Result<Node> {
+    let bk = b.key();
+    let stats = app.buckets.stats(&bk).await?;
+    Ok(ObjBuilder::new()
+        .str("bucket", b.name.as_str())
+        .str("tenant", b.tenant.as_str())
+        .str("versioning", "off")
+        .str("zonegroup", app.cluster_id.as_str())
+        .str("placement_rule", b.placement_rule.as_str())
+        .node("explicit_placement", explicit_placement())
+        .str("id", b.id.as_str())
+        .str("marker", b.marker.as_str())
+        .str("index_type", "Normal")
+        .int("index_generation", 0)
+        .int("num_shards", NUM_SHARDS as i64)
+        .bool("object_lock_enabled", false)
+        .bool("mfa_enabled", false)
         .str("owner", b.owner.as_str())
         .str("ver", app.buckets.ver_string(&bk).await?)
         .str("master_ver", shard_list(|i| format!("{i}#0")))

@@ -1,6 +1,7 @@
 //! `/admin/user?key`: create and remove S3 and Swift keys (`RGWOp_Key_*`).
 
 use crate::app::App;
+use crate::config::Compat;
 use crate::encode::Doc;
 use crate::error::{Error, Result};
 use crate::keys;
@@ -25,6 +26,8 @@ pub struct KeyReq {
     pub access_key: Option<String>,
     pub secret_key: Option<String>,
     pub generate_key: Option<bool>,
+    /// `active` (radosgw 19): set the key's state; `None` keeps it (a new key is active).
+    pub active: Option<bool>,
 }
 
 impl KeyReq {
@@ -36,7 +39,20 @@ impl KeyReq {
             access_key: q.get_nonempty("access-key").map(str::to_string),
             secret_key: q.get_nonempty("secret-key").map(str::to_string),
             generate_key: flag(q, "generate-key"),
+            active: None,
         }
+    }
+
+    /// As `parse`, at a level that reads `active` (squid): radosgw's `get_bool` marks it
+    /// given whatever its value, and an unreadable value counts as the default, `true`.
+    pub fn parse_at(q: &Query, compat: Compat) -> KeyReq {
+        let mut r = KeyReq::parse(q);
+        if compat >= Compat::Squid {
+            r.active = q
+                .get("active")
+                .map(|v| crate::query::parse_bool(v).unwrap_or(true));
+        }
+        r
     }
 
     /// `key-type`, defaulting to swift when a subuser is named and to s3 otherwise.
@@ -83,17 +99,16 @@ pub async fn create(app: &App, r: KeyReq) -> Result<Reply> {
         let (u, ()) = app
             .users
             .modify(uid, |u| {
-                u.swift_keys.insert(
-                    sub.clone(),
-                    Key {
-                        subuser: sub.clone(),
-                        secret: secret.clone(),
-                    },
-                );
+                let mut key = Key::new(sub.clone(), secret.clone()).keeping(u.swift_keys.get(&sub));
+                key.active = r.active.unwrap_or(key.active);
+                u.swift_keys.insert(sub.clone(), key);
                 Ok(())
             })
             .await?;
-        return Ok(Reply::Doc(Doc::new("swift_keys", u.dump_swift_keys())));
+        return Ok(Reply::Doc(Doc::new(
+            "swift_keys",
+            u.dump_swift_keys(app.key_view()),
+        )));
     }
     let ak = match &r.access_key {
         Some(a) => {
@@ -115,17 +130,15 @@ pub async fn create(app: &App, r: KeyReq) -> Result<Reply> {
     let (u, ()) = app
         .users
         .modify(uid, |u| {
-            u.keys.insert(
-                ak.clone(),
-                Key {
-                    subuser: subuser.clone(),
-                    secret: secret.clone(),
-                },
-            );
+            // An existing key keeps its creation date and, unless `active` is given, its
+            // state (radosgw's `modify_key`).
+            let mut key = Key::new(subuser.clone(), secret.clone()).keeping(u.keys.get(&ak));
+            key.active = r.active.unwrap_or(key.active);
+            u.keys.insert(ak.clone(), key);
             Ok(())
         })
         .await?;
-    Ok(Reply::Doc(Doc::new("keys", u.dump_keys())))
+    Ok(Reply::Doc(Doc::new("keys", u.dump_keys(app.key_view()))))
 }
 
 pub async fn remove(app: &App, r: KeyReq) -> Result<Reply> {

@@ -233,7 +233,7 @@ pub async fn get(app: &App, caller: &Caller, r: GetReq) -> Result<Reply> {
     }
     Ok(Reply::Doc(Doc::new(
         "metadata_info",
-        b.node("data", u.dump_metadata()).build(),
+        b.node("data", u.dump_metadata_in(app.key_view())).build(),
     )))
 }
 

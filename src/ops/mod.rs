@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::app::App;
 use crate::authz::Caller;
 use crate::caps::{READ, WRITE};
+use crate::config::Compat;
 use crate::encode::Doc;
 use crate::error::Result;
 use crate::model::User;
@@ -123,6 +124,15 @@ impl AdminOp {
         }
     }
 
+    /// A second cap that also admits the op: from reef on, `user-info-without-keys=read`
+    /// admits user info (without the keys, see `user::info`).
+    pub fn alt_cap(self, compat: Compat) -> Option<(&'static str, u32)> {
+        match self {
+            AdminOp::UserInfo if compat >= Compat::Reef => Some(("user-info-without-keys", READ)),
+            _ => None,
+        }
+    }
+
     /// Ops whose result radosgw builds before sending headers: these send a Content-Type
     /// even for JSON, and XML without a prologue.
     pub fn buffered(self) -> bool {
@@ -215,7 +225,13 @@ impl Request {
     /// Read the op's parameters from the query (and body). Parsing never fails: each op
     /// validates its parameters in radosgw's order, so the first error it meets is the one
     /// radosgw answers.
-    pub fn parse(op: AdminOp, q: &Query, section: Option<String>, body: bytes::Bytes) -> Request {
+    pub fn parse(
+        op: AdminOp,
+        q: &Query,
+        section: Option<String>,
+        body: bytes::Bytes,
+        compat: Compat,
+    ) -> Request {
         use AdminOp as O;
         match op {
             O::Info => Request::Info,
@@ -227,13 +243,13 @@ impl Request {
             O::SubuserCreate => Request::SubuserCreate(subuser::SubuserReq::parse(q)),
             O::SubuserModify => Request::SubuserModify(subuser::SubuserReq::parse(q)),
             O::SubuserRemove => Request::SubuserRemove(subuser::SubuserReq::parse(q)),
-            O::KeyCreate => Request::KeyCreate(key::KeyReq::parse(q)),
+            O::KeyCreate => Request::KeyCreate(key::KeyReq::parse_at(q, compat)),
             O::KeyRemove => Request::KeyRemove(key::KeyReq::parse(q)),
             O::CapsAdd => Request::CapsAdd(caps::CapsReq::parse(q)),
             O::CapsRemove => Request::CapsRemove(caps::CapsReq::parse(q)),
             O::UserQuotaGet => Request::UserQuotaGet(quota::GetReq::parse(q)),
             O::UserQuotaSet => Request::UserQuotaSet(quota::SetReq::parse(q, body)),
-            O::BucketInfo => Request::BucketInfo(bucket::InfoReq::parse(q)),
+            O::BucketInfo => Request::BucketInfo(bucket::InfoReq::parse_at(q, compat)),
             O::BucketPolicy => Request::BucketPolicy(bucket::PolicyReq::parse(q)),
             O::BucketIndex => Request::BucketIndex(bucket::IndexReq::parse(q)),
             O::BucketQuotaSet => Request::BucketQuotaSet(bucket::QuotaReq::parse(q, body)),
@@ -259,7 +275,7 @@ pub async fn run(app: &App, caller: &Caller, req: Request) -> Result<Reply> {
     use Request as R;
     match req {
         R::Info => info::get(app),
-        R::UserInfo(r) => user::info(app, r).await,
+        R::UserInfo(r) => user::info(app, caller, r).await,
         R::UserCreate(r) => user::create(app, caller, r).await,
         R::UserModify(r) => user::modify(app, caller, r).await,
         R::UserRemove(r) => user::remove(app, r).await,

@@ -92,13 +92,16 @@ pub async fn create(app: &App, r: SubuserReq) -> Result<Reply> {
             // An existing subuser keeps its permissions (radosgw's map insert does not
             // overwrite), but its key is still (re)made.
             u.subusers.entry(name.clone()).or_insert(access);
-            let key = Key {
-                subuser: name.clone(),
-                secret: secret.clone(),
-            };
+            let key = Key::new(name.clone(), secret.clone());
             match &ak {
-                Some(ak) => u.keys.insert(ak.clone(), key),
-                None => u.swift_keys.insert(name.clone(), key),
+                Some(ak) => {
+                    let key = key.keeping(u.keys.get(ak));
+                    u.keys.insert(ak.clone(), key)
+                }
+                None => {
+                    let key = key.keeping(u.swift_keys.get(&name));
+                    u.swift_keys.insert(name.clone(), key)
+                }
             };
             Ok(())
         })
@@ -132,16 +135,15 @@ pub async fn modify(app: &App, r: SubuserReq) -> Result<Reply> {
             }
             u.subusers.insert(name.clone(), access);
             if let Some(secret) = &secret {
-                let key = Key {
-                    subuser: name.clone(),
-                    secret: secret.clone(),
-                };
+                let key = Key::new(name.clone(), secret.clone());
                 match (s3, &r.access_key) {
                     (true, Some(ak)) => {
+                        let key = key.keeping(u.keys.get(ak));
                         u.keys.insert(ak.clone(), key);
                     }
                     (true, None) => {}
                     (false, _) => {
+                        let key = key.keeping(u.swift_keys.get(&name));
                         u.swift_keys.insert(name.clone(), key);
                     }
                 }

@@ -51,7 +51,15 @@ impl InfoReq {
     }
 }
 
-pub async fn info(app: &App, r: InfoReq) -> Result<Reply> {
+/// Does the caller see the keys in user info? radosgw dumps them for `users=read`, system
+/// and admin callers; one admitted by `user-info-without-keys=read` alone gets none.
+fn sees_keys(caller: &Caller) -> bool {
+    caller.user.as_ref().is_none_or(|u| {
+        u.admin || u.system || crate::caps::allows(&u.caps, "users", crate::caps::READ)
+    })
+}
+
+pub async fn info(app: &App, caller: &Caller, r: InfoReq) -> Result<Reply> {
     if r.uid.is_none() && r.access_key.is_none() {
         return Err(Error::InvalidArgument);
     }
@@ -72,6 +80,10 @@ pub async fn info(app: &App, r: InfoReq) -> Result<Reply> {
         }
         (None, None) => return Err(Error::NoSuchUser),
     };
+    let view = crate::model::KeyView {
+        hidden: !sees_keys(caller),
+        ..app.key_view()
+    };
     if r.stats {
         // The user's synced stats (`sync=true`; ours are always current): radosgw keeps no
         // utilized bytes for a user.
@@ -79,7 +91,14 @@ pub async fn info(app: &App, r: InfoReq) -> Result<Reply> {
         let stats = crate::model::dump_storage_stats(t.size, t.size_actual, 0, t.num_objects);
         return Ok(Reply::Doc(Doc::new(
             "user_info",
-            user.dump_info(Some(stats)),
+            user.dump_info_in(Some(stats), view),
+        )));
+    }
+    if view.hidden {
+        // Not the pre-rendered document: that one has the keys.
+        return Ok(Reply::Doc(Doc::new(
+            "user_info",
+            user.dump_info_in(None, view),
         )));
     }
     Ok(Reply::UserInfo(user))
@@ -249,13 +268,7 @@ pub async fn create(app: &App, caller: &Caller, r: CreateReq) -> Result<Reply> {
                 (None, None) => None,
             };
             if let Some((ak, secret)) = pair {
-                user.keys.insert(
-                    ak,
-                    Key {
-                        subuser: String::new(),
-                        secret,
-                    },
-                );
+                user.keys.insert(ak, Key::new(String::new(), secret));
             }
         }
         // A swift key needs a subuser, which user create cannot name; radosgw 16 answers
@@ -265,7 +278,10 @@ pub async fn create(app: &App, caller: &Caller, r: CreateReq) -> Result<Reply> {
         _ => {}
     }
     let created = app.users.create(user).await?;
-    Ok(Reply::Doc(Doc::new("user_info", created.dump_info(None))))
+    Ok(Reply::Doc(Doc::new(
+        "user_info",
+        created.dump_info_in(None, app.key_view()),
+    )))
 }
 
 #[derive(Debug, Clone, Default)]
@@ -333,24 +349,23 @@ pub async fn modify(app: &App, caller: &Caller, r: ModifyReq) -> Result<Reply> {
                         .get(ak)
                         .map(|k| k.subuser.clone())
                         .unwrap_or_default();
-                    u.keys.insert(ak.clone(), Key { subuser, secret });
+                    let key = Key::new(subuser, secret).keeping(u.keys.get(ak));
+                    u.keys.insert(ak.clone(), key);
                 }
                 None if gen => {
                     let secret = k.secret_key.clone().unwrap_or_else(keys::secret_key);
-                    u.keys.insert(
-                        gen_ak.clone(),
-                        Key {
-                            subuser: String::new(),
-                            secret,
-                        },
-                    );
+                    u.keys
+                        .insert(gen_ak.clone(), Key::new(String::new(), secret));
                 }
                 None => {}
             }
             Ok(())
         })
         .await?;
-    Ok(Reply::Doc(Doc::new("user_info", u.dump_info(None))))
+    Ok(Reply::Doc(Doc::new(
+        "user_info",
+        u.dump_info_in(None, app.key_view()),
+    )))
 }
 
 #[derive(Debug, Clone, Default)]

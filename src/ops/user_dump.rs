@@ -66,6 +66,21 @@ fn sub_of(id: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A key entry: radosgw 19's `active` (absent: active) and `create_date` (absent or not a
+/// date: none) are read when present.
+fn key_of(k: &Value, subuser: String) -> Key {
+    let active = match k.get("active") {
+        None => true,
+        Some(_) => b(k, "active"),
+    };
+    Key {
+        subuser,
+        secret: s(k, "secret_key"),
+        active,
+        create_us: crate::clock::parse_utime(&s(k, "create_date")).unwrap_or(0),
+    }
+}
+
 pub fn user(d: &Value) -> Result<User> {
     let uid = s(d, "user_id");
     if uid.is_empty() {
@@ -84,23 +99,11 @@ pub fn user(d: &Value) -> Result<User> {
         if ak.is_empty() {
             return Err(Error::InvalidArgument);
         }
-        u.keys.insert(
-            ak,
-            Key {
-                subuser: sub_of(&s(k, "user")),
-                secret: s(k, "secret_key"),
-            },
-        );
+        u.keys.insert(ak, key_of(k, sub_of(&s(k, "user"))));
     }
     for k in arr(d, "swift_keys") {
         let sub = sub_of(&s(k, "user"));
-        u.swift_keys.insert(
-            sub.clone(),
-            Key {
-                subuser: sub,
-                secret: s(k, "secret_key"),
-            },
-        );
+        u.swift_keys.insert(sub.clone(), key_of(k, sub));
     }
     for c in arr(d, "caps") {
         let ty = s(c, "type");
