@@ -73,9 +73,15 @@ class Cluster:
                 continue
         return None
 
+    def freeze(self, i, on=True):
+        """SIGSTOP (or SIGCONT) member i: its connections stay open and answer nothing,
+        as across a network partition."""
+        self.procs[i].send_signal(signal.SIGSTOP if on else signal.SIGCONT)
+
     def kill(self, i):
         p = self.procs[i]
         if p.poll() is None:
+            p.send_signal(signal.SIGCONT)
             p.send_signal(signal.SIGKILL)
             p.wait(10)
 

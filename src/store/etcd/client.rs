@@ -8,7 +8,7 @@
 //! nothing: a pause, not an error storm.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use etcd_client::{Client, ConnectOptions};
@@ -60,6 +60,10 @@ pub struct Pool {
     members: Vec<(String, OnceCell<Client>)>,
     /// The member calls go to first; moved on when it fails.
     current: AtomicUsize,
+    /// The last call found no member answering and none has succeeded since: calls then
+    /// go round the members once instead of retrying until `total`, so a request making
+    /// several calls during an outage is refused after about one `total`, not one per call.
+    unreachable: AtomicBool,
     pub timeouts: Timeouts,
 }
 
@@ -91,6 +95,7 @@ impl Pool {
                 .map(|e| (e.clone(), OnceCell::new()))
                 .collect(),
             current: AtomicUsize::new(0),
+            unreachable: AtomicBool::new(false),
             timeouts,
         })
     }
@@ -139,6 +144,7 @@ impl Pool {
         F: FnMut(Client) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
     {
+        let outage = self.unreachable.load(Ordering::Relaxed);
         let deadline = tokio::time::Instant::now() + self.timeouts.total;
         let mut attempt: u32 = 0;
         loop {
@@ -148,7 +154,10 @@ impl Pool {
                 Err(e) => Ok(Err(e)),
             };
             match res {
-                Ok(Ok(v)) => return Ok(v),
+                Ok(Ok(v)) => {
+                    self.unreachable.store(false, Ordering::Relaxed);
+                    return Ok(v);
+                }
                 Ok(Err(e)) => {
                     if let Some(refused) = classify(&e) {
                         return Err(CallError::Refused(refused));
@@ -170,7 +179,9 @@ impl Pool {
             } else {
                 Duration::from_millis((25u64 << attempt.min(5)).min(500))
             };
-            if tokio::time::Instant::now() + pause >= deadline {
+            let round_done = outage && attempt as usize >= self.members.len();
+            if round_done || tokio::time::Instant::now() + pause >= deadline {
+                self.unreachable.store(true, Ordering::Relaxed);
                 return Err(CallError::Exhausted);
             }
             tokio::time::sleep(pause).await;
