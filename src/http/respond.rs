@@ -183,7 +183,7 @@ pub fn admin(app: &App, reply: Reply, fmt: Format, op: AdminOp, rid: &str) -> Re
             (u.ver, u.mtime_us),
             || {
                 render_doc(
-                    &Doc::new("user_info", u.dump_info(None)),
+                    &crate::ops::user::info_doc(app, &u, None),
                     fmt,
                     op.buffered(),
                     style,
