@@ -21,6 +21,8 @@ pub struct App {
     pub buckets: Arc<Buckets>,
     pub objects: Arc<Objects>,
     pub uploads: Uploads,
+    /// Accounts (served at `squid`).
+    pub accounts: crate::domain::accounts::Accounts,
     /// S3 request accounting (`/admin/usage`); its flusher starts with the server.
     pub usage: Arc<UsageLog>,
     /// Rate limits: the global ones (followed across gateways) and the per-window counters.
@@ -39,6 +41,11 @@ impl App {
     /// Quota given to new buckets (radosgw's `rgw_bucket_default_quota_*`: unlimited).
     pub fn default_bucket_quota(&self) -> Quota {
         Quota::default()
+    }
+
+    /// Is radosgw 19's behaviour (accounts, IAM user fields) on?
+    pub fn squid(&self) -> bool {
+        self.cfg.compat >= Compat::Squid
     }
 
     /// Pacific and Quincy print `encode_json(bool)` as strings; Reef as booleans.

@@ -41,6 +41,18 @@ impl Caller {
             .map_or_else(|| "anonymous".to_string(), |u| u.uid.to_string())
     }
 
+    /// Who owns what the caller creates: its account (radosgw 19: an account's users
+    /// create account-owned buckets), else the caller's uid.
+    pub fn owner_id(&self) -> Option<String> {
+        self.user.as_ref().map(|u| {
+            if u.iam.account_id.is_empty() {
+                u.uid.to_string()
+            } else {
+                u.iam.account_id.clone()
+            }
+        })
+    }
+
     /// Admin and system users pass every cap and ACL check.
     pub fn is_admin(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.admin || u.system)
@@ -119,7 +131,13 @@ pub fn s3(caller: &Caller, owner: &str, acl: &Acl, need: u32, kind: OpKind) -> R
     let uid = caller.user.as_ref().map(|u| u.uid.to_string());
     let who = uid.as_deref().map_or(Requester::Anonymous, Requester::User);
     let mut have = acl.perms_of(who, owner);
-    if uid.as_deref() == Some(owner) {
+    let account_owned = caller
+        .owner_id()
+        .is_some_and(|o| o == owner && uid.as_ref() != Some(&o));
+    if account_owned {
+        have |= acl.perms_of(Requester::User(owner), owner);
+    }
+    if uid.as_deref() == Some(owner) || account_owned {
         have |= perm::READ_ACP | perm::WRITE_ACP;
     }
     have &= caller.subuser_mask();
@@ -145,10 +163,7 @@ pub fn owner_only(caller: &Caller, owner: &str, kind: OpKind) -> Result<()> {
     if caller.is_admin() {
         return Ok(());
     }
-    let is_owner = caller
-        .user
-        .as_ref()
-        .is_some_and(|u| u.uid.to_string() == owner);
+    let is_owner = caller.owner_id().is_some_and(|o| o == owner);
     if is_owner && op_mask_allows(caller, kind) && caller.subuser_mask() & perm::WRITE != 0 {
         Ok(())
     } else {

@@ -173,6 +173,7 @@ pub async fn open(cfg: Config, create: Create) -> Result<App, String> {
         buckets,
         objects,
         uploads: Uploads::new(store.clone()),
+        accounts: crate::domain::accounts::Accounts::new(store.clone()),
         usage: Arc::new(UsageLog::new(
             store.clone(),
             cfg.usage_log,
@@ -306,6 +307,9 @@ fn admin_caps(compat: Compat) -> Vec<&'static str> {
     ];
     if compat >= Compat::Quincy {
         v.extend(["info", "ratelimit"]);
+    }
+    if compat >= Compat::Squid {
+        v.push("accounts");
     }
     v
 }

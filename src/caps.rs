@@ -28,7 +28,20 @@ pub const TYPES: &[&str] = &[
     "oidc-provider",
     "user-info-without-keys",
     "ratelimit",
+    "accounts",
 ];
+
+/// Types only radosgw 19 (`squid`) knows: refused below it.
+pub const SQUID_TYPES: &[&str] = &["accounts"];
+
+/// Parse as `parse`, refusing at `squid == false` the types only radosgw 19 knows.
+pub fn parse_at(s: &str, squid: bool) -> Result<Vec<(String, u32)>> {
+    let caps = parse(s)?;
+    if !squid && caps.iter().any(|(t, _)| SQUID_TYPES.contains(&t.as_str())) {
+        return Err(Error::InvalidCapability);
+    }
+    Ok(caps)
+}
 
 /// The caps a user holds, by type; sorted, as radosgw dumps them.
 pub type Caps = BTreeMap<String, u32>;

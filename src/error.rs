@@ -84,6 +84,10 @@ errors! {
     KeyExists => ("KeyExists", 409),
     SubuserExists => ("SubuserExists", 409),
     BucketNotEmpty => ("BucketNotEmpty", 409),
+    /// radosgw 19's `ERR_ACCOUNT_EXISTS`: an account id, name or email already taken.
+    AccountAlreadyExists => ("AccountAlreadyExists", 409),
+    /// radosgw 19's `ERR_LIMIT_EXCEEDED`: e.g. a user created into an account at `max_users`.
+    LimitExceeded => ("LimitExceeded", 409),
     PreconditionFailed => ("PreconditionFailed", 412),
     InvalidRange => ("InvalidRange", 416),
     InternalError => ("InternalError", 500),

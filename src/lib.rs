@@ -6,6 +6,7 @@
 //! → `domain` (records, caches, rules) → `store`. `encode` and `error` are leaves every
 //! layer may use. See the README's Architecture section.
 
+pub mod account;
 pub mod app;
 pub mod audit;
 pub mod auth;

@@ -304,6 +304,34 @@ pub struct User {
     /// The user's rate limit (radosgw keeps it in a user attribute).
     #[serde(default)]
     pub ratelimit: RateLimit,
+    /// radosgw 19's account membership and IAM fields.
+    #[serde(default)]
+    pub iam: Iam,
+}
+
+/// What radosgw 19 adds to a user: its account (empty: none), IAM path, creation time, tags
+/// and groups. Dumped at `squid` only (`account::user_info`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Iam {
+    pub account_id: String,
+    pub path: String,
+    /// Microseconds since the epoch; 0 for users written before it was kept.
+    pub create_date_us: i64,
+    pub tags: BTreeMap<String, String>,
+    pub group_ids: Vec<String>,
+}
+
+impl Default for Iam {
+    fn default() -> Self {
+        Iam {
+            account_id: String::new(),
+            path: "/".to_string(),
+            create_date_us: 0,
+            tags: BTreeMap::new(),
+            group_ids: Vec::new(),
+        }
+    }
 }
 
 pub const DEFAULT_MAX_BUCKETS: i32 = 1000;
@@ -335,6 +363,7 @@ impl User {
             tag: String::new(),
             mtime_us: 0,
             ratelimit: Default::default(),
+            iam: Iam::default(),
         }
     }
 

@@ -46,6 +46,15 @@ pub struct UserArgs {
     pub(super) system: Option<bool>,
     #[arg(long)]
     pub(super) op_mask: Option<String>,
+    /// The account the user joins (`--compat squid`).
+    #[arg(long)]
+    pub(super) account_id: Option<String>,
+    /// Make the user its account's root user (`--compat squid`).
+    #[arg(long)]
+    pub(super) account_root: bool,
+    /// IAM path (`--compat squid`).
+    #[arg(long)]
+    pub(super) path: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -271,6 +280,9 @@ impl UserArgs {
             suspended: self.suspended,
             system: self.system,
             op_mask: self.op_mask.clone(),
+            account_id: self.account_id.clone(),
+            account_root: self.account_root.then_some(true),
+            path: self.path.clone(),
             ..Default::default()
         }
     }

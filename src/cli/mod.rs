@@ -12,6 +12,7 @@ use crate::config::{Compat, StoreKind};
 use crate::encode::json::render_pretty;
 use crate::ops::{self, AdminOp, Reply, Request};
 
+pub mod account;
 mod args;
 pub mod bucket;
 
@@ -88,6 +89,9 @@ pub enum Cmd {
     /// User and bucket quotas of a user: get, set, enable, disable.
     #[command(subcommand)]
     Quota(QuotaCmd),
+    /// Accounts (`--compat squid`): create, info, modify, rm.
+    #[command(subcommand)]
+    Account(account::AccountCmd),
     /// Buckets: list, stats, rm, link, unlink, check.
     #[command(subcommand)]
     Bucket(bucket::BucketCmd),
@@ -129,6 +133,7 @@ fn request(cmd: &Cmd) -> Option<(AdminOp, Request)> {
         | Cmd::Restore { .. }
         | Cmd::Check { .. }
         | Cmd::Migrate { .. } => return None,
+        Cmd::Account(c) => account::request(c),
         Cmd::Bucket(c) => bucket::request(c),
         Cmd::Object(c) => bucket::request_object(c),
         Cmd::Policy { bucket, object } => bucket::request_policy(bucket, object),
@@ -412,10 +417,8 @@ pub async fn run(app: &App, cmd: &Cmd) -> i32 {
             0
         }
         Ok(Reply::UserInfo(u)) => {
-            print!(
-                "{}",
-                render_pretty(&u.dump_info_in(None, app.key_view()), app.style())
-            );
+            let doc = crate::ops::user::info_doc(&u, None, app.key_view());
+            print!("{}", render_pretty(&doc.node, app.style()));
             0
         }
         Ok(Reply::Keys { first, mut more }) => {

@@ -2,6 +2,7 @@
 //! ACLs, usage, quotas and rate limits, with bounded caches in front of the store. Both the
 //! admin ops and the S3 ops call into here; nothing here knows of HTTP.
 
+pub mod accounts;
 pub mod acl;
 pub mod blobs;
 pub mod buckets;

@@ -340,6 +340,9 @@ fn index_keys(u: Option<&User>) -> Vec<Vec<u8>> {
     if !u.email.is_empty() {
         v.push(schema::email(&u.email));
     }
+    if !u.iam.account_id.is_empty() {
+        v.push(schema::account_user(&u.iam.account_id, &u.uid.to_string()));
+    }
     v
 }
 

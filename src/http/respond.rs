@@ -183,7 +183,7 @@ pub fn admin(app: &App, reply: Reply, fmt: Format, op: AdminOp, rid: &str) -> Re
             (u.ver, u.mtime_us),
             || {
                 render_doc(
-                    &Doc::new("user_info", u.dump_info_in(None, app.key_view())),
+                    &crate::ops::user::info_doc(&u, None, app.key_view()),
                     fmt,
                     op.buffered(),
                     style,

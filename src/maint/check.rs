@@ -233,6 +233,17 @@ impl Checker<'_> {
             for (name, v) in rows {
                 self.bar.inc(1);
                 let uid = text(&v);
+                if prefix == schema::EMAIL && uid.starts_with(schema::ACCOUNT_EMAIL_OWNER) {
+                    // An account's email (squid): its record must hold it.
+                    let id = &uid[schema::ACCOUNT_EMAIL_OWNER.len()..];
+                    let acct = self.get(&schema::account(id)).await?;
+                    let holds = acct
+                        .and_then(|a| serde_json::from_slice::<crate::account::Account>(&a).ok())
+                        .is_some_and(|a| a.email == name);
+                    if holds {
+                        continue;
+                    }
+                }
                 let claimed = users.get(&uid).is_some_and(|u| match prefix {
                     schema::ACCESS_KEY => u.keys.contains_key(&name),
                     schema::SWIFT => u.swift_keys.keys().any(|s| u.subuser_id(s) == name),

@@ -29,7 +29,7 @@ pub async fn change(app: &App, r: CapsReq, add: bool) -> Result<Reply> {
     app.users.load(uid).await?;
     let caps = r.caps.as_deref().ok_or(Error::InvalidCapability)?;
     // Parse once up front so bad caps change nothing.
-    crate::caps::parse(caps)?;
+    crate::caps::parse_at(caps, app.squid())?;
     let (u, ()) = app
         .users
         .modify(uid, |u| {

@@ -16,6 +16,16 @@ use crate::ops::{KeyPages, PageFuture, Reply};
 use crate::query::Query;
 
 const SECTIONS: &[&str] = &["bucket", "bucket.instance", "otp", "user"];
+/// radosgw 19 adds `account` (first in its sorted list).
+const SQUID_SECTIONS: &[&str] = &["account", "bucket", "bucket.instance", "otp", "user"];
+
+fn sections(app: &App) -> &'static [&'static str] {
+    if app.squid() {
+        SQUID_SECTIONS
+    } else {
+        SECTIONS
+    }
+}
 /// Keys read per page when a listing streams.
 const PAGE: usize = 1000;
 
@@ -135,7 +145,49 @@ async fn section_keys(
                 .then(|| Box::new(pages) as Box<dyn KeyPages>);
             Ok((keys, marker, more))
         }
+        "account" if app.squid() => {
+            // Ids in order; the marker is the last id of a page that has more after it.
+            let mut keys = app
+                .accounts
+                .list_page(marker, max.saturating_add(1))
+                .await?;
+            let next = if keys.len() > max {
+                keys.truncate(max);
+                keys.last().cloned()
+            } else {
+                None
+            };
+            let more = next.clone().map(|after| {
+                Box::new(AccountPages {
+                    store: app.store.clone(),
+                    after: Some(after),
+                }) as Box<dyn KeyPages>
+            });
+            Ok((keys, next, more))
+        }
         _ => Ok((Vec::new(), None, None)),
+    }
+}
+
+/// Account ids, a page at a time.
+struct AccountPages {
+    store: crate::store::Store,
+    after: Option<String>,
+}
+
+impl KeyPages for AccountPages {
+    fn next_page(&mut self) -> PageFuture<'_> {
+        Box::pin(async move {
+            let Some(after) = self.after.take() else {
+                return Ok(None);
+            };
+            let accounts = crate::domain::accounts::Accounts::new(self.store.clone());
+            let page = accounts.list_page(Some(&after), PAGE).await?;
+            if page.len() == PAGE {
+                self.after = page.last().cloned();
+            }
+            Ok(Some(page))
+        })
     }
 }
 
@@ -143,10 +195,10 @@ pub async fn list(app: &App, r: ListReq) -> Result<Reply> {
     let Some(section) = r.section.as_deref() else {
         return Ok(Reply::Doc(Doc::new(
             "keys",
-            str_arr("key", SECTIONS.iter().copied()),
+            str_arr("key", sections(app).iter().copied()),
         )));
     };
-    if !SECTIONS.contains(&section) {
+    if !sections(app).contains(&section) {
         return Err(Error::NoSuchKey);
     }
     let max = match &r.max_entries {
@@ -205,7 +257,7 @@ pub async fn get(app: &App, caller: &Caller, r: GetReq) -> Result<Reply> {
             // `/admin/metadata?key=user:alice` names section and key together.
             None => match key.split_once(':') {
                 Some((s, k)) => (s.to_string(), k.to_string()),
-                None if SECTIONS.contains(&key.as_str()) => {
+                None if sections(app).contains(&key.as_str()) => {
                     let (first, _, more) = section_keys(app, &key, None, PAGE).await?;
                     return Ok(Reply::Keys { first, more });
                 }
@@ -215,6 +267,20 @@ pub async fn get(app: &App, caller: &Caller, r: GetReq) -> Result<Reply> {
     };
     if section == "bucket" || section == "bucket.instance" {
         let doc = crate::ops::bucket_meta::metadata_get(app, &section, &key).await?;
+        return Ok(Reply::Doc(Doc::new("metadata_info", doc)));
+    }
+    if section == "account" && app.squid() {
+        let a = app.accounts.get(&key).await?.ok_or(Error::NoSuchKey)?;
+        let ver = ObjBuilder::new()
+            .str("tag", a.tag.as_str())
+            .uint("ver", a.ver)
+            .build();
+        let doc = ObjBuilder::new()
+            .str("key", format!("account:{}", a.id))
+            .node("ver", ver)
+            .str("mtime", crate::clock::utime(a.mtime_us))
+            .node("data", a.dump_metadata())
+            .build();
         return Ok(Reply::Doc(Doc::new("metadata_info", doc)));
     }
     if section != "user" {
@@ -300,7 +366,10 @@ pub async fn put(app: &App, r: PutReq) -> Result<Reply> {
             app.users
                 .modify(key, |u| {
                     let (tag, ver, ratelimit) = (u.tag.clone(), u.ver, u.ratelimit);
+                    // The document read back carries no account membership: keep it.
+                    let iam = u.iam.clone();
                     *u = user.clone();
+                    u.iam = iam;
                     u.tag = tag;
                     u.ver = ver;
                     // The document has no rate limit (radosgw keeps it in an attribute).

@@ -89,17 +89,11 @@ pub async fn info(app: &App, caller: &Caller, r: InfoReq) -> Result<Reply> {
         // utilized bytes for a user.
         let t = app.buckets.user_totals(&user.uid.to_string()).await?;
         let stats = crate::model::dump_storage_stats(t.size, t.size_actual, 0, t.num_objects);
-        return Ok(Reply::Doc(Doc::new(
-            "user_info",
-            user.dump_info_in(Some(stats), view),
-        )));
+        return Ok(Reply::Doc(info_doc(&user, Some(stats), view)));
     }
     if view.hidden {
         // Not the pre-rendered document: that one has the keys.
-        return Ok(Reply::Doc(Doc::new(
-            "user_info",
-            user.dump_info_in(None, view),
-        )));
+        return Ok(Reply::Doc(info_doc(&user, None, view)));
     }
     Ok(Reply::UserInfo(user))
 }
@@ -114,11 +108,19 @@ pub struct Settings {
     pub default_placement: Option<String>,
     pub default_storage_class: Option<String>,
     pub placement_tags: Option<String>,
+    /// radosgw 19 (`squid`; ignored before): the account to join, whether the user is its
+    /// root, the IAM path.
+    pub account_id: Option<String>,
+    pub account_root: Option<bool>,
+    pub path: Option<String>,
 }
 
 impl Settings {
     fn parse(q: &Query) -> Settings {
         Settings {
+            account_id: nonempty(q, "account-id"),
+            account_root: flag(q, "account-root"),
+            path: nonempty(q, "path"),
             max_buckets: q.get("max-buckets").and_then(|v| v.trim().parse().ok()),
             suspended: flag(q, "suspended"),
             system: flag(q, "system"),
@@ -164,6 +166,35 @@ impl Settings {
         }
         Ok(())
     }
+
+    /// The account settings (`squid` only), once `join` approved `account`.
+    fn apply_iam(&self, app: &App, u: &mut User, account: &Option<String>) {
+        if !app.squid() {
+            return;
+        }
+        if let Some(id) = account {
+            u.iam.account_id = id.clone();
+        }
+        if let Some(root) = self.account_root {
+            u.user_type = if root { "root" } else { "rgw" }.to_string();
+        }
+        if let Some(p) = &self.path {
+            u.iam.path = p.clone();
+        }
+    }
+
+    /// At `squid`, check `account-id`/`account-root` against `u` (see `account::join`).
+    async fn check_iam(&self, app: &App, u: &User) -> Result<Option<String>> {
+        if !app.squid() {
+            return Ok(None);
+        }
+        crate::ops::account::join(app, u, self.account_id.as_deref(), self.account_root).await
+    }
+}
+
+/// A user's document as this level prints it.
+pub fn info_doc(u: &User, stats: Option<crate::encode::Node>, view: crate::model::KeyView) -> Doc {
+    Doc::new("user_info", crate::account::user_info(u, stats, view))
 }
 
 /// The key parameters create and modify share.
@@ -241,6 +272,7 @@ pub async fn create(app: &App, caller: &Caller, r: CreateReq) -> Result<Reply> {
     let display_name = r.display_name.as_deref().ok_or(Error::InvalidArgument)?;
     let mut user = User::new(uid.clone(), display_name.to_string());
     if let Some(caps) = r.caps.as_deref().filter(|c| !c.is_empty()) {
+        crate::caps::parse_at(caps, app.squid())?;
         crate::caps::add(&mut user.caps, caps)?;
     }
     if app.users.get(&uid.to_string()).await?.is_some() {
@@ -250,6 +282,9 @@ pub async fn create(app: &App, caller: &Caller, r: CreateReq) -> Result<Reply> {
         user.email = e.clone();
     }
     r.settings.apply(app, caller, &mut user)?;
+    user.iam.create_date_us = crate::clock::now_us();
+    let account = r.settings.check_iam(app, &user).await?;
+    r.settings.apply_iam(app, &mut user, &account);
     let k = &r.keys;
     match k.key_type() {
         "s3" => {
@@ -278,10 +313,7 @@ pub async fn create(app: &App, caller: &Caller, r: CreateReq) -> Result<Reply> {
         _ => {}
     }
     let created = app.users.create(user).await?;
-    Ok(Reply::Doc(Doc::new(
-        "user_info",
-        created.dump_info_in(None, app.key_view()),
-    )))
+    Ok(Reply::Doc(info_doc(&created, None, app.key_view())))
 }
 
 #[derive(Debug, Clone, Default)]
@@ -308,11 +340,12 @@ impl ModifyReq {
 
 pub async fn modify(app: &App, caller: &Caller, r: ModifyReq) -> Result<Reply> {
     let uid = r.uid.as_deref().ok_or(Error::InvalidArgument)?;
-    app.users.load(uid).await?;
+    let cur = app.users.load(uid).await?;
     // Validate what can fail before touching anything.
     if let Some(m) = &r.settings.op_mask {
         op_mask::parse(m).ok_or(Error::InvalidArgument)?;
     }
+    let account = r.settings.check_iam(app, &cur).await?;
     let k = &r.keys;
     let s3 = k.key_type() == "s3";
     if let (true, Some(ak)) = (s3, &k.access_key) {
@@ -334,6 +367,7 @@ pub async fn modify(app: &App, caller: &Caller, r: ModifyReq) -> Result<Reply> {
                 u.email = e.clone();
             }
             r.settings.apply(app, caller, u)?;
+            r.settings.apply_iam(app, u, &account);
             if !s3 {
                 return Ok(());
             }
@@ -362,10 +396,7 @@ pub async fn modify(app: &App, caller: &Caller, r: ModifyReq) -> Result<Reply> {
             Ok(())
         })
         .await?;
-    Ok(Reply::Doc(Doc::new(
-        "user_info",
-        u.dump_info_in(None, app.key_view()),
-    )))
+    Ok(Reply::Doc(info_doc(&u, None, app.key_view())))
 }
 
 #[derive(Debug, Clone, Default)]

@@ -22,6 +22,7 @@ fn admin_flags(resource: &str, method: &str) -> &'static [&'static str] {
         ("bucket", "GET") => &["policy", "index"],
         ("bucket", "PUT") => &["quota", "sync"],
         ("bucket", "DELETE") => &["object"],
+        ("account", "PUT") => &["quota"],
         _ => &[],
     }
 }
@@ -66,7 +67,12 @@ pub fn route(method: &Method, rest: &str, q: &Query, compat: Compat) -> Result<R
         && matches!(
             (resource, m),
             ("info", "GET") | ("ratelimit", "GET" | "POST")
-        ));
+        ))
+        || (compat >= Compat::Squid
+            && matches!(
+                (resource, m),
+                ("account", "GET" | "PUT" | "POST" | "DELETE")
+            ));
     if !known {
         return Err(Error::MethodNotAllowed);
     }
@@ -111,6 +117,11 @@ pub fn route(method: &Method, rest: &str, q: &Query, compat: Compat) -> Result<R
         ("info", "GET", _) => Info,
         ("ratelimit", "GET", _) => RatelimitGet,
         ("ratelimit", "POST", _) => RatelimitSet,
+        ("account", "POST", _) => AccountCreate,
+        ("account", "PUT", Some("quota")) => AccountQuotaSet,
+        ("account", "PUT", _) => AccountModify,
+        ("account", "GET", _) => AccountInfo,
+        ("account", "DELETE", _) => AccountRemove,
         _ => return Err(Error::MethodNotAllowed),
     };
     Ok(Route::Admin(op, section))
@@ -166,6 +177,25 @@ mod tests {
         assert_eq!(e("GET", "/admin", ""), Error::MethodNotAllowed);
         assert_eq!(e("GET", "/admin/info", ""), Error::MethodNotAllowed);
         assert_eq!(e("GET", "/admin/user/x", ""), Error::MethodNotAllowed);
+    }
+
+    #[test]
+    fn account_only_at_squid() {
+        for compat in [Compat::Pacific, Compat::Quincy, Compat::Reef] {
+            for m in ["GET", "PUT", "POST", "DELETE"] {
+                assert_eq!(
+                    op_at(m, "/admin/account", "id=x", compat),
+                    Err(Error::MethodNotAllowed)
+                );
+            }
+        }
+        let at = |m, q| op_at(m, "/admin/account", q, Compat::Squid);
+        assert_eq!(at("POST", "name=a"), Ok(AdminOp::AccountCreate));
+        assert_eq!(at("PUT", "id=x"), Ok(AdminOp::AccountModify));
+        assert_eq!(at("PUT", "quota&id=x"), Ok(AdminOp::AccountQuotaSet));
+        assert_eq!(at("GET", "id=x"), Ok(AdminOp::AccountInfo));
+        assert_eq!(at("DELETE", "id=x"), Ok(AdminOp::AccountRemove));
+        assert_eq!(at("PATCH", "id=x"), Err(Error::MethodNotAllowed));
     }
 
     #[test]

@@ -45,7 +45,9 @@ pub async fn list_buckets(app: &App, req: &S3Request) -> Result<Reply> {
         Some(u) => (
             u.uid.to_string(),
             u.display_name.clone(),
-            app.buckets.of_user(&u.uid.to_string()).await?,
+            app.buckets
+                .of_user(&req.caller.owner_id().unwrap_or_default())
+                .await?,
         ),
         None => ("anonymous".to_string(), String::new(), Vec::new()),
     };
@@ -120,7 +122,20 @@ pub async fn create(app: &App, req: &S3Request, _body: Bytes) -> Result<Reply> {
     if !valid_name(&req.bucket, app.cfg.relaxed_bucket_names) {
         return Err(Error::InvalidBucketName);
     }
-    let uid = user.uid.to_string();
+    // An account's user creates buckets the account owns (radosgw 19).
+    let uid = req
+        .caller
+        .owner_id()
+        .unwrap_or_else(|| user.uid.to_string());
+    let account = match user.iam.account_id.as_str() {
+        "" => None,
+        id => Some(
+            app.accounts
+                .load(id)
+                .await
+                .map_err(|_| Error::AccessDenied)?,
+        ),
+    };
     let acl = acl::from_request_headers(app, req, &uid, &uid)
         .await?
         .unwrap_or_else(|| {
@@ -137,7 +152,8 @@ pub async fn create(app: &App, req: &S3Request, _body: Bytes) -> Result<Reply> {
         };
     }
     let owned = app.buckets.count_of_user(&uid).await?;
-    if user.max_buckets < 0 || (user.max_buckets > 0 && owned >= user.max_buckets as usize) {
+    let max_buckets = account.as_ref().map_or(user.max_buckets, |a| a.max_buckets);
+    if max_buckets < 0 || (max_buckets > 0 && owned >= max_buckets as usize) {
         return Err(Error::TooManyBuckets);
     }
     let b = new_bucket(app, req, &uid, acl.clone());

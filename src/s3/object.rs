@@ -128,13 +128,11 @@ pub fn content_md5_header(headers: &hyper::HeaderMap) -> Result<Option<[u8; 16]>
     ))
 }
 
-/// Who owns what a request uploads: the caller, or for an anonymous upload (into a
-/// public-read-write bucket) the bucket's owner, as radosgw has it.
+/// Who owns what a request uploads: the caller (its account, for an account's user), or
+/// for an anonymous upload (into a public-read-write bucket) the bucket's owner, as
+/// radosgw has it.
 pub fn upload_owner(req: &S3Request, b: &Bucket) -> String {
-    match &req.caller.user {
-        Some(u) => u.uid.to_string(),
-        None => b.owner.clone(),
-    }
+    req.caller.owner_id().unwrap_or_else(|| b.owner.clone())
 }
 
 /// The ACL an upload asks for (private when it asks for none).

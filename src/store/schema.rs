@@ -66,6 +66,14 @@ pub const OBJECT: &str = "obj/";
 pub const UPLOAD: &str = "upload/";
 pub const PART: &str = "part/";
 pub const USAGE: &str = "usage/";
+/// Accounts (squid): `acct/<id>` → record, `acctname/<tenant>$<name>` → id, and
+/// `acctuser/<id>/<uid>` → uid for each member. An account's email shares `email/` with
+/// users (value `account:<id>`), so one address names one user or one account.
+pub const ACCOUNT: &str = "acct/";
+pub const ACCOUNT_NAME: &str = "acctname/";
+pub const ACCOUNT_USER: &str = "acctuser/";
+/// The value of an email index entry held by an account.
+pub const ACCOUNT_EMAIL_OWNER: &str = "account:";
 
 fn key(parts: &[&str]) -> Vec<u8> {
     let mut v = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
@@ -93,6 +101,18 @@ pub fn swift(id: &str) -> Vec<u8> {
 }
 pub fn email(e: &str) -> Vec<u8> {
     key(&[EMAIL, e])
+}
+pub fn account(id: &str) -> Vec<u8> {
+    key(&[ACCOUNT, id])
+}
+pub fn account_name(tenant: &str, name: &str) -> Vec<u8> {
+    key(&[ACCOUNT_NAME, tenant, "$", name])
+}
+pub fn account_user(id: &str, uid: &str) -> Vec<u8> {
+    key(&[ACCOUNT_USER, id, "/", uid])
+}
+pub fn account_users(id: &str) -> Vec<u8> {
+    key(&[ACCOUNT_USER, id, "/"])
 }
 
 pub fn bucket(bk: &str) -> Vec<u8> {

@@ -29,6 +29,7 @@ import os
 import shutil
 import subprocess
 import time
+import zlib
 
 import pytest
 
@@ -194,11 +195,37 @@ CALLS = [
          [("uid", "{uid}"), ("access-key", "{ak}")]),
     Call("RemoveKey missing", "Error", "DELETE", "/admin/user?key",
          [("uid", "{uid}"), ("access-key", "{ak}")], expect=403),
-    # --- squid accounts (go-ceph Create/Get/ModifyAccount decode `Account`; users created in
-    # an account carry `account_id`): add one line per call here when the account branch has
-    # merged, e.g.
-    # Call("CreateAccount", "Account", "POST", "/admin/account", [("name", "{uid}")],
-    #      since="squid"),
+    # --- squid accounts: go-ceph Create/Get/ModifyAccount and the account quota decode
+    # `Account`; users created in an account carry `account_id`.
+    Call("CreateAccount", "Account", "POST", "/admin/account",
+         [("id", "{acct}"), ("name", "acct-{uid}"), ("email", "acct-{uid}@example.com"),
+          ("max-users", "5")], since="squid"),
+    Call("CreateAccount exists", "Error", "POST", "/admin/account",
+         [("id", "{acct}"), ("name", "other-{uid}")], since="squid", expect=409),
+    Call("CreateAccount no name", "Error", "POST", "/admin/account", [("id", "{acct2}")],
+         since="squid", expect=400),
+    Call("GetAccount", "Account", "GET", "/admin/account", [("id", "{acct}")], since="squid"),
+    Call("GetAccount missing", "Error", "GET", "/admin/account", [("id", "{acct2}")],
+         since="squid", expect=404),
+    Call("ModifyAccount", "Account", "PUT", "/admin/account",
+         [("id", "{acct}"), ("max-buckets", "7"), ("max-access-keys", "9")], since="squid"),
+    Call("SetAccountQuota", "Account", "PUT", "/admin/account?quota",
+         [("id", "{acct}"), ("quota-type", "account"), ("max-size", "1048576"),
+          ("max-objects", "10"), ("enabled", "true")], since="squid"),
+    Call("SetAccountQuota bucket", "Account", "PUT", "/admin/account?quota",
+         [("id", "{acct}"), ("quota-type", "bucket"), ("max-objects", "3")], since="squid"),
+    Call("CreateUser account root", "User", "PUT", "/admin/user",
+         [("uid", "{uid}-root"), ("display-name", "Root"), ("account-id", "{acct}"),
+          ("account-root", "true")], since="squid"),
+    Call("CreateUser account member", "User", "PUT", "/admin/user",
+         [("uid", "{uid}-member"), ("display-name", "Member"), ("account-id", "{acct}"),
+          ("path", "/team/")], since="squid"),
+    Call("GetUser account member", "User", "GET", "/admin/user", [("uid", "{uid}-member")],
+         since="squid"),
+    Call("metadata account list", "StringList", "GET", "/admin/metadata/account",
+         since="squid"),
+    Call("DeleteAccount with users", "Error", "DELETE", "/admin/account", [("id", "{acct}")],
+         since="squid", expect=409),
 ]
 
 
@@ -227,7 +254,9 @@ def run_scenario(srv, level):
     n = uid.rsplit("-", 1)[1]
     ctx = {"uid": uid, "uid2": uid + "-2", "n": n, "tuid": f"ten{n}${uid}",
            "ak": ("GO" + uid.replace("-", "")).upper()[:20], "sk": "gosecret" + "0" * 32,
-           "b1": uid + "-full", "b2": uid + "-empty"}
+           "b1": uid + "-full", "b2": uid + "-empty",
+           "acct": f"RGW{zlib.crc32(uid.encode()):017d}",
+           "acct2": f"RGW{zlib.crc32(uid.encode()) + 1:017d}"}
     docs = []
     for call in CALLS:
         if not ORDER[call.since] <= ORDER[level] <= ORDER[call.until]:
