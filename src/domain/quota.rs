@@ -9,6 +9,7 @@
 //! an overwrite too, and the used amounts are those of every index category of the bucket
 //! (objects, parts of uploads in progress and the uploads themselves).
 
+use crate::domain::accounts::Accounts;
 use crate::domain::buckets::{size_actual, Bucket, Buckets};
 use crate::domain::users::Users;
 use crate::error::{Error, Result};
@@ -37,13 +38,46 @@ fn exceeds(q: &Quota, used: &Used, size: u64) -> bool {
         || (q.max_objects >= 0 && used.objects + 1 > q.max_objects as u64)
 }
 
+/// The quotas of a bucket's owner: a user's, or (radosgw 19) an account's, which stand
+/// where a user's would for the buckets the account owns.
+struct OwnerQuotas {
+    total: Quota,
+    per_bucket: Quota,
+}
+
+async fn owner_quotas(
+    users: &Users,
+    accounts: &Accounts,
+    owner: &str,
+) -> Result<Option<OwnerQuotas>> {
+    if let Some(u) = users.get(owner).await? {
+        return Ok(Some(OwnerQuotas {
+            total: u.user_quota,
+            per_bucket: u.bucket_quota,
+        }));
+    }
+    if !crate::account::valid_id(owner) {
+        return Ok(None);
+    }
+    Ok(accounts.get(owner).await?.map(|a| OwnerQuotas {
+        total: a.quota,
+        per_bucket: a.bucket_quota,
+    }))
+}
+
 /// Check the bucket's quota (else the owner's per-bucket default quota) and the owner's
-/// user quota for a write of one object of `size` bytes into `b`.
-pub async fn check(users: &Users, buckets: &Buckets, b: &Bucket, size: u64) -> Result<()> {
-    let owner = users.get(&b.owner).await?;
+/// user (or account) quota for a write of one object of `size` bytes into `b`.
+pub async fn check(
+    users: &Users,
+    accounts: &Accounts,
+    buckets: &Buckets,
+    b: &Bucket,
+    size: u64,
+) -> Result<()> {
+    let owner = owner_quotas(users, accounts, &b.owner).await?;
     let owner_on = owner
         .as_ref()
-        .is_some_and(|o| o.user_quota.enabled || (!b.quota.enabled && o.bucket_quota.enabled));
+        .is_some_and(|o| o.total.enabled || (!b.quota.enabled && o.per_bucket.enabled));
     if !b.quota.enabled && !owner_on {
         // The common case: no quota anywhere, nothing to read.
         return Ok(());
@@ -61,18 +95,18 @@ pub async fn check(users: &Users, buckets: &Buckets, b: &Bucket, size: u64) -> R
         return Ok(());
     };
     // The owner's bucket quota applies to each of their buckets that has none of its own.
-    if !b.quota.enabled && exceeds(&owner.bucket_quota, &bucket, size) {
+    if !b.quota.enabled && exceeds(&owner.per_bucket, &bucket, size) {
         return Err(Error::QuotaExceeded);
     }
-    if owner.user_quota.enabled {
-        // Against the user's stats, which count `rgw.main` only.
+    if owner.total.enabled {
+        // Against the owner's stats, which count `rgw.main` only.
         let t = buckets.user_totals(&b.owner).await?;
-        let user = Used {
+        let used = Used {
             size: t.size,
             size_actual: t.size_actual,
             objects: t.num_objects,
         };
-        if exceeds(&owner.user_quota, &user, size) {
+        if exceeds(&owner.total, &used, size) {
             return Err(Error::QuotaExceeded);
         }
     }

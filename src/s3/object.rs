@@ -145,7 +145,7 @@ pub async fn upload_acl(app: &App, req: &S3Request, b: &Bucket) -> Result<Acl> {
 
 /// Refuse a write of one object (or part) of `size` bytes that would break a quota.
 pub async fn check_quota(app: &App, b: &Bucket, size: u64) -> Result<()> {
-    crate::domain::quota::check(&app.users, &app.buckets, b, size).await
+    crate::domain::quota::check(&app.users, &app.accounts, &app.buckets, b, size).await
 }
 
 /// Receive a request body into a new data file, within quota: refused before reading a

@@ -334,6 +334,51 @@ def test_member_buckets_owned_by_account(sq, squid):
     s2.delete_bucket(Bucket=bucket)
 
 
+def test_account_quotas_enforced_on_member_writes(sq, squid):
+    """The account's quota counts every bucket the account owns; its bucket quota each one
+    without a quota of its own. A write past either is refused and stores nothing."""
+    a = make(sq)
+    u = sq.create_user(helpers.unique("qm"), account_id=a["id"])
+    s3 = helpers.s3_client(squid, u["keys"][0]["access_key"], u["keys"][0]["secret_key"])
+    b1, b2 = helpers.unique("aq1"), helpers.unique("aq2")
+    s3.create_bucket(Bucket=b1)
+    s3.create_bucket(Bucket=b2)
+
+    def setq(kind, **limits):
+        r = sq.put("/admin/account", [("quota", None), ("id", a["id"]), ("quota-type", kind),
+                                      ("enabled", "true")] +
+                   [(k.replace("_", "-"), str(v)) for k, v in limits.items()])
+        assert r.status_code == 200, r.text
+
+    def refused(bucket, key):
+        with pytest.raises(s3.exceptions.ClientError) as e:
+            s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+        assert e.value.response["Error"]["Code"] == "QuotaExceeded", e.value.response
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+        assert key not in keys
+
+    setq("account", max_objects=3)
+    s3.put_object(Bucket=b1, Key="one", Body=b"x")
+    s3.put_object(Bucket=b2, Key="two", Body=b"x")
+    s3.put_object(Bucket=b2, Key="three", Body=b"x")
+    refused(b1, "four")  # three objects across the account's buckets: full
+    setq("account", max_objects=-1)
+    setq("bucket", max_objects=2)
+    s3.put_object(Bucket=b1, Key="four", Body=b"x")
+    refused(b2, "five")  # b2 holds two
+    # a bucket's own quota wins over the account's bucket quota
+    r = sq.put("/admin/bucket", [("quota", None), ("bucket", b2), ("uid", u["user_id"]),
+                                 ("max-objects", "10"), ("max-size-kb", "-1"),
+                                 ("enabled", "true")])
+    assert r.status_code == 200, r.text
+    s3.put_object(Bucket=b2, Key="five", Body=b"x")
+    setq("bucket", max_objects=-1)
+    for b, keys in ((b1, ["one", "four"]), (b2, ["five", "three", "two"])):
+        for k in keys:
+            s3.delete_object(Bucket=b, Key=k)
+        s3.delete_bucket(Bucket=b)
+
+
 def test_metadata_account_list_and_get(sq):
     a = make(sq, email=helpers.unique("md") + "@example.com")
     assert a["id"] in accounts(sq)
