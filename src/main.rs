@@ -57,11 +57,11 @@ fn main() -> ExitCode {
         Cmd::Init => init(cfg),
         Cmd::Backup { to } => report(
             "backup",
-            rgw_admin::maint::backup::backup(&cfg.data_dir, to),
+            rgw_admin::maint::backup::backup(&cfg.data_dir, &cfg.objects_dir(), to),
         ),
         Cmd::Restore { from } => report(
             "restore",
-            rgw_admin::maint::backup::restore(from, &cfg.data_dir),
+            rgw_admin::maint::backup::restore(from, &cfg.data_dir, &cfg.objects_dir()),
         ),
         Cmd::Check { fix } => check(cfg, *fix),
         cmd => admin_command(cfg, cmd),

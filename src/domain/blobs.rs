@@ -353,10 +353,13 @@ pub fn valid_id(id: &str) -> bool {
 /// Where data file `id` of a store kept whole in `data_dir` (the default `objects_dir`, and
 /// a backup's layout) lives: `objects/<first two chars>/<id>`.
 pub fn data_path(data_dir: &Path, id: &str) -> PathBuf {
-    data_dir
-        .join("objects")
-        .join(&id[..2.min(id.len())])
-        .join(id)
+    object_file(&data_dir.join("objects"), id)
+}
+
+/// Where data file `id` lives under an objects directory (fanned out by its first two
+/// characters).
+pub fn object_file(objects_dir: &Path, id: &str) -> PathBuf {
+    objects_dir.join(&id[..2.min(id.len())]).join(id)
 }
 
 fn missing(e: std::io::Error) -> Error {

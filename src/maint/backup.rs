@@ -18,7 +18,7 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::domain::blobs::{data_path, valid_id};
+use crate::domain::blobs::{data_path, object_file, valid_id};
 use crate::store::create_private_dir;
 use crate::store::follower::Follower;
 
@@ -79,7 +79,8 @@ fn sync_dir(p: &Path) -> Result<(), String> {
 }
 
 /// `rgw-admin --data-dir DATA backup --to TO`. `TO` must not exist or be empty.
-pub fn backup(data: &Path, to: &Path) -> Result<Summary, String> {
+/// Back up the store in `data` whose data files live in `objects` (`objects_dir`).
+pub fn backup(data: &Path, objects: &Path, to: &Path) -> Result<Summary, String> {
     if !crate::bootstrap::store_exists(data) {
         return Err(format!("no store at {}", data.display()));
     }
@@ -93,7 +94,7 @@ pub fn backup(data: &Path, to: &Path) -> Result<Summary, String> {
     if work.exists() {
         return Err(format!("{} exists (an earlier backup?)", work.display()));
     }
-    let res = backup_into(data, &work).and_then(|s| {
+    let res = backup_into(data, objects, &work).and_then(|s| {
         if to.exists() {
             std::fs::remove_dir(to).map_err(|e| io("cannot replace", to, e))?;
         }
@@ -109,7 +110,7 @@ pub fn backup(data: &Path, to: &Path) -> Result<Summary, String> {
     res
 }
 
-fn backup_into(data: &Path, work: &Path) -> Result<Summary, String> {
+fn backup_into(data: &Path, objects: &Path, work: &Path) -> Result<Summary, String> {
     create_private_dir(&work.join("objects")).map_err(|e| io("cannot create", work, e))?;
     let scratch = work.join(".follower");
     let follower = Follower::open(&data.join("db"), &scratch)?;
@@ -142,7 +143,8 @@ fn backup_into(data: &Path, work: &Path) -> Result<Summary, String> {
                     if let Some(dir) = dst.parent() {
                         create_private_dir(dir).map_err(|e| io("cannot create", dir, e))?;
                     }
-                    match copy_synced(&data_path(data, &id), &dst) {
+                    let src = object_file(objects, &id);
+                    match copy_synced(&src, &dst) {
                         Ok(n) if n == size => {
                             sum.files += 1;
                             sum.bytes += n;
@@ -155,7 +157,7 @@ fn backup_into(data: &Path, work: &Path) -> Result<Summary, String> {
                         }
                         // Deleted after the point being copied: try a later point.
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => missing += 1,
-                        Err(e) => return Err(io("cannot copy", &data_path(data, &id), e)),
+                        Err(e) => return Err(io("cannot copy", &src, e)),
                     }
                 }
                 Ok(())
@@ -225,7 +227,9 @@ fn write_manifest(dir: &Path, sum: &Summary) -> Result<(), String> {
 
 /// `rgw-admin restore --from FROM --data-dir DATA`: a new store in `DATA` (absent or empty)
 /// from the backup in `FROM`, checked against its manifest before it is put in place.
-pub fn restore(from: &Path, data: &Path) -> Result<Summary, String> {
+/// Make a new store in `data` from backup `from`, its data files in `objects`
+/// (`objects_dir`: `data/objects` unless set otherwise, then it must be empty or absent).
+pub fn restore(from: &Path, data: &Path, objects: &Path) -> Result<Summary, String> {
     let mp = from.join(MANIFEST);
     let text = std::fs::read_to_string(&mp)
         .map_err(|e| format!("{} is not a complete backup: {}", from.display(), e))?;
@@ -242,24 +246,46 @@ pub fn restore(from: &Path, data: &Path) -> Result<Summary, String> {
             data.display()
         ));
     }
+    let elsewhere = objects != data.join("objects");
+    if elsewhere && !unused(objects)? {
+        return Err(format!(
+            "{} (objects_dir) is not empty; restore never mixes its files with others",
+            objects.display()
+        ));
+    }
     let work = sibling(data, "restoring")?;
     if work.exists() {
         return Err(format!("{} exists (an earlier restore?)", work.display()));
     }
     let res = restore_into(from, &work, &want).and_then(|s| {
-        if data.exists() {
-            std::fs::remove_dir(data).map_err(|e| io("cannot replace", data, e))?;
+        if elsewhere {
+            // The data files go first: a store whose files are missing is never left.
+            install_dir(&work.join("objects"), objects)?;
         }
-        std::fs::rename(&work, data).map_err(|e| io("cannot rename into", data, e))?;
-        if let Some(parent) = data.parent().filter(|p| !p.as_os_str().is_empty()) {
-            sync_dir(parent)?;
-        }
+        install_dir(&work, data)?;
         Ok(s)
     });
     if res.is_err() {
         let _ = std::fs::remove_dir_all(&work);
     }
     res
+}
+
+/// Rename the finished directory `work` to `to` (an empty or absent directory), copying
+/// when they are on different file systems; sync `to`'s parent.
+fn install_dir(work: &Path, to: &Path) -> Result<(), String> {
+    if to.exists() {
+        std::fs::remove_dir(to).map_err(|e| io("cannot replace", to, e))?;
+    }
+    if std::fs::rename(work, to).is_err() {
+        copy_tree(work, to, &mut |_| {})?;
+        sync_dir(to)?;
+        std::fs::remove_dir_all(work).map_err(|e| io("cannot remove", work, e))?;
+    }
+    if let Some(parent) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
+        sync_dir(parent)?;
+    }
+    Ok(())
 }
 
 fn restore_into(from: &Path, work: &Path, want: &Summary) -> Result<Summary, String> {

@@ -148,3 +148,45 @@ def test_backup_under_load_then_restore(tmp_path, start_server):
     for key, (etag, _) in objs.items():
         got = nc.get_object(Bucket="churn", Key=key)["Body"].read()
         assert hashlib.md5(got).hexdigest() == etag, key
+
+
+def test_backup_and_restore_with_objects_dir_elsewhere(tmp_path, start_server):
+    """objects_dir outside the data dir: backup reads the data files there, restore puts
+    them in the restored store's objects_dir (which must be empty), and check and a server
+    on the restored store find every object."""
+    objects = tmp_path / "objects-a"
+    srv = start_server(env={"RGW_ADMIN_OBJECTS_DIR": str(objects)},
+                       data_dir=str(tmp_path / "a"))
+    admin = srv.admin()
+    u = admin.create_user("od-user")
+    k = u["keys"][0]
+    c = helpers.s3_client(srv, k["access_key"], k["secret_key"])
+    c.create_bucket(Bucket="odbucket")
+    bodies = {f"k{i}": os.urandom(1000 * (i + 1)) for i in range(5)}
+    for key, body in bodies.items():
+        c.put_object(Bucket="odbucket", Key=key, Body=body)
+    assert not (tmp_path / "a" / "objects").exists()
+    backup = tmp_path / "bk"
+    env = {"RGW_ADMIN_OBJECTS_DIR": str(objects)}
+    p = helpers.run_cli(srv.data_dir, "backup", "--to", str(backup), env=env)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["files"] == len(bodies)
+
+    restored, robjects = tmp_path / "b", tmp_path / "objects-b"
+    renv = {"RGW_ADMIN_OBJECTS_DIR": str(robjects)}
+    robjects.mkdir()
+    (robjects / "stray").write_text("x")
+    p = helpers.run_cli(str(restored), "restore", "--from", str(backup), env=renv)
+    assert p.returncode == 1 and "objects_dir" in p.stderr and "not empty" in p.stderr, p.stderr
+    assert not restored.exists()
+    (robjects / "stray").unlink()
+    p = helpers.run_cli(str(restored), "restore", "--from", str(backup), env=renv)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["files"] == len(bodies)
+    assert sum(1 for f in robjects.rglob("*") if f.is_file()) == len(bodies)
+    p = helpers.run_cli(str(restored), "check", env=renv)
+    assert p.returncode == 0, p.stdout + p.stderr
+    new = start_server(env=renv, data_dir=str(restored))
+    nc = helpers.s3_client(new, k["access_key"], k["secret_key"])
+    for key, body in bodies.items():
+        assert nc.get_object(Bucket="odbucket", Key=key)["Body"].read() == body
