@@ -2,6 +2,10 @@
 """User creates and signed admin reads per second: RocksDB (one gateway) beside etcd (a real
 3-member cluster on this box) through 1 and 3 gateways. Not a test: prints a table.
 
+Creates come from Python client processes (each request signed anew, a new uid each);
+reads also from wrk (one signed request replayed, the connections spread evenly over the
+gateways), which can drive a gateway far harder than Python can.
+
   RGW_ADMIN_BIN=.../release/rgw-admin ~/.cache/rgw-admin/venv/bin/python scripts/bench_etcd.py \
       [--seconds 10] [--clients 16]
 
@@ -12,6 +16,8 @@ processes, each with one keep-alive connection per gateway, signing each request
 import argparse
 import multiprocessing as mp
 import os
+import re
+import subprocess
 import sys
 import time
 import uuid
@@ -48,6 +54,26 @@ def worker(args):
     return done, errors
 
 
+def wrk_reads(servers, seconds, clients):
+    """Signed GET /admin/user?uid=admin from wrk, clients/len(servers) connections per
+    gateway, all at once: (requests/s summed, non-2xx)."""
+    procs = []
+    for s in servers:
+        url = s.url + "/admin/user?uid=admin"
+        headers = helpers.sign_v4("GET", url, helpers.ADMIN_AK, helpers.ADMIN_SK)
+        cmd = ["wrk", "-t1", f"-c{max(1, clients // len(servers))}", f"-d{int(seconds)}s"]
+        for k, v in headers.items():
+            cmd += ["-H", f"{k}: {v}"]
+        procs.append(subprocess.Popen(cmd + [url], stdout=subprocess.PIPE, text=True))
+    rate, bad = 0.0, 0
+    for p in procs:
+        out = p.communicate(timeout=seconds + 60)[0]
+        rate += float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        bad += int(m.group(1)) if m else 0
+    return rate, bad
+
+
 def run(urls, kind, seconds, clients):
     with mp.Pool(clients) as pool:
         res = pool.map(worker, [(urls, kind, seconds, n) for n in range(clients)])
@@ -63,10 +89,13 @@ def main():
 
     def measure(name, servers):
         urls = [s.url for s in servers]
-        for kind in ("create", "read"):
-            rate, errors = run(urls, kind, a.seconds, a.clients)
+        for kind in ("create", "read", "wrk-read"):
+            if kind == "wrk-read":
+                rate, errors = wrk_reads(servers, a.seconds, a.clients)
+            else:
+                rate, errors = run(urls, kind, a.seconds, a.clients)
             rows.append((name, kind, rate, errors))
-            print(f"{name:28s} {kind:7s} {rate:9.0f}/s  errors {errors}", flush=True)
+            print(f"{name:28s} {kind:8s} {rate:9.0f}/s  errors {errors}", flush=True)
 
     with helpers.running_server() as s:
         measure("rocksdb, 1 gateway", [s])
@@ -80,10 +109,11 @@ def main():
                 g.stop()
     finally:
         cluster.stop()
-    print(f"\n| store | op | per second ({a.clients} client processes, {a.seconds:.0f} s) |")
+    print(f"\n| store | op | per second ({a.clients} clients, {a.seconds:.0f} s) |")
     print("|---|---|---|")
     for name, kind, rate, errors in rows:
-        op = "user create" if kind == "create" else "signed GET /admin/user"
+        op = {"create": "user create (Python)", "read": "signed GET /admin/user (Python)",
+              "wrk-read": "signed GET /admin/user (wrk)"}[kind]
         print(f"| {name} | {op} | {rate:.0f}{f' ({errors} errors)' if errors else ''} |")
 
 
