@@ -322,9 +322,8 @@ fn serve(cfg: Config) -> ExitCode {
                 }
             }
         }
-        if rgw_admin::audit::enabled() {
-            reopen_audit_on_sighup();
-        }
+        // Always: without a handler SIGHUP's default action would end the server.
+        reopen_audit_on_sighup();
         // Files a crash left without an index entry: found and removed in the background,
         // so start-up never waits for a walk of every object.
         let sweeper = app.clone();
@@ -357,7 +356,7 @@ fn serve(cfg: Config) -> ExitCode {
     })
 }
 
-/// SIGHUP reopens the audit log (after logrotate has moved it).
+/// SIGHUP reopens the audit log, if any (after logrotate has moved it).
 fn reopen_audit_on_sighup() {
     use tokio::signal::unix::{signal, SignalKind};
     let Ok(mut hup) = signal(SignalKind::hangup()) else {

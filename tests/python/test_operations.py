@@ -336,3 +336,13 @@ def test_audit_log_covers_every_other_admin_write(operated):
     assert got == [(op, st) for (*_, op), st in zip(writes, statuses)], got
     assert lines[2]["target"] == {"uid": "admin", "bucket": "aud2b"}, lines[2]
     assert lines[-2]["target"] == {"section": "user", "key": "aud2"}, lines[-2]
+
+
+def test_sighup_without_tls_or_audit_log_keeps_serving(start_server):
+    """SIGHUP's default action ends a process: the server handles it whatever it has to
+    reload (here nothing), as `systemctl reload` may send it any time."""
+    srv = start_server()
+    srv.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    assert srv.proc.poll() is None, srv.log_tail()
+    assert srv.admin().get("/admin/user", [("uid", "admin")]).status_code == 200
