@@ -100,6 +100,19 @@ pub async fn sweep(store: &Store, blobs: &Blobs) -> Result<usize> {
             return Ok(removed);
         };
         let mut orphans: HashSet<String> = batch.into_iter().collect();
+        // Parts first: a file only ever passes from a part to an object (a completion),
+        // never back, so one that a completion moves while the index is read is named by
+        // the parts read before it or by the objects read after it. The other order could
+        // miss it in both and delete a completed object's data.
+        crate::store::for_each_page(store, schema::PART.as_bytes(), 1000, |rows| {
+            for (_, v) in rows {
+                if let Ok(p) = decode::<Part>(&v) {
+                    orphans.remove(&p.data);
+                }
+            }
+            !orphans.is_empty()
+        })
+        .await?;
         let mut err = None;
         crate::store::for_each_page(store, schema::OBJECT.as_bytes(), 1000, |rows| {
             for (_, v) in rows {
@@ -111,15 +124,6 @@ pub async fn sweep(store: &Store, blobs: &Blobs) -> Result<usize> {
                         err = Some(e);
                         return false;
                     }
-                }
-            }
-            !orphans.is_empty()
-        })
-        .await?;
-        crate::store::for_each_page(store, schema::PART.as_bytes(), 1000, |rows| {
-            for (_, v) in rows {
-                if let Ok(p) = decode::<Part>(&v) {
-                    orphans.remove(&p.data);
                 }
             }
             !orphans.is_empty()
