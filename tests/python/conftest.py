@@ -3,6 +3,8 @@
 - `rgw`: one server per test session at the default compat level (reef), admin keys
   helpers.ADMIN_AK / ADMIN_SK. Tests share it but use unique uids (`uid` fixture).
 - `pacific`, `squid`: one session server each with RGW_ADMIN_COMPAT=pacific resp. squid.
+- `target`: the gateway under test for tests that can also run against radosgw:
+  helpers.EXTERNAL_URL (RGW_EXTERNAL_URL) when set, else the session server `rgw`.
 - `start_server(env=..., data_dir=...)`: factory for extra servers; each is stopped (SIGTERM)
   and its temp dir removed when the test ends.
 - `small_disk`: a 24 MiB tmpfs mount point, to fill (skipped where mounting needs root).
@@ -33,6 +35,14 @@ def pacific():
 def squid():
     with helpers.running_server(env={"RGW_ADMIN_COMPAT": "squid"}) as s:
         yield s
+
+
+@pytest.fixture(scope="session")
+def target(request):
+    if helpers.EXTERNAL_URL:
+        return helpers.ExternalServer(helpers.EXTERNAL_URL, helpers.EXTERNAL_AK,
+                                      helpers.EXTERNAL_SK)
+    return request.getfixturevalue("rgw")
 
 
 @pytest.fixture

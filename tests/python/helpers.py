@@ -171,6 +171,26 @@ class Server:
         return Client(self, access_key or self.access_key, secret_key or self.secret_key)
 
 
+# A gateway not started here (RGW_EXTERNAL_URL, e.g. the radosgw oracle at
+# http://127.0.0.1:7480): the tests that take the `target` fixture run against it instead.
+EXTERNAL_URL = os.environ.get("RGW_EXTERNAL_URL", "").rstrip("/")
+EXTERNAL_AK = os.environ.get("RGW_EXTERNAL_ADMIN_AK", ADMIN_AK)
+EXTERNAL_SK = os.environ.get("RGW_EXTERNAL_ADMIN_SK", ADMIN_SK)
+
+
+class ExternalServer:
+    """Just enough of Server for Client and s3_client, for a gateway running elsewhere."""
+
+    def __init__(self, url, access_key, secret_key):
+        self.url = url
+        self.host = url.split("://", 1)[1]
+        self.access_key = access_key
+        self.secret_key = secret_key
+
+    def admin(self, access_key=None, secret_key=None):
+        return Client(self, access_key or self.access_key, secret_key or self.secret_key)
+
+
 @contextlib.contextmanager
 def running_server(env=None, data_dir=None):
     s = Server(env=env, data_dir=data_dir)

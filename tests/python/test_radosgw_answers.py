@@ -14,21 +14,14 @@ import requests
 from botocore.exceptions import ClientError
 
 import helpers
-from test_s3_acl_tagging_versions import EXTERNAL_AK, EXTERNAL_SK, EXTERNAL_URL, ExternalServer
 
 # With RGW_EXTERNAL_URL (e.g. the oracle at http://127.0.0.1:7480) every test runs against that
 # gateway instead; the few answers where we deliberately differ are marked `if EXTERNAL_URL`.
 
+EXTERNAL_URL = helpers.EXTERNAL_URL
 MiB = 1024 * 1024
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 AUTH_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
-
-
-@pytest.fixture(scope="module")
-def target(request):
-    if EXTERNAL_URL:
-        return ExternalServer(EXTERNAL_URL, EXTERNAL_AK, EXTERNAL_SK)
-    return request.getfixturevalue("rgw")
 
 
 @pytest.fixture

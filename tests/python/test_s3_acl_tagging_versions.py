@@ -29,30 +29,8 @@ from botocore.exceptions import ClientError
 import helpers
 
 # --- target: our server (default) or an external radosgw --------------------------------------
-EXTERNAL_URL = os.environ.get("RGW_EXTERNAL_URL", "").rstrip("/")
-EXTERNAL_AK = os.environ.get("RGW_EXTERNAL_ADMIN_AK", helpers.ADMIN_AK)
-EXTERNAL_SK = os.environ.get("RGW_EXTERNAL_ADMIN_SK", helpers.ADMIN_SK)
+EXTERNAL_URL = helpers.EXTERNAL_URL
 
-
-class ExternalServer:
-    """Just enough of helpers.Server for helpers.Client and helpers.s3_client."""
-
-    def __init__(self, url, access_key, secret_key):
-        self.url = url
-        self.host = url.split("://", 1)[1]
-        self.access_key = access_key
-        self.secret_key = secret_key
-
-    def admin(self, access_key=None, secret_key=None):
-        return helpers.Client(self, access_key or self.access_key, secret_key or self.secret_key)
-
-
-@pytest.fixture(scope="module")
-def target(request):
-    """The server under test: RGW_EXTERNAL_URL if set, else the session rgw-admin server."""
-    if EXTERNAL_URL:
-        return ExternalServer(EXTERNAL_URL, EXTERNAL_AK, EXTERNAL_SK)
-    return request.getfixturevalue("rgw")
 
 
 @pytest.fixture(scope="module")
