@@ -25,55 +25,36 @@ fn explicit_placement() -> Node {
         .build()
 }
 
-/// `bucket_stats` (root `stats`), in radosgw's field order.
+/// `bucket_stats` (root `stats`), in radosgw's field order. radosgw 19 (`squid`) moves
+/// `num_shards` after `index_type` and adds `versioning` (never enabled here: `off`),
+/// `index_generation`, and `object_lock_enabled` / `mfa_enabled` (never set here).
 pub async fn stats_doc(app: &App, b: &Bucket) -> Result<Node> {
-    if app.cfg.compat >= Compat::Squid {
-        return stats_doc_squid(app, b).await;
+    let squid = app.cfg.compat >= Compat::Squid;
+    let bk = b.key();
+    let stats = app.buckets.stats(&bk).await?;
+    let mut o = ObjBuilder::new().str("bucket", b.name.as_str());
+    if !squid {
+        o = o.uint("num_shards", NUM_SHARDS as u64);
     }
-    let bk = b.key();
-    let stats = app.buckets.stats(&bk).await?;
-    Ok(ObjBuilder::new()
-        .str("bucket", b.name.as_str())
-        .uint("num_shards", NUM_SHARDS as u64)
-        .str("tenant", b.tenant.as_str())
+    o = o.str("tenant", b.tenant.as_str());
+    if squid {
+        o = o.str("versioning", "off");
+    }
+    o = o
         .str("zonegroup", app.cluster_id.as_str())
         .str("placement_rule", b.placement_rule.as_str())
         .node("explicit_placement", explicit_placement())
         .str("id", b.id.as_str())
         .str("marker", b.marker.as_str())
-        .str("index_type", "Normal")
-        .str("owner", b.owner.as_str())
-        .str("ver", app.buckets.ver_string(&bk).await?)
-        .str("master_ver", shard_list(|i| format!("{i}#0")))
-        .str("mtime", crate::clock::utime(b.mtime_us))
-        .str("creation_time", crate::clock::utime(b.creation_us))
-        .str("max_marker", shard_list(|i| format!("{i}#")))
-        .node("usage", stats.dump_usage())
-        .node("bucket_quota", b.quota.dump())
-        .build())
-}
-
-/// radosgw 19's `bucket_stats`: its own field order, with `versioning` (never enabled
-/// here: `off`), `index_generation`, and `object_lock_enabled` / `mfa_enabled` (booleans,
-/// never set here).
-async fn stats_doc_squid(app: &App, b: &Bucket) -> Result<Node> {
-    let bk = b.key();
-    let stats = app.buckets.stats(&bk).await?;
-    Ok(ObjBuilder::new()
-        .str("bucket", b.name.as_str())
-        .str("tenant", b.tenant.as_str())
-        .str("versioning", "off")
-        .str("zonegroup", app.cluster_id.as_str())
-        .str("placement_rule", b.placement_rule.as_str())
-        .node("explicit_placement", explicit_placement())
-        .str("id", b.id.as_str())
-        .str("marker", b.marker.as_str())
-        .str("index_type", "Normal")
-        .int("index_generation", 0)
-        .int("num_shards", NUM_SHARDS as i64)
-        .bool("object_lock_enabled", false)
-        .bool("mfa_enabled", false)
-        .str("owner", b.owner.as_str())
+        .str("index_type", "Normal");
+    if squid {
+        o = o
+            .int("index_generation", 0)
+            .uint("num_shards", NUM_SHARDS as u64)
+            .bool("object_lock_enabled", false)
+            .bool("mfa_enabled", false);
+    }
+    Ok(o.str("owner", b.owner.as_str())
         .str("ver", app.buckets.ver_string(&bk).await?)
         .str("master_ver", shard_list(|i| format!("{i}#0")))
         .str("mtime", crate::clock::utime(b.mtime_us))
