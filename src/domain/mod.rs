@@ -42,18 +42,14 @@ pub fn follow_changes(
         (users.clone(), buckets.clone(), objects.clone())
     };
     let (u, b, o) = serving(false);
-    // Read in the feed's order, so the last reading follows the last change.
-    let reload = move |store: Store, limiter: std::sync::Arc<ratelimit::Limiter>| async move {
-        if let Err(e) = limiter.reload_global(&store).await {
-            tracing::error!("global rate limits changed but unreadable, keeping the old: {e}");
-        }
-    };
+    // The global limits are read again in the feed's order (awaited here, not spawned), so
+    // the last reading follows the last change.
     tokio::spawn(async move {
         while let Some(c) = feed.recv().await {
             match c {
                 Change::Live => {
                     // Changes made while the feed was down were missed.
-                    reload(store.clone(), limiter.clone()).await;
+                    limiter.reload_global(&store).await;
                     serving(true);
                 }
                 Change::Lost => {
@@ -61,7 +57,7 @@ pub fn follow_changes(
                 }
                 Change::Key { key, rev } => {
                     if key == schema::GLOBAL_RATELIMIT {
-                        reload(store.clone(), limiter.clone()).await;
+                        limiter.reload_global(&store).await;
                     }
                     u.changed(&key, rev);
                     b.changed(&key, rev);

@@ -108,11 +108,15 @@ impl Limiter {
         *self.global.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Read the global limits again (another gateway changed them).
-    pub async fn reload_global(&self, store: &Store) -> Result<()> {
-        let g = Self::load_global(store).await?;
-        *self.global.write().unwrap_or_else(|e| e.into_inner()) = g;
-        Ok(())
+    /// Read the global limits again (another gateway changed them); unreadable, the ones
+    /// in memory stay.
+    pub async fn reload_global(&self, store: &Store) {
+        match Self::load_global(store).await {
+            Ok(g) => *self.global.write().unwrap_or_else(|e| e.into_inner()) = g,
+            Err(e) => {
+                tracing::error!("global rate limits changed but unreadable, keeping the old: {e}")
+            }
+        }
     }
 
     /// Change the global limits durably, then in memory. The change applies to the stored

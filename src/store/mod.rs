@@ -84,14 +84,18 @@ impl Txn {
         self.incrs.push((key.into(), deltas));
         self
     }
+    /// Does one of the deleted prefixes cover `k`?
+    pub fn deletes_prefix_of(&self, k: &[u8]) -> bool {
+        self.delete_prefixes.iter().any(|p| k.starts_with(p))
+    }
+
     /// A put or increment under one of the deleted prefixes, which both engines refuse.
     pub fn written_under_deleted_prefix(&self) -> Option<&[u8]> {
-        let under = |k: &[u8]| self.delete_prefixes.iter().any(|p| k.starts_with(p));
         self.puts
             .iter()
             .map(|(k, _)| k)
             .chain(self.incrs.iter().map(|(k, _)| k))
-            .find(|k| under(k))
+            .find(|k| self.deletes_prefix_of(k))
             .map(Vec::as_slice)
     }
 

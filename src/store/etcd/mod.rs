@@ -283,11 +283,10 @@ async fn prepare(inner: &Inner, t: Txn) -> Result<Prepared, CommitError> {
     if let Some(k) = t.written_under_deleted_prefix() {
         return Err(under_deleted_prefix(k).into());
     }
-    let under_deleted = |k: &[u8]| t.delete_prefixes.iter().any(|p| k.starts_with(p));
     let mut deletes: BTreeMap<&[u8], ()> = BTreeMap::new();
     for k in &t.deletes {
         // A key under a deleted prefix goes with it (etcd refuses naming it twice).
-        if !puts.contains_key(k.as_slice()) && !under_deleted(k) {
+        if !puts.contains_key(k.as_slice()) && !t.deletes_prefix_of(k) {
             deletes.insert(k, ());
         }
     }
