@@ -279,8 +279,9 @@ def test_global_rate_limits_set_on_a_apply_on_c(gws):
         assert 503 in codes and codes[0] != 503, codes
     finally:
         setg(b, ratelimit_scope="anon", enabled="false")
+    # B's change reaches A and C through the feed, each within the bound.
     t0 = time.monotonic()
-    while shown(c)["anonymous_ratelimit"]["enabled"] is not False:
-        assert time.monotonic() - t0 < REVOKE_BOUND
-        time.sleep(0.002)
-    assert shown(a)["anonymous_ratelimit"]["enabled"] is False
+    for g in (c, a):
+        while shown(g)["anonymous_ratelimit"]["enabled"] is not False:
+            assert time.monotonic() - t0 < REVOKE_BOUND
+            time.sleep(0.002)
