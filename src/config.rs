@@ -148,6 +148,8 @@ pub struct Config {
     pub sigv2: SigV2,
     /// Connections served at once; past it, accepting waits for one to close.
     pub max_connections: usize,
+    /// Threads that serve connections (each connection stays on one); 0: one per CPU.
+    pub workers: usize,
     /// Seconds a connection may take to send a request's headers, and may stay idle between
     /// requests, before it is closed.
     pub idle_timeout: u64,
@@ -204,6 +206,7 @@ impl Default for Config {
             tls_key: None,
             sigv2: SigV2::default(),
             max_connections: 4096,
+            workers: 0,
             idle_timeout: 30,
             send_timeout: 60,
             metrics_listen: None,
@@ -315,6 +318,7 @@ impl Config {
             self.sigv2 = v.parse()?;
         }
         set(&get, "RGW_ADMIN_MAX_CONNECTIONS", &mut self.max_connections)?;
+        set(&get, "RGW_ADMIN_WORKERS", &mut self.workers)?;
         set(&get, "RGW_ADMIN_IDLE_TIMEOUT", &mut self.idle_timeout)?;
         set(&get, "RGW_ADMIN_SEND_TIMEOUT", &mut self.send_timeout)?;
         for (name, slot) in [

@@ -21,6 +21,7 @@ pub mod operator;
 pub mod pipeline;
 pub mod respond;
 pub mod tls;
+pub mod workers;
 
 pub use tls::Tls;
 
@@ -41,6 +42,13 @@ pub async fn serve(
         reload_on_sighup(tls.clone());
     }
     let graceful = GracefulShutdown::new();
+    let workers = match workers::Workers::start(app.cfg.workers) {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::error!("cannot start the connection threads: {e}");
+            return;
+        }
+    };
     let slots = Arc::new(Semaphore::new(connection_cap(app.cfg.max_connections)));
     let mut last_warning: Option<Instant> = None;
     tokio::pin!(shutdown);
@@ -73,23 +81,22 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let app = app.clone();
         let watcher = graceful.watcher();
-        match &tls {
-            None => {
-                tokio::spawn(serve_connection(app, stream, watcher, permit));
-            }
-            Some(tls) => {
-                let acceptor = tls.acceptor();
-                tokio::spawn(async move {
-                    let handshake = acceptor.accept(stream);
+        let tls = tls.clone();
+        workers.hand_over(
+            stream,
+            Box::new(move |stream| match tls {
+                None => Box::pin(serve_connection(app, stream, watcher, permit)),
+                Some(tls) => Box::pin(async move {
+                    let handshake = tls.acceptor().accept(stream);
                     let timeout = Duration::from_secs(app.cfg.idle_timeout);
                     match tokio::time::timeout(timeout, handshake).await {
                         Ok(Ok(s)) => serve_connection(app, s, watcher, permit).await,
                         Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
                         Err(_) => tracing::debug!("TLS handshake timed out"),
                     }
-                });
-            }
-        }
+                }),
+            }),
+        );
     }
     drop(listener);
     tokio::select! {
