@@ -3,6 +3,8 @@
 # default log level (info: one request line per request, as an operator runs it):
 #   - signed admin read:   GET /admin/user?uid=admin (SigV4)
 #   - signed object read:  GET of a 4 KiB object (SigV4), usage log on, then off
+#   - bare hyper with 10 us of busy work per request: what a fixed cost per request does to
+#     throughput on this box (the client shares the cores, so it costs more than its share)
 # A benchmark, not a test: it prints figures and never fails on them. Needs wrk and curl.
 # Loopback only. Each run is `seconds` long with `clients` keep-alive connections.
 #   bash scripts/bench.sh [seconds] [clients]
@@ -50,6 +52,7 @@ load() { # label url path query pid
 }
 
 "$bin/examples/bare" 127.0.0.1:7498 & pids+=($!); bare=$!
+"$bin/examples/bare" 127.0.0.1:7495 10 & pids+=($!); bare_work=$!
 start_rgw 7497
 head -c 4096 /dev/urandom >"$work/obj"
 s3 PUT http://127.0.0.1:7497/bench
@@ -63,17 +66,20 @@ load bare http://127.0.0.1:7498 / "" $bare
 load admin-read http://127.0.0.1:7497 /admin/user uid=admin $rgw_pid
 load object-get-4k http://127.0.0.1:7497 /bench/obj4k "" $rgw_pid
 load object-get-4k-no-usage http://127.0.0.1:7496 /bench/obj4k "" $rgw_nousage
+load bare-10us-work http://127.0.0.1:7495 / "" $bare_work
 load bare-again http://127.0.0.1:7498 / "" $bare
 python3 - "$work" <<'PY'
 import json, sys
 w = sys.argv[1]
 r = {k: json.load(open(f"{w}/{k}.json"))["rps"] for k in
-     ["bare", "admin-read", "object-get-4k", "object-get-4k-no-usage", "bare-again"]}
+     ["bare", "admin-read", "object-get-4k", "object-get-4k-no-usage", "bare-10us-work",
+      "bare-again"]}
 bare = (r["bare"] + r["bare-again"]) / 2
 print(f"ratios to bare hyper ({bare:.0f} req/s, mean of the two runs):")
 print(f"  signed admin read      {r['admin-read'] / bare:.2f} x")
 print(f"  signed 4 KiB GET       {r['object-get-4k'] / bare:.2f} x")
 print(f"  usage log cost on GET  {100 * (1 - r['object-get-4k'] / r['object-get-4k-no-usage']):+.1f} % of throughput")
+print(f"  bare + 10 us of work   {r['bare-10us-work'] / bare:.2f} x  (the same box's price of a fixed cost per request)")
 c = {k: json.load(open(f"{w}/{k}.json"))["cpu_us"] for k in r}
 print(f"server CPU per request: bare {(c['bare'] + c['bare-again']) / 2:.1f} us, admin read {c['admin-read']:.1f} us, "
       f"4 KiB GET {c['object-get-4k']:.1f} us ({c['object-get-4k-no-usage']:.1f} us without the usage log)")
