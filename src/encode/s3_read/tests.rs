@@ -1,4 +1,3 @@
-
 use super::*;
 
 const NS: &str = r#" xmlns="http://s3.amazonaws.com/doc/2006-03-01/""#;
