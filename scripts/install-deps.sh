@@ -29,6 +29,8 @@ PACKAGES=(
     "build  protobuf-compiler command -v protoc"              # etcd-client generates its gRPC code
     "test   etcd-server      test -x /usr/bin/etcd"           # the etcd tests' own 3-member clusters
     "test   golang-go        command -v go"                   # tests/gotypes: go-ceph's typed decoding
+    "test   s3cmd            command -v s3cmd"                # tests/python/test_tools.py
+    "test   rclone           command -v rclone"               # tests/python/test_tools.py
 )
 
 missing=()
