@@ -41,6 +41,7 @@ errors! {
     InvalidArgument => ("InvalidArgument", 400),
     InvalidRequest => ("InvalidRequest", 400),
     InvalidBucketName => ("InvalidBucketName", 400),
+    InvalidObjectName => ("InvalidObjectName", 400),
     InvalidSecretKey => ("InvalidSecretKey", 400),
     InvalidKeyType => ("InvalidKeyType", 400),
     InvalidCapability => ("InvalidCapability", 400),

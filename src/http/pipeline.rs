@@ -117,17 +117,7 @@ async fn dispatch(
     // Parse once: the path, the query, the route. Everything after reads these.
     let path = match crate::query::decode_path(parts.uri.path()) {
         Ok(p) => p,
-        Err(e) => {
-            return respond::error(
-                app,
-                &e,
-                Dialect::Admin(Format::Json),
-                rid,
-                "",
-                is_head,
-                None,
-            )
-        }
+        Err(e) => return undecodable_path(app, &parts, e, rid, is_head),
     };
     let admin = route::is_admin(&path, &app.cfg.admin_entry);
     let query = match Query::parse(parts.uri.query().unwrap_or("")) {
@@ -170,6 +160,29 @@ async fn dispatch(
             swift_auth(app, &parts.headers, rid, logged).await
         }
     }
+}
+
+/// A path that is not UTF-8 once decoded. S3 names must be (radosgw's
+/// `validate_object_name`): the object's name gets `InvalidObjectName`, a bucket's
+/// `InvalidBucketName`. Refused before anything is looked up.
+fn undecodable_path(
+    app: &App,
+    parts: &Parts,
+    e: Error,
+    rid: &str,
+    is_head: bool,
+) -> Response<RespBody> {
+    let raw = parts.uri.path();
+    if route::is_admin(raw, &app.cfg.admin_entry) {
+        let d = Dialect::Admin(Format::Json);
+        return respond::error(app, &e, d, rid, "", is_head, None);
+    }
+    let (bucket, _) = route::bucket_and_key(&parts.headers, raw, &app.cfg.s3_domain);
+    let (e, bucket) = match crate::query::decode_path(&bucket) {
+        Ok(b) => (Error::InvalidObjectName, b),
+        Err(_) => (Error::InvalidBucketName, String::new()),
+    };
+    respond::error(app, &e, Dialect::S3, rid, &bucket, is_head, None)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -375,6 +388,9 @@ async fn s3_request(
     let res: Result<(Option<_>, s3::Reply)> = async {
         let payload = verified?;
         if !req.bucket.is_empty() {
+            if req.key.len() > s3::object::MAX_KEY_LEN {
+                return Err(Error::InvalidObjectName);
+            }
             req.target = app.buckets.get(&req.bucket_key()).await?;
         }
         let limit = req.target.as_ref().map(|b| (b.key(), b.ratelimit));

@@ -62,6 +62,10 @@ fn response_overrides(req: &S3Request) -> Result<Overrides<'_>> {
 /// S3's limit on the user metadata (`x-amz-meta-*` names and values) of one object.
 pub const MAX_USER_METADATA: usize = 2048;
 
+/// Longest object name, in bytes (radosgw's `MAX_OBJ_NAME_LEN`): a request naming a longer
+/// one gets `InvalidObjectName` once it is authenticated, whatever its op.
+pub const MAX_KEY_LEN: usize = 1024;
+
 /// AWS's limit on a request's headers, applied to the standard headers an object keeps.
 pub const MAX_STANDARD_HEADERS: usize = 8192;
 

@@ -5,10 +5,12 @@ URL order (unsorted). radosgw rejects both (oracle fixture 014); the default `re
 accepts them, `pacific` must answer like radosgw.
 """
 import json
+import re
 import shutil
 import subprocess
 
 import pytest
+import requests
 
 import helpers
 
@@ -81,3 +83,45 @@ def test_pacific_accepts_curl_with_unsigned_payload_header(pacific):
     u = json.loads(body)
     assert u["user_id"] == "admin"
     assert u["system"] == "false" and u["admin"] == "false"  # pacific: strings
+
+
+def test_object_names_over_1024_bytes_or_not_utf8_are_refused(rgw, uid):
+    """radosgw's validate_object_name, after authentication and before anything is looked
+    up: a name over 1024 bytes, or not UTF-8 once decoded, is `InvalidObjectName` (400) for
+    every op, and nothing is stored; a bucket name that is not UTF-8 is `InvalidBucketName`."""
+    hdr = ["x-amz-content-sha256: UNSIGNED-PAYLOAD"]
+    bucket = f"{uid}-names"
+    base = f"{rgw.url}/{bucket}"
+
+    def code(body):
+        m = re.search(r"<Code>([^<]*)</Code>", body)
+        return m and m.group(1)
+
+    assert curl(base, "PUT", headers=hdr)[0] == 200
+    assert curl(f"{base}/{'k' * 1024}", "PUT", headers=hdr)[0] == 200
+    long_key = f"{base}/{'k' * 1025}"
+    for method, url in (("PUT", long_key), ("GET", long_key), ("DELETE", long_key),
+                        ("POST", f"{long_key}?uploads"), ("PUT", f"{long_key}?acl")):
+        status, body = curl(url, method, headers=hdr)
+        assert (status, code(body)) == (400, "InvalidObjectName"), (method, url, body)
+        assert f"<BucketName>{bucket}</BucketName>" in body
+    # Authentication comes first; and no bucket lookup is needed to refuse the name.
+    status, body = curl(long_key, "PUT", user=f"{helpers.ADMIN_AK}:wrong", headers=hdr)
+    assert (status, code(body)) == (403, "SignatureDoesNotMatch")
+    r = requests.get(f"{rgw.url}/{uid}-no-such-bucket/{'k' * 1025}")
+    assert (r.status_code, code(r.text)) == (400, "InvalidObjectName")
+    # Not UTF-8.
+    status, body = curl(f"{base}/a%FFb", "PUT", headers=hdr)
+    assert (status, code(body)) == (400, "InvalidObjectName"), body
+    r = requests.get(f"{base}/a%FFb")
+    assert (r.status_code, code(r.text)) == (400, "InvalidObjectName")
+    r = requests.get(f"{rgw.url}/{bucket}%FF/x")
+    assert (r.status_code, code(r.text)) == (400, "InvalidBucketName")
+    # The admin API keeps its JSON error.
+    status, body = curl(f"{rgw.url}/admin/user%FF?uid=x")
+    assert status == 400 and json.loads(body)["Code"] == "InvalidArgument"
+    # Only the 1024-byte name was stored, and no upload was started.
+    status, body = curl(base)
+    assert status == 200 and re.findall(r"<Key>([^<]*)</Key>", body) == ["k" * 1024], body
+    status, body = curl(f"{base}?uploads")
+    assert status == 200 and "<Upload>" not in body, body
