@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::Frame;
-use hyper::header::{ACCEPT_RANGES, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::header::{HeaderValue, ACCEPT_RANGES, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{HeaderMap, Response, StatusCode};
 
 use super::body::{self, RespBody};
@@ -215,19 +215,30 @@ pub fn admin(app: &App, reply: Reply, fmt: Format, op: AdminOp, rid: &str) -> Re
     built.unwrap_or_else(|_| internal_error())
 }
 
-/// An S3 op's answer.
+/// An S3 op's answer. The header map is sized once: growing it (twice for a GET's dozen
+/// headers) was a tenth of a 4 KiB GET's allocator work.
 pub fn s3(reply: crate::s3::Reply, rid: &str) -> Response<RespBody> {
-    let mut b = base(rid).status(reply.status);
-    for (k, v) in reply.headers {
-        b = b.header(k, v);
-    }
-    let built = match reply.body {
-        ReplyBody::Empty => b.body(body::empty()),
-        ReplyBody::Xml(doc) => b.header(CONTENT_LENGTH, doc.len()).body(body::full(doc)),
-        ReplyBody::Bytes(bytes) => b.body(body::full(bytes)),
-        ReplyBody::Object(reader) => b.body(body::object(reader)),
+    let Ok(rid) = HeaderValue::from_str(rid) else {
+        return internal_error();
     };
-    built.unwrap_or_else(|_| internal_error())
+    let mut headers = HeaderMap::with_capacity(reply.headers.len() + 2);
+    headers.insert(REQUEST_ID, rid);
+    for (k, v) in reply.headers {
+        headers.append(k, v);
+    }
+    let body = match reply.body {
+        ReplyBody::Empty => body::empty(),
+        ReplyBody::Xml(doc) => {
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(doc.len()));
+            body::full(doc)
+        }
+        ReplyBody::Bytes(bytes) => body::full(bytes),
+        ReplyBody::Object(reader) => body::object(reader),
+    };
+    let mut resp = Response::new(body);
+    *resp.status_mut() = reply.status;
+    *resp.headers_mut() = headers;
+    resp
 }
 
 type NextPage =

@@ -266,6 +266,15 @@ pub fn parse_range(h: Option<&str>, size: u64) -> Result<Option<(u64, u64)>> {
     Ok(Some((start, end)))
 }
 
+/// `"etag"`, as ETag headers carry it.
+pub fn quoted(etag: &str) -> String {
+    let mut q = String::with_capacity(etag.len() + 2);
+    q.push('"');
+    q.push_str(etag);
+    q.push('"');
+    q
+}
+
 fn http_date_us(us: i64) -> String {
     crate::clock::http_date(
         std::time::UNIX_EPOCH + std::time::Duration::from_micros(us.max(0) as u64),
@@ -300,29 +309,31 @@ fn put_preconditions(h: &HeaderMap, existing: Option<&str>) -> Result<()> {
 /// If-Match / If-None-Match / If-Modified-Since / If-Unmodified-Since against the object:
 /// `Err(PreconditionFailed)`, `Ok(Some(304))`, or `Ok(None)` to go on.
 pub fn check_conditions(h: &HeaderMap, etag: &str, mtime_us: i64) -> Result<Option<StatusCode>> {
-    let get = |n: &str| h.get(n).and_then(|v| v.to_str().ok());
-    let quoted = format!("\"{etag}\"");
+    use http::header::{IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_UNMODIFIED_SINCE};
+    let get = |n: http::HeaderName| h.get(n).and_then(|v| v.to_str().ok());
     let matches = |v: &str| {
         v.split(',').any(|t| {
             let t = t.trim();
-            t == "*" || t == quoted || t == etag
+            t == "*"
+                || t == etag
+                || t.strip_prefix('"').and_then(|t| t.strip_suffix('"')) == Some(etag)
         })
     };
     let secs = mtime_us / 1_000_000;
-    if let Some(v) = get("if-match") {
+    if let Some(v) = get(IF_MATCH) {
         if !matches(v) {
             return Err(Error::PreconditionFailed);
         }
-    } else if let Some(t) = get("if-unmodified-since").and_then(crate::clock::parse_http_date) {
+    } else if let Some(t) = get(IF_UNMODIFIED_SINCE).and_then(crate::clock::parse_http_date) {
         if secs > t {
             return Err(Error::PreconditionFailed);
         }
     }
-    if let Some(v) = get("if-none-match") {
+    if let Some(v) = get(IF_NONE_MATCH) {
         if matches(v) {
             return Ok(Some(StatusCode::NOT_MODIFIED));
         }
-    } else if let Some(t) = get("if-modified-since").and_then(crate::clock::parse_http_date) {
+    } else if let Some(t) = get(IF_MODIFIED_SINCE).and_then(crate::clock::parse_http_date) {
         if secs <= t {
             return Ok(Some(StatusCode::NOT_MODIFIED));
         }
@@ -343,7 +354,7 @@ pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
         .header(http::header::ACCEPT_RANGES, "bytes")
         .header(LAST_MODIFIED, http_date_us(o.mtime_us))
         .header(http::HeaderName::from_static("x-rgw-object-type"), "Normal")
-        .header(ETAG, format!("\"{}\"", o.etag));
+        .header(ETAG, quoted(&o.etag));
     if let Some(st) = check_conditions(&req.headers, &o.etag, o.mtime_us)? {
         r.status = st;
         return Ok(r);

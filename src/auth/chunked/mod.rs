@@ -130,6 +130,12 @@ enum Mode {
     Chunked(Box<Decoder>),
 }
 
+/// SHA-256 of no bytes.
+const EMPTY_BODY_SHA256: [u8; 32] = [
+    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+    0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+];
+
 struct PlainSha {
     want: [u8; 32],
     sha: Sha256,
@@ -272,7 +278,12 @@ impl BodyVerifier {
         }
         match self.mode {
             Mode::Plain(Some(p)) => {
-                let got: [u8; 32] = p.sha.finalize().into();
+                // Most bodies checked are the empty ones of GETs: their hash is known.
+                let got: [u8; 32] = if self.decoded == 0 {
+                    EMPTY_BODY_SHA256
+                } else {
+                    p.sha.finalize().into()
+                };
                 if !bool::from(got.ct_eq(&p.want)) {
                     return Err(Error::ContentSha256Mismatch);
                 }

@@ -1212,3 +1212,16 @@ fn for_upload_refuses_malformed_checksum_headers() {
     assert_eq!(run_with(&c), Ok(1));
     assert_eq!(run_with("AAAAAA=="), Err(Error::BadDigest));
 }
+
+#[test]
+fn empty_body_hash_is_the_known_constant() {
+    let empty: [u8; 32] = Sha256::digest(b"").into();
+    assert_eq!(super::EMPTY_BODY_SHA256, empty);
+    assert_eq!(upload(Payload::Sha256(empty), &[], b""), Ok((0, None)));
+    let mut other = empty;
+    other[0] ^= 1;
+    assert_eq!(
+        upload(Payload::Sha256(other), &[], b""),
+        Err(Error::ContentSha256Mismatch)
+    );
+}

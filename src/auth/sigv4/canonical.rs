@@ -174,7 +174,7 @@ pub fn canonical_headers(headers: &HeaderMap, signed_headers: &str) -> Result<Ve
         .collect();
     names.sort_unstable();
     names.dedup();
-    let mut out = Vec::with_capacity(128);
+    let mut out = Vec::with_capacity(512);
     for name in &names {
         let mut values = headers.get_all(name.as_ref()).iter().peekable();
         if values.peek().is_none() {
