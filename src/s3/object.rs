@@ -62,6 +62,8 @@ fn response_overrides(req: &S3Request) -> Result<Overrides<'_>> {
 /// S3's limit on the user metadata (`x-amz-meta-*` names and values) of one object.
 pub const MAX_USER_METADATA: usize = 2048;
 
+const CONTENT_MD5: http::HeaderName = http::HeaderName::from_static("content-md5");
+
 /// Longest object name, in bytes (radosgw's `MAX_OBJ_NAME_LEN`): a request naming a longer
 /// one gets `InvalidObjectName` once it is authenticated, whatever its op.
 pub const MAX_KEY_LEN: usize = 1024;
@@ -120,7 +122,7 @@ pub fn content_md5(req: &S3Request) -> Result<Option<[u8; 16]>> {
 
 /// [`content_md5`] of a header map.
 pub fn content_md5_header(headers: &hyper::HeaderMap) -> Result<Option<[u8; 16]>> {
-    let Some(b64) = headers.get("content-md5").and_then(|v| v.to_str().ok()) else {
+    let Some(b64) = headers.get(CONTENT_MD5).and_then(|v| v.to_str().ok()) else {
         return Ok(None);
     };
     use base64::Engine;

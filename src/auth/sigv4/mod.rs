@@ -39,8 +39,10 @@ pub use self::verify::{verify, verify_streaming};
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 /// The payload hash that says "the body is not signed".
 pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
-/// Header carrying the client's payload hash.
-pub const CONTENT_SHA256: &str = "x-amz-content-sha256";
+/// Header carrying the client's payload hash (a `HeaderName`: it is looked up several times
+/// a request, and a name given as a string is parsed at every lookup).
+pub const CONTENT_SHA256: hyper::header::HeaderName =
+    hyper::header::HeaderName::from_static("x-amz-content-sha256");
 /// hex(sha256("")), the payload hash of every body-less request.
 pub const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 

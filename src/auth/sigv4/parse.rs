@@ -7,6 +7,8 @@ use hyper::HeaderMap;
 
 use super::key_cache::MAX_CACHED_SCOPE_PART;
 use super::{ALGORITHM, CONTENT_SHA256};
+
+const X_AMZ_DATE: hyper::header::HeaderName = hyper::header::HeaderName::from_static("x-amz-date");
 use crate::auth::verify::atoll;
 use crate::auth::AuthRequest;
 use crate::clock::{format_iso8601_basic, parse_http_date, parse_iso8601_basic};
@@ -81,7 +83,7 @@ pub fn parse_header<'a>(
 /// `Date`, both ISO 8601 basic as radosgw requires. Reef also takes an RFC 1123 `Date` and
 /// signs its ISO 8601 rendering, as AWS documents for clients that only send `Date`.
 fn header_date(headers: &HeaderMap, compat: Compat) -> Result<(Cow<'_, str>, i64)> {
-    if let Some(v) = headers.get("x-amz-date") {
+    if let Some(v) = headers.get(X_AMZ_DATE) {
         let s = v.to_str().map_err(|_| Error::AccessDenied)?;
         let t = parse_iso8601_basic(s).ok_or(Error::AccessDenied)?;
         return Ok((Cow::Borrowed(s), t));
@@ -195,7 +197,7 @@ pub fn check_binding(req: &AuthRequest, auth: &V4Auth, cred: &Credential) -> Res
     }
     for name in req.headers.keys() {
         let name = name.as_str();
-        if name.starts_with("x-amz-") && name != CONTENT_SHA256 && !signed(name) {
+        if name.starts_with("x-amz-") && name != CONTENT_SHA256.as_str() && !signed(name) {
             return Err(Error::AccessDenied);
         }
     }
