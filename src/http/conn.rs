@@ -22,6 +22,13 @@ use tokio::time::Sleep;
 const MAX_LEADING_BLANK_LINES: u8 = 4;
 /// How much of a line is kept to read its header name, a length or a chunk size.
 const LINE_KEEP: usize = 64;
+/// What ends a head cut at [`MAX_HEAD`]: a byte no head may hold, then a blank line, so
+/// hyper has a whole head to refuse (400, and the connection closed).
+pub const CUT_HEAD: &[u8] = b"\0\r\n\r\n";
+/// Longest request head (request line, headers, blank lines before it): radosgw's beast
+/// front end refuses one over 16 KiB with 400, and so do we, which also bounds what a
+/// connection that never finishes its head makes hyper buffer.
+pub const MAX_HEAD: usize = 16 * 1024;
 
 /// A client connection: framing checked on the way in, stalled writes cut off.
 pub struct Conn<IO> {
@@ -29,6 +36,8 @@ pub struct Conn<IO> {
     framing: Framing,
     send_timeout: Duration,
     stall: Option<Pin<Box<Sleep>>>,
+    /// Bytes still to hand hyper instead of reading (the end of a cut head).
+    inject: &'static [u8],
 }
 
 impl<IO> Conn<IO> {
@@ -38,6 +47,7 @@ impl<IO> Conn<IO> {
             framing: Framing::default(),
             send_timeout,
             stall: None,
+            inject: &[],
         }
     }
 
@@ -76,10 +86,21 @@ impl<IO: AsyncRead + Unpin> AsyncRead for Conn<IO> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        ready!(Pin::new(&mut self.io).poll_read(cx, buf))?;
         let this = &mut *self;
-        this.framing.scan(&mut buf.filled_mut()[before..]);
+        if this.inject.is_empty() {
+            let before = buf.filled().len();
+            ready!(Pin::new(&mut this.io).poll_read(cx, buf))?;
+            match this.framing.scan(&mut buf.filled_mut()[before..]) {
+                Some(at) => {
+                    buf.set_filled(before + at);
+                    this.inject = CUT_HEAD;
+                }
+                None => return Poll::Ready(Ok(())),
+            }
+        }
+        let n = this.inject.len().min(buf.remaining());
+        buf.put_slice(&this.inject[..n]);
+        this.inject = &this.inject[n..];
         Poll::Ready(Ok(()))
     }
 }
@@ -149,6 +170,8 @@ pub struct Framing {
     /// The request line of the current head has been seen.
     started: bool,
     blank_lines: u8,
+    /// Bytes of the current head so far.
+    head_len: usize,
     content_length: Option<u64>,
     chunked: bool,
 }
@@ -162,6 +185,7 @@ impl Default for Framing {
             line_len: 0,
             started: false,
             blank_lines: 0,
+            head_len: 0,
             content_length: None,
             chunked: false,
         }
@@ -170,12 +194,14 @@ impl Default for Framing {
 
 impl Framing {
     /// Follow `bytes` (just read, not yet seen by hyper); a byte that breaks the framing
-    /// rules is overwritten with NUL, which hyper's parser refuses.
-    pub fn scan(&mut self, bytes: &mut [u8]) {
+    /// rules is overwritten with NUL, which hyper's parser refuses. `Some(at)`: the head
+    /// grew past [`MAX_HEAD`] at `at`; the caller hands hyper the bytes before it and then
+    /// [`CUT_HEAD`]. (A NUL alone in a long unfinished line makes hyper wait for its end.)
+    pub fn scan(&mut self, bytes: &mut [u8]) -> Option<usize> {
         let mut i = 0;
         while i < bytes.len() {
             match self.state {
-                State::Opaque => return,
+                State::Opaque => return None,
                 State::Body(n) | State::ChunkData(n) => {
                     let take = n.min((bytes.len() - i) as u64);
                     i += take as usize;
@@ -190,11 +216,18 @@ impl Framing {
                 _ => {
                     // The bytes up to the next CR or LF only extend the current line.
                     let run = memchr::memchr2(b'\r', b'\n', &bytes[i..]).unwrap_or(bytes.len() - i);
+                    if self.state == State::Head {
+                        self.head_len += run.max(1);
+                        if self.head_len > MAX_HEAD {
+                            self.state = State::Opaque;
+                            return Some(i);
+                        }
+                    }
                     if run > 0 {
                         if self.prev_cr {
                             // A CR that does not end a line: hyper refuses it.
                             self.state = State::Opaque;
-                            return;
+                            return None;
                         }
                         let keep = run.min(LINE_KEEP.saturating_sub(self.line_len));
                         let at = self.line_len.min(LINE_KEEP);
@@ -208,14 +241,14 @@ impl Framing {
                         if !self.prev_cr || !self.end_of_line() {
                             bytes[i] = 0;
                             self.state = State::Opaque;
-                            return;
+                            return None;
                         }
                         self.prev_cr = false;
                     } else {
                         // A CR: two in a row cannot end a line.
                         if self.prev_cr {
                             self.state = State::Opaque;
-                            return;
+                            return None;
                         }
                         self.prev_cr = true;
                     }
@@ -223,6 +256,7 @@ impl Framing {
                 }
             }
         }
+        None
     }
 
     /// A CRLF-terminated line ended; false refuses the request.
@@ -241,6 +275,7 @@ impl Framing {
                 self.chunked = false;
                 self.started = false;
                 self.blank_lines = 0;
+                self.head_len = 0;
                 if length.is_some() && chunked {
                     return false;
                 }
@@ -339,9 +374,15 @@ mod tests {
     /// Scan `input` in pieces of `step` bytes; the bytes as hyper would see them.
     fn scan(input: &[u8], step: usize) -> Vec<u8> {
         let mut f = Framing::default();
-        let mut out = input.to_vec();
-        for piece in out.chunks_mut(step) {
-            f.scan(piece);
+        let mut out = Vec::new();
+        for piece in input.chunks(step) {
+            let mut piece = piece.to_vec();
+            if let Some(at) = f.scan(&mut piece) {
+                out.extend_from_slice(&piece[..at]);
+                out.extend_from_slice(CUT_HEAD);
+                break;
+            }
+            out.extend_from_slice(&piece);
         }
         out
     }
@@ -376,6 +417,28 @@ mod tests {
         assert!(refused(
             b"PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\nab\r\n0\r\n\r\n"
         ));
+    }
+
+    #[test]
+    fn heads_over_16_kib_are_refused() {
+        let head = |n: usize| {
+            let mut h = b"GET / HTTP/1.1\r\nX-Big: ".to_vec();
+            h.resize(h.len() + n, b'a');
+            h.extend_from_slice(b"\r\n\r\n");
+            h
+        };
+        let fits = head(MAX_HEAD - 27);
+        assert_eq!(fits.len(), MAX_HEAD);
+        for step in [1, 7, 4096, MAX_HEAD] {
+            assert_eq!(scan(&fits, step), fits);
+            let cut = scan(&head(MAX_HEAD - 26), step);
+            assert_eq!(cut.len(), MAX_HEAD + CUT_HEAD.len());
+            assert!(cut.ends_with(CUT_HEAD));
+        }
+        // The count starts again at each request on the connection.
+        let mut two = fits.clone();
+        two.extend_from_slice(&fits);
+        assert_eq!(scan(&two, 1000), two);
     }
 
     #[test]
