@@ -40,8 +40,11 @@ impl Workers {
         };
         let mut workers = Vec::with_capacity(n);
         for i in 0..n {
+            // Each runtime has its own pool for store reads that miss memory and file I/O:
+            // together they stay within tokio's default for one runtime (512 threads).
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
+                .max_blocking_threads((512 / n).max(16))
                 .build()?;
             let (tx, mut rx) = mpsc::unbounded_channel::<(std::net::TcpStream, Serve)>();
             std::thread::Builder::new()
