@@ -1,6 +1,7 @@
 //! Bucket listings: ListObjects v1 and v2, and ListObjectVersions (every version is the
 //! one version an unversioned bucket has: `null`, latest).
 
+use super::object::quoted;
 use super::{iso_ms, Reply, S3Request};
 use crate::app::App;
 use crate::authz::{self, OpKind};
@@ -139,7 +140,7 @@ pub async fn list_objects(app: &App, req: &S3Request) -> Result<Reply> {
         x.open("Contents");
         x.elem("Key", &c.enc(k));
         x.elem("LastModified", &iso_ms(o.mtime_us));
-        x.elem("ETag", &format!("\"{}\"", o.etag));
+        x.elem("ETag", &quoted(&o.etag));
         x.num("Size", o.size);
         x.elem("StorageClass", "STANDARD");
         if fetch_owner {
@@ -180,7 +181,7 @@ fn version_xml(x: &mut Xml, c: &Common, k: &str, o: &ObjectMeta, owner_name: &st
     x.elem("VersionId", "null");
     x.bool("IsLatest", true);
     x.elem("LastModified", &iso_ms(o.mtime_us));
-    x.elem("ETag", &format!("\"{}\"", o.etag));
+    x.elem("ETag", &quoted(&o.etag));
     x.num("Size", o.size);
     x.elem("StorageClass", "STANDARD");
     owner_xml(x, &o.owner, owner_name);

@@ -12,7 +12,7 @@ use http::StatusCode;
 use md5::{Digest, Md5};
 
 use super::object::{
-    check_quota, content_md5, load_source, receive_within_quota, stored_headers, upload_acl,
+    check_quota, content_md5, load_source, quoted, receive_within_quota, stored_headers, upload_acl,
 };
 use super::{iso_ms, tagging, Body, Reply, S3Request};
 use crate::app::App;
@@ -108,7 +108,7 @@ pub async fn upload_part(app: &App, req: &S3Request, body: Body) -> Result<Reply
     let up = app.uploads.get(&b.key(), &req.key, id).await?;
     let got = receive_within_quota(app, req, &b, body, md5).await?;
     let etag = record_part(app, &b, &up, num, got).await?;
-    Ok(Reply::empty(StatusCode::OK).header(ETAG, format!("\"{etag}\"")))
+    Ok(Reply::empty(StatusCode::OK).header(ETAG, quoted(&etag)))
 }
 
 /// UploadPartCopy: a part made of (a range of) an existing object.
@@ -237,7 +237,7 @@ fn completed(b: &Bucket, key: &str, etag: &str) -> Reply {
     x.elem("Location", &format!("{}/{}", b.name, key));
     x.elem("Bucket", &b.name);
     x.elem("Key", key);
-    x.elem("ETag", &format!("\"{etag}\""));
+    x.elem("ETag", &quoted(etag));
     x.close("CompleteMultipartUploadResult");
     Reply::xml(x.finish())
 }
@@ -337,7 +337,7 @@ pub async fn list_parts(app: &App, req: &S3Request) -> Result<Reply> {
         x.open("Part");
         x.elem("LastModified", &iso_ms(p.mtime_us));
         x.num("PartNumber", p.num);
-        x.elem("ETag", &format!("\"{}\"", p.etag));
+        x.elem("ETag", &quoted(&p.etag));
         x.num("Size", p.size);
         x.close("Part");
     }

@@ -230,7 +230,7 @@ pub async fn put(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
     };
     install(app, &b, &req.key, meta).await?;
     Ok(Reply::empty(StatusCode::OK)
-        .header(ETAG, format!("\"{etag}\""))
+        .header(ETAG, quoted(&etag))
         .header(http::header::ACCEPT_RANGES, "bytes"))
 }
 
@@ -584,7 +584,7 @@ pub async fn copy(app: &App, req: &S3Request) -> Result<Reply> {
     let mut x = Xml::new();
     x.open_ns("CopyObjectResult");
     x.elem("LastModified", &iso_ms(now));
-    x.elem("ETag", &format!("\"{etag}\""));
+    x.elem("ETag", &quoted(&etag));
     x.close("CopyObjectResult");
     Ok(Reply::xml(x.finish()))
 }
