@@ -24,11 +24,11 @@ const MAX_LEADING_BLANK_LINES: u8 = 4;
 const LINE_KEEP: usize = 64;
 /// What ends a head cut at [`MAX_HEAD`]: a byte no head may hold, then a blank line, so
 /// hyper has a whole head to refuse (400, and the connection closed).
-pub const CUT_HEAD: &[u8] = b"\0\r\n\r\n";
+const CUT_HEAD: &[u8] = b"\0\r\n\r\n";
 /// Longest request head (request line, headers, blank lines before it): radosgw's beast
 /// front end refuses one over 16 KiB with 400, and so do we, which also bounds what a
 /// connection that never finishes its head makes hyper buffer.
-pub const MAX_HEAD: usize = 16 * 1024;
+const MAX_HEAD: usize = 16 * 1024;
 
 /// A client connection: framing checked on the way in, stalled writes cut off.
 pub struct Conn<IO> {

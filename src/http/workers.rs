@@ -19,8 +19,11 @@ use tokio::sync::mpsc;
 pub type Serve =
     Box<dyn FnOnce(TcpStream) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + 'static>;
 
+/// A connection handed to a worker, counted on it for as long as it is served.
+type Job = (std::net::TcpStream, Serve, Open);
+
 struct Worker {
-    tx: mpsc::UnboundedSender<(std::net::TcpStream, Serve)>,
+    tx: mpsc::UnboundedSender<Job>,
     /// Connections the worker serves now.
     open: Arc<AtomicUsize>,
 }
@@ -46,15 +49,18 @@ impl Workers {
                 .enable_all()
                 .max_blocking_threads((512 / n).max(16))
                 .build()?;
-            let (tx, mut rx) = mpsc::unbounded_channel::<(std::net::TcpStream, Serve)>();
+            let (tx, mut rx) = mpsc::unbounded_channel::<Job>();
             std::thread::Builder::new()
                 .name(format!("conn-{i}"))
                 .spawn(move || {
                     rt.block_on(async move {
-                        while let Some((stream, serve)) = rx.recv().await {
+                        while let Some((stream, serve, open)) = rx.recv().await {
                             match TcpStream::from_std(stream) {
                                 Ok(s) => {
-                                    tokio::spawn(serve(s));
+                                    tokio::spawn(async move {
+                                        let _open = open;
+                                        serve(s).await;
+                                    });
                                 }
                                 Err(e) => tracing::warn!(error = %e, "connection not served"),
                             }
@@ -85,15 +91,8 @@ impl Workers {
                 return;
             }
         };
-        let open = Open::new(w.open.clone());
-        let counted: Serve = Box::new(move |s| {
-            Box::pin(async move {
-                let _open = open;
-                serve(s).await;
-            })
-        });
         // A worker thread that is gone (it panicked) drops the connection.
-        let _ = w.tx.send((stream, counted));
+        let _ = w.tx.send((stream, serve, Open::new(w.open.clone())));
     }
 }
 
