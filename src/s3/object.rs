@@ -290,22 +290,26 @@ fn http_date_us(us: i64) -> String {
 /// a write racing this one can still slip between, as for quotas.)
 fn put_preconditions(h: &HeaderMap, existing: Option<&str>) -> Result<()> {
     let get = |n: http::header::HeaderName| h.get(n).and_then(|v| v.to_str().ok());
-    let names = |v: &str, etag: &str| {
-        v.split(',')
-            .map(|t| t.trim().trim_matches('"'))
-            .any(|t| t == "*" || t == etag)
-    };
     if let Some(v) = get(http::header::IF_MATCH) {
-        if !existing.is_some_and(|etag| names(v, etag)) {
+        if !existing.is_some_and(|etag| etag_listed(v, etag)) {
             return Err(Error::PreconditionFailed);
         }
     }
     if let Some(v) = get(http::header::IF_NONE_MATCH) {
-        if existing.is_some_and(|etag| names(v, etag)) {
+        if existing.is_some_and(|etag| etag_listed(v, etag)) {
             return Err(Error::PreconditionFailed);
         }
     }
     Ok(())
+}
+
+/// Whether an `If-Match` / `If-None-Match` value names `etag`: `*`, or one of its
+/// comma-separated entity tags, quoted or bare. One rule for reads and writes.
+fn etag_listed(v: &str, etag: &str) -> bool {
+    v.split(',').any(|t| {
+        let t = t.trim();
+        t == "*" || t == etag || t.strip_prefix('"').and_then(|t| t.strip_suffix('"')) == Some(etag)
+    })
 }
 
 /// If-Match / If-None-Match / If-Modified-Since / If-Unmodified-Since against the object:
@@ -313,17 +317,9 @@ fn put_preconditions(h: &HeaderMap, existing: Option<&str>) -> Result<()> {
 pub fn check_conditions(h: &HeaderMap, etag: &str, mtime_us: i64) -> Result<Option<StatusCode>> {
     use http::header::{IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_UNMODIFIED_SINCE};
     let get = |n: http::HeaderName| h.get(n).and_then(|v| v.to_str().ok());
-    let matches = |v: &str| {
-        v.split(',').any(|t| {
-            let t = t.trim();
-            t == "*"
-                || t == etag
-                || t.strip_prefix('"').and_then(|t| t.strip_suffix('"')) == Some(etag)
-        })
-    };
     let secs = mtime_us / 1_000_000;
     if let Some(v) = get(IF_MATCH) {
-        if !matches(v) {
+        if !etag_listed(v, etag) {
             return Err(Error::PreconditionFailed);
         }
     } else if let Some(t) = get(IF_UNMODIFIED_SINCE).and_then(crate::clock::parse_http_date) {
@@ -332,7 +328,7 @@ pub fn check_conditions(h: &HeaderMap, etag: &str, mtime_us: i64) -> Result<Opti
         }
     }
     if let Some(v) = get(IF_NONE_MATCH) {
-        if matches(v) {
+        if etag_listed(v, etag) {
             return Ok(Some(StatusCode::NOT_MODIFIED));
         }
     } else if let Some(t) = get(IF_MODIFIED_SINCE).and_then(crate::clock::parse_http_date) {

@@ -25,6 +25,23 @@ fn put_preconditions_as_radosgw() {
         Ok(())
     );
     assert_eq!(put_preconditions(&h("if-match", "\"e2\""), Some("e1")), pf);
+    // a list, and the same rule as reads: one pair of quotes, not any number
+    assert_eq!(
+        put_preconditions(&h("if-match", "\"e0\", \"e1\""), Some("e1")),
+        Ok(())
+    );
+    assert_eq!(
+        put_preconditions(&h("if-match", "\"\"e1\"\""), Some("e1")),
+        pf
+    );
+    assert_eq!(
+        check_conditions(&h("if-match", "\"\"e1\"\""), "e1", 0),
+        Err(Error::PreconditionFailed)
+    );
+    assert_eq!(
+        check_conditions(&h("if-match", "e0, e1"), "e1", 0),
+        Ok(None)
+    );
 }
 
 #[test]
