@@ -12,12 +12,8 @@ pub fn render(node: &Node, style: Style) -> String {
 fn write_node(out: &mut String, node: &Node, style: Style) {
     match node {
         Node::Str(s) => write_str(out, s),
-        Node::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
-        Node::UInt(u) => {
-            let _ = write!(out, "{u}");
-        }
+        Node::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
+        Node::UInt(u) => out.push_str(itoa::Buffer::new().format(*u)),
         Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Node::LegacyBool(b) => {
             let s = if *b { "true" } else { "false" };
@@ -139,6 +135,18 @@ mod tests {
         assert_eq!(
             render(&n, Style::default()),
             r#"{"a":"x\"y\\\u0001","b":-1,"c":false,"d":[]}"#
+        );
+    }
+
+    #[test]
+    fn integers_whole() {
+        let n = ObjBuilder::new()
+            .uint("u", u64::MAX)
+            .int("i", i64::MIN)
+            .build();
+        assert_eq!(
+            render(&n, Style::default()),
+            r#"{"u":18446744073709551615,"i":-9223372036854775808}"#
         );
     }
 }
