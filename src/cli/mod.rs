@@ -15,6 +15,7 @@ use crate::ops::{self, AdminOp, Reply, Request};
 pub mod account;
 mod args;
 pub mod bucket;
+pub mod metadata;
 
 pub use args::*;
 
@@ -98,6 +99,9 @@ pub enum Cmd {
     /// Objects: rm.
     #[command(subcommand)]
     Object(bucket::ObjectCmd),
+    /// Metadata entries (`user:<uid>`, `bucket:<name>`, ...): list, get, put, rm.
+    #[command(subcommand)]
+    Metadata(metadata::MetadataCmd),
     /// A bucket's (or an object's) access policy.
     Policy {
         #[arg(long)]
@@ -121,21 +125,23 @@ pub enum Cmd {
     },
 }
 
-/// The op a command stands for and its request, exactly as the HTTP API would parse them.
-fn request(cmd: &Cmd) -> Option<(AdminOp, Request)> {
+/// The op a command stands for and its request, exactly as the HTTP API would parse them
+/// (`None`: not an admin command; `Err`: its input could not be read).
+fn request(cmd: &Cmd) -> Result<Option<(AdminOp, Request)>, String> {
     use crate::ops::{caps, key, quota, ratelimit, subuser, usage, user};
     let owned = |o: &Option<String>| o.clone();
-    Some(match cmd {
+    Ok(Some(match cmd {
         Cmd::Serve { .. }
         | Cmd::Init
         | Cmd::Config(_)
         | Cmd::Backup { .. }
         | Cmd::Restore { .. }
         | Cmd::Check { .. }
-        | Cmd::Migrate { .. } => return None,
+        | Cmd::Migrate { .. } => return Ok(None),
         Cmd::Account(c) => account::request(c),
         Cmd::Bucket(c) => bucket::request(c),
         Cmd::Object(c) => bucket::request_object(c),
+        Cmd::Metadata(c) => metadata::request(c)?,
         Cmd::Policy { bucket, object } => bucket::request_policy(bucket, object),
         Cmd::User(c) => match c {
             UserCmd::Create(a) => (
@@ -372,7 +378,7 @@ fn request(cmd: &Cmd) -> Option<(AdminOp, Request)> {
                 ),
             }
         }
-    })
+    }))
 }
 
 /// Run the op; a bucket purge shows, on a terminal, how many of its objects are gone so far
@@ -408,8 +414,13 @@ async fn run_with_progress(app: &App, req: Request) -> crate::error::Result<Repl
 
 /// Run one admin command on `app`; prints the result and returns the exit code.
 pub async fn run(app: &App, cmd: &Cmd) -> i32 {
-    let Some((op, req)) = request(cmd) else {
-        return 2;
+    let (op, req) = match request(cmd) {
+        Ok(Some(r)) => r,
+        Ok(None) => return 2,
+        Err(e) => {
+            eprintln!("rgw-admin: {e}");
+            return 1;
+        }
     };
     match run_with_progress(app, req).await {
         Ok(Reply::Doc(doc)) => {

@@ -176,3 +176,66 @@ def test_systemd_unit_is_valid_and_hardened(tmp_path):
     assert p.returncode == 0, p.stdout + p.stderr
     # a misspelt directive or a bad value is only a warning: "Unknown key ...", "..., ignoring"
     assert "ignoring" not in p.stderr and "Unknown" not in p.stderr, p.stderr
+
+
+def test_metadata_commands_are_the_metadata_api(tmp_path, start_server):
+    """`metadata list|get|put|rm` print what `/admin/metadata` answers, change what it
+    changes, and refuse what it refuses without changing anything."""
+    data = str(tmp_path / "store")
+    assert helpers.run_cli(data, "init").returncode == 0
+    cli_json(data, "user", "create", "--uid", "admin", "--display-name", "Admin",
+             "--caps", "users=*;buckets=*;usage=*;metadata=*;info=*;ratelimit=*",
+             "--access-key", helpers.ADMIN_AK, "--secret-key", helpers.ADMIN_SK)
+    cli_json(data, "user", "create", "--uid", "meta-a", "--display-name", "Meta A")
+    assert cli_json(data, "metadata", "list") == ["bucket", "bucket.instance", "otp", "user"]
+    assert sorted(cli_json(data, "metadata", "list", "user")) == ["admin", "meta-a"]
+    page = cli_json(data, "metadata", "list", "user", "--max-entries", "1")
+    assert page["count"] == 1 and page["truncated"] in (True, "true")
+    rest = cli_json(data, "metadata", "list", "user", "--max-entries", "5",
+                    "--marker", page["marker"])
+    assert page["keys"] + rest["keys"] == ["admin", "meta-a"]
+    doc = cli_json(data, "metadata", "get", "user:meta-a")
+    assert doc["key"] == "user:meta-a" and doc["data"]["display_name"] == "Meta A"
+
+    # put from a file, then from standard input
+    doc["data"]["display_name"] = "Meta Renamed"
+    f = tmp_path / "meta-a.json"
+    f.write_text(json.dumps(doc))
+    p = helpers.run_cli(data, "metadata", "put", "user:meta-a", "--infile", str(f))
+    assert p.returncode == 0, p.stderr
+    assert cli_json(data, "user", "info", "--uid", "meta-a")["display_name"] == "Meta Renamed"
+    doc["data"]["display_name"] = "Meta Stdin"
+    p = subprocess.run([helpers.server_binary(), "--data-dir", data, "metadata", "put",
+                        "user:meta-a"], input=json.dumps(doc), capture_output=True, text=True,
+                       env=helpers.clean_env(None), timeout=30)
+    assert p.returncode == 0, p.stderr
+    before = cli_json(data, "metadata", "get", "user:meta-a")
+    assert before["data"]["display_name"] == "Meta Stdin"
+
+    # refusals: the API's errors, nothing changed
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    for args, code in [
+        (("metadata", "put", "user:meta-a", "--infile", str(bad)), "InvalidArgument"),
+        (("metadata", "put", "user:other", "--infile", str(f)), "InvalidArgument"),
+        (("metadata", "put", "user:meta-a", "--infile", str(tmp_path / "missing")),
+         "cannot read"),
+        (("metadata", "get", "user:nobody"), "NoSuchKey"),
+        (("metadata", "list", "nosection"), "NoSuchKey"),
+        (("metadata", "rm", "user:nobody"), "NoSuchKey"),
+    ]:
+        p = helpers.run_cli(data, *args)
+        assert p.returncode == 1 and code in p.stderr, (args, p.returncode, p.stderr)
+    assert cli_json(data, "metadata", "get", "user:meta-a") == before
+    assert sorted(cli_json(data, "metadata", "list", "user")) == ["admin", "meta-a"]
+
+    # the server answers the same document
+    srv = start_server(data_dir=data)
+    r = srv.admin().get("/admin/metadata/user", [("key", "meta-a")])
+    assert r.status_code == 200 and r.json() == before
+    srv.stop()
+
+    assert helpers.run_cli(data, "metadata", "rm", "user:meta-a").returncode == 0
+    assert cli_json(data, "metadata", "list", "user") == ["admin"]
+    p = helpers.run_cli(data, "user", "info", "--uid", "meta-a")
+    assert p.returncode == 1 and "NoSuchUser" in p.stderr
