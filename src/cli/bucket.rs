@@ -6,14 +6,24 @@ use clap::Subcommand;
 use crate::ops::bucket::{
     BucketName, IndexReq, InfoReq, LinkReq, ObjectRemoveReq, PolicyReq, RemoveReq,
 };
+use crate::ops::bucket_objects::ListReq;
 use crate::ops::{AdminOp, Request};
 
 #[derive(Subcommand, Debug)]
 pub enum BucketCmd {
-    /// Bucket names: every bucket, or the user's (`GET /admin/bucket[?uid=]`).
+    /// Bucket names: every bucket, or the user's (`GET /admin/bucket[?uid=]`); with
+    /// --bucket, that bucket's objects as radosgw-admin lists them (its index entries).
     List {
         #[arg(long)]
         uid: Option<String>,
+        #[arg(long)]
+        bucket: Option<String>,
+        /// With --bucket: at most this many objects (default 1000).
+        #[arg(long)]
+        max_entries: Option<u32>,
+        /// With --bucket: start after this object name.
+        #[arg(long)]
+        marker: Option<String>,
     },
     /// One bucket's info with usage (`GET /admin/bucket?bucket=&stats=true`).
     Stats {
@@ -75,7 +85,7 @@ fn name(bucket: &str, uid: Option<&String>) -> BucketName {
 
 pub fn request(c: &BucketCmd) -> (AdminOp, Request) {
     match c {
-        BucketCmd::List { uid } => (
+        BucketCmd::List { uid, .. } => (
             AdminOp::BucketInfo,
             Request::BucketInfo(InfoReq {
                 name: BucketName {
@@ -134,6 +144,24 @@ pub fn request(c: &BucketCmd) -> (AdminOp, Request) {
                 check_objects: *check_objects,
             }),
         ),
+    }
+}
+
+/// `bucket list --bucket B`: the objects of B, which no HTTP op lists (see
+/// `ops::bucket_objects`).
+pub fn objects_request(c: &BucketCmd) -> Option<ListReq> {
+    match c {
+        BucketCmd::List {
+            uid,
+            bucket: Some(b),
+            max_entries,
+            marker,
+        } => Some(ListReq {
+            name: name(b, uid.as_ref()),
+            marker: marker.clone(),
+            max_entries: *max_entries,
+        }),
+        _ => None,
     }
 }
 

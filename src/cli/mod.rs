@@ -414,6 +414,21 @@ async fn run_with_progress(app: &App, req: Request) -> crate::error::Result<Repl
 
 /// Run one admin command on `app`; prints the result and returns the exit code.
 pub async fn run(app: &App, cmd: &Cmd) -> i32 {
+    if let Some(r) = match cmd {
+        Cmd::Bucket(c) => bucket::objects_request(c),
+        _ => None,
+    } {
+        return match ops::bucket_objects::list(app, r).await {
+            Ok(doc) => {
+                print!("{}", render_pretty(&doc.node, app.style()));
+                0
+            }
+            Err(e) => {
+                eprintln!("rgw-admin: list_bucket (HTTP {} {})", e.status(), e.code());
+                1
+            }
+        };
+    }
     let (op, req) = match request(cmd) {
         Ok(Some(r)) => r,
         Ok(None) => return 2,
