@@ -89,6 +89,14 @@ pub enum UserCmd {
         #[arg(long)]
         uid: String,
     },
+    /// The user's storage totals, as radosgw-admin prints them.
+    Stats {
+        #[arg(long)]
+        uid: String,
+        /// Accepted as radosgw-admin takes it: the totals here are never out of date.
+        #[arg(long)]
+        sync_stats: bool,
+    },
 }
 
 #[derive(Args, Debug)]

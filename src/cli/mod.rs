@@ -10,6 +10,7 @@ use crate::app::App;
 use crate::authz::Caller;
 use crate::config::{Compat, StoreKind};
 use crate::encode::json::render_pretty;
+use crate::encode::Doc;
 use crate::ops::{self, AdminOp, Reply, Request};
 
 pub mod account;
@@ -195,6 +196,7 @@ fn request(cmd: &Cmd) -> Result<Option<(AdminOp, Request)>, String> {
                     marker: owned(marker),
                 }),
             ),
+            UserCmd::Stats { .. } => return Ok(None),
             UserCmd::Suspend { uid } | UserCmd::Enable { uid } => (
                 AdminOp::UserModify,
                 Request::UserModify(user::ModifyReq {
@@ -412,19 +414,31 @@ async fn run_with_progress(app: &App, req: Request) -> crate::error::Result<Repl
     res
 }
 
+/// Commands radosgw-admin has and the HTTP API does not (nor radosgw's): the op's name and
+/// its document, or `None` for every other command.
+async fn cli_only(app: &App, cmd: &Cmd) -> Option<(&'static str, crate::error::Result<Doc>)> {
+    match cmd {
+        Cmd::Bucket(c) => {
+            let r = bucket::objects_request(c)?;
+            Some(("list_bucket", ops::bucket_objects::list(app, r).await))
+        }
+        Cmd::User(UserCmd::Stats { uid, .. }) => {
+            Some(("user_stats", ops::user::stats(app, uid).await))
+        }
+        _ => None,
+    }
+}
+
 /// Run one admin command on `app`; prints the result and returns the exit code.
 pub async fn run(app: &App, cmd: &Cmd) -> i32 {
-    if let Some(r) = match cmd {
-        Cmd::Bucket(c) => bucket::objects_request(c),
-        _ => None,
-    } {
-        return match ops::bucket_objects::list(app, r).await {
+    if let Some((name, res)) = cli_only(app, cmd).await {
+        return match res {
             Ok(doc) => {
                 print!("{}", render_pretty(&doc.node, app.style()));
                 0
             }
             Err(e) => {
-                eprintln!("rgw-admin: list_bucket (HTTP {} {})", e.status(), e.code());
+                eprintln!("rgw-admin: {name} (HTTP {} {})", e.status(), e.code());
                 1
             }
         };

@@ -193,6 +193,31 @@ impl Settings {
 }
 
 /// A user's document as this level prints it.
+/// `radosgw-admin user stats`: the user's totals over its buckets, with the times radosgw
+/// keeps of its last sync and update. Ours are summed when asked, so both are now. The CLI's
+/// alone: over HTTP the same totals come with `GET /admin/user?stats=true`.
+pub async fn stats(app: &App, uid: &str) -> Result<Doc> {
+    app.users.get(uid).await?.ok_or(Error::NoSuchUser)?;
+    let t = app.buckets.user_totals(uid).await?;
+    let kb = |b: u64| b.div_ceil(1024);
+    let totals = ObjBuilder::new()
+        .uint("size", t.size)
+        .uint("size_actual", t.size_actual)
+        .uint("size_kb", kb(t.size))
+        .uint("size_kb_actual", kb(t.size_actual))
+        .uint("num_objects", t.num_objects)
+        .build();
+    let now = crate::clock::utime(crate::clock::now_us());
+    Ok(Doc::new(
+        "user_stats",
+        ObjBuilder::new()
+            .node("stats", totals)
+            .str("last_stats_sync", now.as_str())
+            .str("last_stats_update", now)
+            .build(),
+    ))
+}
+
 pub fn info_doc(u: &User, stats: Option<crate::encode::Node>, view: crate::model::KeyView) -> Doc {
     Doc::new("user_info", crate::account::user_info(u, stats, view))
 }

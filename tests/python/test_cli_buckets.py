@@ -168,3 +168,11 @@ def test_cli_bucket_list_objects(start_server):
     # the plain listing of bucket names is unchanged, and nothing was touched
     assert cli(d, "bucket", "list") == ["gamma"]
     assert cli(d, "bucket", "stats", "--bucket", "gamma")["usage"]["rgw.main"]["num_objects"] == 4
+    # user stats: radosgw-admin's shape, the totals `user info --stats` gives
+    st = cli(d, "user", "stats", "--uid", "alice", "--sync-stats")
+    assert list(st) == ["stats", "last_stats_sync", "last_stats_update"]
+    assert st["stats"] == {"size": 24, "size_actual": 4 * 4096, "size_kb": 1,
+                           "size_kb_actual": 16, "num_objects": 4}
+    info = cli(d, "user", "info", "--uid", "alice", "--stats")["stats"]
+    assert {k: v for k, v in info.items() if "utilized" not in k} == st["stats"]
+    assert "NoSuchUser" in cli_fails(d, "user", "stats", "--uid", "nobody")
