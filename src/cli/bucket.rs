@@ -25,10 +25,13 @@ pub enum BucketCmd {
         #[arg(long)]
         marker: Option<String>,
     },
-    /// One bucket's info with usage (`GET /admin/bucket?bucket=&stats=true`).
+    /// One bucket's info with usage, or (without --bucket) every bucket's, or the user's
+    /// (`GET /admin/bucket?stats=true[&bucket=][&uid=]`).
     Stats {
         #[arg(long)]
-        bucket: String,
+        bucket: Option<String>,
+        #[arg(long)]
+        uid: Option<String>,
     },
     /// Remove a bucket (`DELETE /admin/bucket`); refused if not empty without --purge-objects.
     Rm {
@@ -96,10 +99,14 @@ pub fn request(c: &BucketCmd) -> (AdminOp, Request) {
                 page: None,
             }),
         ),
-        BucketCmd::Stats { bucket } => (
+        BucketCmd::Stats { bucket, uid } => (
             AdminOp::BucketInfo,
             Request::BucketInfo(InfoReq {
-                name: name(bucket, None),
+                name: BucketName {
+                    bucket: bucket.clone(),
+                    tenant: None,
+                    uid: uid.clone(),
+                },
                 stats: true,
                 page: None,
             }),

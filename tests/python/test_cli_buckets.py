@@ -176,3 +176,9 @@ def test_cli_bucket_list_objects(start_server):
     info = cli(d, "user", "info", "--uid", "alice", "--stats")["stats"]
     assert {k: v for k, v in info.items() if "utilized" not in k} == st["stats"]
     assert "NoSuchUser" in cli_fails(d, "user", "stats", "--uid", "nobody")
+    # bucket stats without --bucket: every bucket's, or one user's, as radosgw-admin
+    every = cli(d, "bucket", "stats")
+    assert [b["bucket"] for b in every] == ["gamma"]
+    assert every[0] == cli(d, "bucket", "stats", "--bucket", "gamma")
+    assert cli(d, "bucket", "stats", "--uid", "alice") == every
+    assert cli(d, "bucket", "stats", "--uid", "nobody") == []
