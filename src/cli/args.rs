@@ -32,6 +32,9 @@ pub struct UserArgs {
     /// Generate an S3 key pair (create: default true unless keys are given).
     #[arg(long)]
     pub(super) gen_access_key: bool,
+    /// Generate the secret of the key (with --access-key: that key's).
+    #[arg(long)]
+    pub(super) gen_secret: bool,
     /// Do not generate a key on create.
     #[arg(long)]
     pub(super) no_key: bool,
@@ -147,6 +150,13 @@ pub struct KeyArgs {
     pub(super) access_key: Option<String>,
     #[arg(long)]
     pub(super) secret_key: Option<String>,
+    /// Generate the access key (radosgw-admin's spelling; generating what is not given is
+    /// also the default, as over HTTP).
+    #[arg(long)]
+    pub(super) gen_access_key: bool,
+    /// Generate the secret.
+    #[arg(long)]
+    pub(super) gen_secret: bool,
     /// Enable (`true`) or disable (`false`) the key, as radosgw 19's `active`; an existing
     /// key keeps its secret unless `--secret-key` is given. Works at every level.
     #[arg(long, alias = "key-active", value_parser = clap::builder::BoolishValueParser::new())]
@@ -274,7 +284,7 @@ impl UserArgs {
             secret_key: self.secret_key.clone(),
             generate_key: if create && self.no_key {
                 Some(false)
-            } else if self.gen_access_key {
+            } else if self.gen_access_key || self.gen_secret {
                 Some(true)
             } else {
                 None

@@ -254,7 +254,11 @@ fn request(cmd: &Cmd) -> Result<Option<(AdminOp, Request)>, String> {
                 access_key: owned(&a.access_key),
                 secret_key: owned(&a.secret_key),
                 // Changing a key's state alone must not replace its secret.
-                generate_key: a.active.map(|_| false),
+                generate_key: if a.gen_access_key || a.gen_secret {
+                    Some(true)
+                } else {
+                    a.active.map(|_| false)
+                },
                 active: a.active,
             };
             if matches!(c, KeyCmd::Create(_)) {

@@ -239,3 +239,23 @@ def test_metadata_commands_are_the_metadata_api(tmp_path, start_server):
     assert cli_json(data, "metadata", "list", "user") == ["admin"]
     p = helpers.run_cli(data, "user", "info", "--uid", "meta-a")
     assert p.returncode == 1 and "NoSuchUser" in p.stderr
+
+
+def test_radosgw_admin_key_generation_flags(tmp_path):
+    """`--gen-access-key` / `--gen-secret`, as radosgw-admin's documentation spells key
+    creation, are accepted by `key create` and `user create`."""
+    data = str(tmp_path / "store")
+    assert helpers.run_cli(data, "init").returncode == 0
+    made = cli_json(data, "user", "create", "--uid", "g1", "--display-name", "G1",
+                    "--access-key", "G1ACCESSKEY000000001", "--gen-secret")
+    assert [k["access_key"] for k in made["keys"]] == ["G1ACCESSKEY000000001"]
+    assert len(made["keys"][0]["secret_key"]) == 40
+    keys = cli_json(data, "key", "create", "--uid", "g1", "--key-type", "s3",
+                    "--gen-access-key", "--gen-secret")
+    assert len(keys) == 2 and all(len(k["secret_key"]) == 40 for k in keys)
+    keys = cli_json(data, "key", "create", "--uid", "g1", "--key-type", "s3",
+                    "--access-key", "G1ACCESSKEY000000003", "--gen-secret")
+    new = [k for k in keys if k["access_key"] == "G1ACCESSKEY000000003"]
+    assert len(new) == 1 and len(new[0]["secret_key"]) == 40
+    info = cli_json(data, "user", "info", "--uid", "g1")
+    assert sorted(k["access_key"] for k in info["keys"]) == sorted(k["access_key"] for k in keys)
