@@ -192,10 +192,65 @@ pub struct QuotaArgs {
     /// user or bucket.
     #[arg(long)]
     pub(super) quota_scope: String,
-    #[arg(long, allow_hyphen_values = true)]
+    /// Bytes, or with radosgw-admin's unit: `10G`, `512Ki`, `1KB` (powers of 1024).
+    #[arg(long, allow_hyphen_values = true, value_parser = iec_size)]
     pub(super) max_size: Option<i64>,
     #[arg(long, allow_hyphen_values = true)]
     pub(super) max_objects: Option<i64>,
+}
+
+/// A size as radosgw-admin reads `--max-size` (ceph's `strict_iec_cast`): an integer, then
+/// at most two characters of unit whose first is `B`, `K`, `M`, `G`, `T`, `P` or `E` (powers
+/// of 1024; `Bi` refused). `1.5G`, `1k` and `1KiB` are refused, as there.
+fn iec_size(s: &str) -> Result<i64, String> {
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '-' || c == '+'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    if unit.len() > 2 {
+        return Err("illegal unit (longer than 2 characters)".into());
+    }
+    if unit.starts_with('B') && unit.ends_with('i') {
+        return Err("illegal unit \"Bi\"".into());
+    }
+    let shift = match unit.chars().next() {
+        None | Some('B') => 0,
+        Some('K') => 10,
+        Some('M') => 20,
+        Some('G') => 30,
+        Some('T') => 40,
+        Some('P') => 50,
+        Some('E') => 60,
+        Some(_) => return Err("unit not recognized (B, K, M, G, T, P or E)".into()),
+    };
+    let n: i64 = num.parse().map_err(|_| format!("not a number: {num:?}"))?;
+    if n > i64::MAX >> shift || n < i64::MIN >> shift {
+        return Err("too large".into());
+    }
+    Ok(n << shift)
+}
+
+#[cfg(test)]
+#[test]
+fn sizes_as_radosgw_admin_reads_them() {
+    // each as radosgw-admin 16.2.15 answered `quota set --max-size=<v>`
+    for (v, want) in [
+        ("1024", 1024),
+        ("1024B", 1024),
+        ("1K", 1024),
+        ("1KB", 1024),
+        ("1Ki", 1024),
+        ("2M", 2 << 20),
+        ("1G", 1 << 30),
+        ("1T", 1 << 40),
+        ("-1", -1),
+        ("0", 0),
+    ] {
+        assert_eq!(iec_size(v), Ok(want), "{v}");
+    }
+    for v in ["1k", "1KiB", "1.5G", "abc", "", "1Bi", "8E"] {
+        assert!(iec_size(v).is_err(), "{v}");
+    }
 }
 
 #[derive(Subcommand, Debug)]

@@ -259,3 +259,27 @@ def test_radosgw_admin_key_generation_flags(tmp_path):
     assert len(new) == 1 and len(new[0]["secret_key"]) == 40
     info = cli_json(data, "user", "info", "--uid", "g1")
     assert sorted(k["access_key"] for k in info["keys"]) == sorted(k["access_key"] for k in keys)
+
+
+def test_quota_sizes_take_radosgw_admin_units(tmp_path):
+    """`quota set --max-size` reads sizes as radosgw-admin does (`10G`, `512Ki`, `1KB`: powers
+    of 1024); what it refuses (`1.5G`, `1k`) changes nothing."""
+    data = str(tmp_path / "store")
+    assert helpers.run_cli(data, "init").returncode == 0
+    cli_json(data, "user", "create", "--uid", "q1", "--display-name", "Q1")
+
+    def quota(scope):
+        return cli_json(data, "quota", "get", "--uid", "q1", "--quota-scope", scope)
+
+    for scope, size, want in [("user", "10G", 10 << 30), ("bucket", "512Ki", 512 << 10),
+                              ("user", "1KB", 1024), ("bucket", "4096", 4096)]:
+        p = helpers.run_cli(data, "quota", "set", "--uid", "q1", "--quota-scope", scope,
+                            "--max-size", size, "--max-objects", "7")
+        assert p.returncode == 0, p.stderr
+        assert (quota(scope)["max_size"], quota(scope)["max_objects"]) == (want, 7)
+    before = (quota("user"), quota("bucket"))
+    for bad in ["1.5G", "1k", "1KiB", "lots"]:
+        p = helpers.run_cli(data, "quota", "set", "--uid", "q1", "--quota-scope", "user",
+                            "--max-size", bad)
+        assert p.returncode == 2 and "max-size" in p.stderr, (bad, p.stderr)
+    assert (quota("user"), quota("bucket")) == before
