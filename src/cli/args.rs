@@ -187,8 +187,12 @@ pub enum CapsCmd {
 
 #[derive(Args, Debug)]
 pub struct QuotaArgs {
+    #[arg(long, required_unless_present = "bucket")]
+    pub(super) uid: Option<String>,
+    /// With `--quota-scope bucket`: that bucket's own quota, not the user's template for
+    /// its buckets (`PUT /admin/bucket?quota`; the owner is looked up when --uid is left out).
     #[arg(long)]
-    pub(super) uid: String,
+    pub(super) bucket: Option<String>,
     /// user or bucket.
     #[arg(long)]
     pub(super) quota_scope: String,

@@ -291,24 +291,60 @@ fn request(cmd: &Cmd) -> Result<Option<(AdminOp, Request)>, String> {
                     quota_type: owned(quota_scope),
                 }),
             ),
-            QuotaCmd::Set(a) | QuotaCmd::Enable(a) | QuotaCmd::Disable(a) => (
-                AdminOp::UserQuotaSet,
-                Request::UserQuotaSet(quota::SetReq {
-                    uid: Some(a.uid.clone()),
-                    quota_type: Some(a.quota_scope.clone()),
-                    params: quota::QuotaParams {
-                        max_objects: a.max_objects,
-                        max_size: a.max_size,
-                        max_size_kb: None,
-                        enabled: match c {
-                            QuotaCmd::Enable(_) => Some(true),
-                            QuotaCmd::Disable(_) => Some(false),
-                            _ => None,
-                        },
-                    },
-                    body: Default::default(),
-                }),
-            ),
+            QuotaCmd::Set(a) | QuotaCmd::Enable(a) | QuotaCmd::Disable(a) => {
+                let enabled = match c {
+                    QuotaCmd::Enable(_) => Some(true),
+                    QuotaCmd::Disable(_) => Some(false),
+                    _ => None,
+                };
+                match &a.bucket {
+                    Some(b) => {
+                        if a.quota_scope != "bucket" {
+                            return Err(
+                                "--bucket sets a bucket's quota: --quota-scope bucket".into()
+                            );
+                        }
+                        // The JSON form, so a size keeps its bytes (the query form is KiB).
+                        let mut body = serde_json::Map::new();
+                        let mut put = |k: &str, v: Option<serde_json::Value>| {
+                            if let Some(v) = v {
+                                body.insert(k.to_string(), v);
+                            }
+                        };
+                        put("max_size", a.max_size.map(Into::into));
+                        put("max_objects", a.max_objects.map(Into::into));
+                        put("enabled", enabled.map(Into::into));
+                        (
+                            AdminOp::BucketQuotaSet,
+                            Request::BucketQuotaSet(crate::ops::bucket::QuotaReq {
+                                name: crate::ops::bucket::BucketName {
+                                    bucket: Some(b.clone()),
+                                    tenant: None,
+                                    uid: owned(&a.uid),
+                                },
+                                max_objects: None,
+                                max_size_kb: None,
+                                enabled: None,
+                                body: serde_json::Value::Object(body).to_string().into(),
+                            }),
+                        )
+                    }
+                    None => (
+                        AdminOp::UserQuotaSet,
+                        Request::UserQuotaSet(quota::SetReq {
+                            uid: owned(&a.uid),
+                            quota_type: Some(a.quota_scope.clone()),
+                            params: quota::QuotaParams {
+                                max_objects: a.max_objects,
+                                max_size: a.max_size,
+                                max_size_kb: None,
+                                enabled,
+                            },
+                            body: Default::default(),
+                        }),
+                    ),
+                }
+            }
         },
         Cmd::Ratelimit(c) => {
             let (RatelimitCmd::Get(a)
@@ -387,6 +423,23 @@ fn request(cmd: &Cmd) -> Result<Option<(AdminOp, Request)>, String> {
     }))
 }
 
+/// radosgw-admin sets a bucket's quota by its name alone; the HTTP op also takes the owner
+/// (radosgw's requires it), so a request without one gets the bucket's owner.
+async fn with_owner(app: &App, req: Request) -> crate::error::Result<Request> {
+    let Request::BucketQuotaSet(mut r) = req else {
+        return Ok(req);
+    };
+    if r.name.uid.is_none() {
+        let b = r
+            .name
+            .load(app)
+            .await?
+            .ok_or(crate::error::Error::NoSuchBucket)?;
+        r.name.uid = Some(b.owner.to_string());
+    }
+    Ok(Request::BucketQuotaSet(r))
+}
+
 /// Run the op; a bucket purge shows, on a terminal, how many of its objects are gone so far
 /// (read from the bucket's stats while the op runs, so the op itself knows nothing of it).
 async fn run_with_progress(app: &App, req: Request) -> crate::error::Result<Reply> {
@@ -455,7 +508,8 @@ pub async fn run(app: &App, cmd: &Cmd) -> i32 {
             return 1;
         }
     };
-    match run_with_progress(app, req).await {
+    let req = with_owner(app, req).await;
+    match async { run_with_progress(app, req?).await }.await {
         Ok(Reply::Doc(doc)) => {
             print!("{}", render_pretty(&doc.node, app.style()));
             0

@@ -2,6 +2,7 @@
 as /admin/bucket, and changes the server then serves."""
 import json
 
+import pytest
 
 import helpers
 
@@ -182,3 +183,41 @@ def test_cli_bucket_list_objects(start_server):
     assert every[0] == cli(d, "bucket", "stats", "--bucket", "gamma")
     assert cli(d, "bucket", "stats", "--uid", "alice") == every
     assert cli(d, "bucket", "stats", "--uid", "nobody") == []
+
+
+def test_cli_bucket_quota_by_bucket_name(start_server):
+    """`quota set|enable|disable --quota-scope bucket --bucket B` sets B's own quota, as
+    radosgw-admin does (the owner looked up), sizes in bytes with units; the owner's template
+    for new buckets is untouched; refusals change nothing; the server enforces it."""
+    srv = start_server()
+    admin = srv.admin()
+    k = admin.create_user("qo")["keys"][0]
+    s3(srv, k).create_bucket(Bucket="qbucket")
+    assert srv.stop() == 0
+    d = srv.data_dir
+
+    def bucket_quota():
+        return cli(d, "bucket", "stats", "--bucket", "qbucket")["bucket_quota"]
+
+    template = cli(d, "quota", "get", "--uid", "qo", "--quota-scope", "bucket")
+    assert cli(d, "quota", "set", "--quota-scope", "bucket", "--bucket", "qbucket",
+               "--max-size", "10G", "--max-objects", "2") is None
+    assert bucket_quota() == {"enabled": False, "check_on_raw": False, "max_size": 10 << 30,
+                              "max_size_kb": 10 << 20, "max_objects": 2}
+    cli(d, "quota", "enable", "--quota-scope", "bucket", "--bucket", "qbucket", "--uid", "qo")
+    after = bucket_quota()
+    assert after["enabled"] is True and after["max_objects"] == 2
+    assert cli(d, "quota", "get", "--uid", "qo", "--quota-scope", "bucket") == template
+    assert "NoSuchBucket" in cli_fails(d, "quota", "set", "--quota-scope", "bucket",
+                                       "--bucket", "nonesuch", "--max-objects", "1")
+    assert "quota-scope bucket" in cli_fails(d, "quota", "set", "--quota-scope", "user",
+                                             "--bucket", "qbucket", "--max-objects", "9")
+    assert bucket_quota() == after
+
+    srv = start_server(data_dir=d)
+    c = s3(srv, k)
+    c.put_object(Bucket="qbucket", Key="1", Body=b"1")
+    c.put_object(Bucket="qbucket", Key="2", Body=b"2")
+    with pytest.raises(Exception) as e:
+        c.put_object(Bucket="qbucket", Key="3", Body=b"3")
+    assert "QuotaExceeded" in str(e.value)
