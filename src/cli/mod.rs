@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use crate::app::App;
 use crate::authz::Caller;
 use crate::config::{Compat, StoreKind};
-use crate::encode::json::render_pretty;
+use crate::encode::json::{render_pretty, PrettyArray};
 use crate::encode::Doc;
 use crate::ops::{self, AdminOp, Reply, Request};
 
@@ -472,15 +472,24 @@ async fn run_with_progress(app: &App, req: Request) -> crate::error::Result<Repl
 }
 
 /// Commands radosgw-admin has and the HTTP API does not (nor radosgw's): the op's name and
-/// its document, or `None` for every other command.
-async fn cli_only(app: &App, cmd: &Cmd) -> Option<(&'static str, crate::error::Result<Doc>)> {
+/// its document (`None`: already printed), or `None` for every other command.
+async fn cli_only(
+    app: &App,
+    cmd: &Cmd,
+) -> Option<(&'static str, crate::error::Result<Option<Doc>>)> {
     match cmd {
         Cmd::Bucket(c) => {
             let r = bucket::objects_request(c)?;
-            Some(("list_bucket", ops::bucket_objects::list(app, r).await))
+            let mut out = PrettyArray::new(std::io::stdout().lock(), app.style());
+            // A reader that goes away (`| head`) ends the listing, not the command.
+            let listed = ops::bucket_objects::list(app, r, |e| out.item(&e).is_ok()).await;
+            Some((
+                "list_bucket",
+                listed.map(|()| out.finish().ok()).map(|_| None),
+            ))
         }
         Cmd::User(UserCmd::Stats { uid, .. }) => {
-            Some(("user_stats", ops::user::stats(app, uid).await))
+            Some(("user_stats", ops::user::stats(app, uid).await.map(Some)))
         }
         _ => None,
     }
@@ -491,7 +500,9 @@ pub async fn run(app: &App, cmd: &Cmd) -> i32 {
     if let Some((name, res)) = cli_only(app, cmd).await {
         return match res {
             Ok(doc) => {
-                print!("{}", render_pretty(&doc.node, app.style()));
+                if let Some(doc) = doc {
+                    print!("{}", render_pretty(&doc.node, app.style()));
+                }
                 0
             }
             Err(e) => {
@@ -520,11 +531,19 @@ pub async fn run(app: &App, cmd: &Cmd) -> i32 {
             0
         }
         Ok(Reply::Keys { first, mut more }) => {
-            let mut all = first;
-            while let Some(pages) = more.as_mut() {
+            // Printed a page at a time: a million users need no million-entry vector.
+            let mut out = PrettyArray::new(std::io::stdout().lock(), app.style());
+            let mut page = first;
+            loop {
+                for k in page {
+                    if out.item(&crate::encode::Node::Str(k)).is_err() {
+                        return 0;
+                    }
+                }
+                let Some(pages) = more.as_mut() else { break };
                 match pages.next_page().await {
-                    Ok(Some(p)) => all.extend(p),
-                    Ok(None) => more = None,
+                    Ok(Some(p)) => page = p,
+                    Ok(None) => break,
                     Err(e) => {
                         eprintln!(
                             "rgw-admin: {} (HTTP {} {})",
@@ -536,10 +555,7 @@ pub async fn run(app: &App, cmd: &Cmd) -> i32 {
                     }
                 }
             }
-            print!(
-                "{}",
-                render_pretty(&crate::encode::str_arr("key", all), app.style())
-            );
+            let _ = out.finish();
             0
         }
         Ok(_) => 0,

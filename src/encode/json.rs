@@ -86,6 +86,38 @@ pub fn render_pretty(node: &Node, style: Style) -> String {
     out
 }
 
+/// An indented JSON array written an item at a time, in `render_pretty`'s layout, so a long
+/// listing is printed in constant memory. Nothing is written before the first item (an
+/// error before it leaves no half array); `finish` closes it (`[]` when empty).
+pub struct PrettyArray<W: std::io::Write> {
+    out: W,
+    style: Style,
+    any: bool,
+}
+
+impl<W: std::io::Write> PrettyArray<W> {
+    pub fn new(out: W, style: Style) -> Self {
+        PrettyArray {
+            out,
+            style,
+            any: false,
+        }
+    }
+
+    pub fn item(&mut self, node: &Node) -> std::io::Result<()> {
+        let mut s = String::from(if self.any { ",\n    " } else { "[\n    " });
+        pretty(&mut s, node, self.style, 1);
+        self.any = true;
+        self.out.write_all(s.as_bytes())
+    }
+
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.out
+            .write_all(if self.any { b"\n]\n" } else { b"[]\n" })?;
+        self.out.flush()
+    }
+}
+
 fn pretty(out: &mut String, node: &Node, style: Style, depth: usize) {
     let pad = |out: &mut String, d: usize| out.push_str(&"    ".repeat(d));
     match node {
@@ -148,5 +180,31 @@ mod tests {
             render(&n, Style::default()),
             r#"{"u":18446744073709551615,"i":-9223372036854775808}"#
         );
+    }
+
+    #[test]
+    fn array_streamed_as_rendered_whole() {
+        let items: Vec<Node> = (0..3)
+            .map(|i| {
+                ObjBuilder::new()
+                    .int("i", i)
+                    .node("a", str_arr("x", vec!["p", "q"]))
+                    .node("e", str_arr("x", Vec::<String>::new()))
+                    .build()
+            })
+            .collect();
+        for n in [0, 1, 3] {
+            let mut out = Vec::new();
+            let mut a = PrettyArray::new(&mut out, Style::default());
+            for it in &items[..n] {
+                a.item(it).unwrap();
+            }
+            a.finish().unwrap();
+            let whole = render_pretty(
+                &Node::Arr("o".into(), items[..n].to_vec()),
+                Style::default(),
+            );
+            assert_eq!(String::from_utf8(out).unwrap(), whole);
+        }
     }
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use crate::app::App;
 use crate::domain::objects::ObjectMeta;
-use crate::encode::{Doc, Node, ObjBuilder};
+use crate::encode::{Node, ObjBuilder};
 use crate::error::{Error, Result};
 use crate::ops::bucket::BucketName;
 
@@ -24,13 +24,14 @@ pub struct ListReq {
     pub max_entries: Option<u32>,
 }
 
-pub async fn list(app: &App, r: ListReq) -> Result<Doc> {
+/// Each entry in key order to `each`, a page at a time (constant memory however many are
+/// asked for); `each` returns false to stop.
+pub async fn list(app: &App, r: ListReq, mut each: impl FnMut(Node) -> bool) -> Result<()> {
     let bucket = r.name.load(app).await?.ok_or(Error::NoSuchBucket)?;
     let bk = bucket.key();
     let mut left = r.max_entries.unwrap_or(DEFAULT_MAX) as usize;
     let mut after = r.marker.unwrap_or_default();
     let mut names: HashMap<String, String> = HashMap::new();
-    let mut entries = Vec::new();
     while left > 0 {
         let page = app
             .objects
@@ -42,7 +43,9 @@ pub async fn list(app: &App, r: ListReq) -> Result<Doc> {
                 let shown = shown.map(|u| u.display_name.clone()).unwrap_or_default();
                 names.insert(o.owner.clone(), shown);
             }
-            entries.push(entry(&key, &o, &names[&o.owner]));
+            if !each(entry(&key, &o, &names[&o.owner])) {
+                return Ok(());
+            }
             after = key;
             left -= 1;
         }
@@ -50,7 +53,7 @@ pub async fn list(app: &App, r: ListReq) -> Result<Doc> {
             break;
         }
     }
-    Ok(Doc::new("entries", Node::Arr("object".into(), entries)))
+    Ok(())
 }
 
 fn entry(key: &str, o: &ObjectMeta, owner_name: &str) -> Node {

@@ -221,3 +221,23 @@ def test_cli_bucket_quota_by_bucket_name(start_server):
     with pytest.raises(Exception) as e:
         c.put_object(Bucket="qbucket", Key="3", Body=b"3")
     assert "QuotaExceeded" in str(e.value)
+
+
+def test_cli_bucket_list_pages_past_one_store_page(start_server):
+    """`bucket list --bucket` past the 1000 entries one store page holds: radosgw-admin's
+    default of 1000, then more with --max-entries, in key order, each once."""
+    srv = start_server()
+    admin = srv.admin()
+    c = s3(srv, admin.create_user("many")["keys"][0])
+    c.create_bucket(Bucket="many")
+    keys = sorted(f"k{i:05d}" for i in range(1205))
+    for k in keys:
+        c.put_object(Bucket="many", Key=k, Body=b"")
+    assert srv.stop() == 0
+    d = srv.data_dir
+    assert [e["name"] for e in cli(d, "bucket", "list", "--bucket", "many")] == keys[:1000]
+    got = cli(d, "bucket", "list", "--bucket", "many", "--max-entries", "5000")
+    assert [e["name"] for e in got] == keys
+    got = cli(d, "bucket", "list", "--bucket", "many", "--max-entries", "1001",
+              "--marker", keys[100])
+    assert [e["name"] for e in got] == keys[101:1102]
