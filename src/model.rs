@@ -532,18 +532,28 @@ impl User {
     }
 }
 
-/// `RGWStorageStats::dump` for a user with the given totals.
-pub fn dump_storage_stats(size: u64, size_actual: u64, size_utilized: u64, objects: u64) -> Node {
+/// `RGWStorageStats::dump` for the given totals. `size_utilized: None` is radosgw's
+/// `dump_utilized = false` (radosgw-admin's `user stats`): no utilized fields.
+pub fn dump_storage_stats(
+    size: u64,
+    size_actual: u64,
+    size_utilized: Option<u64>,
+    objects: u64,
+) -> Node {
     let kb = |b: u64| b.div_ceil(1024);
-    ObjBuilder::new()
+    let mut b = ObjBuilder::new()
         .uint("size", size)
-        .uint("size_actual", size_actual)
-        .uint("size_utilized", size_utilized)
+        .uint("size_actual", size_actual);
+    if let Some(u) = size_utilized {
+        b.push("size_utilized", Node::UInt(u));
+    }
+    b = b
         .uint("size_kb", kb(size))
-        .uint("size_kb_actual", kb(size_actual))
-        .uint("size_kb_utilized", kb(size_utilized))
-        .uint("num_objects", objects)
-        .build()
+        .uint("size_kb_actual", kb(size_actual));
+    if let Some(u) = size_utilized {
+        b.push("size_kb_utilized", Node::UInt(kb(u)));
+    }
+    b.uint("num_objects", objects).build()
 }
 
 #[cfg(test)]

@@ -116,7 +116,7 @@ impl Stats {
                 crate::model::dump_storage_stats(
                     self.size,
                     self.size_actual,
-                    self.size,
+                    Some(self.size),
                     self.num_objects,
                 ),
             );
@@ -127,7 +127,7 @@ impl Stats {
                 crate::model::dump_storage_stats(
                     0,
                     0,
-                    self.uploads * MULTIMETA_UTILIZED,
+                    Some(self.uploads * MULTIMETA_UTILIZED),
                     self.uploads,
                 ),
             );

@@ -88,7 +88,7 @@ pub async fn info(app: &App, caller: &Caller, r: InfoReq) -> Result<Reply> {
         // The user's synced stats (`sync=true`; ours are always current): radosgw keeps no
         // utilized bytes for a user.
         let t = app.buckets.user_totals(&user.uid.to_string()).await?;
-        let stats = crate::model::dump_storage_stats(t.size, t.size_actual, 0, t.num_objects);
+        let stats = crate::model::dump_storage_stats(t.size, t.size_actual, Some(0), t.num_objects);
         return Ok(Reply::Doc(info_doc(&user, Some(stats), view)));
     }
     if view.hidden {
@@ -192,21 +192,13 @@ impl Settings {
     }
 }
 
-/// A user's document as this level prints it.
 /// `radosgw-admin user stats`: the user's totals over its buckets, with the times radosgw
 /// keeps of its last sync and update. Ours are summed when asked, so both are now. The CLI's
 /// alone: over HTTP the same totals come with `GET /admin/user?stats=true`.
 pub async fn stats(app: &App, uid: &str) -> Result<Doc> {
     app.users.get(uid).await?.ok_or(Error::NoSuchUser)?;
     let t = app.buckets.user_totals(uid).await?;
-    let kb = |b: u64| b.div_ceil(1024);
-    let totals = ObjBuilder::new()
-        .uint("size", t.size)
-        .uint("size_actual", t.size_actual)
-        .uint("size_kb", kb(t.size))
-        .uint("size_kb_actual", kb(t.size_actual))
-        .uint("num_objects", t.num_objects)
-        .build();
+    let totals = crate::model::dump_storage_stats(t.size, t.size_actual, None, t.num_objects);
     let now = crate::clock::utime(crate::clock::now_us());
     Ok(Doc::new(
         "user_stats",
@@ -218,6 +210,7 @@ pub async fn stats(app: &App, uid: &str) -> Result<Doc> {
     ))
 }
 
+/// A user's document as this level prints it.
 pub fn info_doc(u: &User, stats: Option<crate::encode::Node>, view: crate::model::KeyView) -> Doc {
     Doc::new("user_info", crate::account::user_info(u, stats, view))
 }
