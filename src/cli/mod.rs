@@ -482,17 +482,28 @@ async fn cli_only(
             let r = bucket::objects_request(c)?;
             let mut out = PrettyArray::new(std::io::stdout().lock(), app.style());
             // A reader that goes away (`| head`) ends the listing, not the command.
-            let listed = ops::bucket_objects::list(app, r, |e| out.item(&e).is_ok()).await;
-            Some((
-                "list_bucket",
-                listed.map(|()| out.finish().ok()).map(|_| None),
-            ))
+            let listed =
+                ops::bucket_objects::list(&app.buckets, &app.objects, &app.users, r, |e| {
+                    out.item(&e).is_ok()
+                })
+                .await;
+            let listed = listed.map(|()| {
+                let _ = out.finish();
+                None
+            });
+            Some(("list_bucket", listed))
         }
         Cmd::User(UserCmd::Stats { uid, .. }) => {
             Some(("user_stats", ops::user::stats(app, uid).await.map(Some)))
         }
         _ => None,
     }
+}
+
+/// An op's error as the CLI reports it (the HTTP status and radosgw's code); the exit code.
+fn failed(op: &str, e: &crate::error::Error) -> i32 {
+    eprintln!("rgw-admin: {op} (HTTP {} {})", e.status(), e.code());
+    1
 }
 
 /// Run one admin command on `app`; prints the result and returns the exit code.
@@ -505,10 +516,7 @@ pub async fn run(app: &App, cmd: &Cmd) -> i32 {
                 }
                 0
             }
-            Err(e) => {
-                eprintln!("rgw-admin: {name} (HTTP {} {})", e.status(), e.code());
-                1
-            }
+            Err(e) => failed(name, &e),
         };
     }
     let (op, req) = match request(cmd) {
@@ -544,29 +552,13 @@ pub async fn run(app: &App, cmd: &Cmd) -> i32 {
                 match pages.next_page().await {
                     Ok(Some(p)) => page = p,
                     Ok(None) => break,
-                    Err(e) => {
-                        eprintln!(
-                            "rgw-admin: {} (HTTP {} {})",
-                            op.name(),
-                            e.status(),
-                            e.code()
-                        );
-                        return 1;
-                    }
+                    Err(e) => return failed(op.name(), &e),
                 }
             }
             let _ = out.finish();
             0
         }
         Ok(_) => 0,
-        Err(e) => {
-            eprintln!(
-                "rgw-admin: {} (HTTP {} {})",
-                op.name(),
-                e.status(),
-                e.code()
-            );
-            1
-        }
+        Err(e) => failed(op.name(), &e),
     }
 }

@@ -7,8 +7,9 @@
 
 use std::collections::HashMap;
 
-use crate::app::App;
-use crate::domain::objects::ObjectMeta;
+use crate::domain::buckets::Buckets;
+use crate::domain::objects::{ObjectMeta, Objects};
+use crate::domain::users::Users;
 use crate::encode::{Node, ObjBuilder};
 use crate::error::{Error, Result};
 use crate::ops::bucket::BucketName;
@@ -26,20 +27,25 @@ pub struct ListReq {
 
 /// Each entry in key order to `each`, a page at a time (constant memory however many are
 /// asked for); `each` returns false to stop.
-pub async fn list(app: &App, r: ListReq, mut each: impl FnMut(Node) -> bool) -> Result<()> {
-    let bucket = r.name.load(app).await?.ok_or(Error::NoSuchBucket)?;
-    let bk = bucket.key();
+pub async fn list(
+    buckets: &Buckets,
+    objects: &Objects,
+    users: &Users,
+    r: ListReq,
+    mut each: impl FnMut(Node) -> bool,
+) -> Result<()> {
+    let bk = r.name.key().ok_or(Error::NoSuchBucket)?;
+    buckets.get(&bk).await?.ok_or(Error::NoSuchBucket)?;
     let mut left = r.max_entries.unwrap_or(DEFAULT_MAX) as usize;
     let mut after = r.marker.unwrap_or_default();
     let mut names: HashMap<String, String> = HashMap::new();
     while left > 0 {
-        let page = app
-            .objects
+        let page = objects
             .list_page(&bk, "", "", &after, left.min(1000))
             .await?;
         for (key, o) in page.objects {
             if !names.contains_key(&o.owner) {
-                let shown = app.users.get(&o.owner).await?;
+                let shown = users.get(&o.owner).await?;
                 let shown = shown.map(|u| u.display_name.clone()).unwrap_or_default();
                 names.insert(o.owner.clone(), shown);
             }

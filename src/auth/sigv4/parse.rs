@@ -7,14 +7,14 @@ use hyper::HeaderMap;
 
 use super::key_cache::MAX_CACHED_SCOPE_PART;
 use super::{ALGORITHM, CONTENT_SHA256};
-
-const X_AMZ_DATE: hyper::header::HeaderName = hyper::header::HeaderName::from_static("x-amz-date");
 use crate::auth::verify::atoll;
 use crate::auth::AuthRequest;
 use crate::clock::{format_iso8601_basic, parse_http_date, parse_iso8601_basic};
 use crate::config::Compat;
 use crate::error::{Error, Result};
 use crate::query::Query;
+
+const X_AMZ_DATE: hyper::header::HeaderName = hyper::header::HeaderName::from_static("x-amz-date");
 
 /// What a SigV4 request claims, before the credential is checked.
 pub struct V4Auth<'a> {
