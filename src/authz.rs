@@ -158,13 +158,18 @@ pub fn create_bucket(caller: &Caller) -> Result<()> {
     }
 }
 
-/// Only the owner (or an admin) may do this: delete a bucket.
+/// Only the owner (or an admin) may do this: delete a bucket, read its configuration. A
+/// subuser of the owner needs the permission the kind of op implies.
 pub fn owner_only(caller: &Caller, owner: &str, kind: OpKind) -> Result<()> {
     if caller.is_admin() {
         return Ok(());
     }
     let is_owner = caller.owner_id().is_some_and(|o| o == owner);
-    if is_owner && op_mask_allows(caller, kind) && caller.subuser_mask() & perm::WRITE != 0 {
+    let need = match kind {
+        OpKind::Read => perm::READ,
+        OpKind::Write | OpKind::Delete => perm::WRITE,
+    };
+    if is_owner && op_mask_allows(caller, kind) && caller.subuser_mask() & need != 0 {
         Ok(())
     } else {
         Err(Error::AccessDenied)
@@ -203,8 +208,13 @@ mod tests {
         assert!(s3(&ro, "alice", &acl, perm::WRITE, OpKind::Write).is_err());
         assert!(owner_only(&ro, "alice", OpKind::Delete).is_err());
         assert!(owner_only(&alice, "alice", OpKind::Delete).is_ok());
+        // ... but reads what only the owner may read; a subuser without READ does not
+        assert!(owner_only(&ro, "alice", OpKind::Read).is_ok());
+        let wo = caller("alice", "wo", perm::WRITE);
+        assert!(owner_only(&wo, "alice", OpKind::Read).is_err());
         let bob = caller("bob", "", 0);
         assert!(owner_only(&bob, "alice", OpKind::Delete).is_err());
+        assert!(owner_only(&bob, "alice", OpKind::Read).is_err());
         // op mask
         let mut u = User::new(UserId::parse("alice"), "a".into());
         u.op_mask = op_mask::READ;
@@ -214,5 +224,7 @@ mod tests {
         };
         assert!(s3(&masked, "alice", &acl, perm::WRITE, OpKind::Write).is_err());
         assert!(s3(&masked, "alice", &acl, perm::READ, OpKind::Read).is_ok());
+        assert!(owner_only(&masked, "alice", OpKind::Read).is_ok());
+        assert!(owner_only(&masked, "alice", OpKind::Delete).is_err());
     }
 }

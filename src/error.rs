@@ -75,6 +75,12 @@ errors! {
     NoSuchUser => ("NoSuchUser", 404),
     NoSuchSubUser => ("NoSuchSubUser", 404),
     NoSuchUpload => ("NoSuchUpload", 404),
+    /// A bucket without the configuration asked for (none is ever stored here).
+    NoSuchCorsConfiguration => ("NoSuchCORSConfiguration", 404),
+    NoSuchLifecycleConfiguration => ("NoSuchLifecycleConfiguration", 404),
+    NoSuchBucketPolicy => ("NoSuchBucketPolicy", 404),
+    NoSuchTagSet => ("NoSuchTagSet", 404),
+    ObjectLockConfigurationNotFound => ("ObjectLockConfigurationNotFoundError", 404),
     MethodNotAllowed => ("MethodNotAllowed", 405),
     RequestTimeout => ("RequestTimeout", 408),
     /// radosgw's `EEXIST`: also what it answers when removing a user who still owns buckets.
@@ -113,6 +119,14 @@ impl std::fmt::Display for Error {
 impl std::error::Error for Error {}
 
 impl Error {
+    /// The `Message` radosgw's op sets with this code; empty for nearly all.
+    pub fn message(&self) -> &'static str {
+        match self {
+            Error::NoSuchBucketPolicy => "The bucket policy does not exist",
+            _ => "",
+        }
+    }
+
     /// A file-system error: `InsufficientCapacity` when the disk is full, else `Unknown`
     /// with `what` and the cause (for the log).
     pub fn io(what: &str, e: &std::io::Error) -> Error {

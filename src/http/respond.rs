@@ -56,9 +56,9 @@ fn internal_error() -> Response<RespBody> {
     r
 }
 
-/// radosgw's error document: Code, Message (always empty), `BucketName` for S3 requests
-/// that named one, RequestId, HostId. `status` overrides the code's own (Swift auth answers
-/// `AccessDenied` with 401).
+/// radosgw's error document: Code, Message (mostly empty, see `Error::message`),
+/// `BucketName` for S3 requests that named one, RequestId, HostId. `status` overrides the
+/// code's own (Swift auth answers `AccessDenied` with 401).
 pub fn error(
     app: &App,
     e: &Error,
@@ -68,7 +68,7 @@ pub fn error(
     is_head: bool,
     status: Option<StatusCode>,
 ) -> Response<RespBody> {
-    error_saying(app, e, "", dialect, rid, bucket, is_head, status)
+    error_saying(app, e, e.message(), dialect, rid, bucket, is_head, status)
 }
 
 /// [`error`] with a `Message` (radosgw leaves it empty; later levels say why).

@@ -8,6 +8,7 @@ use hyper::{HeaderMap, Method};
 
 use crate::error::{Error, Result};
 use crate::query::Query;
+use crate::s3::bucket_config::Config;
 use crate::s3::S3Op;
 
 /// Query names radosgw treats as S3 sub-resources (`RGWHTTPArgs::sub_resources` and the
@@ -98,6 +99,11 @@ const fn rule(
     }
 }
 
+/// Reading a bucket configuration named by one sub-resource (`s3::bucket_config`).
+const fn config(method: &'static str, sub: &'static [&'static str], c: Config) -> Rule {
+    rule(Bucket, method, sub, &[], Any, S3Op::GetBucketConfig(c))
+}
+
 const V: &[&str] = &["versionId"];
 
 use CopyHeader::{Any, No, Yes};
@@ -132,6 +138,15 @@ const RULES: &[Rule] = &[
         S3Op::ListObjectVersions,
     ),
     rule(Bucket, "GET", &["uploads"], &[], Any, S3Op::ListUploads),
+    config("GET", &["cors"], Config::Cors),
+    config("GET", &["lifecycle"], Config::Lifecycle),
+    config("GET", &["policy"], Config::Policy),
+    config("GET", &["tagging"], Config::Tagging),
+    config("GET", &["object-lock"], Config::ObjectLock),
+    config("GET", &["logging"], Config::Logging),
+    config("GET", &["requestPayment"], Config::RequestPayment),
+    config("GET", &["policyStatus"], Config::PolicyStatus),
+    config("GET", &["publicAccessBlock"], Config::PublicAccessBlock),
     rule(Bucket, "GET", &[], &[], Any, S3Op::ListObjects),
     // HEAD of a sub-resource whose GET is served: that op, answered without its body.
     rule(
@@ -160,6 +175,15 @@ const RULES: &[Rule] = &[
         S3Op::ListObjectVersions,
     ),
     rule(Bucket, "HEAD", &["uploads"], &[], Any, S3Op::ListUploads),
+    config("HEAD", &["cors"], Config::Cors),
+    config("HEAD", &["lifecycle"], Config::Lifecycle),
+    config("HEAD", &["policy"], Config::Policy),
+    config("HEAD", &["tagging"], Config::Tagging),
+    config("HEAD", &["object-lock"], Config::ObjectLock),
+    config("HEAD", &["logging"], Config::Logging),
+    config("HEAD", &["requestPayment"], Config::RequestPayment),
+    config("HEAD", &["policyStatus"], Config::PolicyStatus),
+    config("HEAD", &["publicAccessBlock"], Config::PublicAccessBlock),
     rule(Bucket, "HEAD", &[], &[], Any, S3Op::HeadBucket),
     rule(Bucket, "PUT", &["acl"], &[], Any, S3Op::PutBucketAcl),
     rule(Bucket, "PUT", &[], &[], Any, S3Op::CreateBucket),
@@ -311,6 +335,28 @@ mod tests {
             op("POST", "b", "", "delete", false),
             Ok(S3Op::DeleteObjects)
         );
+        // A bucket's configuration is read; it is never set, and an object has none.
+        for (sub, c) in [
+            ("cors", Config::Cors),
+            ("lifecycle", Config::Lifecycle),
+            ("policy", Config::Policy),
+            ("tagging", Config::Tagging),
+            ("object-lock", Config::ObjectLock),
+            ("logging", Config::Logging),
+            ("requestPayment", Config::RequestPayment),
+            ("policyStatus", Config::PolicyStatus),
+            ("publicAccessBlock", Config::PublicAccessBlock),
+        ] {
+            for m in ["GET", "HEAD"] {
+                assert_eq!(op(m, "b", "", sub, false), Ok(S3Op::GetBucketConfig(c)));
+            }
+            for m in ["PUT", "DELETE", "POST"] {
+                assert_eq!(op(m, "b", "", sub, false), Err(Error::NotImplemented));
+            }
+            if sub != "tagging" {
+                assert_eq!(op("GET", "b", "k", sub, false), Err(Error::NotImplemented));
+            }
+        }
     }
 
     /// What the plain method would do to data is never reached through a sub-resource we

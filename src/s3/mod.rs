@@ -19,6 +19,7 @@ use crate::query::Query;
 
 pub mod acl;
 pub mod bucket;
+pub mod bucket_config;
 pub mod listing;
 pub mod multipart;
 pub mod object;
@@ -39,6 +40,8 @@ pub enum S3Op {
     PutBucketAcl,
     GetBucketLocation,
     GetBucketVersioning,
+    /// A configuration no bucket has here (`bucket_config`).
+    GetBucketConfig(bucket_config::Config),
     PutObject,
     CopyObject,
     GetObject,
@@ -76,6 +79,7 @@ impl S3Op {
             PutBucketAcl | PutObjectAcl => "put_acls",
             GetBucketLocation => "get_bucket_location",
             GetBucketVersioning => "get_bucket_versioning",
+            GetBucketConfig(c) => c.op_name(),
             PutObject | UploadPart => "put_obj",
             CopyObject | UploadPartCopy => "copy_obj",
             GetObject | HeadObject => "get_obj",
@@ -123,6 +127,7 @@ impl S3Op {
                 | GetBucketAcl
                 | GetBucketLocation
                 | GetBucketVersioning
+                | GetBucketConfig(_)
                 | GetObject
                 | HeadObject
                 | GetObjectAcl
@@ -251,6 +256,7 @@ pub async fn run(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
         ListUploads => multipart::list_uploads(app, req).await,
         GetBucketLocation => bucket::location(req),
         GetBucketVersioning => bucket::versioning(req),
+        GetBucketConfig(c) => bucket_config::get(req, c),
         GetBucketAcl => acl::get_bucket(app, req).await,
         PutBucketAcl => acl::put_bucket(app, req, body.bytes()).await,
         DeleteObjects => object::delete_many(app, req, body.bytes()).await,

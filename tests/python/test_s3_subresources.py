@@ -1,6 +1,6 @@
 """Every S3 sub-resource x method x level, as raw SigV4 requests (botocore S3SigV4Auth): the few
-rgw-admin implements answer 2xx, every other one answers exactly 501 NotImplemented (S3 XML
-error body) and changes nothing -- the bucket still exists, the object's bytes and ETag and the
+rgw-admin implements answer 2xx (or, reading a configuration no bucket has here, radosgw's 404),
+every other one answers exactly 501 NotImplemented (S3 XML error body) and changes nothing -- the bucket still exists, the object's bytes and ETag and the
 bucket's key list are as before.
 
 radosgw 16.2.15 behaves differently for most of these (recorded in RADOSGW below, from
@@ -46,6 +46,18 @@ IMPLEMENTED = {
     ("bucket", "HEAD", "versions"),
     ("object", "HEAD", "tagging"),
     ("bucket", "HEAD", "uploads"),
+    # Configurations no bucket has here, read as radosgw answers a bucket without one
+    # (test_s3_bucket_config.py): these four answer a document...
+    *[("bucket", m, sub) for m in ("GET", "HEAD")
+      for sub in ("logging", "requestPayment", "policyStatus", "publicAccessBlock")],
+}
+# ...these a 404 with the code that says so.
+ABSENT = {
+    "cors": "NoSuchCORSConfiguration",
+    "lifecycle": "NoSuchLifecycleConfiguration",
+    "policy": "NoSuchBucketPolicy",
+    "tagging": "NoSuchTagSet",
+    "object-lock": "ObjectLockConfigurationNotFoundError",
 }
 # Implemented ops allowed to change the object's bytes/ETag, the key list or the bucket's
 # existence (none of the above does; UploadPartCopy is not a sub-resource, see the other module).
@@ -308,6 +320,10 @@ def test_subresource(target, owner, level, method, sub):
             return
         if (level, method, sub) in IMPLEMENTED:
             assert 200 <= r.status_code < 300, ctx
+        elif level == "bucket" and method in ("GET", "HEAD") and sub in ABSENT:
+            assert r.status_code == 404, ctx
+            if method == "GET":
+                assert f"<Code>{ABSENT[sub]}</Code>" in r.text, ctx
         else:
             assert_not_implemented(r, method)
         if (level, method, sub) not in CHANGES_STATE:

@@ -1,0 +1,95 @@
+//! Bucket configurations this gateway never holds: CORS, lifecycle, policy, tags, object
+//! lock, logging, request payment, public access block. Reading one answers what radosgw
+//! answers for a bucket that has none (checked against radosgw 16.2.15), so tools that read
+//! them by themselves — s3cmd `info` and `payer`, mc, terraform's bucket refresh — see an
+//! ordinary bucket instead of an error. Setting or removing any of them stays
+//! `501 NotImplemented` (route/s3.rs): nothing here stores anything.
+
+use super::{Reply, S3Request};
+use crate::authz::{self, OpKind};
+use crate::domain::acl::{Grantee, Group};
+use crate::encode::s3::Xml;
+use crate::error::{Error, Result};
+
+/// The configurations, each read by `GET /bucket?<sub-resource>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Config {
+    Cors,
+    Lifecycle,
+    Policy,
+    Tagging,
+    ObjectLock,
+    Logging,
+    RequestPayment,
+    PolicyStatus,
+    PublicAccessBlock,
+}
+
+impl Config {
+    /// radosgw's op name (the usage log's category, the request log's `op`).
+    pub fn op_name(self) -> &'static str {
+        match self {
+            Config::Cors => "get_cors",
+            Config::Lifecycle => "get_lifecycle",
+            Config::Policy => "get_bucket_policy",
+            Config::Tagging => "get_bucket_tags",
+            Config::ObjectLock => "get_bucket_object_lock",
+            Config::Logging => "get_bucket_logging",
+            Config::RequestPayment => "get_request_payment",
+            Config::PolicyStatus => "get_bucket_policy_status",
+            Config::PublicAccessBlock => "get_bucket_public_access_block",
+        }
+    }
+}
+
+/// Read one of a bucket's configurations. Only its owner (or an admin) may: radosgw's
+/// `verify_bucket_owner_or_policy`, and no bucket has a policy here.
+pub fn get(req: &S3Request, what: Config) -> Result<Reply> {
+    let b = req.bucket()?;
+    authz::owner_only(&req.caller, &b.owner, OpKind::Read)?;
+    let mut x = Xml::new();
+    match what {
+        Config::Cors => return Err(Error::NoSuchCorsConfiguration),
+        Config::Lifecycle => return Err(Error::NoSuchLifecycleConfiguration),
+        Config::Policy => return Err(Error::NoSuchBucketPolicy),
+        Config::Tagging => return Err(Error::NoSuchTagSet),
+        Config::ObjectLock => return Err(Error::ObjectLockConfigurationNotFound),
+        Config::Logging => {
+            // Logging disabled: the element with nothing in it.
+            x.open_ns("BucketLoggingStatus");
+            x.close("BucketLoggingStatus");
+        }
+        Config::RequestPayment => {
+            x.open_ns("RequestPaymentConfiguration");
+            x.elem("Payer", "BucketOwner");
+            x.close("RequestPaymentConfiguration");
+        }
+        Config::PolicyStatus => {
+            // radosgw's `RGWAccessControlPolicy::is_public`: any grant to everyone or to
+            // every authenticated user.
+            let public = b.acl.grants.iter().any(|g| {
+                matches!(
+                    g.grantee,
+                    Grantee::Group(Group::AllUsers | Group::AuthenticatedUsers)
+                ) && g.perm != 0
+            });
+            x.open_ns("PolicyStatus");
+            x.bool("IsPublic", public);
+            x.close("PolicyStatus");
+        }
+        Config::PublicAccessBlock => {
+            // radosgw's default when none was set; its root element, without a namespace.
+            x.open("BlockPublicAccessBlockConfiguration");
+            for name in [
+                "BlockPublicAcls",
+                "IgnorePublicAcls",
+                "BlockPublicPolicy",
+                "RestrictPublicBuckets",
+            ] {
+                x.bool(name, false);
+            }
+            x.close("BlockPublicAccessBlockConfiguration");
+        }
+    }
+    Ok(Reply::xml(x.finish()))
+}

@@ -1,0 +1,116 @@
+"""Bucket configurations the gateway never holds (CORS, lifecycle, policy, tags, object lock,
+logging, request payment, public access block), read as boto3 and s3cmd `info` read them: the
+answers radosgw 16.2.15 gives for a bucket that has none, only to the bucket's owner. Setting
+any of them stays 501 NotImplemented and changes nothing (test_s3_subresources.py)."""
+import shutil
+import subprocess
+
+import boto3
+import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+import helpers
+
+ABSENT = [
+    ("get_bucket_cors", "NoSuchCORSConfiguration"),
+    ("get_bucket_lifecycle_configuration", "NoSuchLifecycleConfiguration"),
+    ("get_bucket_policy", "NoSuchBucketPolicy"),
+    ("get_bucket_tagging", "NoSuchTagSet"),
+    ("get_object_lock_configuration", "ObjectLockConfigurationNotFoundError"),
+]
+
+
+@pytest.fixture
+def owner(rgw, admin, uid):
+    k = admin.create_user(uid)["keys"][0]
+    return uid, k["access_key"], k["secret_key"], helpers.s3_client(rgw, k["access_key"],
+                                                                     k["secret_key"])
+
+
+@pytest.fixture
+def other(rgw, admin, uid):
+    k = admin.create_user(f"{uid}-other")["keys"][0]
+    return helpers.s3_client(rgw, k["access_key"], k["secret_key"])
+
+
+def error_of(call, **kw):
+    with pytest.raises(ClientError) as e:
+        call(**kw)
+    return e.value.response
+
+
+def test_absent_configurations_read_as_radosgw_answers(owner):
+    s3 = owner[3]
+    bucket = f"{owner[0]}-cfg"
+    s3.create_bucket(Bucket=bucket)
+    for call, code in ABSENT:
+        r = error_of(getattr(s3, call), Bucket=bucket)
+        assert (r["ResponseMetadata"]["HTTPStatusCode"], r["Error"]["Code"]) == (404, code), call
+        assert r["Error"].get("BucketName", bucket) == bucket
+    r = error_of(s3.get_bucket_policy, Bucket=bucket)
+    assert r["Error"]["Message"] == "The bucket policy does not exist"
+
+    assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "BucketOwner"
+    assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=bucket)
+    pab = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert pab == {"BlockPublicAcls": False, "IgnorePublicAcls": False,
+                   "BlockPublicPolicy": False, "RestrictPublicBuckets": False}
+
+
+@pytest.mark.parametrize("acl,public", [("private", False), ("public-read", True),
+                                        ("public-read-write", True),
+                                        ("authenticated-read", True)])
+def test_policy_status_follows_the_acl(owner, acl, public):
+    s3 = owner[3]
+    bucket = f"{owner[0]}-ps"
+    s3.create_bucket(Bucket=bucket, ACL=acl)
+    assert s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"]["IsPublic"] is public
+    s3.put_bucket_acl(Bucket=bucket, ACL="private")
+    assert s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"]["IsPublic"] is False
+
+
+def test_only_the_owner_reads_configurations(rgw, owner, other):
+    s3 = owner[3]
+    bucket = f"{owner[0]}-own"
+    # Readable and writable by everyone: still the owner's configuration alone.
+    s3.create_bucket(Bucket=bucket, ACL="public-read-write")
+    anon = boto3.client("s3", endpoint_url=rgw.url, region_name="us-east-1",
+                        config=Config(signature_version=UNSIGNED, s3={"addressing_style": "path"},
+                                      retries={"max_attempts": 1}))
+    for c in (other, anon):
+        for call in ("get_bucket_request_payment", "get_bucket_logging", "get_bucket_cors",
+                     "get_bucket_policy_status", "get_public_access_block"):
+            r = error_of(getattr(c, call), Bucket=bucket)
+            assert (r["ResponseMetadata"]["HTTPStatusCode"], r["Error"]["Code"]) == \
+                (403, "AccessDenied"), call
+    r = error_of(s3.get_bucket_request_payment, Bucket=f"{owner[0]}-none")
+    assert r["Error"]["Code"] == "NoSuchBucket"
+    r = error_of(s3.get_bucket_cors, Bucket=f"{owner[0]}-none")
+    assert r["Error"]["Code"] == "NoSuchBucket"
+
+
+def test_s3cmd_reads_them(rgw, owner, tmp_path):
+    exe = shutil.which("s3cmd")
+    assert exe, "s3cmd not installed (scripts/install-deps.sh test installs it)"
+    uid, ak, sk, s3 = owner
+    bucket = f"{uid}-s3cmd-cfg"
+    s3.create_bucket(Bucket=bucket)
+    host = rgw.url.split("//", 1)[1]
+    cfg = tmp_path / "s3cfg"
+    cfg.write_text(f"[default]\naccess_key = {ak}\nsecret_key = {sk}\nhost_base = {host}\n"
+                   f"host_bucket = {host}\nuse_https = False\nsignature_v2 = False\n")
+
+    def s3cmd(*args):
+        return subprocess.run([exe, "-c", str(cfg), *args], capture_output=True, text=True,
+                              timeout=60, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    p = s3cmd("info", f"s3://{bucket}")
+    assert p.returncode == 0, p.stderr
+    for line in ("Payer:     BucketOwner", "Expiration Rule: none", "Policy:    none",
+                 "CORS:      none"):
+        assert line in p.stdout, p.stdout
+    # `payer` sets who pays (PutBucketRequestPayment): not implemented, nothing changes.
+    p = s3cmd("payer", "--requester-pays", f"s3://{bucket}")
+    assert p.returncode != 0 and "501" in p.stderr, (p.stdout, p.stderr)
+    assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "BucketOwner"
