@@ -32,6 +32,8 @@ fn write_allowed(req: &S3Request, b: &Bucket) -> Result<()> {
 pub async fn create(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
     write_allowed(req, &b)?;
+    super::object::refuse_encryption(&req.headers)?;
+    super::object::check_storage_class(&req.headers)?;
     let up = Upload {
         key: req.key.clone(),
         id: Uploads::new_id(),
@@ -102,6 +104,7 @@ async fn record_part(
 pub async fn upload_part(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
     let b = req.bucket()?;
     write_allowed(req, &b)?;
+    super::object::refuse_encryption(&req.headers)?;
     let id = upload_id(req)?;
     let num = part_number(req)?;
     let md5 = content_md5(req)?;

@@ -115,6 +115,35 @@ pub fn stored_headers(h: &HeaderMap) -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
+/// Server-side encryption asked of an upload. There is no key management here, so, as
+/// radosgw without encryption configured does, the request is refused rather than its data
+/// stored in the clear: `InvalidRequest` for SSE-S3, SSE-KMS or SSE-C headers,
+/// `InvalidArgument` for a KMS key id without `x-amz-server-side-encryption`.
+pub fn refuse_encryption(h: &HeaderMap) -> Result<()> {
+    const SSE: &str = "x-amz-server-side-encryption";
+    let customer = h.keys().any(|k| {
+        k.as_str()
+            .starts_with("x-amz-server-side-encryption-customer-")
+    });
+    if h.contains_key(SSE) || customer {
+        return Err(Error::InvalidRequest);
+    }
+    if h.contains_key("x-amz-server-side-encryption-aws-kms-key-id") {
+        return Err(Error::InvalidArgument);
+    }
+    Ok(())
+}
+
+/// `x-amz-storage-class`: the one class there is, `STANDARD` (radosgw's default placement
+/// has no other); any other name is `InvalidArgument`, as radosgw answers, rather than a
+/// class the object would silently not have. An empty header is the default.
+pub fn check_storage_class(h: &HeaderMap) -> Result<()> {
+    match h.get("x-amz-storage-class").map(|v| v.as_bytes()) {
+        None | Some(b"") | Some(b"STANDARD") => Ok(()),
+        Some(_) => Err(Error::InvalidArgument),
+    }
+}
+
 /// `Content-MD5`, decoded; `InvalidDigest` when it is not 16 bytes of base64.
 pub fn content_md5(req: &S3Request) -> Result<Option<[u8; 16]>> {
     content_md5_header(&req.headers)
@@ -199,6 +228,8 @@ async fn install(app: &App, b: &Bucket, key: &str, meta: ObjectMeta) -> Result<(
 pub async fn put(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
     let b = req.bucket()?;
     authz::s3(&req.caller, &b.owner, &b.acl, perm::WRITE, OpKind::Write)?;
+    refuse_encryption(&req.headers)?;
+    check_storage_class(&req.headers)?;
     let acl = upload_acl(app, req, &b).await?;
     let tags = match req.header("x-amz-tagging") {
         Some(t) => tagging::from_header(t)?,
@@ -536,6 +567,8 @@ fn copy_conditions(req: &S3Request, so: &ObjectMeta) -> Result<Option<StatusCode
 pub async fn copy(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
     authz::s3(&req.caller, &b.owner, &b.acl, perm::WRITE, OpKind::Write)?;
+    // radosgw 16.2.15 copies without looking at encryption headers; it does check the class.
+    check_storage_class(&req.headers)?;
     let (sbucket, so) = load_source(app, req).await?;
     let replace = req.header("x-amz-metadata-directive") == Some("REPLACE");
     if sbucket.key() == b.key() && *req.key == *copy_source(req)?.1 && !replace {

@@ -1,6 +1,7 @@
 """boto3 (path-style, SigV4, us-east-1) against the S3 subset, as a user made through the
 admin API: objects, ranges, conditions, listings v1/v2 with pagination, batch delete, copy,
 multipart through s3transfer, and a hand-built aws-chunked (streaming SigV4) upload."""
+import base64
 import hashlib
 import hmac
 import os
@@ -346,3 +347,70 @@ def test_put_object_conditions(s3, uid):
     s3.put_object(Bucket=b, Key="new", Body=b"three", IfNoneMatch="*")
     assert s3.get_object(Bucket=b, Key="k")["Body"].read() == b"two"
     assert s3.get_object(Bucket=b, Key="new")["Body"].read() == b"three"
+
+
+SSE_C_KEY = b"k" * 32
+SSE_C = {
+    "x-amz-server-side-encryption-customer-algorithm": "AES256",
+    "x-amz-server-side-encryption-customer-key": base64.b64encode(SSE_C_KEY).decode(),
+    "x-amz-server-side-encryption-customer-key-md5":
+        base64.b64encode(hashlib.md5(SSE_C_KEY).digest()).decode(),
+}
+
+
+def test_encryption_and_storage_classes_are_refused_not_ignored(rgw, admin, s3, s3user, uid):
+    """No key management and one storage class here: a request asking for server-side
+    encryption or another class is refused as radosgw 16.2.15 (no encryption configured, one
+    placement) refuses it, rather than stored in the clear or in a class it would not have.
+    Refusals store nothing; STANDARD, an empty class and a plain copy go through."""
+    bucket = f"{uid}-sse"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="plain", Body=b"data")
+    raw = helpers.Client(rgw, s3user[1], s3user[2])
+    refused = [
+        ("PUT", "/a", {"x-amz-server-side-encryption": "AES256"}, "InvalidRequest"),
+        ("PUT", "/b", {"x-amz-server-side-encryption": "aws:kms"}, "InvalidRequest"),
+        ("PUT", "/c", SSE_C, "InvalidRequest"),
+        ("PUT", "/d", {"x-amz-server-side-encryption-aws-kms-key-id": "k1"}, "InvalidArgument"),
+        ("POST", "/e?uploads", {"x-amz-server-side-encryption": "AES256"}, "InvalidRequest"),
+        ("POST", "/f?uploads", SSE_C, "InvalidRequest"),
+        ("PUT", "/g", {"x-amz-storage-class": "GLACIER"}, "InvalidArgument"),
+        ("PUT", "/h", {"x-amz-storage-class": "standard"}, "InvalidArgument"),
+        ("PUT", "/i", {"x-amz-copy-source": f"/{bucket}/plain",
+                       "x-amz-storage-class": "STANDARD_IA"}, "InvalidArgument"),
+        ("POST", "/j?uploads", {"x-amz-storage-class": "REDUCED_REDUNDANCY"},
+         "InvalidArgument"),
+    ]
+    for method, path, headers, code in refused:
+        key, _, query = path.partition("?")
+        r = raw.request(method, f"/{bucket}{key}", [(query, None)] if query else [],
+                        body=b"data" if method == "PUT" and "x-amz-copy-source" not in headers
+                        else b"", headers=headers)
+        assert r.status_code == 400 and f"<Code>{code}</Code>" in r.text, \
+            (method, path, headers, r.status_code, r.text)
+    # boto3's own parameters, the way tools send them
+    for kw in ({"ServerSideEncryption": "AES256"}, {"StorageClass": "GLACIER"}):
+        with pytest.raises(ClientError) as e:
+            s3.put_object(Bucket=bucket, Key="boto", Body=b"x", **kw)
+        assert code_of(e) in ("InvalidRequest", "InvalidArgument")
+    assert keys_of(s3, bucket) == ["plain"]
+    assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
+
+    # An upload begun without encryption cannot add SSE-C to a part.
+    up = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    r = raw.request("PUT", f"/{bucket}/mp", [("partNumber", "1"), ("uploadId", up)],
+                    body=b"p" * 1024, headers=SSE_C)
+    assert r.status_code == 400 and "<Code>InvalidRequest</Code>" in r.text, r.text
+    assert s3.list_parts(Bucket=bucket, Key="mp", UploadId=up).get("Parts", []) == []
+    s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=up)
+
+    s3.put_object(Bucket=bucket, Key="std", Body=b"x", StorageClass="STANDARD")
+    assert raw.request("PUT", f"/{bucket}/empty", body=b"x",
+                       headers={"x-amz-storage-class": ""}).status_code == 200
+    # radosgw 16.2.15 copies without looking at encryption headers: so do we.
+    s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "plain"},
+                   ServerSideEncryption="AES256")
+    assert keys_of(s3, bucket) == ["copy", "empty", "plain", "std"]
+    assert s3.head_object(Bucket=bucket, Key="std")["ResponseMetadata"]["HTTPStatusCode"] == 200
+    stats = admin.get("/admin/bucket", [("bucket", bucket), ("stats", "true")]).json()
+    assert stats["usage"]["rgw.main"]["num_objects"] == 4
