@@ -97,6 +97,8 @@ errors! {
     LimitExceeded => ("LimitExceeded", 409),
     PreconditionFailed => ("PreconditionFailed", 412),
     InvalidRange => ("InvalidRange", 416),
+    /// A GET's `partNumber` past the object's parts (AWS's code; radosgw 16 ignores it).
+    InvalidPartNumber => ("InvalidPartNumber", 416),
     InternalError => ("InternalError", 500),
     /// The disk is full (`ENOSPC`, `EDQUOT`): nothing was written. radosgw has no code of
     /// its own for it (its OSDs say `-ENOSPC`, an UnknownError 500 that clients retry); 507

@@ -105,6 +105,8 @@ const fn config(method: &'static str, sub: &'static [&'static str], c: Config) -
 }
 
 const V: &[&str] = &["versionId"];
+/// GET and HEAD may also read one part of an object uploaded in parts.
+const VP: &[&str] = &["versionId", "partNumber"];
 
 use CopyHeader::{Any, No, Yes};
 use Level::{Bucket, Object, Service};
@@ -193,10 +195,10 @@ const RULES: &[Rule] = &[
     rule(Object, "GET", &["acl"], V, Any, S3Op::GetObjectAcl),
     rule(Object, "GET", &["tagging"], V, Any, S3Op::GetObjectTagging),
     rule(Object, "GET", &["uploadId"], &[], Any, S3Op::ListParts),
-    rule(Object, "GET", &[], V, Any, S3Op::GetObject),
+    rule(Object, "GET", &[], VP, Any, S3Op::GetObject),
     rule(Object, "HEAD", &["acl"], V, Any, S3Op::GetObjectAcl),
     rule(Object, "HEAD", &["tagging"], V, Any, S3Op::GetObjectTagging),
-    rule(Object, "HEAD", &[], V, Any, S3Op::HeadObject),
+    rule(Object, "HEAD", &[], VP, Any, S3Op::HeadObject),
     rule(Object, "PUT", &["acl"], V, Any, S3Op::PutObjectAcl),
     rule(Object, "PUT", &["tagging"], V, Any, S3Op::PutObjectTagging),
     rule(
@@ -334,6 +336,18 @@ mod tests {
         assert_eq!(
             op("POST", "b", "", "delete", false),
             Ok(S3Op::DeleteObjects)
+        );
+        assert_eq!(
+            op("GET", "b", "k", "partNumber=2", false),
+            Ok(S3Op::GetObject)
+        );
+        assert_eq!(
+            op("HEAD", "b", "k", "partNumber=2&versionId=null", false),
+            Ok(S3Op::HeadObject)
+        );
+        assert_eq!(
+            op("GET", "b", "k", "partNumber=2&uploadId=u", false),
+            Err(Error::NotImplemented)
         );
         // A bucket's configuration is read; it is never set, and an object has none.
         for (sub, c) in [

@@ -263,8 +263,46 @@ pub fn check_conditions(h: &HeaderMap, etag: &str, mtime_us: i64) -> Result<Opti
     Ok(None)
 }
 
+/// `partNumber` of a GET or HEAD: 1 to 10000 (`InvalidArgument` otherwise), never with a
+/// `Range` (`InvalidRequest`), as AWS answers.
+fn part_number(req: &S3Request) -> Result<Option<usize>> {
+    let Some(v) = req.query.get("partNumber") else {
+        return Ok(None);
+    };
+    let n = v
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=10_000).contains(n))
+        .ok_or(Error::InvalidArgument)?;
+    if req.headers.contains_key(http::header::RANGE) {
+        return Err(Error::InvalidRequest);
+    }
+    Ok(Some(n))
+}
+
+/// Where part `n` of `o` starts, its length and how many parts there are, for an object
+/// completed from parts (its ETag ends `-<parts>` and it keeps one data file per part);
+/// `None` for part 1 of any other object, which is the whole of it. `InvalidPartNumber`
+/// past the last part.
+fn part_bytes(o: &ObjectMeta, n: usize) -> Result<Option<(u64, u64, usize)>> {
+    let count = o
+        .etag
+        .rsplit_once('-')
+        .and_then(|(_, c)| c.parse::<usize>().ok())
+        .filter(|&c| c == o.data.len() && c > 0);
+    match count {
+        None if n == 1 => Ok(None),
+        Some(count) if n <= count => {
+            let start: u64 = o.data[..n - 1].iter().map(|(_, len)| len).sum();
+            Ok(Some((start, o.data[n - 1].1, count)))
+        }
+        _ => Err(Error::InvalidPartNumber),
+    }
+}
+
 pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
     check_version_id(req)?;
+    let part = part_number(req)?;
     let b = req.bucket()?;
     let o = app
         .objects
@@ -306,7 +344,24 @@ pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
         );
     }
     r = r.header(CONTENT_TYPE, content_type.unwrap_or(&o.content_type));
-    let range = parse_range(req.header("range"), o.size)?;
+    let range = match part {
+        Some(n) => match part_bytes(&o, n)? {
+            Some((first, len, count)) => {
+                r = r.header(
+                    http::HeaderName::from_static("x-amz-mp-parts-count"),
+                    itoa::Buffer::new().format(count),
+                );
+                if len == 0 {
+                    // An empty last part: nothing to send and no range to name.
+                    r.status = StatusCode::PARTIAL_CONTENT;
+                    return Ok(r.header(CONTENT_LENGTH, "0"));
+                }
+                Some((first, first + len - 1))
+            }
+            None => None,
+        },
+        None => parse_range(req.header("range"), o.size)?,
+    };
     let (start, end) = range.unwrap_or((0, o.size.saturating_sub(1)));
     let len = if o.size == 0 { 0 } else { end - start + 1 };
     if let Some((s, e)) = range {
