@@ -1,4 +1,4 @@
-//! `bucket list|stats|rm|link|unlink|check`, `object rm` and `policy`: each the op and the
+//! `bucket list|stats|rm|link|unlink|check|limit check`, `object rm` and `policy`: each the op and the
 //! request the HTTP API parses for it (`/admin/bucket`, its `?index`, `?policy`, `?object`).
 
 use clap::Subcommand;
@@ -6,6 +6,7 @@ use clap::Subcommand;
 use crate::ops::bucket::{
     BucketName, IndexReq, InfoReq, LinkReq, ObjectRemoveReq, PolicyReq, RemoveReq,
 };
+use crate::ops::bucket_limit::LimitCheckReq;
 use crate::ops::bucket_objects::ListReq;
 use crate::ops::{AdminOp, Request};
 
@@ -56,6 +57,9 @@ pub enum BucketCmd {
         #[arg(long)]
         uid: String,
     },
+    /// `limit check`: how full each bucket's index is, per user (radosgw-admin's; no HTTP op).
+    #[command(subcommand)]
+    Limit(LimitCmd),
     /// Check (and with --fix repair) the bucket index (`GET /admin/bucket?index`).
     Check {
         #[arg(long)]
@@ -64,6 +68,18 @@ pub enum BucketCmd {
         fix: bool,
         #[arg(long)]
         check_objects: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LimitCmd {
+    /// Objects per index shard of every bucket (of --uid's), against radosgw's safe maximum.
+    Check {
+        #[arg(long)]
+        uid: Option<String>,
+        /// Only the buckets at WARN or OVER.
+        #[arg(long)]
+        warnings_only: bool,
     },
 }
 
@@ -86,8 +102,10 @@ fn name(bucket: &str, uid: Option<&String>) -> BucketName {
     }
 }
 
-pub fn request(c: &BucketCmd) -> (AdminOp, Request) {
-    match c {
+/// The HTTP op a command is; `None` for `limit check`, which has none.
+pub fn request(c: &BucketCmd) -> Option<(AdminOp, Request)> {
+    Some(match c {
+        BucketCmd::Limit(_) => return None,
         BucketCmd::List { uid, .. } => (
             AdminOp::BucketInfo,
             Request::BucketInfo(InfoReq {
@@ -151,6 +169,17 @@ pub fn request(c: &BucketCmd) -> (AdminOp, Request) {
                 check_objects: *check_objects,
             }),
         ),
+    })
+}
+
+/// `bucket limit check`'s request.
+pub fn limit_request(c: &BucketCmd) -> Option<LimitCheckReq> {
+    match c {
+        BucketCmd::Limit(LimitCmd::Check { uid, warnings_only }) => Some(LimitCheckReq {
+            uid: uid.clone(),
+            warnings_only: *warnings_only,
+        }),
+        _ => None,
     }
 }
 

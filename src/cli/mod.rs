@@ -140,7 +140,10 @@ fn request(cmd: &Cmd) -> Result<Option<(AdminOp, Request)>, String> {
         | Cmd::Check { .. }
         | Cmd::Migrate { .. } => return Ok(None),
         Cmd::Account(c) => account::request(c),
-        Cmd::Bucket(c) => bucket::request(c),
+        Cmd::Bucket(c) => match bucket::request(c) {
+            Some(r) => r,
+            None => return Ok(None),
+        },
         Cmd::Object(c) => bucket::request_object(c),
         Cmd::Metadata(c) => metadata::request(c)?,
         Cmd::Policy { bucket, object } => bucket::request_policy(bucket, object),
@@ -478,6 +481,18 @@ async fn cli_only(
     cmd: &Cmd,
 ) -> Option<(&'static str, crate::error::Result<Option<Doc>>)> {
     match cmd {
+        Cmd::Bucket(c) if bucket::limit_request(c).is_some() => {
+            let r = bucket::limit_request(c)?;
+            let mut out = PrettyArray::new(std::io::stdout().lock(), app.style());
+            let checked =
+                ops::bucket_limit::check(&app.users, &app.buckets, r, |u| out.item(&u).is_ok())
+                    .await;
+            let checked = checked.map(|()| {
+                let _ = out.finish();
+                None
+            });
+            Some(("limit_check", checked))
+        }
         Cmd::Bucket(c) => {
             let r = bucket::objects_request(c)?;
             let mut out = PrettyArray::new(std::io::stdout().lock(), app.style());

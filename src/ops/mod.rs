@@ -15,6 +15,7 @@ use crate::query::Query;
 
 pub mod account;
 pub mod bucket;
+pub mod bucket_limit;
 pub mod bucket_meta;
 pub mod bucket_objects;
 pub mod caps;

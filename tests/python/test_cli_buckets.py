@@ -241,3 +241,43 @@ def test_cli_bucket_list_pages_past_one_store_page(start_server):
     got = cli(d, "bucket", "list", "--bucket", "many", "--max-entries", "1001",
               "--marker", keys[100])
     assert [e["name"] for e in got] == keys[101:1102]
+
+
+def test_cli_bucket_limit_check(start_server):
+    """`bucket limit check`, radosgw-admin's shape (checked against 16.2.15): every user in
+    listing order with each bucket's objects (every index category: an upload in progress
+    counts its meta object and its parts), 11 shards, objects per shard and `OK`; --uid
+    for one user (an unknown one has no buckets); --warnings-only keeps only WARN/OVER."""
+    srv = start_server()
+    admin = srv.admin()
+    alice = admin.create_user("alice")["keys"][0]
+    admin.create_user("bob")
+    c = s3(srv, alice)
+    c.create_bucket(Bucket="alpha")
+    c.create_bucket(Bucket="beta")
+    for i in range(25):
+        c.put_object(Bucket="alpha", Key=f"k{i}", Body=b"x")
+    up = c.create_multipart_upload(Bucket="beta", Key="big")["UploadId"]
+    c.upload_part(Bucket="beta", Key="big", UploadId=up, PartNumber=1, Body=b"p" * 100)
+    users = [u for u in admin.get("/admin/metadata/user").json()]
+    assert srv.stop() == 0
+    d = srv.data_dir
+
+    every = cli(d, "bucket", "limit", "check")
+    assert [u["user_id"] for u in every] == users
+    by_user = {u["user_id"]: u["buckets"] for u in every}
+    assert by_user["bob"] == []
+    assert by_user["alice"] == [
+        {"bucket": "alpha", "tenant": "", "num_objects": 25, "num_shards": 11,
+         "objects_per_shard": 2, "fill_status": "OK"},
+        {"bucket": "beta", "tenant": "", "num_objects": 2, "num_shards": 11,
+         "objects_per_shard": 0, "fill_status": "OK"},
+    ]
+    assert list(by_user["alice"][0]) == ["bucket", "tenant", "num_objects", "num_shards",
+                                         "objects_per_shard", "fill_status"]
+    assert cli(d, "bucket", "limit", "check", "--uid", "alice") == [
+        {"user_id": "alice", "buckets": by_user["alice"]}]
+    assert cli(d, "bucket", "limit", "check", "--uid", "nobody") == [
+        {"user_id": "nobody", "buckets": []}]
+    assert cli(d, "bucket", "limit", "check", "--warnings-only") == [
+        {"user_id": u, "buckets": []} for u in users]
