@@ -31,6 +31,11 @@ pub struct Bucket {
     /// The bucket's rate limit (radosgw keeps it in a bucket attribute).
     #[serde(default)]
     pub ratelimit: RateLimit,
+    /// The bucket's tags (`?tagging`), sorted by key. `None` until a set is put (and after
+    /// it is deleted): radosgw then answers `NoSuchTagSet`, while a set put empty reads
+    /// back empty. Absent from the records of buckets never tagged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<(String, String)>>,
 }
 
 impl Bucket {
@@ -50,6 +55,12 @@ impl Weigh for Bucket {
             + self.id.len() * 2
             + self.owner.len()
             + 32 * self.acl.grants.len()
+            + self
+                .tags
+                .iter()
+                .flatten()
+                .map(|(k, v)| k.len() + v.len() + 48)
+                .sum::<usize>()
     }
 }
 

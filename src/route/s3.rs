@@ -143,7 +143,14 @@ const RULES: &[Rule] = &[
     config("GET", &["cors"], Config::Cors),
     config("GET", &["lifecycle"], Config::Lifecycle),
     config("GET", &["policy"], Config::Policy),
-    config("GET", &["tagging"], Config::Tagging),
+    rule(
+        Bucket,
+        "GET",
+        &["tagging"],
+        &[],
+        Any,
+        S3Op::GetBucketTagging,
+    ),
     config("GET", &["object-lock"], Config::ObjectLock),
     config("GET", &["logging"], Config::Logging),
     config("GET", &["requestPayment"], Config::RequestPayment),
@@ -180,7 +187,14 @@ const RULES: &[Rule] = &[
     config("HEAD", &["cors"], Config::Cors),
     config("HEAD", &["lifecycle"], Config::Lifecycle),
     config("HEAD", &["policy"], Config::Policy),
-    config("HEAD", &["tagging"], Config::Tagging),
+    rule(
+        Bucket,
+        "HEAD",
+        &["tagging"],
+        &[],
+        Any,
+        S3Op::GetBucketTagging,
+    ),
     config("HEAD", &["object-lock"], Config::ObjectLock),
     config("HEAD", &["logging"], Config::Logging),
     config("HEAD", &["requestPayment"], Config::RequestPayment),
@@ -188,7 +202,23 @@ const RULES: &[Rule] = &[
     config("HEAD", &["publicAccessBlock"], Config::PublicAccessBlock),
     rule(Bucket, "HEAD", &[], &[], Any, S3Op::HeadBucket),
     rule(Bucket, "PUT", &["acl"], &[], Any, S3Op::PutBucketAcl),
+    rule(
+        Bucket,
+        "PUT",
+        &["tagging"],
+        &[],
+        Any,
+        S3Op::PutBucketTagging,
+    ),
     rule(Bucket, "PUT", &[], &[], Any, S3Op::CreateBucket),
+    rule(
+        Bucket,
+        "DELETE",
+        &["tagging"],
+        &[],
+        Any,
+        S3Op::DeleteBucketTagging,
+    ),
     rule(Bucket, "DELETE", &[], &[], Any, S3Op::DeleteBucket),
     rule(Bucket, "POST", &["delete"], &[], Any, S3Op::DeleteObjects),
     rule(Bucket, "OPTIONS", &[], &[], Any, S3Op::Options),
@@ -337,6 +367,18 @@ mod tests {
             op("POST", "b", "", "delete", false),
             Ok(S3Op::DeleteObjects)
         );
+        for (m, want) in [
+            ("GET", S3Op::GetBucketTagging),
+            ("HEAD", S3Op::GetBucketTagging),
+            ("PUT", S3Op::PutBucketTagging),
+            ("DELETE", S3Op::DeleteBucketTagging),
+        ] {
+            assert_eq!(op(m, "b", "", "tagging", false), Ok(want));
+        }
+        assert_eq!(
+            op("POST", "b", "", "tagging", false),
+            Err(Error::NotImplemented)
+        );
         assert_eq!(
             op("GET", "b", "k", "partNumber=2", false),
             Ok(S3Op::GetObject)
@@ -354,7 +396,6 @@ mod tests {
             ("cors", Config::Cors),
             ("lifecycle", Config::Lifecycle),
             ("policy", Config::Policy),
-            ("tagging", Config::Tagging),
             ("object-lock", Config::ObjectLock),
             ("logging", Config::Logging),
             ("requestPayment", Config::RequestPayment),
@@ -367,9 +408,7 @@ mod tests {
             for m in ["PUT", "DELETE", "POST"] {
                 assert_eq!(op(m, "b", "", sub, false), Err(Error::NotImplemented));
             }
-            if sub != "tagging" {
-                assert_eq!(op("GET", "b", "k", sub, false), Err(Error::NotImplemented));
-            }
+            assert_eq!(op("GET", "b", "k", sub, false), Err(Error::NotImplemented));
         }
     }
 
@@ -384,7 +423,6 @@ mod tests {
             "website",
             "encryption",
             "replication",
-            "tagging",
             "publicAccessBlock",
             "versioning",
             "logging",

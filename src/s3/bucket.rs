@@ -113,6 +113,7 @@ fn new_bucket(app: &App, req: &S3Request, owner: &str, acl: crate::domain::acl::
         ver: 1,
         tag: crate::keys::random_tag(),
         ratelimit: Default::default(),
+        tags: None,
     }
 }
 

@@ -1,5 +1,5 @@
-//! Bucket configurations this gateway never holds: CORS, lifecycle, policy, tags, object
-//! lock, logging, request payment, public access block. Reading one answers what radosgw
+//! Bucket configurations this gateway never holds: CORS, lifecycle, policy, object lock,
+//! logging, request payment, public access block. Reading one answers what radosgw
 //! answers for a bucket that has none (checked against radosgw 16.2.15), so tools that read
 //! them by themselves — s3cmd `info` and `payer`, mc, terraform's bucket refresh — see an
 //! ordinary bucket instead of an error. Setting or removing any of them stays
@@ -17,7 +17,6 @@ pub enum Config {
     Cors,
     Lifecycle,
     Policy,
-    Tagging,
     ObjectLock,
     Logging,
     RequestPayment,
@@ -32,7 +31,6 @@ impl Config {
             Config::Cors => "get_cors",
             Config::Lifecycle => "get_lifecycle",
             Config::Policy => "get_bucket_policy",
-            Config::Tagging => "get_bucket_tags",
             Config::ObjectLock => "get_bucket_object_lock",
             Config::Logging => "get_bucket_logging",
             Config::RequestPayment => "get_request_payment",
@@ -52,7 +50,6 @@ pub fn get(req: &S3Request, what: Config) -> Result<Reply> {
         Config::Cors => return Err(Error::NoSuchCorsConfiguration),
         Config::Lifecycle => return Err(Error::NoSuchLifecycleConfiguration),
         Config::Policy => return Err(Error::NoSuchBucketPolicy),
-        Config::Tagging => return Err(Error::NoSuchTagSet),
         Config::ObjectLock => return Err(Error::ObjectLockConfigurationNotFound),
         Config::Logging => {
             // Logging disabled: the element with nothing in it.

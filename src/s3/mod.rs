@@ -52,6 +52,9 @@ pub enum S3Op {
     GetObjectTagging,
     PutObjectTagging,
     DeleteObjectTagging,
+    GetBucketTagging,
+    PutBucketTagging,
+    DeleteBucketTagging,
     CreateUpload,
     UploadPart,
     UploadPartCopy,
@@ -87,6 +90,9 @@ impl S3Op {
             GetObjectTagging => "get_obj_tags",
             PutObjectTagging => "put_obj_tags",
             DeleteObjectTagging => "delete_obj_tags",
+            GetBucketTagging => "get_bucket_tags",
+            PutBucketTagging => "put_bucket_tags",
+            DeleteBucketTagging => "delete_bucket_tags",
             CreateUpload => "init_multipart",
             CompleteUpload => "complete_multipart",
             AbortUpload => "abort_multipart",
@@ -110,6 +116,7 @@ impl S3Op {
                 | PutBucketAcl
                 | PutObjectAcl
                 | PutObjectTagging
+                | PutBucketTagging
                 | CompleteUpload
         )
     }
@@ -132,6 +139,7 @@ impl S3Op {
                 | HeadObject
                 | GetObjectAcl
                 | GetObjectTagging
+                | GetBucketTagging
                 | ListParts
         )
     }
@@ -270,6 +278,9 @@ pub async fn run(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
         GetObjectTagging => tagging::get(app, req).await,
         PutObjectTagging => tagging::put(app, req, body.bytes()).await,
         DeleteObjectTagging => tagging::delete(app, req).await,
+        GetBucketTagging => tagging::get_bucket(req),
+        PutBucketTagging => tagging::put_bucket(app, req, body.bytes()).await,
+        DeleteBucketTagging => tagging::delete_bucket(app, req).await,
         CreateUpload => multipart::create(app, req).await,
         UploadPart => multipart::upload_part(app, req, body).await,
         UploadPartCopy => multipart::upload_part_copy(app, req).await,
@@ -305,7 +316,8 @@ pub fn iso_ms(us: i64) -> String {
 /// exist and grant everyone the permission the op needs.
 pub async fn anonymous_may_send_body(app: &App, bucket: &str, key: &str, op: S3Op) -> Result<()> {
     let caller = Caller::anonymous();
-    if op == S3Op::CreateBucket {
+    // Only a bucket's owner sets its tags, and nobody unsigned owns one.
+    if matches!(op, S3Op::CreateBucket | S3Op::PutBucketTagging) {
         return Err(Error::AccessDenied);
     }
     let b = app

@@ -1,4 +1,4 @@
-//! Object tags: `GET`/`PUT`/`DELETE ?tagging`, and `x-amz-tagging` on uploads.
+//! Object and bucket tags: `GET`/`PUT`/`DELETE ?tagging`, and `x-amz-tagging` on uploads.
 
 use bytes::Bytes;
 use http::StatusCode;
@@ -10,15 +10,20 @@ use crate::domain::acl::perm;
 use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
 
-/// S3's limits on an object's tag set.
+/// S3's limits on a tag set: 10 tags on an object, 50 on a bucket (radosgw's too).
 const MAX_TAGS: usize = 10;
+const MAX_BUCKET_TAGS: usize = 50;
 const MAX_KEY: usize = 128;
 const MAX_VALUE: usize = 256;
 
 /// Refuse a tag set radosgw refuses (`InvalidTag`): more than 10 tags, an empty or too
 /// long key, a too long value. Repeated keys are kept, as radosgw keeps them.
 pub fn validate(tags: &[(String, String)]) -> Result<()> {
-    if tags.len() > MAX_TAGS {
+    validate_at_most(tags, MAX_TAGS)
+}
+
+fn validate_at_most(tags: &[(String, String)], max: usize) -> Result<()> {
+    if tags.len() > max {
         return Err(Error::InvalidTag);
     }
     for (k, v) in tags {
@@ -99,6 +104,49 @@ pub async fn put(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
 pub async fn delete(app: &App, req: &S3Request) -> Result<Reply> {
     check_version_id(req)?;
     set(app, req, Vec::new()).await?;
+    Ok(Reply::empty(StatusCode::NO_CONTENT))
+}
+
+/// GetBucketTagging: the owner's alone (radosgw's `verify_bucket_owner_or_policy`);
+/// `NoSuchTagSet` for a bucket whose tags were never put (or were deleted).
+pub fn get_bucket(req: &S3Request) -> Result<Reply> {
+    let b = req.bucket()?;
+    authz::owner_only(&req.caller, &b.owner, OpKind::Read)?;
+    let tags = b.tags.as_ref().ok_or(Error::NoSuchTagSet)?;
+    Ok(Reply::xml(tagging_doc(tags)))
+}
+
+/// Replace a bucket's tags; the owner's alone, checked before the body is looked at.
+async fn set_bucket(
+    app: &App,
+    req: &S3Request,
+    tags: impl FnOnce() -> Result<Option<Vec<(String, String)>>>,
+) -> Result<()> {
+    let b = req.bucket()?;
+    authz::owner_only(&req.caller, &b.owner, OpKind::Write)?;
+    let tags = tags()?;
+    app.buckets
+        .modify(&b.key(), |nb, _| {
+            nb.tags = tags.clone();
+            Ok(())
+        })
+        .await?;
+    Ok(())
+}
+
+/// PutBucketTagging: the whole set replaced (up to 50 tags).
+pub async fn put_bucket(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
+    set_bucket(app, req, || {
+        let tags = crate::encode::s3_read::tagging(&body)?;
+        validate_at_most(&tags, MAX_BUCKET_TAGS)?;
+        Ok(Some(sorted(tags)))
+    })
+    .await?;
+    Ok(Reply::empty(StatusCode::OK))
+}
+
+pub async fn delete_bucket(app: &App, req: &S3Request) -> Result<Reply> {
+    set_bucket(app, req, || Ok(None)).await?;
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
 

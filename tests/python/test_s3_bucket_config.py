@@ -1,7 +1,8 @@
-"""Bucket configurations the gateway never holds (CORS, lifecycle, policy, tags, object lock,
-logging, request payment, public access block), read as boto3 and s3cmd `info` read them: the
-answers radosgw 16.2.15 gives for a bucket that has none, only to the bucket's owner. Setting
-any of them stays 501 NotImplemented and changes nothing (test_s3_subresources.py)."""
+"""Bucket configurations: the ones the gateway never holds (CORS, lifecycle, policy, object
+lock, logging, request payment, public access block), read as boto3 and s3cmd `info` read
+them: the answers radosgw 16.2.15 gives for a bucket that has none, only to the bucket's owner
+(setting any of them stays 501 NotImplemented and changes nothing: test_s3_subresources.py);
+and bucket tags, kept as radosgw keeps them."""
 import shutil
 import subprocess
 
@@ -114,3 +115,50 @@ def test_s3cmd_reads_them(rgw, owner, tmp_path):
     p = s3cmd("payer", "--requester-pays", f"s3://{bucket}")
     assert p.returncode != 0 and "501" in p.stderr, (p.stdout, p.stderr)
     assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "BucketOwner"
+
+
+def test_bucket_tags_as_radosgw_keeps_them(rgw, owner, other):
+    """Put, get (sorted by key), replace, an empty set (reads back empty), delete (then
+    NoSuchTagSet again), 50 tags at most, the owner's alone; the bucket's objects untouched.
+    Each answer as radosgw 16.2.15 gave it to the same calls."""
+    s3 = owner[3]
+    bucket = f"{owner[0]}-tags"
+    s3.create_bucket(Bucket=bucket, ACL="public-read-write")
+    s3.put_object(Bucket=bucket, Key="o", Body=b"data")
+    r = error_of(s3.get_bucket_tagging, Bucket=bucket)
+    assert (r["ResponseMetadata"]["HTTPStatusCode"], r["Error"]["Code"]) == (404, "NoSuchTagSet")
+
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "z", "Value": "1"},
+                                                             {"Key": "a", "Value": "2"}]})
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "a", "Value": "2"},
+                                                              {"Key": "z", "Value": "1"}]
+    fifty = [{"Key": f"k{i:02}", "Value": "v"} for i in range(50)]
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": fifty})
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == fifty
+    r = error_of(s3.put_bucket_tagging, Bucket=bucket,
+                 Tagging={"TagSet": fifty + [{"Key": "more", "Value": "v"}]})
+    assert (r["ResponseMetadata"]["HTTPStatusCode"], r["Error"]["Code"]) == (400, "InvalidTag")
+    r = error_of(s3.put_bucket_tagging, Bucket=bucket,
+                 Tagging={"TagSet": [{"Key": "k" * 129, "Value": "v"}]})
+    assert r["Error"]["Code"] == "InvalidTag"
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == fifty  # refusals change nothing
+
+    # Someone else, even with WRITE on the bucket, neither reads nor changes them.
+    anon = boto3.client("s3", endpoint_url=rgw.url, region_name="us-east-1",
+                        config=Config(signature_version=UNSIGNED, s3={"addressing_style": "path"},
+                                      retries={"max_attempts": 1}))
+    for c in (other, anon):
+        for call, kw in (("get_bucket_tagging", {}), ("delete_bucket_tagging", {}),
+                         ("put_bucket_tagging", {"Tagging": {"TagSet": []}})):
+            r = error_of(getattr(c, call), Bucket=bucket, **kw)
+            assert r["Error"]["Code"] == "AccessDenied", (call, r)
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == fifty
+
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": []})
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == []
+    s3.delete_bucket_tagging(Bucket=bucket)
+    assert error_of(s3.get_bucket_tagging, Bucket=bucket)["Error"]["Code"] == "NoSuchTagSet"
+    s3.delete_bucket_tagging(Bucket=bucket)  # again: still 204
+    assert s3.get_object(Bucket=bucket, Key="o")["Body"].read() == b"data"
+    r = error_of(s3.put_bucket_tagging, Bucket=f"{owner[0]}-none", Tagging={"TagSet": []})
+    assert r["Error"]["Code"] == "NoSuchBucket"

@@ -36,6 +36,8 @@ IMPLEMENTED = {
     ("object", "GET", "tagging"),       # GetObjectTagging
     ("object", "PUT", "tagging"),       # PutObjectTagging
     ("object", "DELETE", "tagging"),    # DeleteObjectTagging
+    ("bucket", "PUT", "tagging"),       # PutBucketTagging
+    ("bucket", "DELETE", "tagging"),    # DeleteBucketTagging
     ("bucket", "GET", "uploads"),       # ListMultipartUploads
     ("object", "POST", "uploads"),      # CreateMultipartUpload
     # HEAD of a sub-resource whose GET is implemented: the GET's status, no body
@@ -51,7 +53,7 @@ IMPLEMENTED = {
     *[("bucket", m, sub) for m in ("GET", "HEAD")
       for sub in ("logging", "requestPayment", "policyStatus", "publicAccessBlock")],
 }
-# ...these a 404 with the code that says so.
+# ...these a 404 with the code that says so (bucket tags: until a set is put).
 ABSENT = {
     "cors": "NoSuchCORSConfiguration",
     "lifecycle": "NoSuchLifecycleConfiguration",
