@@ -36,6 +36,9 @@ pub struct Bucket {
     /// back empty. Absent from the records of buckets never tagged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<(String, String)>>,
+    /// The bucket's CORS rules (`?cors`); `None` when it has no configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cors: Option<Vec<crate::domain::cors::CorsRule>>,
 }
 
 impl Bucket {
@@ -61,7 +64,13 @@ impl Weigh for Bucket {
                 .flatten()
                 .map(|(k, v)| k.len() + v.len() + 48)
                 .sum::<usize>()
+            + self.cors.iter().flatten().map(weigh_rule).sum::<usize>()
     }
+}
+
+fn weigh_rule(r: &crate::domain::cors::CorsRule) -> usize {
+    let strings = |v: &[String]| v.iter().map(|s| s.len() + 24).sum::<usize>();
+    128 + strings(&r.origins) + strings(&r.methods) + strings(&r.headers) + strings(&r.expose)
 }
 
 /// `name`, or `tenant:name` in a tenant: how the store names a bucket.

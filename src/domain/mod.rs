@@ -7,6 +7,7 @@ pub mod acl;
 pub mod blobs;
 pub mod buckets;
 pub mod cache;
+pub mod cors;
 pub mod objects;
 pub mod quota;
 pub mod ratelimit;

@@ -17,6 +17,10 @@ impl Xml {
     pub fn new() -> Xml {
         Xml(String::from(PROLOGUE))
     }
+    /// A document without the XML declaration (radosgw writes a few so).
+    pub fn bare() -> Xml {
+        Xml(String::new())
+    }
     pub fn open_ns(&mut self, name: &str) {
         self.0.push('<');
         self.0.push_str(name);

@@ -155,6 +155,36 @@ pub fn tagging(body: &[u8]) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
+/// One `<CORSRule>` as written, before the rules of `domain::cors` are applied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CorsRuleXml {
+    pub id: Option<String>,
+    pub origins: Vec<String>,
+    pub methods: Vec<String>,
+    pub headers: Vec<String>,
+    pub expose: Vec<String>,
+    pub max_age: Option<String>,
+}
+
+/// `<CORSConfiguration><CORSRule>...</CORSRule>*</CORSConfiguration>`, each element's
+/// text trimmed.
+pub fn cors(body: &[u8]) -> Result<Vec<CorsRuleXml>> {
+    let root = parse(body, "CORSConfiguration")?;
+    let texts = |r: &Elem, name| r.all(name).map(|e| e.token().to_owned()).collect();
+    root.all("CORSRule")
+        .map(|r| {
+            Ok(CorsRuleXml {
+                id: r.opt_token("ID")?,
+                origins: texts(r, "AllowedOrigin"),
+                methods: texts(r, "AllowedMethod"),
+                headers: texts(r, "AllowedHeader"),
+                expose: texts(r, "ExposeHeader"),
+                max_age: r.opt_token("MaxAgeSeconds")?,
+            })
+        })
+        .collect()
+}
+
 /// `<CreateBucketConfiguration><LocationConstraint/>?</CreateBucketConfiguration>`.
 /// A blank body or an empty constraint is `None`: both mean the default placement.
 pub fn create_bucket_configuration(body: &[u8]) -> Result<Option<String>> {

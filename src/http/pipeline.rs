@@ -420,7 +420,7 @@ async fn s3_request(
         body::discard(&req.headers, incoming, MAX_S3_BODY, app.cfg.body_timeout());
     }
     let bytes_received = received.map_or(full_len, |r| r.load(Ordering::Relaxed));
-    let (resp, wire_extra) = match res {
+    let (mut resp, wire_extra) = match res {
         Ok((charge, reply)) => {
             let extra = reply.wire_extra;
             let resp = respond::s3(reply, rid);
@@ -437,6 +437,14 @@ async fn s3_request(
             0,
         ),
     };
+    // A request with `Origin` gets its bucket's CORS headers, error or not (a preflight's
+    // are its answer). radosgw counts a request as signed by its Authorization header.
+    if op != S3Op::Options {
+        let signed = req.headers.contains_key(hyper::header::AUTHORIZATION);
+        for (k, v) in s3::cors::answer_headers(&req, parts.method.as_str(), signed) {
+            resp.headers_mut().append(k, v);
+        }
+    }
     // Suspended callers are known (and counted) though they fail authentication.
     if authed || req.caller.user.is_some() {
         let sent = if is_head {

@@ -140,7 +140,7 @@ const RULES: &[Rule] = &[
         S3Op::ListObjectVersions,
     ),
     rule(Bucket, "GET", &["uploads"], &[], Any, S3Op::ListUploads),
-    config("GET", &["cors"], Config::Cors),
+    rule(Bucket, "GET", &["cors"], &[], Any, S3Op::GetBucketCors),
     config("GET", &["lifecycle"], Config::Lifecycle),
     config("GET", &["policy"], Config::Policy),
     rule(
@@ -184,7 +184,7 @@ const RULES: &[Rule] = &[
         S3Op::ListObjectVersions,
     ),
     rule(Bucket, "HEAD", &["uploads"], &[], Any, S3Op::ListUploads),
-    config("HEAD", &["cors"], Config::Cors),
+    rule(Bucket, "HEAD", &["cors"], &[], Any, S3Op::GetBucketCors),
     config("HEAD", &["lifecycle"], Config::Lifecycle),
     config("HEAD", &["policy"], Config::Policy),
     rule(
@@ -210,6 +210,7 @@ const RULES: &[Rule] = &[
         Any,
         S3Op::PutBucketTagging,
     ),
+    rule(Bucket, "PUT", &["cors"], &[], Any, S3Op::PutBucketCors),
     rule(Bucket, "PUT", &[], &[], Any, S3Op::CreateBucket),
     rule(
         Bucket,
@@ -218,6 +219,14 @@ const RULES: &[Rule] = &[
         &[],
         Any,
         S3Op::DeleteBucketTagging,
+    ),
+    rule(
+        Bucket,
+        "DELETE",
+        &["cors"],
+        &[],
+        Any,
+        S3Op::DeleteBucketCors,
     ),
     rule(Bucket, "DELETE", &[], &[], Any, S3Op::DeleteBucket),
     rule(Bucket, "POST", &["delete"], &[], Any, S3Op::DeleteObjects),
@@ -375,6 +384,14 @@ mod tests {
         ] {
             assert_eq!(op(m, "b", "", "tagging", false), Ok(want));
         }
+        for (m, want) in [
+            ("GET", S3Op::GetBucketCors),
+            ("HEAD", S3Op::GetBucketCors),
+            ("PUT", S3Op::PutBucketCors),
+            ("DELETE", S3Op::DeleteBucketCors),
+        ] {
+            assert_eq!(op(m, "b", "", "cors", false), Ok(want));
+        }
         assert_eq!(
             op("POST", "b", "", "tagging", false),
             Err(Error::NotImplemented)
@@ -393,7 +410,6 @@ mod tests {
         );
         // A bucket's configuration is read; it is never set, and an object has none.
         for (sub, c) in [
-            ("cors", Config::Cors),
             ("lifecycle", Config::Lifecycle),
             ("policy", Config::Policy),
             ("object-lock", Config::ObjectLock),
@@ -417,7 +433,6 @@ mod tests {
     #[test]
     fn unknown_subresources_are_not_implemented() {
         for sub in [
-            "cors",
             "policy",
             "lifecycle",
             "website",

@@ -114,6 +114,7 @@ fn new_bucket(app: &App, req: &S3Request, owner: &str, acl: crate::domain::acl::
         tag: crate::keys::random_tag(),
         ratelimit: Default::default(),
         tags: None,
+        cors: None,
     }
 }
 

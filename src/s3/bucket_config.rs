@@ -1,4 +1,4 @@
-//! Bucket configurations this gateway never holds: CORS, lifecycle, policy, object lock,
+//! Bucket configurations this gateway never holds: lifecycle, policy, object lock,
 //! logging, request payment, public access block. Reading one answers what radosgw
 //! answers for a bucket that has none (checked against radosgw 16.2.15), so tools that read
 //! them by themselves — s3cmd `info` and `payer`, mc, terraform's bucket refresh — see an
@@ -14,7 +14,6 @@ use crate::error::{Error, Result};
 /// The configurations, each read by `GET /bucket?<sub-resource>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Config {
-    Cors,
     Lifecycle,
     Policy,
     ObjectLock,
@@ -28,7 +27,6 @@ impl Config {
     /// radosgw's op name (the usage log's category, the request log's `op`).
     pub fn op_name(self) -> &'static str {
         match self {
-            Config::Cors => "get_cors",
             Config::Lifecycle => "get_lifecycle",
             Config::Policy => "get_bucket_policy",
             Config::ObjectLock => "get_bucket_object_lock",
@@ -47,7 +45,6 @@ pub fn get(req: &S3Request, what: Config) -> Result<Reply> {
     authz::owner_only(&req.caller, &b.owner, OpKind::Read)?;
     let mut x = Xml::new();
     match what {
-        Config::Cors => return Err(Error::NoSuchCorsConfiguration),
         Config::Lifecycle => return Err(Error::NoSuchLifecycleConfiguration),
         Config::Policy => return Err(Error::NoSuchBucketPolicy),
         Config::ObjectLock => return Err(Error::ObjectLockConfigurationNotFound),

@@ -20,6 +20,7 @@ use crate::query::Query;
 pub mod acl;
 pub mod bucket;
 pub mod bucket_config;
+pub mod cors;
 pub mod listing;
 pub mod multipart;
 pub mod object;
@@ -55,13 +56,16 @@ pub enum S3Op {
     GetBucketTagging,
     PutBucketTagging,
     DeleteBucketTagging,
+    GetBucketCors,
+    PutBucketCors,
+    DeleteBucketCors,
     CreateUpload,
     UploadPart,
     UploadPartCopy,
     CompleteUpload,
     AbortUpload,
     ListParts,
-    /// A CORS preflight (no bucket has a CORS configuration here).
+    /// A CORS preflight.
     Options,
 }
 
@@ -93,6 +97,9 @@ impl S3Op {
             GetBucketTagging => "get_bucket_tags",
             PutBucketTagging => "put_bucket_tags",
             DeleteBucketTagging => "delete_bucket_tags",
+            GetBucketCors => "get_cors",
+            PutBucketCors => "put_cors",
+            DeleteBucketCors => "delete_cors",
             CreateUpload => "init_multipart",
             CompleteUpload => "complete_multipart",
             AbortUpload => "abort_multipart",
@@ -117,6 +124,7 @@ impl S3Op {
                 | PutObjectAcl
                 | PutObjectTagging
                 | PutBucketTagging
+                | PutBucketCors
                 | CompleteUpload
         )
     }
@@ -140,6 +148,7 @@ impl S3Op {
                 | GetObjectAcl
                 | GetObjectTagging
                 | GetBucketTagging
+                | GetBucketCors
                 | ListParts
         )
     }
@@ -281,17 +290,16 @@ pub async fn run(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
         GetBucketTagging => tagging::get_bucket(req),
         PutBucketTagging => tagging::put_bucket(app, req, body.bytes()).await,
         DeleteBucketTagging => tagging::delete_bucket(app, req).await,
+        GetBucketCors => cors::get(req),
+        PutBucketCors => cors::put(app, req, body.bytes()).await,
+        DeleteBucketCors => cors::delete(app, req).await,
         CreateUpload => multipart::create(app, req).await,
         UploadPart => multipart::upload_part(app, req, body).await,
         UploadPartCopy => multipart::upload_part_copy(app, req).await,
         CompleteUpload => multipart::complete(app, req, body.bytes()).await,
         AbortUpload => multipart::abort(app, req).await,
         ListParts => multipart::list_parts(app, req).await,
-        Options => Err(if req.headers.contains_key("origin") {
-            Error::AccessDenied
-        } else {
-            Error::BadRequest
-        }),
+        Options => cors::preflight(req),
     }
 }
 
@@ -317,7 +325,10 @@ pub fn iso_ms(us: i64) -> String {
 pub async fn anonymous_may_send_body(app: &App, bucket: &str, key: &str, op: S3Op) -> Result<()> {
     let caller = Caller::anonymous();
     // Only a bucket's owner sets its tags, and nobody unsigned owns one.
-    if matches!(op, S3Op::CreateBucket | S3Op::PutBucketTagging) {
+    if matches!(
+        op,
+        S3Op::CreateBucket | S3Op::PutBucketTagging | S3Op::PutBucketCors
+    ) {
         return Err(Error::AccessDenied);
     }
     let b = app

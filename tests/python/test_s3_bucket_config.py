@@ -162,3 +162,126 @@ def test_bucket_tags_as_radosgw_keeps_them(rgw, owner, other):
     assert s3.get_object(Bucket=bucket, Key="o")["Body"].read() == b"data"
     r = error_of(s3.put_bucket_tagging, Bucket=f"{owner[0]}-none", Tagging={"TagSet": []})
     assert r["Error"]["Code"] == "NoSuchBucket"
+
+
+CORS_RULES = [
+    {"ID": "r1", "AllowedOrigins": ["http://www.example.com"], "AllowedMethods": ["PUT", "GET"],
+     "AllowedHeaders": ["x-amz-*", "Content-Type"], "ExposeHeaders": ["ETag", "x-amz-request-id"],
+     "MaxAgeSeconds": 3000},
+    {"AllowedOrigins": ["http://*.wild.com"], "AllowedMethods": ["GET"]},
+    {"AllowedOrigins": ["*"], "AllowedMethods": ["HEAD"]},
+]
+
+
+def cors_headers(r):
+    return {k.lower(): v for k, v in r.headers.items()
+            if k.lower().startswith("access-control-") or k.lower() == "vary"}
+
+
+def test_cors_as_radosgw_applies_it(rgw, owner, other):
+    """PUT/GET/DELETE ?cors and the headers the rules give preflights and ordinary
+    requests; every answer below is the one radosgw 16.2.15 gave to the same request."""
+    import requests
+    uid, ak, sk, s3 = owner
+    bucket = f"{uid}-cors"
+    s3.create_bucket(Bucket=bucket, ACL="public-read")
+    s3.put_object(Bucket=bucket, Key="o", Body=b"data", ACL="public-read")
+    url = f"{rgw.url}/{bucket}/o"
+    pre = {"Origin": "http://www.example.com", "Access-Control-Request-Method": "GET"}
+    # No configuration: a preflight is refused; one without Origin or method is malformed.
+    r = requests.options(url, headers=pre)
+    assert r.status_code == 403 and "<Code>AccessDenied</Code>" in r.text
+    for h in ({"Access-Control-Request-Method": "GET"}, {"Origin": "http://www.example.com"}):
+        r = requests.options(url, headers=h)
+        assert r.status_code == 400 and "<Code>InvalidArgument</Code>" in r.text, r.text
+    assert cors_headers(requests.get(url, headers={"Origin": "http://www.example.com"})) == {}
+
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": CORS_RULES})
+    assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"] == [
+        {"ID": "r1", "AllowedHeaders": ["Content-Type", "x-amz-*"],
+         "AllowedMethods": ["GET", "PUT"], "AllowedOrigins": ["http://www.example.com"],
+         "ExposeHeaders": ["ETag", "x-amz-request-id"], "MaxAgeSeconds": 3000},
+        {"AllowedMethods": ["GET"], "AllowedOrigins": ["http://*.wild.com"]},
+        {"AllowedMethods": ["HEAD"], "AllowedOrigins": ["*"]},
+    ]
+    raw = helpers.Client(rgw, ak, sk)
+    doc = raw.get(f"/{bucket}", [("cors", None)]).text
+    assert doc.startswith('<CORSConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+                          "<CORSRule><ID>r1</ID><AllowedMethod>GET</AllowedMethod>"
+                          "<AllowedMethod>PUT</AllowedMethod><AllowedOrigin>"), doc
+
+    full = {"access-control-allow-origin": "http://www.example.com", "vary": "Origin",
+            "access-control-expose-headers": "ETag,x-amz-request-id",
+            "access-control-max-age": "3000"}
+    r = requests.options(url, headers=pre)
+    assert r.status_code == 200 and cors_headers(r) == {
+        **full, "access-control-allow-methods": "GET"}
+    r = requests.options(url, headers={**pre, "Access-Control-Request-Method": "PUT",
+                                       "Access-Control-Request-Headers":
+                                           "x-amz-meta-a, content-type"})
+    assert cors_headers(r) == {**full, "access-control-allow-methods": "PUT",
+                               "access-control-allow-headers": "x-amz-meta-a,content-type"}
+    assert requests.options(f"{rgw.url}/{bucket}", headers=pre).status_code == 200
+    for h in ({**pre, "Access-Control-Request-Headers": "x-other"},
+              {**pre, "Access-Control-Request-Method": "DELETE"},
+              {**pre, "Access-Control-Request-Method": "get"},
+              {**pre, "Origin": "http://evil.com"}):
+        r = requests.options(url, headers=h)
+        assert r.status_code == 403 and cors_headers(r) == {}, h
+    r = requests.options(url, headers={"Origin": "http://a.wild.com",
+                                       "Access-Control-Request-Method": "GET"})
+    assert cors_headers(r) == {"access-control-allow-origin": "http://a.wild.com",
+                               "vary": "Origin", "access-control-allow-methods": "GET"}
+
+    # Ordinary requests: the first rule whose origin matches decides, errors included.
+    r = requests.get(url, headers={"Origin": "http://www.example.com"})
+    assert r.content == b"data" and cors_headers(r) == {
+        **full, "access-control-allow-methods": "GET"}
+    assert cors_headers(requests.get(url, headers={"Origin": "http://any.org"})) == {}
+    assert cors_headers(requests.head(url, headers={"Origin": "http://any.org"})) == {
+        "access-control-allow-origin": "*", "access-control-allow-methods": "HEAD"}
+    r = raw.request("HEAD", f"/{bucket}/o", headers={"Origin": "http://any.org"})
+    assert cors_headers(r) == {"access-control-allow-origin": "http://any.org",
+                               "vary": "Origin", "access-control-allow-methods": "HEAD"}
+    r = requests.get(f"{rgw.url}/{bucket}/nokey", headers={"Origin": "http://www.example.com"})
+    assert r.status_code in (403, 404) and cors_headers(r)["access-control-allow-origin"] == \
+        "http://www.example.com"
+
+    # The owner's alone, and bad configurations change nothing.
+    for c in (other,):
+        for call, kw in (("get_bucket_cors", {}), ("delete_bucket_cors", {}),
+                         ("put_bucket_cors", {"CORSConfiguration": {"CORSRules": CORS_RULES}})):
+            assert error_of(getattr(c, call), Bucket=bucket, **kw)["Error"]["Code"] == \
+                "AccessDenied", call
+    assert requests.get(f"{rgw.url}/{bucket}?cors").status_code == 403
+    ns = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
+    rule = "<CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule>"
+    for body, code in [
+        ("<CORSRule><AllowedMethod>GET</AllowedMethod></CORSRule>", "MalformedXML"),
+        ("<CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>PATCH</AllowedMethod>"
+         "</CORSRule>", "MalformedXML"),
+        ("<CORSRule><AllowedOrigin>http://*.*.com</AllowedOrigin></CORSRule>", "MalformedXML"),
+        ("<CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedHeader>a*b*</AllowedHeader>"
+         "</CORSRule>", "MalformedXML"),
+        ("<CORSRule><AllowedOrigin>*</AllowedOrigin><MaxAgeSeconds>abc</MaxAgeSeconds>"
+         "</CORSRule>", "MalformedXML"),
+        ("", "MalformedXML"),
+        (rule * 101, "InvalidRequest"),
+    ]:
+        b = f"<CORSConfiguration {ns}>{body}</CORSConfiguration>".encode()
+        r = raw.put(f"/{bucket}", [("cors", None)], body=b)
+        assert r.status_code == 400 and f"<Code>{code}</Code>" in r.text, (body[:60], r.text)
+    assert len(s3.get_bucket_cors(Bucket=bucket)["CORSRules"]) == 3
+    # A method given in lower case is kept as its name.
+    r = raw.put(f"/{bucket}", [("cors", None)], body=f"<CORSConfiguration {ns}><CORSRule>"
+                "<AllowedOrigin>*</AllowedOrigin><AllowedMethod>get</AllowedMethod></CORSRule>"
+                "</CORSConfiguration>".encode())
+    assert r.status_code == 200, r.text
+    assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"] == [
+        {"AllowedMethods": ["GET"], "AllowedOrigins": ["*"]}]
+
+    s3.delete_bucket_cors(Bucket=bucket)
+    assert error_of(s3.get_bucket_cors, Bucket=bucket)["Error"]["Code"] == \
+        "NoSuchCORSConfiguration"
+    assert requests.options(url, headers=pre).status_code == 403
+    assert s3.get_object(Bucket=bucket, Key="o")["Body"].read() == b"data"

@@ -38,6 +38,8 @@ IMPLEMENTED = {
     ("object", "DELETE", "tagging"),    # DeleteObjectTagging
     ("bucket", "PUT", "tagging"),       # PutBucketTagging
     ("bucket", "DELETE", "tagging"),    # DeleteBucketTagging
+    ("bucket", "PUT", "cors"),          # PutBucketCors
+    ("bucket", "DELETE", "cors"),       # DeleteBucketCors
     ("bucket", "GET", "uploads"),       # ListMultipartUploads
     ("object", "POST", "uploads"),      # CreateMultipartUpload
     # HEAD of a sub-resource whose GET is implemented: the GET's status, no body
@@ -53,7 +55,7 @@ IMPLEMENTED = {
     *[("bucket", m, sub) for m in ("GET", "HEAD")
       for sub in ("logging", "requestPayment", "policyStatus", "publicAccessBlock")],
 }
-# ...these a 404 with the code that says so (bucket tags: until a set is put).
+# ...these a 404 with the code that says so (bucket tags and CORS: until they are put).
 ABSENT = {
     "cors": "NoSuchCORSConfiguration",
     "lifecycle": "NoSuchLifecycleConfiguration",
