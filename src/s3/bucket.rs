@@ -213,6 +213,26 @@ pub async fn delete(app: &App, req: &S3Request) -> Result<Reply> {
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
 
+/// Change one of a bucket's own settings (its tags, its CORS rules): the owner's alone,
+/// checked before `parse` looks at the body; `apply` stores what `parse` made.
+pub async fn change_as_owner<T: Clone>(
+    app: &App,
+    req: &S3Request,
+    parse: impl FnOnce() -> Result<T>,
+    apply: impl Fn(&mut Bucket, T),
+) -> Result<()> {
+    let b = req.bucket()?;
+    authz::owner_only(&req.caller, &b.owner, OpKind::Write)?;
+    let value = parse()?;
+    app.buckets
+        .modify(&b.key(), |nb, _| {
+            apply(nb, value.clone());
+            Ok(())
+        })
+        .await?;
+    Ok(())
+}
+
 /// GetBucketLocation: the zonegroup's name, as radosgw answers it.
 pub fn location(req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;

@@ -7,9 +7,11 @@ use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue};
 use http::StatusCode;
 
+use super::bucket::change_as_owner;
 use super::{Reply, S3Request};
 use crate::app::App;
 use crate::authz::{self, OpKind};
+use crate::domain::buckets::Bucket;
 use crate::domain::cors::{self, CorsRule};
 use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
@@ -45,35 +47,23 @@ pub fn get(req: &S3Request) -> Result<Reply> {
     Ok(Reply::xml(x.finish()))
 }
 
-/// Set (or, `None`, remove) the rules; the owner's alone, checked before the body is read.
-async fn set(
-    app: &App,
-    req: &S3Request,
-    rules: impl FnOnce() -> Result<Option<Vec<CorsRule>>>,
-) -> Result<()> {
-    let b = req.bucket()?;
-    authz::owner_only(&req.caller, &b.owner, OpKind::Write)?;
-    let rules = rules()?;
-    app.buckets
-        .modify(&b.key(), |nb, _| {
-            nb.cors = rules.clone();
-            Ok(())
-        })
-        .await?;
-    Ok(())
+/// Store the rules (`None`: remove them).
+fn set_rules(b: &mut Bucket, rules: Option<Vec<CorsRule>>) {
+    b.cors = rules;
 }
 
 pub async fn put(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
-    set(app, req, || {
-        let xml = crate::encode::s3_read::cors(&body)?;
-        Ok(Some(cors::rules_from_xml(xml)?))
-    })
-    .await?;
+    let parse = || {
+        Ok(Some(cors::rules_from_xml(crate::encode::s3_read::cors(
+            &body,
+        )?)?))
+    };
+    change_as_owner(app, req, parse, set_rules).await?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
 pub async fn delete(app: &App, req: &S3Request) -> Result<Reply> {
-    set(app, req, || Ok(None)).await?;
+    change_as_owner(app, req, || Ok(None), set_rules).await?;
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
 

@@ -3,10 +3,12 @@
 use bytes::Bytes;
 use http::StatusCode;
 
+use super::bucket::change_as_owner;
 use super::{check_version_id, Reply, S3Request};
 use crate::app::App;
 use crate::authz::{self, OpKind};
 use crate::domain::acl::perm;
+use crate::domain::buckets::Bucket;
 use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
 
@@ -116,37 +118,24 @@ pub fn get_bucket(req: &S3Request) -> Result<Reply> {
     Ok(Reply::xml(tagging_doc(tags)))
 }
 
-/// Replace a bucket's tags; the owner's alone, checked before the body is looked at.
-async fn set_bucket(
-    app: &App,
-    req: &S3Request,
-    tags: impl FnOnce() -> Result<Option<Vec<(String, String)>>>,
-) -> Result<()> {
-    let b = req.bucket()?;
-    authz::owner_only(&req.caller, &b.owner, OpKind::Write)?;
-    let tags = tags()?;
-    app.buckets
-        .modify(&b.key(), |nb, _| {
-            nb.tags = tags.clone();
-            Ok(())
-        })
-        .await?;
-    Ok(())
+/// Store a bucket's tags (`None`: remove them).
+fn set_bucket_tags(b: &mut Bucket, tags: Option<Vec<(String, String)>>) {
+    b.tags = tags;
 }
 
 /// PutBucketTagging: the whole set replaced (up to 50 tags).
 pub async fn put_bucket(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
-    set_bucket(app, req, || {
+    let parse = || {
         let tags = crate::encode::s3_read::tagging(&body)?;
         validate_at_most(&tags, MAX_BUCKET_TAGS)?;
         Ok(Some(sorted(tags)))
-    })
-    .await?;
+    };
+    change_as_owner(app, req, parse, set_bucket_tags).await?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
 pub async fn delete_bucket(app: &App, req: &S3Request) -> Result<Reply> {
-    set_bucket(app, req, || Ok(None)).await?;
+    change_as_owner(app, req, || Ok(None), set_bucket_tags).await?;
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
 
