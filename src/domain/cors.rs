@@ -32,6 +32,16 @@ pub struct CorsRule {
     pub max_age: Option<u32>,
 }
 
+/// `pattern` (at most one `*`, anywhere) against `s`.
+fn wildcard(pattern: &str, s: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == s,
+        Some((pre, post)) => {
+            s.len() >= pre.len() + post.len() && s.starts_with(pre) && s.ends_with(post)
+        }
+    }
+}
+
 impl CorsRule {
     /// A rule as radosgw takes it from a `PUT ?cors` body: at least one origin; methods
     /// among [`METHODS`] in any case (kept in that order); at most one `*` in an origin
@@ -67,31 +77,7 @@ impl CorsRule {
             max_age,
         })
     }
-}
 
-/// A `PUT ?cors` body's rules: one at least (`MalformedXML`), 100 at most
-/// (`InvalidRequest`).
-pub fn rules_from_xml(rules: Vec<CorsRuleXml>) -> Result<Vec<CorsRule>> {
-    if rules.is_empty() {
-        return Err(Error::MalformedXml);
-    }
-    if rules.len() > MAX_RULES {
-        return Err(Error::InvalidRequest);
-    }
-    rules.into_iter().map(CorsRule::from_xml).collect()
-}
-
-/// `pattern` (at most one `*`, anywhere) against `s`.
-fn wildcard(pattern: &str, s: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == s,
-        Some((pre, post)) => {
-            s.len() >= pre.len() + post.len() && s.starts_with(pre) && s.ends_with(post)
-        }
-    }
-}
-
-impl CorsRule {
     fn allows_origin(&self, origin: &str) -> bool {
         !origin.is_empty() && self.origins.iter().any(|o| o == "*" || wildcard(o, origin))
     }
@@ -111,6 +97,18 @@ impl CorsRule {
             .iter()
             .any(|a| wildcard(&a.to_ascii_lowercase(), &h))
     }
+}
+
+/// A `PUT ?cors` body's rules: one at least (`MalformedXML`), 100 at most
+/// (`InvalidRequest`).
+pub fn rules_from_xml(rules: Vec<CorsRuleXml>) -> Result<Vec<CorsRule>> {
+    if rules.is_empty() {
+        return Err(Error::MalformedXml);
+    }
+    if rules.len() > MAX_RULES {
+        return Err(Error::InvalidRequest);
+    }
+    rules.into_iter().map(CorsRule::from_xml).collect()
 }
 
 /// The first rule whose origins match `origin`.

@@ -93,7 +93,10 @@ pub fn answer_headers(
 ) -> Vec<(HeaderName, HeaderValue)> {
     let mut out = Vec::new();
     // Every S3 answer asks: by the constant name, which needs no parsing.
-    let origin = req.headers.get(http::header::ORIGIN).and_then(|v| v.to_str().ok());
+    let origin = req
+        .headers
+        .get(http::header::ORIGIN)
+        .and_then(|v| v.to_str().ok());
     let (Some(origin), Some(b)) = (origin, req.target.as_ref()) else {
         return out;
     };
