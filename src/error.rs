@@ -81,6 +81,8 @@ errors! {
     NoSuchBucketPolicy => ("NoSuchBucketPolicy", 404),
     NoSuchTagSet => ("NoSuchTagSet", 404),
     ObjectLockConfigurationNotFound => ("ObjectLockConfigurationNotFoundError", 404),
+    ServerSideEncryptionConfigurationNotFound =>
+        ("ServerSideEncryptionConfigurationNotFoundError", 404),
     MethodNotAllowed => ("MethodNotAllowed", 405),
     RequestTimeout => ("RequestTimeout", 408),
     /// radosgw's `EEXIST`: also what it answers when removing a user who still owns buckets.
@@ -125,6 +127,9 @@ impl Error {
     pub fn message(&self) -> &'static str {
         match self {
             Error::NoSuchBucketPolicy => "The bucket policy does not exist",
+            Error::ServerSideEncryptionConfigurationNotFound => {
+                "The server side encryption configuration was not found"
+            }
             _ => "",
         }
     }

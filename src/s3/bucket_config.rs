@@ -1,5 +1,5 @@
 //! Bucket configurations this gateway never holds: lifecycle, policy, object lock,
-//! logging, request payment, public access block. Reading one answers what radosgw
+//! default encryption, logging, request payment, public access block. Reading one answers what radosgw
 //! answers for a bucket that has none (checked against radosgw 16.2.15), so tools that read
 //! them by themselves — s3cmd `info` and `payer`, mc, terraform's bucket refresh — see an
 //! ordinary bucket instead of an error. Setting or removing any of them stays
@@ -17,6 +17,7 @@ pub enum Config {
     Lifecycle,
     Policy,
     ObjectLock,
+    Encryption,
     Logging,
     RequestPayment,
     PolicyStatus,
@@ -30,6 +31,7 @@ impl Config {
             Config::Lifecycle => "get_lifecycle",
             Config::Policy => "get_bucket_policy",
             Config::ObjectLock => "get_bucket_object_lock",
+            Config::Encryption => "get_bucket_encryption",
             Config::Logging => "get_bucket_logging",
             Config::RequestPayment => "get_request_payment",
             Config::PolicyStatus => "get_bucket_policy_status",
@@ -48,6 +50,10 @@ pub fn get(req: &S3Request, what: Config) -> Result<Reply> {
         Config::Lifecycle => return Err(Error::NoSuchLifecycleConfiguration),
         Config::Policy => return Err(Error::NoSuchBucketPolicy),
         Config::ObjectLock => return Err(Error::ObjectLockConfigurationNotFound),
+        // Encryption is refused on every upload (`object::refuse_encryption`), so no bucket
+        // has a default: radosgw 17 and later (and AWS) answer this. 16.2 does not know the
+        // sub-resource and lists the bucket instead.
+        Config::Encryption => return Err(Error::ServerSideEncryptionConfigurationNotFound),
         Config::Logging => {
             // Logging disabled: the element with nothing in it.
             x.open_ns("BucketLoggingStatus");

@@ -20,6 +20,7 @@ ABSENT = [
     ("get_bucket_policy", "NoSuchBucketPolicy"),
     ("get_bucket_tagging", "NoSuchTagSet"),
     ("get_object_lock_configuration", "ObjectLockConfigurationNotFoundError"),
+    ("get_bucket_encryption", "ServerSideEncryptionConfigurationNotFoundError"),
 ]
 
 
@@ -52,6 +53,8 @@ def test_absent_configurations_read_as_radosgw_answers(owner):
         assert r["Error"].get("BucketName", bucket) == bucket
     r = error_of(s3.get_bucket_policy, Bucket=bucket)
     assert r["Error"]["Message"] == "The bucket policy does not exist"
+    r = error_of(s3.get_bucket_encryption, Bucket=bucket)
+    assert r["Error"]["Message"] == "The server side encryption configuration was not found"
 
     assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "BucketOwner"
     assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=bucket)

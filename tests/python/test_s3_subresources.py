@@ -62,6 +62,7 @@ ABSENT = {
     "policy": "NoSuchBucketPolicy",
     "tagging": "NoSuchTagSet",
     "object-lock": "ObjectLockConfigurationNotFoundError",
+    "encryption": "ServerSideEncryptionConfigurationNotFoundError",
 }
 # Implemented ops allowed to change the object's bytes/ETag, the key list or the bucket's
 # existence (none of the above does; UploadPartCopy is not a sub-resource, see the other module).
