@@ -310,6 +310,10 @@ pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
         .await?
         .ok_or(Error::NoSuchKey)?;
     authz::s3(&req.caller, &o.owner, &o.acl, perm::READ, OpKind::Read)?;
+    // A read naming an encryption, any or none, is refused as radosgw 16.2.15 refuses it.
+    if req.headers.contains_key("x-amz-server-side-encryption") {
+        return Err(Error::InvalidRequest);
+    }
     let mut r = Reply::new(StatusCode::OK)
         .header(http::header::ACCEPT_RANGES, "bytes")
         .header(LAST_MODIFIED, http_date_us(o.mtime_us))

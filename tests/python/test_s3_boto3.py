@@ -404,6 +404,16 @@ def test_encryption_and_storage_classes_are_refused_not_ignored(rgw, admin, s3, 
     assert s3.list_parts(Bucket=bucket, Key="mp", UploadId=up).get("Parts", []) == []
     s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=up)
 
+    # A read naming an encryption, any or none, is refused too (radosgw: 400 InvalidRequest).
+    for method in ("GET", "HEAD"):
+        for v in ("AES256", ""):
+            r = raw.request(method, f"/{bucket}/plain",
+                            headers={"x-amz-server-side-encryption": v})
+            assert r.status_code == 400, (method, v, r.status_code)
+            if method == "GET":
+                assert "<Code>InvalidRequest</Code>" in r.text, r.text
+    assert raw.get(f"/{bucket}/plain").content == b"data"
+
     s3.put_object(Bucket=bucket, Key="std", Body=b"x", StorageClass="STANDARD")
     assert raw.request("PUT", f"/{bucket}/empty", body=b"x",
                        headers={"x-amz-storage-class": ""}).status_code == 200
