@@ -288,3 +288,42 @@ def test_cors_as_radosgw_applies_it(rgw, owner, other):
         "NoSuchCORSConfiguration"
     assert requests.options(url, headers=pre).status_code == 403
     assert s3.get_object(Bucket=bucket, Key="o")["Body"].read() == b"data"
+
+
+def test_tags_and_cors_survive_a_restart_and_leave_other_buckets_as_stored(start_server):
+    """Both are kept in the bucket record: they come back after a restart, the bucket's
+    admin document is unchanged by them, and their removal lasts."""
+    import requests
+    srv = start_server()
+    admin = srv.admin()
+    k = admin.create_user("carol")["keys"][0]
+    s3 = helpers.s3_client(srv, k["access_key"], k["secret_key"])
+    s3.create_bucket(Bucket="kept")
+    s3.create_bucket(Bucket="plain")
+    s3.put_bucket_tagging(Bucket="kept", Tagging={"TagSet": [{"Key": "team", "Value": "a"}]})
+    s3.put_bucket_cors(Bucket="kept", CORSConfiguration={"CORSRules": CORS_RULES})
+    before = admin.get("/admin/bucket", [("bucket", "kept"), ("stats", "true")]).json()
+    data_dir = srv.data_dir
+    assert srv.stop() == 0
+
+    srv = start_server(data_dir=data_dir)
+    s3 = helpers.s3_client(srv, k["access_key"], k["secret_key"])
+    assert s3.get_bucket_tagging(Bucket="kept")["TagSet"] == [{"Key": "team", "Value": "a"}]
+    assert len(s3.get_bucket_cors(Bucket="kept")["CORSRules"]) == 3
+    r = requests.options(f"{srv.url}/kept/x", headers={
+        "Origin": "http://www.example.com", "Access-Control-Request-Method": "GET"})
+    assert r.status_code == 200, r.text
+    assert srv.admin().get("/admin/bucket", [("bucket", "kept"), ("stats", "true")]).json() \
+        == before
+    for call, code in (("get_bucket_tagging", "NoSuchTagSet"),
+                       ("get_bucket_cors", "NoSuchCORSConfiguration")):
+        assert error_of(getattr(s3, call), Bucket="plain")["Error"]["Code"] == code
+    s3.delete_bucket_tagging(Bucket="kept")
+    s3.delete_bucket_cors(Bucket="kept")
+    assert srv.stop() == 0
+    # Removed for good: after another restart, as the untouched bucket.
+    srv = start_server(data_dir=data_dir)
+    s3 = helpers.s3_client(srv, k["access_key"], k["secret_key"])
+    for call, code in (("get_bucket_tagging", "NoSuchTagSet"),
+                       ("get_bucket_cors", "NoSuchCORSConfiguration")):
+        assert error_of(getattr(s3, call), Bucket="kept")["Error"]["Code"] == code
