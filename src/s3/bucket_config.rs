@@ -1,5 +1,5 @@
 //! Bucket configurations this gateway never holds: lifecycle, policy, object lock,
-//! default encryption, logging, request payment, public access block. Reading one answers what radosgw
+//! default encryption, notifications, logging, request payment, public access block. Reading one answers what radosgw
 //! answers for a bucket that has none (checked against radosgw 16.2.15), so tools that read
 //! them by themselves — s3cmd `info` and `payer`, mc, terraform's bucket refresh — see an
 //! ordinary bucket instead of an error. Setting or removing any of them stays
@@ -18,6 +18,7 @@ pub enum Config {
     Policy,
     ObjectLock,
     Encryption,
+    Notification,
     Logging,
     RequestPayment,
     PolicyStatus,
@@ -32,6 +33,7 @@ impl Config {
             Config::Policy => "get_bucket_policy",
             Config::ObjectLock => "get_bucket_object_lock",
             Config::Encryption => "get_bucket_encryption",
+            Config::Notification => "pubsub_notifications_get_s3",
             Config::Logging => "get_bucket_logging",
             Config::RequestPayment => "get_request_payment",
             Config::PolicyStatus => "get_bucket_policy_status",
@@ -45,7 +47,12 @@ impl Config {
 pub fn get(req: &S3Request, what: Config) -> Result<Reply> {
     let b = req.bucket()?;
     authz::owner_only(&req.caller, &b.owner, OpKind::Read)?;
-    let mut x = Xml::new();
+    // radosgw writes the notification list without an XML declaration.
+    let mut x = if what == Config::Notification {
+        Xml::bare()
+    } else {
+        Xml::new()
+    };
     match what {
         Config::Lifecycle => return Err(Error::NoSuchLifecycleConfiguration),
         Config::Policy => return Err(Error::NoSuchBucketPolicy),
@@ -54,6 +61,12 @@ pub fn get(req: &S3Request, what: Config) -> Result<Reply> {
         // has a default: radosgw 17 and later (and AWS) answer this. 16.2 does not know the
         // sub-resource and lists the bucket instead.
         Config::Encryption => return Err(Error::ServerSideEncryptionConfigurationNotFound),
+        Config::Notification => {
+            // No notifications: radosgw 17+'s empty list, root element without a namespace
+            // (16.2 has no S3 notifications unless enabled, and lists the bucket instead).
+            x.open("NotificationConfiguration");
+            x.close("NotificationConfiguration");
+        }
         Config::Logging => {
             // Logging disabled: the element with nothing in it.
             x.open_ns("BucketLoggingStatus");

@@ -43,7 +43,7 @@ def error_of(call, **kw):
     return e.value.response
 
 
-def test_absent_configurations_read_as_radosgw_answers(owner):
+def test_absent_configurations_read_as_radosgw_answers(rgw, owner):
     s3 = owner[3]
     bucket = f"{owner[0]}-cfg"
     s3.create_bucket(Bucket=bucket)
@@ -58,6 +58,11 @@ def test_absent_configurations_read_as_radosgw_answers(owner):
 
     assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "BucketOwner"
     assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=bucket)
+    n = s3.get_bucket_notification_configuration(Bucket=bucket)
+    assert [k for k in n if k != "ResponseMetadata"] == []
+    raw = helpers.Client(rgw, owner[1], owner[2])
+    assert raw.get(f"/{bucket}", [("notification", None)]).text == \
+        "<NotificationConfiguration></NotificationConfiguration>"
     pab = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     assert pab == {"BlockPublicAcls": False, "IgnorePublicAcls": False,
                    "BlockPublicPolicy": False, "RestrictPublicBuckets": False}
@@ -85,7 +90,8 @@ def test_only_the_owner_reads_configurations(rgw, owner, other):
                                       retries={"max_attempts": 1}))
     for c in (other, anon):
         for call in ("get_bucket_request_payment", "get_bucket_logging", "get_bucket_cors",
-                     "get_bucket_policy_status", "get_public_access_block"):
+                     "get_bucket_policy_status", "get_public_access_block",
+                     "get_bucket_notification_configuration"):
             r = error_of(getattr(c, call), Bucket=bucket)
             assert (r["ResponseMetadata"]["HTTPStatusCode"], r["Error"]["Code"]) == \
                 (403, "AccessDenied"), call

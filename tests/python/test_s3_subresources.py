@@ -53,7 +53,8 @@ IMPLEMENTED = {
     # Configurations no bucket has here, read as radosgw answers a bucket without one
     # (test_s3_bucket_config.py): these four answer a document...
     *[("bucket", m, sub) for m in ("GET", "HEAD")
-      for sub in ("logging", "requestPayment", "policyStatus", "publicAccessBlock")],
+      for sub in ("logging", "requestPayment", "policyStatus", "publicAccessBlock",
+                  "notification")],
 }
 # ...these a 404 with the code that says so (bucket tags and CORS: until they are put).
 ABSENT = {
