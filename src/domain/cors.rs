@@ -175,11 +175,14 @@ pub fn preflight(
 }
 
 /// An ordinary request with `Origin`: the headers to add to its answer (error or not), if
-/// a rule allows it. A rule open to every origin answers `*` to unsigned requests.
+/// a rule allows it. A rule open to every origin answers `*` to unsigned requests. The
+/// request's `Access-Control-Request-Headers` the rule allows are named back, as radosgw
+/// does even outside a preflight.
 pub fn actual(
     rules: &[CorsRule],
     origin: &str,
     method: &str,
+    request_headers: Option<&str>,
     signed: bool,
 ) -> Option<Vec<(&'static str, String)>> {
     let rule = rule_for(rules, origin)?;
@@ -191,7 +194,7 @@ pub fn actual(
     } else {
         origin
     };
-    Some(response_headers(rule, shown, method, None))
+    Some(response_headers(rule, shown, method, request_headers))
 }
 
 #[cfg(test)]
@@ -248,13 +251,16 @@ mod tests {
         assert!(preflight(&rules, "http://a.wild.com", "GET", None).is_some());
         assert!(preflight(&rules, "http://wild.com", "GET", None).is_none());
         // The first rule whose origin matches decides: `*` allows HEAD only.
-        assert!(actual(&rules, "http://any.org", "GET", false).is_none());
-        let star = actual(&rules, "http://any.org", "HEAD", false).unwrap();
+        assert!(actual(&rules, "http://any.org", "GET", None, false).is_none());
+        let star = actual(&rules, "http://any.org", "HEAD", None, false).unwrap();
         assert_eq!(star[0], ("access-control-allow-origin", "*".to_string()));
         assert!(star.iter().all(|(k, _)| *k != "vary"));
-        let signed = actual(&rules, "http://any.org", "HEAD", true).unwrap();
+        let signed = actual(&rules, "http://any.org", "HEAD", None, true).unwrap();
         assert_eq!(signed[0].1, "http://any.org");
         assert_eq!(signed[1], ("vary", "Origin".to_string()));
+        // Outside a preflight too, the allowed requested headers are named back.
+        let named = actual(&rules, o, "GET", Some("x-amz-meta-a, x-other"), true).unwrap();
+        assert!(named.contains(&("access-control-allow-headers", "x-amz-meta-a".to_string())));
     }
 
     #[test]

@@ -103,7 +103,7 @@ pub fn answer_headers(
     if let Some(h) = b
         .cors
         .as_deref()
-        .and_then(|rules| cors::actual(rules, origin, method, signed))
+        .and_then(|rules| cors::actual(rules, origin, method, req.header(REQUEST_HEADERS), signed))
     {
         add(&mut out, h);
     }

@@ -246,6 +246,10 @@ def test_cors_as_radosgw_applies_it(rgw, owner, other):
     r = requests.get(url, headers={"Origin": "http://www.example.com"})
     assert r.content == b"data" and cors_headers(r) == {
         **full, "access-control-allow-methods": "GET"}
+    r = requests.get(url, headers={"Origin": "http://www.example.com",
+                                   "Access-Control-Request-Headers": "x-amz-meta-a, x-other"})
+    assert cors_headers(r) == {**full, "access-control-allow-methods": "GET",
+                               "access-control-allow-headers": "x-amz-meta-a"}
     assert cors_headers(requests.get(url, headers={"Origin": "http://any.org"})) == {}
     assert cors_headers(requests.head(url, headers={"Origin": "http://any.org"})) == {
         "access-control-allow-origin": "*", "access-control-allow-methods": "HEAD"}
