@@ -63,7 +63,11 @@ measure() { # label path query auth "VAR=value ..." server-command...
     callgrind_control -d "$vp" >/dev/null 2>&1
     sleep 0.5
     total=$(grep -h '^summary:' "$work"/cg.out.* | awk '{print $2}' | sort -n | tail -1)
-    kill "$vp"; wait "$vp" 2>/dev/null || true
+    # The server under valgrind takes its time to stop: give it 10 s, then end it.
+    kill "$vp"
+    for _ in $(seq 100); do kill -0 "$vp" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$vp" 2>/dev/null || true
+    wait "$vp" 2>/dev/null || true
     printf '%-28s %8d instructions/request\n' "$label" $((total / n))
     rm -rf "$work"
 }
