@@ -20,7 +20,13 @@ struct Cluster {
     dir: PathBuf,
     members: Vec<Option<Child>>,
     clients: Vec<String>,
+    /// One cluster at a time: the tests run in parallel threads, and three clusters with
+    /// their writers on a 2-core box starved the elections the kill tests wait for (a CI
+    /// run saw every writer give up after the store's 30 s).
+    _turn: std::sync::MutexGuard<'static, ()>,
 }
+
+static ONE_CLUSTER_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn etcd_binary() -> Option<PathBuf> {
     let p = std::env::var_os("ETCD_BIN")
@@ -35,6 +41,10 @@ impl Cluster {
             eprintln!("SKIP: no etcd binary (apt-get install etcd-server, or set ETCD_BIN)");
             return None;
         };
+        // A test that failed while holding its turn poisons nothing the next one needs.
+        let turn = ONE_CLUSTER_AT_A_TIME
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let dir = std::env::temp_dir().join(format!(
             "rgw-admin-etcd-{}-{}",
             std::process::id(),
@@ -74,6 +84,7 @@ impl Cluster {
             dir,
             members,
             clients,
+            _turn: turn,
         })
     }
 
