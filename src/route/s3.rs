@@ -72,7 +72,8 @@ enum CopyHeader {
 
 struct Rule {
     level: Level,
-    method: &'static str,
+    /// The methods the rule answers.
+    methods: &'static [&'static str],
     /// Sub-resources that must be present.
     needs: &'static [&'static str],
     /// Sub-resources that may also be present (the op reads them).
@@ -83,7 +84,7 @@ struct Rule {
 
 const fn rule(
     level: Level,
-    method: &'static str,
+    methods: &'static [&'static str],
     needs: &'static [&'static str],
     allows: &'static [&'static str],
     copy: CopyHeader,
@@ -91,7 +92,7 @@ const fn rule(
 ) -> Rule {
     Rule {
         level,
-        method,
+        methods,
         needs,
         allows,
         copy,
@@ -99,10 +100,24 @@ const fn rule(
     }
 }
 
-/// Reading a bucket configuration named by one sub-resource (`s3::bucket_config`).
-const fn config(method: &'static str, sub: &'static [&'static str], c: Config) -> Rule {
-    rule(Bucket, method, sub, &[], Any, S3Op::GetBucketConfig(c))
+/// A bucket's sub-resource read by GET, and by HEAD (the same op, answered without its
+/// body).
+const fn read(sub: &'static [&'static str], op: S3Op) -> Rule {
+    rule(Bucket, GET_HEAD, sub, &[], Any, op)
 }
+
+/// Reading a bucket configuration named by one sub-resource (`s3::bucket_config`).
+const fn config(sub: &'static [&'static str], c: Config) -> Rule {
+    read(sub, S3Op::GetBucketConfig(c))
+}
+
+const GET: &[&str] = &["GET"];
+const HEAD: &[&str] = &["HEAD"];
+const GET_HEAD: &[&str] = &["GET", "HEAD"];
+const PUT: &[&str] = &["PUT"];
+const POST: &[&str] = &["POST"];
+const DELETE: &[&str] = &["DELETE"];
+const OPTIONS: &[&str] = &["OPTIONS"];
 
 const V: &[&str] = &["versionId"];
 /// GET and HEAD may also read one part of an object uploaded in parts.
@@ -113,140 +128,58 @@ use Level::{Bucket, Object, Service};
 
 /// The table, first match wins.
 const RULES: &[Rule] = &[
-    rule(Service, "GET", &[], &[], Any, S3Op::ListBuckets),
+    rule(Service, GET, &[], &[], Any, S3Op::ListBuckets),
+    read(&["location"], S3Op::GetBucketLocation),
+    read(&["acl"], S3Op::GetBucketAcl),
+    read(&["versioning"], S3Op::GetBucketVersioning),
+    read(&["versions"], S3Op::ListObjectVersions),
+    read(&["uploads"], S3Op::ListUploads),
+    read(&["cors"], S3Op::GetBucketCors),
+    read(&["tagging"], S3Op::GetBucketTagging),
+    config(&["lifecycle"], Config::Lifecycle),
+    config(&["policy"], Config::Policy),
+    config(&["object-lock"], Config::ObjectLock),
+    config(&["encryption"], Config::Encryption),
+    config(&["notification"], Config::Notification),
+    config(&["logging"], Config::Logging),
+    config(&["requestPayment"], Config::RequestPayment),
+    config(&["policyStatus"], Config::PolicyStatus),
+    config(&["publicAccessBlock"], Config::PublicAccessBlock),
+    rule(Bucket, GET, &[], &[], Any, S3Op::ListObjects),
+    rule(Bucket, HEAD, &[], &[], Any, S3Op::HeadBucket),
+    rule(Bucket, PUT, &["acl"], &[], Any, S3Op::PutBucketAcl),
+    rule(Bucket, PUT, &["tagging"], &[], Any, S3Op::PutBucketTagging),
+    rule(Bucket, PUT, &["cors"], &[], Any, S3Op::PutBucketCors),
+    rule(Bucket, PUT, &[], &[], Any, S3Op::CreateBucket),
     rule(
         Bucket,
-        "GET",
-        &["location"],
-        &[],
-        Any,
-        S3Op::GetBucketLocation,
-    ),
-    rule(Bucket, "GET", &["acl"], &[], Any, S3Op::GetBucketAcl),
-    rule(
-        Bucket,
-        "GET",
-        &["versioning"],
-        &[],
-        Any,
-        S3Op::GetBucketVersioning,
-    ),
-    rule(
-        Bucket,
-        "GET",
-        &["versions"],
-        &[],
-        Any,
-        S3Op::ListObjectVersions,
-    ),
-    rule(Bucket, "GET", &["uploads"], &[], Any, S3Op::ListUploads),
-    rule(Bucket, "GET", &["cors"], &[], Any, S3Op::GetBucketCors),
-    config("GET", &["lifecycle"], Config::Lifecycle),
-    config("GET", &["policy"], Config::Policy),
-    rule(
-        Bucket,
-        "GET",
-        &["tagging"],
-        &[],
-        Any,
-        S3Op::GetBucketTagging,
-    ),
-    config("GET", &["object-lock"], Config::ObjectLock),
-    config("GET", &["encryption"], Config::Encryption),
-    config("GET", &["notification"], Config::Notification),
-    config("GET", &["logging"], Config::Logging),
-    config("GET", &["requestPayment"], Config::RequestPayment),
-    config("GET", &["policyStatus"], Config::PolicyStatus),
-    config("GET", &["publicAccessBlock"], Config::PublicAccessBlock),
-    rule(Bucket, "GET", &[], &[], Any, S3Op::ListObjects),
-    // HEAD of a sub-resource whose GET is served: that op, answered without its body.
-    rule(
-        Bucket,
-        "HEAD",
-        &["location"],
-        &[],
-        Any,
-        S3Op::GetBucketLocation,
-    ),
-    rule(Bucket, "HEAD", &["acl"], &[], Any, S3Op::GetBucketAcl),
-    rule(
-        Bucket,
-        "HEAD",
-        &["versioning"],
-        &[],
-        Any,
-        S3Op::GetBucketVersioning,
-    ),
-    rule(
-        Bucket,
-        "HEAD",
-        &["versions"],
-        &[],
-        Any,
-        S3Op::ListObjectVersions,
-    ),
-    rule(Bucket, "HEAD", &["uploads"], &[], Any, S3Op::ListUploads),
-    rule(Bucket, "HEAD", &["cors"], &[], Any, S3Op::GetBucketCors),
-    config("HEAD", &["lifecycle"], Config::Lifecycle),
-    config("HEAD", &["policy"], Config::Policy),
-    rule(
-        Bucket,
-        "HEAD",
-        &["tagging"],
-        &[],
-        Any,
-        S3Op::GetBucketTagging,
-    ),
-    config("HEAD", &["object-lock"], Config::ObjectLock),
-    config("HEAD", &["encryption"], Config::Encryption),
-    config("HEAD", &["notification"], Config::Notification),
-    config("HEAD", &["logging"], Config::Logging),
-    config("HEAD", &["requestPayment"], Config::RequestPayment),
-    config("HEAD", &["policyStatus"], Config::PolicyStatus),
-    config("HEAD", &["publicAccessBlock"], Config::PublicAccessBlock),
-    rule(Bucket, "HEAD", &[], &[], Any, S3Op::HeadBucket),
-    rule(Bucket, "PUT", &["acl"], &[], Any, S3Op::PutBucketAcl),
-    rule(
-        Bucket,
-        "PUT",
-        &["tagging"],
-        &[],
-        Any,
-        S3Op::PutBucketTagging,
-    ),
-    rule(Bucket, "PUT", &["cors"], &[], Any, S3Op::PutBucketCors),
-    rule(Bucket, "PUT", &[], &[], Any, S3Op::CreateBucket),
-    rule(
-        Bucket,
-        "DELETE",
+        DELETE,
         &["tagging"],
         &[],
         Any,
         S3Op::DeleteBucketTagging,
     ),
-    rule(
-        Bucket,
-        "DELETE",
-        &["cors"],
-        &[],
-        Any,
-        S3Op::DeleteBucketCors,
-    ),
-    rule(Bucket, "DELETE", &[], &[], Any, S3Op::DeleteBucket),
-    rule(Bucket, "POST", &["delete"], &[], Any, S3Op::DeleteObjects),
-    rule(Bucket, "OPTIONS", &[], &[], Any, S3Op::Options),
-    rule(Object, "GET", &["acl"], V, Any, S3Op::GetObjectAcl),
-    rule(Object, "GET", &["tagging"], V, Any, S3Op::GetObjectTagging),
-    rule(Object, "GET", &["uploadId"], &[], Any, S3Op::ListParts),
-    rule(Object, "GET", &[], VP, Any, S3Op::GetObject),
-    rule(Object, "HEAD", &["acl"], V, Any, S3Op::GetObjectAcl),
-    rule(Object, "HEAD", &["tagging"], V, Any, S3Op::GetObjectTagging),
-    rule(Object, "HEAD", &[], VP, Any, S3Op::HeadObject),
-    rule(Object, "PUT", &["acl"], V, Any, S3Op::PutObjectAcl),
-    rule(Object, "PUT", &["tagging"], V, Any, S3Op::PutObjectTagging),
+    rule(Bucket, DELETE, &["cors"], &[], Any, S3Op::DeleteBucketCors),
+    rule(Bucket, DELETE, &[], &[], Any, S3Op::DeleteBucket),
+    rule(Bucket, POST, &["delete"], &[], Any, S3Op::DeleteObjects),
+    rule(Bucket, OPTIONS, &[], &[], Any, S3Op::Options),
+    rule(Object, GET_HEAD, &["acl"], V, Any, S3Op::GetObjectAcl),
     rule(
         Object,
-        "PUT",
+        GET_HEAD,
+        &["tagging"],
+        V,
+        Any,
+        S3Op::GetObjectTagging,
+    ),
+    rule(Object, GET, &["uploadId"], &[], Any, S3Op::ListParts),
+    rule(Object, GET, &[], VP, Any, S3Op::GetObject),
+    rule(Object, HEAD, &[], VP, Any, S3Op::HeadObject),
+    rule(Object, PUT, &["acl"], V, Any, S3Op::PutObjectAcl),
+    rule(Object, PUT, &["tagging"], V, Any, S3Op::PutObjectTagging),
+    rule(
+        Object,
+        PUT,
         &["uploadId", "partNumber"],
         &[],
         Yes,
@@ -254,34 +187,27 @@ const RULES: &[Rule] = &[
     ),
     rule(
         Object,
-        "PUT",
+        PUT,
         &["uploadId", "partNumber"],
         &[],
         No,
         S3Op::UploadPart,
     ),
-    rule(Object, "PUT", &[], &[], Yes, S3Op::CopyObject),
-    rule(Object, "PUT", &[], &[], No, S3Op::PutObject),
-    rule(Object, "POST", &["uploads"], &[], Any, S3Op::CreateUpload),
+    rule(Object, PUT, &[], &[], Yes, S3Op::CopyObject),
+    rule(Object, PUT, &[], &[], No, S3Op::PutObject),
+    rule(Object, POST, &["uploads"], &[], Any, S3Op::CreateUpload),
+    rule(Object, POST, &["uploadId"], &[], Any, S3Op::CompleteUpload),
     rule(
         Object,
-        "POST",
-        &["uploadId"],
-        &[],
-        Any,
-        S3Op::CompleteUpload,
-    ),
-    rule(
-        Object,
-        "DELETE",
+        DELETE,
         &["tagging"],
         V,
         Any,
         S3Op::DeleteObjectTagging,
     ),
-    rule(Object, "DELETE", &["uploadId"], &[], Any, S3Op::AbortUpload),
-    rule(Object, "DELETE", &[], V, Any, S3Op::DeleteObject),
-    rule(Object, "OPTIONS", &[], &[], Any, S3Op::Options),
+    rule(Object, DELETE, &["uploadId"], &[], Any, S3Op::AbortUpload),
+    rule(Object, DELETE, &[], V, Any, S3Op::DeleteObject),
+    rule(Object, OPTIONS, &[], &[], Any, S3Op::Options),
 ];
 
 /// Which S3 op a request is.
@@ -301,7 +227,10 @@ pub fn classify(
     let present: Vec<&str> = SUBRESOURCES.iter().copied().filter(|s| q.has(s)).collect();
     let copy = headers.contains_key("x-amz-copy-source");
     let mut known_method = false;
-    for r in RULES.iter().filter(|r| r.level == level && r.method == m) {
+    for r in RULES
+        .iter()
+        .filter(|r| r.level == level && r.methods.contains(&m))
+    {
         known_method = true;
         let copy_ok = match r.copy {
             Any => true,
