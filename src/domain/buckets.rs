@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ceph::{shard_of, NUM_SHARDS};
 use crate::domain::acl::Acl;
-use crate::domain::cache::{Cache, Weigh};
+use crate::domain::cache::{weigh_pairs, Cache, Weigh};
 use crate::encode::{Node, ObjBuilder};
 use crate::error::{Error, Result};
 use crate::model::{Quota, RateLimit};
@@ -58,12 +58,7 @@ impl Weigh for Bucket {
             + self.id.len() * 2
             + self.owner.len()
             + 32 * self.acl.grants.len()
-            + self
-                .tags
-                .iter()
-                .flatten()
-                .map(|(k, v)| k.len() + v.len() + 48)
-                .sum::<usize>()
+            + self.tags.as_deref().map_or(0, weigh_pairs)
             + self.cors.iter().flatten().map(weigh_rule).sum::<usize>()
     }
 }

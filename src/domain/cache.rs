@@ -34,6 +34,12 @@ impl Weigh for String {
         self.len()
     }
 }
+/// Name-value pairs kept with a record (stored headers, tags): their text and the two
+/// strings' overhead.
+pub fn weigh_pairs(pairs: &[(String, String)]) -> usize {
+    pairs.iter().map(|(k, v)| k.len() + v.len() + 48).sum()
+}
+
 impl<T: Weigh + ?Sized> Weigh for std::sync::Arc<T> {
     fn weigh(&self) -> usize {
         (**self).weigh()

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::acl::Acl;
 use crate::domain::blobs::Blobs;
 use crate::domain::buckets::{decode, encode, main_delta, size_actual, ver_delta, Bucket, Buckets};
-use crate::domain::cache::{Cache, Weigh};
+use crate::domain::cache::{weigh_pairs, Cache, Weigh};
 use crate::error::{Error, Result};
 use crate::store::{schema, CommitError, Retry, Store, Txn};
 
@@ -42,17 +42,11 @@ impl ObjectMeta {
 
 impl Weigh for ObjectMeta {
     fn weigh(&self) -> usize {
-        let h: usize = self
-            .headers
-            .iter()
-            .map(|(k, v)| k.len() + v.len() + 48)
-            .sum();
-        let t: usize = self.tags.iter().map(|(k, v)| k.len() + v.len() + 48).sum();
         160 + self.etag.len()
             + self.content_type.len()
             + self.owner.len()
-            + h
-            + t
+            + weigh_pairs(&self.headers)
+            + weigh_pairs(&self.tags)
             + self.data.len() * 64
             + self.acl.grants.len() * 48
     }
