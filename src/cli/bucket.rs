@@ -172,31 +172,32 @@ pub fn request(c: &BucketCmd) -> Option<(AdminOp, Request)> {
     })
 }
 
-/// `bucket limit check`'s request.
-pub fn limit_request(c: &BucketCmd) -> Option<LimitCheckReq> {
-    match c {
-        BucketCmd::Limit(LimitCmd::Check { uid, warnings_only }) => Some(LimitCheckReq {
-            uid: uid.clone(),
-            warnings_only: *warnings_only,
-        }),
-        _ => None,
-    }
+/// The bucket commands radosgw-admin prints as an array an item at a time and no HTTP op
+/// serves: `limit check` and `list --bucket` (see `ops::bucket_limit`,
+/// `ops::bucket_objects`).
+pub enum Listing {
+    Limit(LimitCheckReq),
+    Objects(ListReq),
 }
 
-/// `bucket list --bucket B`: the objects of B, which no HTTP op lists (see
-/// `ops::bucket_objects`).
-pub fn objects_request(c: &BucketCmd) -> Option<ListReq> {
+pub fn listing(c: &BucketCmd) -> Option<Listing> {
     match c {
+        BucketCmd::Limit(LimitCmd::Check { uid, warnings_only }) => {
+            Some(Listing::Limit(LimitCheckReq {
+                uid: uid.clone(),
+                warnings_only: *warnings_only,
+            }))
+        }
         BucketCmd::List {
             uid,
             bucket: Some(b),
             max_entries,
             marker,
-        } => Some(ListReq {
+        } => Some(Listing::Objects(ListReq {
             name: name(b, uid.as_ref()),
             marker: marker.clone(),
             max_entries: *max_entries,
-        }),
+        })),
         _ => None,
     }
 }

@@ -481,32 +481,27 @@ async fn cli_only(
     cmd: &Cmd,
 ) -> Option<(&'static str, crate::error::Result<Option<Doc>>)> {
     match cmd {
-        Cmd::Bucket(c) if bucket::limit_request(c).is_some() => {
-            let r = bucket::limit_request(c)?;
-            let mut out = PrettyArray::new(std::io::stdout().lock(), app.style());
-            let checked =
-                ops::bucket_limit::check(&app.users, &app.buckets, r, |u| out.item(&u).is_ok())
-                    .await;
-            let checked = checked.map(|()| {
-                let _ = out.finish();
-                None
-            });
-            Some(("limit_check", checked))
-        }
         Cmd::Bucket(c) => {
-            let r = bucket::objects_request(c)?;
+            let listing = bucket::listing(c)?;
             let mut out = PrettyArray::new(std::io::stdout().lock(), app.style());
             // A reader that goes away (`| head`) ends the listing, not the command.
-            let listed =
-                ops::bucket_objects::list(&app.buckets, &app.objects, &app.users, r, |e| {
-                    out.item(&e).is_ok()
-                })
-                .await;
+            let each = |n: crate::encode::Node| out.item(&n).is_ok();
+            let (name, listed) = match listing {
+                bucket::Listing::Limit(r) => (
+                    "limit_check",
+                    ops::bucket_limit::check(&app.users, &app.buckets, r, each).await,
+                ),
+                bucket::Listing::Objects(r) => (
+                    "list_bucket",
+                    ops::bucket_objects::list(&app.buckets, &app.objects, &app.users, r, each)
+                        .await,
+                ),
+            };
             let listed = listed.map(|()| {
                 let _ = out.finish();
                 None
             });
-            Some(("list_bucket", listed))
+            Some((name, listed))
         }
         Cmd::User(UserCmd::Stats { uid, .. }) => {
             Some(("user_stats", ops::user::stats(app, uid).await.map(Some)))
