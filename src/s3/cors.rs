@@ -16,7 +16,6 @@ use crate::domain::cors::{self, CorsRule};
 use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
 
-const ORIGIN: &str = "origin";
 const REQUEST_METHOD: &str = "access-control-request-method";
 const REQUEST_HEADERS: &str = "access-control-request-headers";
 
@@ -71,7 +70,7 @@ pub async fn delete(app: &App, req: &S3Request) -> Result<Reply> {
 /// (`InvalidArgument`); a bucket without rules, or no rule allowing the request, is
 /// `AccessDenied`.
 pub fn preflight(req: &S3Request) -> Result<Reply> {
-    let (Some(origin), Some(method)) = (req.header(ORIGIN), req.header(REQUEST_METHOD)) else {
+    let (Some(origin), Some(method)) = (origin(req), req.header(REQUEST_METHOD)) else {
         return Err(Error::InvalidArgument);
     };
     let b = req.bucket()?;
@@ -92,12 +91,7 @@ pub fn answer_headers(
     signed: bool,
 ) -> Vec<(HeaderName, HeaderValue)> {
     let mut out = Vec::new();
-    // Every S3 answer asks: by the constant name, which needs no parsing.
-    let origin = req
-        .headers
-        .get(http::header::ORIGIN)
-        .and_then(|v| v.to_str().ok());
-    let (Some(origin), Some(b)) = (origin, req.target.as_ref()) else {
+    let (Some(origin), Some(b)) = (origin(req), req.target.as_ref()) else {
         return out;
     };
     if let Some(h) = b
@@ -108,6 +102,14 @@ pub fn answer_headers(
         add(&mut out, h);
     }
     out
+}
+
+/// The request's `Origin`. Every S3 answer asks: by the header constant, which needs no
+/// name parsing.
+fn origin(req: &S3Request) -> Option<&str> {
+    req.headers
+        .get(http::header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
 }
 
 fn add(out: &mut Vec<(HeaderName, HeaderValue)>, headers: Vec<(&'static str, String)>) {

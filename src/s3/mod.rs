@@ -324,7 +324,8 @@ pub fn iso_ms(us: i64) -> String {
 /// exist and grant everyone the permission the op needs.
 pub async fn anonymous_may_send_body(app: &App, bucket: &str, key: &str, op: S3Op) -> Result<()> {
     let caller = Caller::anonymous();
-    // Only a bucket's owner sets its tags, and nobody unsigned owns one.
+    // Only a signed caller creates a bucket, and only its owner sets its tags or CORS rules:
+    // nobody unsigned owns one.
     if matches!(
         op,
         S3Op::CreateBucket | S3Op::PutBucketTagging | S3Op::PutBucketCors
