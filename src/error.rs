@@ -15,6 +15,9 @@ macro_rules! errors {
             $( $(#[$doc])* $name, )*
             /// An unmapped errno in radosgw (e.g. `EIO`); carries the cause for the log only.
             Unknown(String),
+            /// An error with the `Message` radosgw's op sets for this occurrence (a browser
+            /// upload's form says which condition or field failed): see [`Error::saying`].
+            Explained(Box<(Error, String)>),
         }
 
         impl Error {
@@ -23,6 +26,7 @@ macro_rules! errors {
                 match self {
                     $( Error::$name => $code, )*
                     Error::Unknown(_) => "UnknownError",
+                    Error::Explained(b) => b.0.code(),
                 }
             }
 
@@ -31,6 +35,7 @@ macro_rules! errors {
                 match self {
                     $( Error::$name => $status, )*
                     Error::Unknown(_) => 500,
+                    Error::Explained(b) => b.0.status(),
                 }
             }
         }
@@ -59,6 +64,8 @@ errors! {
     InvalidPart => ("InvalidPart", 400),
     InvalidPartOrder => ("InvalidPartOrder", 400),
     MetadataTooLarge => ("MetadataTooLarge", 400),
+    /// AWS's code for a browser upload whose fields before the file pass its limit.
+    MaxPostPreDataLengthExceeded => ("MaxPostPreDataLengthExceeded", 400),
     /// AWS's code for headers past 8 KiB (radosgw has no limit of its own).
     RequestHeaderSectionTooLarge => ("RequestHeaderSectionTooLarge", 400),
     /// A CORS preflight without `Origin` (radosgw answers OPTIONS so).
@@ -123,9 +130,15 @@ impl std::fmt::Display for Error {
 impl std::error::Error for Error {}
 
 impl Error {
+    /// `self` answered with `message` as its `Message`.
+    pub fn saying(self, message: impl Into<String>) -> Error {
+        Error::Explained(Box::new((self, message.into())))
+    }
+
     /// The `Message` radosgw's op sets with this code; empty for nearly all.
-    pub fn message(&self) -> &'static str {
+    pub fn message(&self) -> &str {
         match self {
+            Error::Explained(b) => &b.1,
             Error::NoSuchBucketPolicy => "The bucket policy does not exist",
             Error::ServerSideEncryptionConfigurationNotFound => {
                 "The server side encryption configuration was not found"

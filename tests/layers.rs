@@ -87,7 +87,28 @@ fn lower_layers_never_import_higher_ones() {
         ],
     );
     forbid("ops", &["s3", "auth", "swift"]);
-    forbid("s3", &["ops", "auth", "swift"]);
+    forbid("s3", &["ops", "swift"]);
+}
+
+/// The pipeline authenticates requests; S3 ops use `auth` only for what arrives in a body
+/// they read: a browser upload's form, whose signature is over its policy.
+#[test]
+fn s3_ops_authenticate_only_browser_forms() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join("s3");
+    let mut files = Vec::new();
+    rs_files(&dir, &mut files);
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for (i, _) in code.match_indices("crate::auth::") {
+            let rest = &code[i + "crate::auth::".len()..];
+            assert!(
+                rest.starts_with("post_policy"),
+                "{} uses auth beyond post_policy",
+                f.display()
+            );
+        }
+    }
 }
 
 #[test]

@@ -19,6 +19,7 @@ use crate::query::Query;
 
 pub mod chunked;
 mod claim;
+pub mod post_policy;
 pub mod sigv2;
 pub mod sigv4;
 

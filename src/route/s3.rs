@@ -162,6 +162,7 @@ const RULES: &[Rule] = &[
     rule(Bucket, DELETE, &["cors"], &[], Any, S3Op::DeleteBucketCors),
     rule(Bucket, DELETE, &[], &[], Any, S3Op::DeleteBucket),
     rule(Bucket, POST, &["delete"], &[], Any, S3Op::DeleteObjects),
+    rule(Bucket, POST, &[], &[], Any, S3Op::PostObject),
     rule(Bucket, OPTIONS, &[], &[], Any, S3Op::Options),
     rule(Object, GET_HEAD, &["acl"], V, Any, S3Op::GetObjectAcl),
     rule(
@@ -197,6 +198,9 @@ const RULES: &[Rule] = &[
     rule(Object, PUT, &[], &[], No, S3Op::PutObject),
     rule(Object, POST, &["uploads"], &[], Any, S3Op::CreateUpload),
     rule(Object, POST, &["uploadId"], &[], Any, S3Op::CompleteUpload),
+    // radosgw takes a form posted to an object's path as one posted to its bucket (the
+    // form names the key).
+    rule(Object, POST, &[], &[], Any, S3Op::PostObject),
     rule(
         Object,
         DELETE,
@@ -413,7 +417,18 @@ mod tests {
             op("PUT", "b", "k", "append&position=0", false),
             Err(Error::NotImplemented)
         );
-        assert_eq!(op("POST", "b", "", "", false), Err(Error::NotImplemented));
+        // A form posted to a bucket or an object is a browser upload; with a sub-resource
+        // we do not serve, it is not.
+        assert_eq!(op("POST", "b", "", "", false), Ok(S3Op::PostObject));
+        assert_eq!(op("POST", "b", "k", "x-id=1", false), Ok(S3Op::PostObject));
+        assert_eq!(
+            op("POST", "b", "k", "restore", false),
+            Err(Error::NotImplemented)
+        );
+        assert_eq!(
+            op("POST", "b", "", "acl", false),
+            Err(Error::NotImplemented)
+        );
         assert_eq!(
             op("PUT", "b", "k", "acl&tagging", false),
             Err(Error::NotImplemented)

@@ -24,6 +24,7 @@ pub mod cors;
 pub mod listing;
 pub mod multipart;
 pub mod object;
+pub mod post_object;
 pub mod tagging;
 
 /// Which S3 operation a request is.
@@ -44,6 +45,8 @@ pub enum S3Op {
     /// A configuration no bucket has here (`bucket_config`).
     GetBucketConfig(bucket_config::Config),
     PutObject,
+    /// A browser upload: an HTML form posted to the bucket (`post_object`).
+    PostObject,
     CopyObject,
     GetObject,
     HeadObject,
@@ -88,6 +91,7 @@ impl S3Op {
             GetBucketVersioning => "get_bucket_versioning",
             GetBucketConfig(c) => c.op_name(),
             PutObject | UploadPart => "put_obj",
+            PostObject => "post_obj",
             CopyObject | UploadPartCopy => "copy_obj",
             GetObject | HeadObject => "get_obj",
             DeleteObject => "delete_obj",
@@ -110,7 +114,7 @@ impl S3Op {
 
     /// Ops whose body is object data, verified while it streams to disk.
     pub fn streams_body(self) -> bool {
-        matches!(self, S3Op::PutObject | S3Op::UploadPart)
+        matches!(self, S3Op::PutObject | S3Op::PostObject | S3Op::UploadPart)
     }
 
     /// Ops that read a whole (XML) body; every other op's body is never read.
@@ -278,6 +282,7 @@ pub async fn run(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
         PutBucketAcl => acl::put_bucket(app, req, body.bytes()).await,
         DeleteObjects => object::delete_many(app, req, body.bytes()).await,
         PutObject => object::put(app, req, body).await,
+        PostObject => post_object::post(app, req, body).await,
         CopyObject => object::copy(app, req).await,
         GetObject => object::get(app, req, false).await,
         HeadObject => object::get(app, req, true).await,

@@ -119,14 +119,29 @@ async fn install(app: &App, b: &Bucket, key: &str, meta: ObjectMeta) -> Result<(
 }
 
 pub async fn put(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
+    let etag = upload(app, req, body, None).await?;
+    Ok(Reply::empty(StatusCode::OK)
+        .header(ETAG, quoted(&etag))
+        .header(http::header::ACCEPT_RANGES, "bytes"))
+}
+
+/// Store `body` as `req.key` with what the request's headers ask for (ACL, metadata,
+/// conditions, quota), and its tags: `tags`, or else those of `x-amz-tagging`. The ETag.
+pub async fn upload(
+    app: &App,
+    req: &S3Request,
+    body: Body,
+    tags: Option<Vec<(String, String)>>,
+) -> Result<String> {
     let b = req.bucket()?;
     authz::s3(&req.caller, &b.owner, &b.acl, perm::WRITE, OpKind::Write)?;
     refuse_encryption(&req.headers)?;
     check_storage_class(&req.headers)?;
     let acl = upload_acl(app, req, &b).await?;
-    let tags = match req.header("x-amz-tagging") {
-        Some(t) => tagging::from_header(t)?,
-        None => Vec::new(),
+    let tags = match (tags, req.header("x-amz-tagging")) {
+        (Some(t), _) => t,
+        (None, Some(t)) => tagging::from_header(t)?,
+        (None, None) => Vec::new(),
     };
     let headers = stored_headers(&req.headers)?;
     let md5 = content_md5(req)?;
@@ -153,9 +168,7 @@ pub async fn put(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
         tags,
     };
     install(app, &b, &req.key, meta).await?;
-    Ok(Reply::empty(StatusCode::OK)
-        .header(ETAG, quoted(&etag))
-        .header(http::header::ACCEPT_RANGES, "bytes"))
+    Ok(etag)
 }
 
 /// Parse `bytes=a-b` against an object of `size` bytes; `None` for no/ignored Range.
