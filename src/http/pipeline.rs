@@ -358,7 +358,23 @@ async fn s3_request(
     // Uploads stream through the verifier once the headers are authenticated; other bodies
     // are read whole (bounded), also only once the headers are.
     let vhost_bucket = route::vhost_bucket(&parts.headers, &app.cfg.s3_domain).unwrap_or("");
-    let (verified, caller, full, incoming) = if streaming {
+    let (verified, caller, full, incoming) = if op == S3Op::Options {
+        // A preflight is the browser's, before any request of the page's: it carries no
+        // credentials, only a presigned URL's parameters signed for another method. radosgw
+        // answers it on the bucket's CORS rules alone, whatever those parameters say.
+        body::discard(
+            &parts.headers,
+            incoming,
+            MAX_S3_BODY,
+            app.cfg.body_timeout(),
+        );
+        (
+            Ok(Payload::Unchecked),
+            Caller::anonymous(),
+            Bytes::new(),
+            None,
+        )
+    } else if streaming {
         let (verified, caller) = authenticate_headers(app, &parts, &query, vhost_bucket).await;
         (verified, caller, Bytes::new(), Some(incoming))
     } else {

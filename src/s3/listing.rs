@@ -44,6 +44,16 @@ struct Common {
 impl Common {
     fn parse(req: &S3Request) -> Result<Common> {
         let q = &req.query;
+        // radosgw's unordered listing cannot group by a delimiter: it refuses the pair (the
+        // listing itself is always in order here).
+        let unordered = q.get("allow-unordered").is_some_and(|v| {
+            ["true", "yes", "1"]
+                .iter()
+                .any(|t| v.eq_ignore_ascii_case(t))
+        });
+        if unordered && q.get("delimiter").is_some_and(|d| !d.is_empty()) {
+            return Err(Error::InvalidArgument);
+        }
         Ok(Common {
             prefix: q.get("prefix").unwrap_or("").to_string(),
             delimiter: q.get("delimiter").unwrap_or("").to_string(),

@@ -8,6 +8,7 @@ use http::{HeaderMap, StatusCode};
 use super::{acl, check_version_id, iso_ms, tagging, Body, Reply, ReplyBody, S3Request};
 use crate::app::App;
 use crate::authz::{self, OpKind};
+use crate::config::Compat;
 use crate::domain::acl::{perm, Acl, Canned};
 use crate::domain::blobs::{Received, SMALL};
 use crate::domain::buckets::{bkey, Bucket};
@@ -149,7 +150,8 @@ pub async fn upload(
         || req.headers.contains_key(http::header::IF_NONE_MATCH)
     {
         let existing = app.objects.get(&b.key(), &req.key).await?;
-        put_preconditions(&req.headers, existing.as_ref().map(|o| o.etag.as_str()))?;
+        let etag = existing.as_ref().map(|o| o.etag.as_str());
+        put_preconditions(&req.headers, etag, app.cfg.compat)?;
     }
     let Received { id, size, md5 } = receive_within_quota(app, req, &b, body, md5).await?;
     let etag = hex::encode(md5);
@@ -223,11 +225,16 @@ fn http_date_us(us: i64) -> String {
 /// PutObject's `If-Match` / `If-None-Match` against the object it would replace (`None`: no
 /// such object), as radosgw applies them: `If-Match` needs the object, with that ETag unless
 /// `*`; `If-None-Match: *` needs no object, another value an object without that ETag.
-/// `PreconditionFailed` before anything is written. (Checked before the body is received:
-/// a write racing this one can still slip between, as for quotas.)
-fn put_preconditions(h: &HeaderMap, existing: Option<&str>) -> Result<()> {
+/// `PreconditionFailed` before anything is written; an `If-Match` naming no object is
+/// `NoSuchKey` at squid (AWS's conditional writes, which Ceph's s3-tests now expect;
+/// radosgw 16.2 to 18 answers 412). (Checked before the body is received: a write racing this one can still slip
+/// between, as for quotas.)
+fn put_preconditions(h: &HeaderMap, existing: Option<&str>, compat: Compat) -> Result<()> {
     let get = |n: http::header::HeaderName| h.get(n).and_then(|v| v.to_str().ok());
     if let Some(v) = get(http::header::IF_MATCH) {
+        if existing.is_none() && compat >= Compat::Squid {
+            return Err(Error::NoSuchKey);
+        }
         if !existing.is_some_and(|etag| etag_listed(v, etag)) {
             return Err(Error::PreconditionFailed);
         }

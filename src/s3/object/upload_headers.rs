@@ -42,9 +42,15 @@ pub fn stored_headers(h: &HeaderMap) -> Result<Vec<(String, String)>> {
             if k != "content-encoding" {
                 return Some((k, v));
             }
-            let rest: Vec<&str> = v
-                .split(',')
-                .map(str::trim)
+            let tokens = v.split(',').map(str::trim);
+            if !tokens
+                .clone()
+                .any(|e| e.eq_ignore_ascii_case("aws-chunked"))
+            {
+                // Kept as sent (`deflate, gzip`), as radosgw keeps it.
+                return Some((k, v));
+            }
+            let rest: Vec<&str> = tokens
                 .filter(|e| !e.eq_ignore_ascii_case("aws-chunked"))
                 .collect();
             (!rest.is_empty()).then(|| (k, rest.join(",")))
