@@ -229,11 +229,7 @@ pub async fn put_bucket(app: &App, req: &S3Request, body: Bytes) -> Result<Reply
 pub async fn get_object(app: &App, req: &S3Request) -> Result<Reply> {
     check_version_id(req)?;
     let b = req.bucket()?;
-    let o = app
-        .objects
-        .get(&b.key(), &req.key)
-        .await?
-        .ok_or(Error::NoSuchKey)?;
+    let o = super::object_to_read(app, req, &b).await?;
     let acl = o.acl();
     authz::s3(&req.caller, &o.owner, &acl, perm::READ_ACP, OpKind::Read)?;
     Ok(Reply::xml(acl_doc(app, &o.owner, &acl).await))

@@ -84,7 +84,9 @@ pub fn preflight(req: &S3Request) -> Result<Reply> {
 
 /// The `Access-Control-*` headers an answer (error or not) to a request with `Origin`
 /// gets from its bucket's rules. `signed`: the request carried a signature (an unsigned
-/// one is answered `*` by a rule open to every origin).
+/// one is answered `*` by a rule open to every origin). The method matched is the one an
+/// `Access-Control-Request-Method` names, else the request's own, as radosgw's
+/// `generate_cors_headers` takes it.
 pub fn answer_headers(
     req: &S3Request,
     method: &str,
@@ -94,6 +96,7 @@ pub fn answer_headers(
     let (Some(origin), Some(b)) = (origin(req), req.target.as_ref()) else {
         return out;
     };
+    let method = req.header(REQUEST_METHOD).unwrap_or(method);
     if let Some(h) = b
         .cors
         .as_deref()

@@ -309,6 +309,24 @@ pub async fn run(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
     }
 }
 
+/// The object a read names. A missing one is `NoSuchKey` only to a caller who may list the
+/// bucket; anyone else learns nothing of which keys exist (`AccessDenied`), as radosgw and
+/// AWS answer (probed on 16.2.15: GET, HEAD, `?acl` and `?tagging` of a missing key in a
+/// private bucket are 403 to other users and to anonymous callers).
+pub async fn object_to_read(
+    app: &App,
+    req: &S3Request,
+    b: &Bucket,
+) -> Result<Arc<crate::domain::objects::ObjectMeta>> {
+    match app.objects.get(&b.key(), &req.key).await? {
+        Some(o) => Ok(o),
+        None => {
+            authz::s3(&req.caller, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
+            Err(Error::NoSuchKey)
+        }
+    }
+}
+
 /// `x-amz-expected-bucket-owner`: a client that names who it expects to own the bucket is
 /// refused (`AccessDenied`) when someone else does, so it never writes into (or reads
 /// from) a bucket that changed hands. Checked at squid, as Ceph's s3-tests expect; earlier

@@ -324,11 +324,7 @@ pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
     check_version_id(req)?;
     let part = part_number(req)?;
     let b = req.bucket()?;
-    let o = app
-        .objects
-        .get(&b.key(), &req.key)
-        .await?
-        .ok_or(Error::NoSuchKey)?;
+    let o = super::object_to_read(app, req, &b).await?;
     authz::s3(&req.caller, &o.owner, &o.acl, perm::READ, OpKind::Read)?;
     // A read naming an encryption, any or none, is refused as radosgw 16.2.15 refuses it.
     if req.headers.contains_key("x-amz-server-side-encryption") {

@@ -69,11 +69,7 @@ pub fn tagging_doc(tags: &[(String, String)]) -> String {
 pub async fn get(app: &App, req: &S3Request) -> Result<Reply> {
     check_version_id(req)?;
     let b = req.bucket()?;
-    let o = app
-        .objects
-        .get(&b.key(), &req.key)
-        .await?
-        .ok_or(Error::NoSuchKey)?;
+    let o = super::object_to_read(app, req, &b).await?;
     authz::s3(&req.caller, &o.owner, &o.acl, perm::READ, OpKind::Read)?;
     Ok(Reply::xml(tagging_doc(&o.tags)))
 }

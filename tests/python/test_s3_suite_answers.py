@@ -113,3 +113,42 @@ def test_squid_conditional_writes_and_expected_owner(squid, uid):
         s3.put_object(Bucket=b, Key="k", Body=b"z", ExpectedBucketOwner="someone-else")
     assert code(e) == (403, "AccessDenied")
     assert s3.get_object(Bucket=b, Key="k")["Body"].read() == b"y"
+
+
+def test_missing_keys_are_only_told_to_who_may_list(rgw, admin, user):
+    """As radosgw 16.2.15 answers (probed): a missing key is 404 to whoever may list the
+    bucket, 403 to anyone else, so nobody without that right learns which keys exist."""
+    uid, s3, _ = user
+    k = admin.create_user(f"{uid}-o")["keys"][0]
+    other = helpers.s3_client(rgw, k["access_key"], k["secret_key"])
+    priv, pub = f"{uid}-priv", f"{uid}-pub"
+    s3.create_bucket(Bucket=priv)
+    s3.create_bucket(Bucket=pub, ACL="public-read")
+    for bucket, stranger in ((priv, 403), (pub, 404)):
+        for c, want in ((s3, 404), (other, stranger)):
+            for call in (c.get_object, c.head_object, c.get_object_acl, c.get_object_tagging):
+                with pytest.raises(ClientError) as e:
+                    call(Bucket=bucket, Key="nope")
+                assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == want, \
+                    (bucket, call.__name__)
+        r = requests.get(f"{rgw.url}/{bucket}/nope")
+        assert r.status_code == stranger, bucket
+
+
+def test_cors_headers_follow_the_requested_method(rgw, user):
+    """An answer to a request naming `Access-Control-Request-Method` is matched on that
+    method, not the request's own, as radosgw's generate_cors_headers does (probed)."""
+    uid, s3, _ = user
+    b = f"{uid}-acrm"
+    s3.create_bucket(Bucket=b)
+    s3.put_bucket_cors(Bucket=b, CORSConfiguration={"CORSRules": [
+        {"AllowedMethods": ["GET"], "AllowedOrigins": ["*suffix"]}]})
+    url = f"{rgw.url}/{b}/bar"
+    for method, acrm, allowed in (("PUT", "GET", True), ("PUT", None, False),
+                                  ("GET", "PUT", False), ("GET", None, True)):
+        h = {"Origin": "foo.suffix"} | ({"Access-Control-Request-Method": acrm} if acrm else {})
+        r = requests.request(method, url, headers=h)
+        assert r.status_code == 403, (method, acrm)
+        got = (r.headers.get("Access-Control-Allow-Origin"),
+               r.headers.get("Access-Control-Allow-Methods"))
+        assert got == (("foo.suffix", "GET") if allowed else (None, None)), (method, acrm)
