@@ -49,6 +49,9 @@ pub enum BucketCmd {
         uid: String,
         #[arg(long)]
         bucket_id: Option<String>,
+        /// Rename the bucket as it is linked (`[tenant/]name`).
+        #[arg(long)]
+        bucket_new_name: Option<String>,
     },
     /// Unlink a bucket from its user (`POST /admin/bucket`).
     Unlink {
@@ -143,11 +146,13 @@ pub fn request(c: &BucketCmd) -> Option<(AdminOp, Request)> {
             bucket,
             uid,
             bucket_id,
+            bucket_new_name,
         } => (
             AdminOp::BucketLink,
             Request::BucketLink(LinkReq {
                 name: name(bucket, Some(uid)),
                 bucket_id: bucket_id.clone(),
+                new_name: bucket_new_name.clone(),
             }),
         ),
         BucketCmd::Unlink { bucket, uid } => (
@@ -155,6 +160,7 @@ pub fn request(c: &BucketCmd) -> Option<(AdminOp, Request)> {
             Request::BucketUnlink(LinkReq {
                 name: name(bucket, Some(uid)),
                 bucket_id: None,
+                new_name: None,
             }),
         ),
         BucketCmd::Check {
@@ -267,6 +273,8 @@ mod tests {
             "u",
             "--bucket-id",
             "i",
+            "--bucket-new-name",
+            "t/n",
         ]);
         assert_eq!(op, AdminOp::BucketLink);
         let Request::BucketLink(r) = r else { panic!() };
@@ -274,9 +282,10 @@ mod tests {
             (
                 r.name.bucket.as_deref(),
                 r.name.uid.as_deref(),
-                r.bucket_id.as_deref()
+                r.bucket_id.as_deref(),
+                r.new_name.as_deref()
             ),
-            (Some("b"), Some("u"), Some("i"))
+            (Some("b"), Some("u"), Some("i"), Some("t/n"))
         );
 
         let (op, _) = req(&["bucket", "unlink", "--bucket", "b", "--uid", "u"]);

@@ -453,6 +453,10 @@ async fn run_with_progress(app: &App, req: Request) -> crate::error::Result<Repl
     let Some(bk) = purged else {
         return ops::run(app, &Caller::cli(), req).await;
     };
+    let bk = match app.buckets.get(&bk).await {
+        Ok(Some(b)) => b.data_key(),
+        _ => bk,
+    };
     let total = app.buckets.stats(&bk).await.map_or(0, |s| s.num_objects);
     let bar = crate::maint::progress("purging");
     bar.set_message(format!("of {total} objects removed"));

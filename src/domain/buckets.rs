@@ -39,11 +39,23 @@ pub struct Bucket {
     /// The bucket's CORS rules (`?cors`); `None` when it has no configuration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<Vec<crate::domain::cors::CorsRule>>,
+    /// Where its objects, uploads and counters are kept when not under its own key: a
+    /// bucket renamed (`PUT /admin/bucket?new-bucket-name`) keeps them where they were, and
+    /// a bucket made under a name whose old data space a renamed bucket holds gets its own
+    /// (`<key>#<id>`; `#` is in no bucket name). Absent from every other record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
 }
 
 impl Bucket {
+    /// The bucket's name in the store (its record, links and instance).
     pub fn key(&self) -> String {
         bkey(&self.tenant, &self.name)
+    }
+
+    /// Where the bucket's objects, uploads and counters are kept.
+    pub fn data_key(&self) -> String {
+        self.data.clone().unwrap_or_else(|| self.key())
     }
 
     /// The bucket's ACL with its owner filled in.
@@ -318,7 +330,7 @@ impl Buckets {
     pub async fn user_totals(&self, uid: &str) -> Result<Stats> {
         let mut t = Stats::default();
         for b in self.of_user(uid).await? {
-            let s = self.stats(&b.key()).await?;
+            let s = self.stats(&b.data_key()).await?;
             t.size += s.size;
             t.size_actual += s.size_actual;
             t.num_objects += s.num_objects;
@@ -362,20 +374,91 @@ impl Buckets {
         }
     }
 
-    /// Create bucket `b` owned by `b.owner`; `None` if the name is taken.
-    pub async fn create(&self, b: Bucket) -> Result<Option<Arc<Bucket>>> {
+    /// Create bucket `b` owned by `b.owner`; `None` if the name is taken. Its data goes under
+    /// its key, unless a renamed bucket still holds that space.
+    pub async fn create(&self, mut b: Bucket) -> Result<Option<Arc<Bucket>>> {
         let bk = b.key();
+        let mut retry = Retry::new();
+        loop {
+            let held = self.store.get(&schema::bucket_data(&bk)).await?;
+            b.data = held.is_some().then(|| format!("{bk}#{}", b.id));
+            let dk = b.data_key();
+            let mut t = Txn::default();
+            t.expect(schema::bucket(&bk), None)
+                .expect(schema::bucket_data(&bk), held)
+                .put(schema::bucket(&bk), encode(&b)?)
+                .put(schema::bucket_order(&bk), Vec::new())
+                .put(schema::bucket_instance(&bk, &b.id), Vec::new())
+                .put(schema::user_bucket(&b.owner, &bk), Vec::new())
+                .incr(schema::bucket_versions(&dk), vec![1; NUM_SHARDS]);
+            let new = Arc::new(b.clone());
+            match self.commit(&bk, t, Some(new.clone())).await {
+                Ok(()) => return Ok(Some(new)),
+                Err(CommitError::Conflict) => {
+                    if self.store.get(&schema::bucket(&bk)).await?.is_some() {
+                        return Ok(None);
+                    }
+                    // The data space changed hands meanwhile: look again.
+                    retry.next().await?;
+                }
+                Err(CommitError::Store(e)) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Rename bucket `b` to `to` and make `owner` its owner, in one commit: its record,
+    /// links and instance move; its objects, uploads and counters stay where they are,
+    /// and that space is marked as held. `BucketAlreadyExists` if `to` is taken.
+    pub async fn rename(&self, b: &Bucket, to: &str, to_tenant: &str, owner: &str) -> Result<()> {
+        let from = b.key();
+        let mut nb = b.clone();
+        nb.name = to.to_string();
+        nb.tenant = to_tenant.to_string();
+        nb.owner = owner.to_string();
+        nb.ver += 1;
+        nb.mtime_us = crate::clock::now_us();
+        let dk = b.data_key();
+        let nk = nb.key();
+        // Back under the name whose space it holds: nothing is held any more.
+        nb.data = (dk != nk).then(|| dk.clone());
+        let raw = self
+            .store
+            .get(&schema::bucket(&from))
+            .await?
+            .ok_or(Error::NoSuchBucket)?;
+        if decode::<Bucket>(&raw)?.id != b.id {
+            return Err(Error::NoSuchBucket);
+        }
         let mut t = Txn::default();
-        t.expect(schema::bucket(&bk), None)
-            .put(schema::bucket(&bk), encode(&b)?)
-            .put(schema::bucket_order(&bk), Vec::new())
-            .put(schema::bucket_instance(&bk, &b.id), Vec::new())
-            .put(schema::user_bucket(&b.owner, &bk), Vec::new())
-            .incr(schema::bucket_versions(&bk), vec![1; NUM_SHARDS]);
-        let b = Arc::new(b);
-        match self.commit(&bk, t, Some(b.clone())).await {
-            Ok(()) => Ok(Some(b)),
-            Err(CommitError::Conflict) => Ok(None),
+        t.expect(schema::bucket(&from), Some(raw))
+            .expect(schema::bucket(&nk), None)
+            .delete(schema::bucket(&from))
+            .delete(schema::bucket_order(&from))
+            .delete(schema::bucket_instance(&from, &b.id))
+            .delete(schema::user_bucket(&b.owner, &from))
+            .put(schema::bucket(&nk), encode(&nb)?)
+            .put(schema::bucket_order(&nk), Vec::new())
+            .put(schema::bucket_instance(&nk, &b.id), Vec::new())
+            .put(schema::user_bucket(owner, &nk), Vec::new());
+        if nb.data.is_some() {
+            t.put(schema::bucket_data(&dk), nk.clone().into_bytes());
+        } else {
+            t.delete(schema::bucket_data(&dk));
+        }
+        match self.store.commit(t).await {
+            Ok(seq) => {
+                self.records.written(from, None, seq);
+                self.records.written(nk, Some(Arc::new(nb)), seq);
+                Ok(())
+            }
+            Err(CommitError::Conflict) => {
+                self.records.invalidate(&from);
+                self.records.invalidate(&nk);
+                match self.store.get(&schema::bucket(&nk)).await? {
+                    Some(_) => Err(Error::BucketAlreadyExists),
+                    None => Err(Error::ServiceUnavailable),
+                }
+            }
             Err(CommitError::Store(e)) => Err(e.into()),
         }
     }
@@ -415,19 +498,20 @@ impl Buckets {
     /// it has objects or uploads in progress (uploads are the caller's to abort first).
     pub async fn remove(&self, b: &Bucket) -> Result<()> {
         let bk = b.key();
+        let dk = b.data_key();
         // Every object and upload change moves the stats counters in its own commit: the
         // removal expects them as they were when the bucket was seen empty, so nothing
         // written in between is orphaned (it conflicts, and the check runs again).
         for _ in 0..crate::store::MAX_ATTEMPTS {
-            let stats = self.store.get(&schema::bucket_stats(&bk)).await?;
+            let stats = self.store.get(&schema::bucket_stats(&dk)).await?;
             let empty = self
                 .store
-                .scan(&schema::objects(&bk), None, 1)
+                .scan(&schema::objects(&dk), None, 1)
                 .await?
                 .is_empty()
                 && self
                     .store
-                    .scan(&schema::uploads(&bk), None, 1)
+                    .scan(&schema::uploads(&dk), None, 1)
                     .await?
                     .is_empty();
             if !empty {
@@ -436,13 +520,17 @@ impl Buckets {
             // The instance must be the one the caller saw (not a re-created namesake).
             let mut t = Txn::default();
             t.expect(schema::bucket_instance(&bk, &b.id), Some(Vec::new()))
-                .expect(schema::bucket_stats(&bk), stats)
+                .expect(schema::bucket_stats(&dk), stats)
                 .delete(schema::bucket(&bk))
                 .delete(schema::bucket_order(&bk))
                 .delete(schema::bucket_instance(&bk, &b.id))
                 .delete(schema::user_bucket(&b.owner, &bk))
-                .delete(schema::bucket_stats(&bk))
-                .delete(schema::bucket_versions(&bk));
+                .delete(schema::bucket_stats(&dk))
+                .delete(schema::bucket_versions(&dk));
+            // A renamed bucket gives back the space it held.
+            if dk != bk {
+                t.delete(schema::bucket_data(&dk));
+            }
             match self.commit(&bk, t, None).await {
                 Err(CommitError::Conflict) => {
                     if self

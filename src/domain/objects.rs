@@ -137,7 +137,8 @@ impl Objects {
         meta: ObjectMeta,
         guard: Guard,
     ) -> Result<()> {
-        let bk = b.key();
+        let name = b.key();
+        let bk = b.data_key();
         let k = schema::object(&bk, key);
         let new_raw = encode(&meta)?;
         let meta = Arc::new(meta);
@@ -166,7 +167,7 @@ impl Objects {
                 .unwrap_or_default();
             // The bucket (this instance of it) must still exist, so a concurrent bucket
             // removal cannot leave this object behind.
-            t.expect(schema::bucket_instance(&bk, &b.id), Some(Vec::new()))
+            t.expect(schema::bucket_instance(&name, &b.id), Some(Vec::new()))
                 .expect(k.clone(), cur_raw)
                 .put(k.clone(), new_raw.clone())
                 .incr(schema::bucket_stats(&bk), main_delta(ds, dsa, dn))
@@ -188,8 +189,8 @@ impl Objects {
                         }
                     }
                     self.entries.invalidate(&k);
-                    buckets.forget(&bk);
-                    match buckets.get(&bk).await? {
+                    buckets.forget(&name);
+                    match buckets.get(&name).await? {
                         Some(nb) if nb.id == b.id => b = nb,
                         _ => return Err(Error::NoSuchBucket),
                     }

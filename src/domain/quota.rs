@@ -82,7 +82,7 @@ pub async fn check(
         // The common case: no quota anywhere, nothing to read.
         return Ok(());
     }
-    let s = buckets.stats(&b.key()).await?;
+    let s = buckets.stats(&b.data_key()).await?;
     let bucket = Used {
         size: s.size,
         size_actual: s.size_actual,

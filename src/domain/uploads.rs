@@ -60,15 +60,16 @@ impl Uploads {
         format!("2~{}", &crate::keys::secret_key()[..32])
     }
 
-    /// Start upload `up` in bucket `bk` (instance `bucket_id`), which must still exist, so a
+    /// Start upload `up` in bucket `b`, which must still exist (this instance of it), so a
     /// concurrent bucket removal cannot leave an upload behind.
-    pub async fn create(&self, bk: &str, bucket_id: &str, up: &Upload) -> Result<()> {
-        let k = schema::upload(bk, &up.key, &up.id);
+    pub async fn create(&self, b: &crate::domain::buckets::Bucket, up: &Upload) -> Result<()> {
+        let bk = b.data_key();
+        let k = schema::upload(&bk, &up.key, &up.id);
         let mut t = Txn::default();
-        t.expect(schema::bucket_instance(bk, bucket_id), Some(Vec::new()))
+        t.expect(schema::bucket_instance(&b.key(), &b.id), Some(Vec::new()))
             .expect(k.clone(), None)
             .put(k, encode(up)?)
-            .incr(schema::bucket_stats(bk), multimeta_delta(1));
+            .incr(schema::bucket_stats(&bk), multimeta_delta(1));
         match self.store.commit(t).await {
             Ok(_) => Ok(()),
             Err(CommitError::Conflict) => Err(Error::NoSuchBucket),
@@ -270,7 +271,7 @@ pub async fn remove_bucket(
     uploads: &Uploads,
     b: &crate::domain::buckets::Bucket,
 ) -> Result<()> {
-    let bk = b.key();
+    let bk = b.data_key();
     if !objects
         .list_page(&bk, "", "", "", 1)
         .await?

@@ -330,6 +330,7 @@ impl Checker<'_> {
             schema::USER_BUCKET,
             schema::BUCKET_ORDER,
             schema::BUCKET_INSTANCE,
+            schema::BUCKET_DATA,
         ] {
             let mut rows = Vec::new();
             each(self.store, prefix, |k, v| rows.push((k.to_vec(), v))).await?;
@@ -345,6 +346,12 @@ impl Checker<'_> {
                         .is_some_and(|(uid, bk)| buckets.get(bk).is_some_and(|b| b.owner == uid)),
                     schema::BUCKET_ORDER => schema::parse_order(prefix, &full)
                         .is_some_and(|(_, bk)| buckets.contains_key(&bk)),
+                    // The data space a renamed bucket holds: that bucket's, named by it.
+                    schema::BUCKET_DATA => std::str::from_utf8(&v).is_ok_and(|bk| {
+                        buckets
+                            .get(bk)
+                            .is_some_and(|b| b.data.as_deref() == Some(rest.as_str()))
+                    }),
                     // `<bkey>:<id>`: a tenant's bucket key holds a `:` too, ids none.
                     _ => rest
                         .rsplit_once(':')
@@ -452,15 +459,20 @@ impl Checker<'_> {
                 Err(e) => self.report(format!("{owner}: corrupt entry: {e}"), None),
             }
         }
-        for bk in sums.keys().filter(|bk| !buckets.contains_key(*bk)) {
-            let what = format!("bucket {bk}: objects or uploads indexed, but no such bucket");
+        // Objects, uploads and counters are kept under each bucket's data key.
+        let data: HashMap<String, String> = buckets
+            .iter()
+            .map(|(bk, b)| (b.data_key(), bk.clone()))
+            .collect();
+        for dk in sums.keys().filter(|dk| !data.contains_key(*dk)) {
+            let what = format!("bucket {dk}: objects or uploads indexed, but no such bucket");
             self.found.push(Finding { what, fix: None });
         }
-        let mut keys: Vec<&String> = buckets.keys().collect();
+        let mut keys: Vec<(&String, &String)> = data.iter().collect();
         keys.sort();
-        for bk in keys {
-            let want = sums.get(bk).copied().unwrap_or_default();
-            let k = schema::bucket_stats(bk);
+        for (dk, bk) in keys {
+            let want = sums.get(dk).copied().unwrap_or_default();
+            let k = schema::bucket_stats(dk);
             let cur = self
                 .get(&k)
                 .await?

@@ -226,7 +226,7 @@ pub async fn policy(app: &App, r: PolicyReq) -> Result<Reply> {
         Some(key) => {
             let o = app
                 .objects
-                .get(&b.key(), key)
+                .get(&b.data_key(), key)
                 .await?
                 .ok_or(Error::NoSuchKey)?;
             (o.owner.clone(), o.acl())
@@ -269,7 +269,7 @@ pub async fn check_index(app: &App, r: IndexReq) -> Result<Reply> {
         return Err(Error::InvalidArgument);
     }
     let b = r.name.load(app).await?.ok_or(Error::NoSuchKey)?;
-    let bk = b.key();
+    let bk = b.data_key();
     let existing = app.buckets.stats(&bk).await?;
     let mut calc = Stats {
         written: existing.written,
@@ -356,7 +356,7 @@ pub async fn check_index(app: &App, r: IndexReq) -> Result<Reply> {
 
 /// Delete every object and upload of a bucket, then the bucket.
 pub async fn purge_bucket(app: &App, b: &Bucket) -> Result<()> {
-    let bk = b.key();
+    let bk = b.data_key();
     loop {
         let mut keys = Vec::new();
         app.objects
@@ -376,7 +376,11 @@ pub async fn purge_bucket(app: &App, b: &Bucket) -> Result<()> {
         }
     }
     app.uploads.abort_all(&app.objects.blobs, &bk).await?;
-    let b = app.buckets.get(&bk).await?.ok_or(Error::NoSuchBucket)?;
+    let b = app
+        .buckets
+        .get(&b.key())
+        .await?
+        .ok_or(Error::NoSuchBucket)?;
     app.buckets.remove(&b).await
 }
 
@@ -423,7 +427,7 @@ impl ObjectRemoveReq {
 pub async fn remove_object(app: &App, r: ObjectRemoveReq) -> Result<Reply> {
     let b = r.name.load(app).await?.ok_or(Error::NoSuchKey)?;
     let key = r.object.as_deref().ok_or(Error::InvalidArgument)?;
-    app.objects.remove(&b.key(), key).await?;
+    app.objects.remove(&b.data_key(), key).await?;
     Ok(Reply::Empty)
 }
 
@@ -431,6 +435,8 @@ pub async fn remove_object(app: &App, r: ObjectRemoveReq) -> Result<Reply> {
 pub struct LinkReq {
     pub name: BucketName,
     pub bucket_id: Option<String>,
+    /// `new-bucket-name` (`[tenant/]name`): the bucket is renamed as it is linked.
+    pub new_name: Option<String>,
 }
 
 impl LinkReq {
@@ -438,10 +444,15 @@ impl LinkReq {
         LinkReq {
             name: BucketName::parse(q),
             bucket_id: q.get_nonempty("bucket-id").map(str::to_string),
+            new_name: q.get_nonempty("new-bucket-name").map(str::to_string),
         }
     }
 }
 
+/// `PUT /admin/bucket`: make `uid` the bucket's owner; with `new-bucket-name`, also rename
+/// it, as radosgw's `RGWBucket::link` does: the record, links and instance move to the new
+/// name (in the user's tenant unless the name says `tenant/`), the objects stay, and the
+/// old name is free. A taken name is `BucketAlreadyExists`.
 pub async fn link(app: &App, r: LinkReq) -> Result<Reply> {
     let uid = r.name.uid.clone().ok_or(Error::InvalidArgument)?;
     let b = r.name.load(app).await?.ok_or(Error::NoSuchKey)?;
@@ -449,7 +460,23 @@ pub async fn link(app: &App, r: LinkReq) -> Result<Reply> {
     if r.bucket_id.as_ref().is_some_and(|id| *id != b.id) {
         return Err(Error::NoSuchKey);
     }
-    app.buckets.change_owner(&b.key(), &uid).await?;
+    let Some(new_name) = &r.new_name else {
+        app.buckets.change_owner(&b.key(), &uid).await?;
+        return Ok(Reply::Empty);
+    };
+    let (tenant, name) = match new_name.split_once('/') {
+        Some((t, n)) => (t.to_string(), n),
+        None => (UserId::parse(&uid).tenant, new_name.as_str()),
+    };
+    // Names the store's keys could not hold apart (radosgw takes any name here).
+    if name.is_empty() || name.contains(['/', ':', '#']) || tenant.contains(['/', ':', '#']) {
+        return Err(Error::InvalidBucketName);
+    }
+    if bkey(&tenant, name) == b.key() {
+        app.buckets.change_owner(&b.key(), &uid).await?;
+    } else {
+        app.buckets.rename(&b, name, &tenant, &uid).await?;
+    }
     Ok(Reply::Empty)
 }
 

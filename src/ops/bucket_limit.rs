@@ -39,7 +39,7 @@ fn fill_status(objects_per_shard: u64) -> String {
 async fn user_entry(buckets: &Buckets, uid: &str, warnings_only: bool) -> Result<Node> {
     let mut list = Vec::new();
     for b in buckets.of_user(uid).await? {
-        let s = buckets.stats(&b.key()).await?;
+        let s = buckets.stats(&b.data_key()).await?;
         // Every index category: the objects, the parts and meta objects of uploads.
         let objects = s.num_objects + s.uploads;
         let per_shard = objects / NUM_SHARDS as u64;

@@ -30,7 +30,7 @@ fn explicit_placement() -> Node {
 /// `index_generation`, and `object_lock_enabled` / `mfa_enabled` (never set here).
 pub async fn stats_doc(app: &App, b: &Bucket) -> Result<Node> {
     let squid = app.cfg.compat >= Compat::Squid;
-    let bk = b.key();
+    let bk = b.data_key();
     let stats = app.buckets.stats(&bk).await?;
     let mut o = ObjBuilder::new().str("bucket", b.name.as_str());
     if !squid {

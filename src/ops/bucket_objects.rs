@@ -34,8 +34,12 @@ pub async fn list(
     r: ListReq,
     mut each: impl FnMut(Node) -> bool,
 ) -> Result<()> {
-    let bk = r.name.key().ok_or(Error::NoSuchBucket)?;
-    buckets.get(&bk).await?.ok_or(Error::NoSuchBucket)?;
+    let name = r.name.key().ok_or(Error::NoSuchBucket)?;
+    let bk = buckets
+        .get(&name)
+        .await?
+        .ok_or(Error::NoSuchBucket)?
+        .data_key();
     let mut left = r.max_entries.unwrap_or(DEFAULT_MAX) as usize;
     let mut after = r.marker.unwrap_or_default();
     let mut names: HashMap<String, String> = HashMap::new();

@@ -240,7 +240,7 @@ pub async fn put_object(app: &App, req: &S3Request, body: Bytes) -> Result<Reply
     let b = req.bucket()?;
     let o = app
         .objects
-        .get(&b.key(), &req.key)
+        .get(&b.data_key(), &req.key)
         .await?
         .ok_or(Error::NoSuchKey)?;
     authz::s3(
@@ -252,7 +252,7 @@ pub async fn put_object(app: &App, req: &S3Request, body: Bytes) -> Result<Reply
     )?;
     let acl = requested(app, req, &body, &o.owner, &b.owner).await?;
     app.objects
-        .update(&b.key(), &req.key, |o| {
+        .update(&b.data_key(), &req.key, |o| {
             o.acl = acl.clone();
             Ok(())
         })

@@ -140,6 +140,7 @@ fn new_bucket(app: &App, req: &S3Request, owner: &str, acl: crate::domain::acl::
         ratelimit: Default::default(),
         tags: None,
         cors: None,
+        data: None,
     }
 }
 
@@ -199,7 +200,7 @@ pub async fn create(app: &App, req: &S3Request, _body: Bytes) -> Result<Reply> {
 pub async fn head(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
     authz::s3(&req.caller, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
-    let stats = app.buckets.stats(&b.key()).await?;
+    let stats = app.buckets.stats(&b.data_key()).await?;
     let h = |n: &'static str| http::HeaderName::from_static(n);
     let mut r = Reply::new(StatusCode::OK)
         .header(h("x-rgw-object-count"), stats.num_objects.to_string())

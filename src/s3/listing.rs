@@ -101,7 +101,7 @@ async fn page(app: &App, req: &S3Request, c: &Common, after: &str) -> Result<Pag
     let b = req.bucket()?;
     authz::s3(&req.caller, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
     app.objects
-        .list_page(&b.key(), &c.prefix, &c.delimiter, after, c.max)
+        .list_page(&b.data_key(), &c.prefix, &c.delimiter, after, c.max)
         .await
 }
 

@@ -318,7 +318,7 @@ pub async fn object_to_read(
     req: &S3Request,
     b: &Bucket,
 ) -> Result<Arc<crate::domain::objects::ObjectMeta>> {
-    match app.objects.get(&b.key(), &req.key).await? {
+    match app.objects.get(&b.data_key(), &req.key).await? {
         Some(o) => Ok(o),
         None => {
             authz::s3(&req.caller, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
@@ -384,7 +384,7 @@ pub async fn anonymous_may_send_body(app: &App, bucket: &str, key: &str, op: S3O
     if matches!(op, S3Op::PutObjectAcl | S3Op::PutObjectTagging) {
         let o = app
             .objects
-            .get(&b.key(), key)
+            .get(&b.data_key(), key)
             .await?
             .ok_or(Error::NoSuchKey)?;
         return authz::s3(&caller, &o.owner, &o.acl(), need, OpKind::Write);

@@ -50,7 +50,7 @@ pub async fn create(app: &App, req: &S3Request) -> Result<Reply> {
             None => Vec::new(),
         },
     };
-    app.uploads.create(&b.key(), &b.id, &up).await?;
+    app.uploads.create(&b, &up).await?;
     let mut x = Xml::new();
     x.open_ns("InitiateMultipartUploadResult");
     x.elem("Bucket", &b.name);
@@ -92,7 +92,7 @@ async fn record_part(
     };
     if let Err(e) = app
         .uploads
-        .put_part(&app.objects.blobs, &b.key(), up, &part)
+        .put_part(&app.objects.blobs, &b.data_key(), up, &part)
         .await
     {
         app.objects.blobs.remove_all(vec![got.id]).await;
@@ -108,7 +108,7 @@ pub async fn upload_part(app: &App, req: &S3Request, body: Body) -> Result<Reply
     let id = upload_id(req)?;
     let num = part_number(req)?;
     let md5 = content_md5(req)?;
-    let up = app.uploads.get(&b.key(), &req.key, id).await?;
+    let up = app.uploads.get(&b.data_key(), &req.key, id).await?;
     let got = receive_within_quota(app, req, &b, body, md5).await?;
     let etag = record_part(app, &b, &up, num, got).await?;
     Ok(Reply::empty(StatusCode::OK).header(ETAG, quoted(&etag)))
@@ -120,7 +120,7 @@ pub async fn upload_part_copy(app: &App, req: &S3Request) -> Result<Reply> {
     write_allowed(req, &b)?;
     let id = upload_id(req)?;
     let num = part_number(req)?;
-    let up = app.uploads.get(&b.key(), &req.key, id).await?;
+    let up = app.uploads.get(&b.data_key(), &req.key, id).await?;
     let (_, so) = load_source(app, req).await?;
     let range = match req.header("x-amz-copy-source-range") {
         None => None,
@@ -167,7 +167,7 @@ pub async fn complete(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> 
     let id = upload_id(req)?.to_string();
     // The body is read first: radosgw answers MalformedXML before looking for the upload.
     let wanted = crate::encode::s3_read::complete_multipart(&body)?;
-    let up = match app.uploads.get(&b.key(), &req.key, &id).await {
+    let up = match app.uploads.get(&b.data_key(), &req.key, &id).await {
         Err(Error::NoSuchUpload) => return completed_before(app, req, &b, &wanted).await,
         up => up?,
     };
@@ -216,7 +216,7 @@ pub async fn complete(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> 
     // list left out are deleted with the upload, so they stop counting too.
     let guard = Guard {
         with: Some((
-            app.uploads.close_txn(&b.key(), &up, writes, &stored),
+            app.uploads.close_txn(&b.data_key(), &up, writes, &stored),
             Error::NoSuchUpload,
         )),
         ..Guard::default()
@@ -261,7 +261,7 @@ async fn completed_before(
         md5.update(hex::decode(&w.etag).map_err(|_| Error::NoSuchUpload)?);
     }
     let etag = format!("{}-{}", hex::encode(md5.finalize()), wanted.len());
-    match app.objects.get(&b.key(), &req.key).await? {
+    match app.objects.get(&b.data_key(), &req.key).await? {
         Some(o) if o.etag == etag => Ok(completed(b, &req.key, &etag)),
         _ => Err(Error::NoSuchUpload),
     }
@@ -271,9 +271,9 @@ pub async fn abort(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
     write_allowed(req, &b)?;
     let id = upload_id(req)?.to_string();
-    let up = app.uploads.get(&b.key(), &req.key, &id).await?;
+    let up = app.uploads.get(&b.data_key(), &req.key, &id).await?;
     app.uploads
-        .abort(&app.objects.blobs, &b.key(), &up)
+        .abort(&app.objects.blobs, &b.data_key(), &up)
         .await
         .map_err(|e| match e {
             Error::ServiceUnavailable => Error::NoSuchUpload,
@@ -293,7 +293,7 @@ pub async fn list_parts(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
     authz::s3(&req.caller, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
     let id = upload_id(req)?.to_string();
-    let up = app.uploads.get(&b.key(), &req.key, &id).await?.value;
+    let up = app.uploads.get(&b.data_key(), &req.key, &id).await?.value;
     let marker: u32 = req
         .query
         .get("part-number-marker")
@@ -362,7 +362,7 @@ pub async fn list_uploads(app: &App, req: &S3Request) -> Result<Reply> {
         .min(1000);
     let mut ups: Vec<Upload> = app
         .uploads
-        .list(&b.key(), prefix, key_marker, id_marker, max)
+        .list(&b.data_key(), prefix, key_marker, id_marker, max)
         .await?
         .into_iter()
         .map(|s| s.value)

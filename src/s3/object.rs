@@ -149,7 +149,7 @@ pub async fn upload(
     if req.headers.contains_key(http::header::IF_MATCH)
         || req.headers.contains_key(http::header::IF_NONE_MATCH)
     {
-        let existing = app.objects.get(&b.key(), &req.key).await?;
+        let existing = app.objects.get(&b.data_key(), &req.key).await?;
         let etag = existing.as_ref().map(|o| o.etag.as_str());
         put_preconditions(&req.headers, etag, app.cfg.compat)?;
     }
@@ -414,7 +414,7 @@ pub async fn delete(app: &App, req: &S3Request) -> Result<Reply> {
     if check_version_id(req).is_err() {
         return Ok(Reply::empty(StatusCode::NO_CONTENT));
     }
-    match app.objects.remove(&b.key(), &req.key).await {
+    match app.objects.remove(&b.data_key(), &req.key).await {
         // S3 deletes are idempotent: a missing key is still 204.
         Ok(_) | Err(Error::NoSuchKey) => Ok(Reply::empty(StatusCode::NO_CONTENT)),
         Err(e) => Err(e),
@@ -429,7 +429,7 @@ pub async fn delete_many(app: &App, req: &S3Request, body: Bytes) -> Result<Repl
     x.open_ns("DeleteResult");
     for obj in d.objects {
         let res = match obj.version_id.as_deref() {
-            None | Some("null") => match app.objects.remove(&b.key(), &obj.key).await {
+            None | Some("null") => match app.objects.remove(&b.data_key(), &obj.key).await {
                 Ok(_) | Err(Error::NoSuchKey) => Ok(()),
                 Err(e) => Err(e),
             },
@@ -502,7 +502,7 @@ pub async fn load_source(
         .ok_or(Error::NoSuchBucket)?;
     let so = app
         .objects
-        .get(&sbucket.key(), &sk)
+        .get(&sbucket.data_key(), &sk)
         .await?
         .ok_or(Error::NoSuchKey)?;
     authz::s3(&req.caller, &so.owner, &so.acl, perm::READ, OpKind::Read)?;
@@ -539,7 +539,7 @@ pub async fn copy(app: &App, req: &S3Request) -> Result<Reply> {
     check_storage_class(&req.headers)?;
     let (sbucket, so) = load_source(app, req).await?;
     let replace = req.header("x-amz-metadata-directive") == Some("REPLACE");
-    if sbucket.key() == b.key() && *req.key == *copy_source(req)?.1 && !replace {
+    if sbucket.data_key() == b.data_key() && *req.key == *copy_source(req)?.1 && !replace {
         return Err(Error::InvalidRequest);
     }
     let acl = upload_acl(app, req, &b).await?;

@@ -78,12 +78,12 @@ async fn set(app: &App, req: &S3Request, tags: Vec<(String, String)>) -> Result<
     let b = req.bucket()?;
     let o = app
         .objects
-        .get(&b.key(), &req.key)
+        .get(&b.data_key(), &req.key)
         .await?
         .ok_or(Error::NoSuchKey)?;
     authz::s3(&req.caller, &o.owner, &o.acl, perm::WRITE, OpKind::Write)?;
     app.objects
-        .update(&b.key(), &req.key, |o| {
+        .update(&b.data_key(), &req.key, |o| {
             o.tags = tags.clone();
             Ok(())
         })

@@ -62,6 +62,7 @@ pub const BUCKET: &str = "bucket/";
 pub const BUCKET_ORDER: &str = "border/";
 pub const BUCKET_INSTANCE: &str = "binst/";
 pub const USER_BUCKET: &str = "ubkt/";
+pub const BUCKET_DATA: &str = "bdata/";
 pub const OBJECT: &str = "obj/";
 pub const UPLOAD: &str = "upload/";
 pub const PART: &str = "part/";
@@ -129,6 +130,11 @@ pub fn user_bucket(uid: &str, bk: &str) -> Vec<u8> {
 }
 pub fn user_buckets(uid: &str) -> Vec<u8> {
     key(&[USER_BUCKET, uid, "/"])
+}
+/// Which bucket holds the data space `dk` when it is not under its own name (a renamed
+/// bucket's): a bucket made later under that name keeps its data elsewhere.
+pub fn bucket_data(dk: &str) -> Vec<u8> {
+    key(&[BUCKET_DATA, dk])
 }
 pub fn bucket_stats(bk: &str) -> Vec<u8> {
     key(&["bstats/", bk])
