@@ -18,8 +18,8 @@ use crate::error::{Error, Result};
 
 mod upload_headers;
 pub use upload_headers::{
-    check_storage_class, content_md5, content_md5_header, refuse_encryption, stored_headers,
-    MAX_KEY_LEN, MAX_STANDARD_HEADERS, MAX_USER_METADATA,
+    check_storage_class, content_md5, content_md5_header, header_bytes, refuse_encryption,
+    stored_headers, MAX_KEY_LEN, MAX_STANDARD_HEADERS, MAX_USER_METADATA,
 };
 
 /// `response-*` parameters of a GET or HEAD and the stored header each one replaces
@@ -347,8 +347,11 @@ pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
         if overrides.iter().any(|(h, _)| h == k) {
             continue;
         }
-        if let Ok(name) = http::HeaderName::from_bytes(k.as_bytes()) {
-            r = r.header(name, v);
+        if let (Ok(name), Ok(v)) = (
+            http::HeaderName::from_bytes(k.as_bytes()),
+            http::HeaderValue::from_bytes(&header_bytes(v)),
+        ) {
+            r.headers.push((name, v));
         }
     }
     for (h, v) in overrides {

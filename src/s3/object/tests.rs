@@ -114,3 +114,17 @@ fn metadata_limit() {
     h.insert("cache-control", "x".repeat(200).parse().unwrap());
     assert_eq!(stored_headers(&h), Err(Error::RequestHeaderSectionTooLarge));
 }
+
+#[test]
+fn header_values_round_trip_byte_for_byte() {
+    for raw in [
+        &b"plain"[..],
+        b"Hello World\xe9",
+        "Zürich Ω".as_bytes(),
+        b"",
+    ] {
+        assert_eq!(&*header_bytes(&upload_headers::header_text(raw)), raw);
+    }
+    // A value stored as UTF-8 text past U+00FF goes out as that UTF-8.
+    assert_eq!(&*header_bytes("Ω"), "Ω".as_bytes());
+}

@@ -28,6 +28,24 @@ pub const MAX_KEY_LEN: usize = 1024;
 /// AWS's limit on a request's headers, applied to the standard headers an object keeps.
 pub const MAX_STANDARD_HEADERS: usize = 8192;
 
+/// A header value's bytes as text, one char per byte (Latin-1): a value that is not ASCII (a
+/// client's UTF-8 metadata, or Latin-1 from Python's `http.client`) is kept exactly, where
+/// it was dropped before, and [`header_bytes`] gives the same bytes back.
+pub fn header_text(v: &[u8]) -> String {
+    v.iter().map(|&b| char::from(b)).collect()
+}
+
+/// The bytes [`header_text`] kept (a value stored otherwise, all chars past U+00FF, as UTF-8).
+pub fn header_bytes(s: &str) -> std::borrow::Cow<'_, [u8]> {
+    if s.is_ascii() {
+        return std::borrow::Cow::Borrowed(s.as_bytes());
+    }
+    match s.chars().map(u8::try_from).collect() {
+        Ok(bytes) => std::borrow::Cow::Owned(bytes),
+        Err(_) => std::borrow::Cow::Borrowed(s.as_bytes()),
+    }
+}
+
 /// Stored headers of an upload: the standard ones kept, and every `x-amz-meta-*`;
 /// `MetadataTooLarge` past S3's 2 KiB of user metadata.
 pub fn stored_headers(h: &HeaderMap) -> Result<Vec<(String, String)>> {
@@ -36,7 +54,7 @@ pub fn stored_headers(h: &HeaderMap) -> Result<Vec<(String, String)>> {
         .filter(|(k, _)| {
             KEPT_HEADERS.contains(&k.as_str()) || k.as_str().starts_with("x-amz-meta-")
         })
-        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .map(|(k, v)| (k.as_str().to_string(), header_text(v.as_bytes())))
         // `aws-chunked` describes the upload's framing, not the object.
         .filter_map(|(k, v)| {
             if k != "content-encoding" {
@@ -58,7 +76,10 @@ pub fn stored_headers(h: &HeaderMap) -> Result<Vec<(String, String)>> {
         .collect();
     let user: usize = out
         .iter()
-        .filter_map(|(k, v)| k.strip_prefix("x-amz-meta-").map(|n| n.len() + v.len()))
+        .filter_map(|(k, v)| {
+            k.strip_prefix("x-amz-meta-")
+                .map(|n| n.len() + v.chars().count())
+        })
         .sum();
     if user > MAX_USER_METADATA {
         return Err(Error::MetadataTooLarge);
@@ -68,7 +89,7 @@ pub fn stored_headers(h: &HeaderMap) -> Result<Vec<(String, String)>> {
     let standard: usize = out
         .iter()
         .filter(|(k, _)| !k.starts_with("x-amz-meta-"))
-        .map(|(k, v)| k.len() + v.len())
+        .map(|(k, v)| k.len() + v.chars().count())
         .sum::<usize>()
         + h.get(http::header::CONTENT_TYPE).map_or(0, |v| v.len());
     if standard > MAX_STANDARD_HEADERS {
