@@ -46,6 +46,12 @@ pub const STALE: std::time::Duration = std::time::Duration::from_secs(3600);
 /// produced it: `Ok(None)` only once the whole body has arrived and verified.
 pub trait ChunkSource: Send {
     fn next_chunk(&mut self) -> Pin<Box<dyn Future<Output = Result<Option<Bytes>>> + Send + '_>>;
+
+    /// The flexible checksum (`x-amz-checksum-*`: algorithm, base64 value) the body carried
+    /// and was checked against, once it has all arrived.
+    fn checksum(&self) -> Option<(&'static str, String)> {
+        None
+    }
 }
 
 /// A body already in memory.
@@ -62,6 +68,8 @@ pub struct Received {
     pub id: String,
     pub size: u64,
     pub md5: [u8; 16],
+    /// The body's flexible checksum, when it carried one (see [`ChunkSource::checksum`]).
+    pub checksum: Option<(&'static str, String)>,
 }
 
 pub struct Blobs {
@@ -149,7 +157,12 @@ impl Blobs {
             return Err(Error::BadDigest);
         }
         self.publish(&id).await?;
-        Ok(Received { id, size, md5 })
+        Ok(Received {
+            id,
+            size,
+            md5,
+            checksum: src.checksum(),
+        })
     }
 
     async fn write_tmp(&self, id: &str, src: &mut dyn ChunkSource) -> Result<(u64, [u8; 16])> {

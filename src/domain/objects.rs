@@ -31,6 +31,11 @@ pub struct ObjectMeta {
     /// Object tags (`x-amz-tagging`, `?tagging`), in the order given.
     #[serde(default)]
     pub tags: Vec<(String, String)>,
+    /// The flexible checksum it was uploaded with (algorithm, base64), verified then, given
+    /// back to a HEAD or GET that asks (`x-amz-checksum-mode: ENABLED`). Absent for objects
+    /// uploaded without one, and for those completed from parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<(String, String)>,
 }
 
 impl ObjectMeta {
@@ -47,6 +52,10 @@ impl Weigh for ObjectMeta {
             + self.owner.len()
             + weigh_pairs(&self.headers)
             + weigh_pairs(&self.tags)
+            + self
+                .checksum
+                .as_ref()
+                .map_or(0, |(a, v)| a.len() + v.len() + 48)
             + self.data.len() * 64
             + self.acl.grants.len() * 48
     }

@@ -92,6 +92,7 @@ pub struct Verified {
     timeout: Duration,
     out: Vec<u8>,
     pub received: Arc<AtomicU64>,
+    checksum: Option<(&'static str, String)>,
 }
 
 impl Verified {
@@ -102,6 +103,7 @@ impl Verified {
             timeout,
             out: Vec::with_capacity(256 << 10),
             received: Arc::default(),
+            checksum: None,
         }
     }
 
@@ -116,7 +118,8 @@ impl Verified {
                 .map_err(|_| Error::RequestTimeout)?;
             let Some(frame) = frame else {
                 let v = self.verifier.take().expect("present");
-                v.finish()?;
+                let (_, checksum) = v.finish_with_checksum()?;
+                self.checksum = checksum.map(|c| (c.algorithm.name(), c.value));
                 return Ok(None);
             };
             let frame = frame.map_err(|_| Error::IncompleteBody)?;
@@ -137,6 +140,10 @@ impl Verified {
 impl ChunkSource for Verified {
     fn next_chunk(&mut self) -> Pin<Box<dyn Future<Output = Result<Option<Bytes>>> + Send + '_>> {
         Box::pin(self.next())
+    }
+
+    fn checksum(&self) -> Option<(&'static str, String)> {
+        self.checksum.clone()
     }
 }
 

@@ -110,8 +110,10 @@ pub async fn upload_part(app: &App, req: &S3Request, body: Body) -> Result<Reply
     let md5 = content_md5(req)?;
     let up = app.uploads.get(&b.data_key(), &req.key, id).await?;
     let got = receive_within_quota(app, req, &b, body, md5).await?;
+    let checksum = got.checksum.clone().map(|(a, v)| (a.to_string(), v));
     let etag = record_part(app, &b, &up, num, got).await?;
-    Ok(Reply::empty(StatusCode::OK).header(ETAG, quoted(&etag)))
+    let r = Reply::empty(StatusCode::OK).header(ETAG, quoted(&etag));
+    Ok(super::object::with_checksum(r, checksum.as_ref()))
 }
 
 /// UploadPartCopy: a part made of (a range of) an existing object.
@@ -209,6 +211,7 @@ pub async fn complete(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> 
         owner: u.owner.clone(),
         acl: u.acl.clone(),
         tags: u.tags.clone(),
+        checksum: None,
     };
     // Close the upload (checking no part was written since they were read, so a part
     // replaced meanwhile fails this instead of leaving the object on deleted data) and install the

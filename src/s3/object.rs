@@ -120,20 +120,35 @@ async fn install(app: &App, b: &Bucket, key: &str, meta: ObjectMeta) -> Result<(
 }
 
 pub async fn put(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
-    let etag = upload(app, req, body, None).await?;
-    Ok(Reply::empty(StatusCode::OK)
+    let (etag, checksum) = upload(app, req, body, None).await?;
+    let r = Reply::empty(StatusCode::OK)
         .header(ETAG, quoted(&etag))
-        .header(http::header::ACCEPT_RANGES, "bytes"))
+        .header(http::header::ACCEPT_RANGES, "bytes");
+    Ok(with_checksum(r, checksum.as_ref()))
+}
+
+/// An answer naming the flexible checksum an upload carried (`x-amz-checksum-<alg>`).
+pub fn with_checksum(r: Reply, checksum: Option<&(String, String)>) -> Reply {
+    match checksum {
+        Some((alg, value)) => match http::HeaderName::from_bytes(
+            format!("x-amz-checksum-{}", alg.to_ascii_lowercase()).as_bytes(),
+        ) {
+            Ok(name) => r.header(name, value),
+            Err(_) => r,
+        },
+        None => r,
+    }
 }
 
 /// Store `body` as `req.key` with what the request's headers ask for (ACL, metadata,
-/// conditions, quota), and its tags: `tags`, or else those of `x-amz-tagging`. The ETag.
+/// conditions, quota), and its tags: `tags`, or else those of `x-amz-tagging`. The ETag,
+/// and the flexible checksum the body carried.
 pub async fn upload(
     app: &App,
     req: &S3Request,
     body: Body,
     tags: Option<Vec<(String, String)>>,
-) -> Result<String> {
+) -> Result<(String, Option<(String, String)>)> {
     let b = req.bucket()?;
     authz::s3(&req.caller, &b.owner, &b.acl, perm::WRITE, OpKind::Write)?;
     refuse_encryption(&req.headers)?;
@@ -153,7 +168,13 @@ pub async fn upload(
         let etag = existing.as_ref().map(|o| o.etag.as_str());
         put_preconditions(&req.headers, etag, app.cfg.compat)?;
     }
-    let Received { id, size, md5 } = receive_within_quota(app, req, &b, body, md5).await?;
+    let Received {
+        id,
+        size,
+        md5,
+        checksum,
+    } = receive_within_quota(app, req, &b, body, md5).await?;
+    let checksum = checksum.map(|(a, v)| (a.to_string(), v));
     let etag = hex::encode(md5);
     let meta = ObjectMeta {
         size,
@@ -168,9 +189,10 @@ pub async fn upload(
         owner: upload_owner(req, &b),
         acl,
         tags,
+        checksum: checksum.clone(),
     };
     install(app, &b, &req.key, meta).await?;
-    Ok(etag)
+    Ok((etag, checksum))
 }
 
 /// Parse `bytes=a-b` against an object of `size` bytes; `None` for no/ignored Range.
@@ -367,6 +389,19 @@ pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
         );
     }
     r = r.header(CONTENT_TYPE, content_type.unwrap_or(&o.content_type));
+    // The checksum of the whole object, to a reader that asks for it and reads all of it.
+    let asked = req
+        .header("x-amz-checksum-mode")
+        .is_some_and(|m| m.eq_ignore_ascii_case("ENABLED"));
+    if asked && part.is_none() && !req.headers.contains_key(http::header::RANGE) {
+        r = with_checksum(r, o.checksum.as_ref());
+        if o.checksum.is_some() {
+            r = r.header(
+                http::HeaderName::from_static("x-amz-checksum-type"),
+                "FULL_OBJECT",
+            );
+        }
+    }
     let range = match part {
         Some(n) => match part_bytes(&o, n)? {
             Some((first, len, count)) => {
@@ -578,6 +613,8 @@ pub async fn copy(app: &App, req: &S3Request) -> Result<Reply> {
         owner: upload_owner(req, &b),
         acl,
         tags,
+        // The same bytes: the source's full-object checksum holds for the copy.
+        checksum: so.checksum.clone(),
     };
     let etag = meta.etag.clone();
     install(app, &b, &req.key, meta).await?;

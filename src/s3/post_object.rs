@@ -115,7 +115,7 @@ pub async fn post(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
         request_id: req.request_id.clone(),
     };
     let file = form.into_file(min, max);
-    let etag = object::upload(app, &upload, Body::Stream(Box::new(file)), Some(tags)).await?;
+    let (etag, _) = object::upload(app, &upload, Body::Stream(Box::new(file)), Some(tags)).await?;
     answer(app, req, &fields, &upload.key, &etag)
 }
 
