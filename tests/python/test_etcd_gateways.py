@@ -10,6 +10,7 @@ import time
 import uuid
 
 import pytest
+import requests
 
 import etcd_cluster
 import helpers
@@ -285,3 +286,27 @@ def test_global_rate_limits_set_on_a_apply_on_c(gws):
         while shown(g)["anonymous_ratelimit"]["enabled"] is not False:
             assert time.monotonic() - t0 < REVOKE_BOUND
             time.sleep(0.002)
+
+
+def test_rename_on_a_and_form_upload_on_b_seen_by_c(gws, uid):
+    """A bucket renamed through A (one etcd txn: record, links, instance, the data space it
+    holds) answers under its new name through B and C at once, and takes a browser upload
+    through B; its old name, free again, makes an empty bucket through C."""
+    a, b, c = gws
+    ak, sk = keypair("REN")
+    a.admin().create_user(uid, access_key=ak, secret_key=sk)
+    sa, sb, sc = (helpers.s3_client(g, ak, sk) for g in gws)
+    old, new = f"{uid[:30].lower()}-o", f"{uid[:30].lower()}-n"
+    sa.create_bucket(Bucket=old)
+    sa.put_object(Bucket=old, Key="k", Body=b"kept")
+    r = a.admin().put("/admin/bucket", [("bucket", old), ("uid", uid), ("new-bucket-name", new)])
+    assert r.status_code == 200, r.text
+    assert sc.get_object(Bucket=new, Key="k")["Body"].read() == b"kept"
+    form = sb.generate_presigned_post(new, "posted", Conditions=[])
+    r = requests.post(form["url"], data=form["fields"], files={"file": ("f", b"via form")})
+    assert r.status_code == 204, r.text
+    assert sc.get_object(Bucket=new, Key="posted")["Body"].read() == b"via form"
+    sc.create_bucket(Bucket=old)
+    assert "Contents" not in sa.list_objects_v2(Bucket=old)
+    st = b.admin().get("/admin/bucket", [("bucket", new), ("stats", "true")]).json()
+    assert st["usage"]["rgw.main"]["num_objects"] == 2
