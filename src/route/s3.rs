@@ -173,6 +173,14 @@ const RULES: &[Rule] = &[
         Any,
         S3Op::GetObjectTagging,
     ),
+    rule(
+        Object,
+        GET,
+        &["attributes"],
+        V,
+        Any,
+        S3Op::GetObjectAttributes,
+    ),
     rule(Object, GET, &["uploadId"], &[], Any, S3Op::ListParts),
     rule(Object, GET, &[], VP, Any, S3Op::GetObject),
     rule(Object, HEAD, &[], VP, Any, S3Op::HeadObject),
@@ -343,6 +351,14 @@ mod tests {
         );
         assert_eq!(
             op("GET", "b", "k", "partNumber=2&uploadId=u", false),
+            Err(Error::NotImplemented)
+        );
+        assert_eq!(
+            op("GET", "b", "k", "attributes&versionId=null", false),
+            Ok(S3Op::GetObjectAttributes)
+        );
+        assert_eq!(
+            op("HEAD", "b", "k", "attributes", false),
             Err(Error::NotImplemented)
         );
         // A bucket's configuration is read; it is never set, and an object has none.

@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::query::Query;
 
 pub mod acl;
+pub mod attributes;
 pub mod bucket;
 pub mod bucket_config;
 pub mod cors;
@@ -54,6 +55,8 @@ pub enum S3Op {
     GetObjectAcl,
     PutObjectAcl,
     GetObjectTagging,
+    /// `GET ?attributes` (`attributes`).
+    GetObjectAttributes,
     PutObjectTagging,
     DeleteObjectTagging,
     GetBucketTagging,
@@ -96,6 +99,7 @@ impl S3Op {
             GetObject | HeadObject => "get_obj",
             DeleteObject => "delete_obj",
             GetObjectTagging => "get_obj_tags",
+            GetObjectAttributes => "get_obj_attrs",
             PutObjectTagging => "put_obj_tags",
             DeleteObjectTagging => "delete_obj_tags",
             GetBucketTagging => "get_bucket_tags",
@@ -151,6 +155,7 @@ impl S3Op {
                 | HeadObject
                 | GetObjectAcl
                 | GetObjectTagging
+                | GetObjectAttributes
                 | GetBucketTagging
                 | GetBucketCors
                 | ListParts
@@ -291,6 +296,7 @@ pub async fn run(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
         GetObjectAcl => acl::get_object(app, req).await,
         PutObjectAcl => acl::put_object(app, req, body.bytes()).await,
         GetObjectTagging => tagging::get(app, req).await,
+        GetObjectAttributes => attributes::get(app, req).await,
         PutObjectTagging => tagging::put(app, req, body.bytes()).await,
         DeleteObjectTagging => tagging::delete(app, req).await,
         GetBucketTagging => tagging::get_bucket(req),

@@ -42,6 +42,7 @@ IMPLEMENTED = {
     ("bucket", "DELETE", "cors"),       # DeleteBucketCors
     ("bucket", "GET", "uploads"),       # ListMultipartUploads
     ("object", "POST", "uploads"),      # CreateMultipartUpload
+    ("object", "GET", "attributes"),    # GetObjectAttributes (asked for the ETag, below)
     # HEAD of a sub-resource whose GET is implemented: the GET's status, no body
     ("bucket", "HEAD", "location"),
     ("bucket", "HEAD", "acl"),
@@ -263,6 +264,8 @@ def request_for(uid, bucket, level, method, sub):
     path = f"/{bucket}" if level == "bucket" else f"/{bucket}/obj"
     query = SUB_QUERY.get(sub, [(sub, None)])
     body, headers = b"", {}
+    if sub == "attributes":
+        headers["x-amz-object-attributes"] = "ETag"
     if method in ("PUT", "POST"):
         if sub == "acl":
             headers["x-amz-acl"] = "private"

@@ -210,3 +210,45 @@ def test_flexible_checksums_are_kept_and_given_back(user):
                        ChecksumAlgorithm="SHA256", ChecksumSHA256=sha)
     assert r["ChecksumSHA256"] == sha
     s3.abort_multipart_upload(Bucket=b, Key="mp", UploadId=up)
+
+
+def test_get_object_attributes(rgw, user):
+    """GetObjectAttributes as AWS and radosgw 19 answer it (ceph s3-tests
+    test_get_object_attributes, test_get_paginated_multipart_object_attributes)."""
+    uid, s3, auth = user
+    b = f"{uid}-attrs"
+    s3.create_bucket(Bucket=b)
+    etag = s3.put_object(Bucket=b, Key="obj", Body=b"foo")["ETag"].strip('"')
+    every = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"]
+    r = s3.get_object_attributes(Bucket=b, Key="obj", ObjectAttributes=every)
+    assert (r["ETag"], r["StorageClass"], r["ObjectSize"]) == (etag, "STANDARD", 3)
+    assert "ObjectParts" not in r and "DeleteMarker" not in r and "VersionId" not in r
+    r = s3.get_object_attributes(Bucket=b, Key="obj", ObjectAttributes=["ObjectSize"])
+    assert "ETag" not in r and r["ObjectSize"] == 3
+
+    part = 5 * 1024 * 1024
+    up = s3.create_multipart_upload(Bucket=b, Key="mp")["UploadId"]
+    parts = [{"PartNumber": n, "ETag": s3.upload_part(
+        Bucket=b, Key="mp", UploadId=up, PartNumber=n, Body=b"x" * part)["ETag"]}
+        for n in range(1, 7)]
+    etag = s3.complete_multipart_upload(Bucket=b, Key="mp", UploadId=up,
+                                        MultipartUpload={"Parts": parts})["ETag"].strip('"')
+    r = s3.get_object_attributes(Bucket=b, Key="mp", ObjectAttributes=every, MaxParts=1,
+                                 PartNumberMarker=3)
+    p = r["ObjectParts"]
+    assert (r["ETag"], r["ObjectSize"]) == (etag, 6 * part)
+    assert (p["TotalPartsCount"], p["MaxParts"], p["PartNumberMarker"], p["IsTruncated"],
+            p["NextPartNumberMarker"]) == (6, 1, 3, True, 4)
+    assert [(x["PartNumber"], x["Size"]) for x in p["Parts"]] == [(4, part)]
+    p = s3.get_object_attributes(Bucket=b, Key="mp", ObjectAttributes=every, MaxParts=10,
+                                 PartNumberMarker=4)["ObjectParts"]
+    assert ([x["PartNumber"] for x in p["Parts"]], p["IsTruncated"]) == ([5, 6], False)
+
+    for bad in ({}, {"x-amz-object-attributes": "Bogus"}, {"x-amz-object-attributes": ""}):
+        r = requests.get(f"{rgw.url}/{b}/obj?attributes", auth=auth, headers=bad)
+        assert (r.status_code, "<Code>InvalidArgument</Code>" in r.text) == (400, True), bad
+    r = requests.get(f"{rgw.url}/{b}/nope?attributes", auth=auth,
+                     headers={"x-amz-object-attributes": "ETag"})
+    assert r.status_code == 404
+    assert requests.get(f"{rgw.url}/{b}/obj?attributes",
+                        headers={"x-amz-object-attributes": "ETag"}).status_code == 403
