@@ -158,6 +158,9 @@ fn sigv2_allowed(req: &AuthRequest<'_>, policy: SigV2) -> bool {
 /// alone cannot verify a SigV4 signature that may cover the body's hash (Reef takes one
 /// without `x-amz-content-sha256`, as `curl --aws-sigv4` signs) is the body read first, and
 /// then only for a key that exists.
+///
+/// `body_checksum`: an `x-amz-checksum-*` header is the body's (false for a
+/// CompleteMultipartUpload, where it is the object's, which the op checks).
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn authenticate_whole_body(
     app: &App,
@@ -167,6 +170,7 @@ pub(super) async fn authenticate_whole_body(
     incoming: Incoming,
     limit: usize,
     takes_body: bool,
+    body_checksum: bool,
     gate: impl FnOnce(&Caller) -> Result<()>,
 ) -> (Result<Bytes>, Caller) {
     let owner = match claimed_owner(app, &parts.headers, query).await {
@@ -191,7 +195,7 @@ pub(super) async fn authenticate_whole_body(
             }
             let body = async {
                 let body = read(incoming).await?;
-                check_whole_body(payload, &parts.headers, body)
+                check_whole_body(payload, &parts.headers, body, body_checksum)
             };
             (body.await, caller)
         }
@@ -228,9 +232,18 @@ fn body_may_be_signed(headers: &HeaderMap, compat: Compat) -> bool {
 /// A whole body checked against its payload hash, aws-chunked framing, checksum header and
 /// `Content-MD5` (which go-ceph and boto sign when they send no payload hash), as an
 /// upload's would be as it streams; the decoded bytes.
-fn check_whole_body(payload: Payload, headers: &HeaderMap, body: Bytes) -> Result<Bytes> {
+fn check_whole_body(
+    payload: Payload,
+    headers: &HeaderMap,
+    body: Bytes,
+    body_checksum: bool,
+) -> Result<Bytes> {
     let md5 = s3::object::content_md5_header(headers)?;
-    let mut v = BodyVerifier::for_upload(payload, headers)?;
+    let mut v = if body_checksum {
+        BodyVerifier::for_upload(payload, headers)?
+    } else {
+        BodyVerifier::new(payload)
+    };
     let mut out = Vec::with_capacity(body.len());
     v.feed(&body, &mut out)?;
     v.finish()?;

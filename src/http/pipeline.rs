@@ -234,6 +234,7 @@ async fn admin_request(
         body,
         MAX_ADMIN_BODY,
         op.takes_body() || signed_body,
+        true,
         gate,
     )
     .await;
@@ -395,6 +396,8 @@ async fn s3_request(
             incoming,
             MAX_S3_BODY,
             op.takes_body(),
+            // A completion's checksum header names the object's (its parts' composite).
+            op != S3Op::CompleteUpload,
             |c: &Caller| match anonymous {
                 Some(res) if c.user.is_none() => res,
                 _ => Ok(()),

@@ -252,3 +252,22 @@ def test_get_object_attributes(rgw, user):
     assert r.status_code == 404
     assert requests.get(f"{rgw.url}/{b}/obj?attributes",
                         headers={"x-amz-object-attributes": "ETag"}).status_code == 403
+
+
+def test_completion_checksum_header_names_the_object_not_the_body(user):
+    """`x-amz-checksum-sha256` on CompleteMultipartUpload is the object's composite checksum
+    (`<base64>-<parts>`), not a checksum of the XML body: it was refused InvalidRequest;
+    radosgw 16.2.15 completes the upload (probed)."""
+    uid, s3, _ = user
+    b = f"{uid}-cmp"
+    s3.create_bucket(Bucket=b)
+    up = s3.create_multipart_upload(Bucket=b, Key="k", ChecksumAlgorithm="SHA256")["UploadId"]
+    sha = "arcu6553sHVAiX4MjW0j7I7vD4w6R+Gz9Ok0Q9lTa+0="
+    p = s3.upload_part(Bucket=b, Key="k", UploadId=up, PartNumber=1, Body=b"A" * 1024,
+                       ChecksumAlgorithm="SHA256", ChecksumSHA256=sha)
+    r = s3.complete_multipart_upload(
+        Bucket=b, Key="k", UploadId=up,
+        ChecksumSHA256="Ok6Cs5b96ux6+MWQkJO7UBT5sKPBeXBLwvj/hK89smg=-1",
+        MultipartUpload={"Parts": [{"ETag": p["ETag"], "ChecksumSHA256": sha, "PartNumber": 1}]})
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert s3.get_object(Bucket=b, Key="k")["Body"].read() == b"A" * 1024
