@@ -431,7 +431,11 @@ async fn s3_request(
             if req.key.len() > s3::object::MAX_KEY_LEN {
                 return Err(Error::InvalidObjectName);
             }
-            req.target = app.buckets.get(&req.bucket_key()).await?;
+            let key = match op {
+                S3Op::Options => preflight_bucket_key(app, &req).await,
+                _ => req.bucket_key(),
+            };
+            req.target = app.buckets.get(&key).await?;
         }
         let limit = req.target.as_ref().map(|b| (b.key(), b.ratelimit));
         let charge = app.ratelimit.admit(
@@ -507,6 +511,18 @@ async fn s3_request(
         audit_line(rid, &req.caller, op.name(), &target, resp.status());
     }
     resp
+}
+
+/// The bucket a preflight asks about. It is answered unauthenticated, but a presigned URL
+/// (or a signed request) of a tenant's user names that user's key, whose tenant is the
+/// bucket's: the key is only looked up, not believed (a preflight reads nothing but the
+/// bucket's CORS rules, which any browser may ask for, as `tenant:bucket` could too).
+async fn preflight_bucket_key(app: &App, req: &S3Request) -> String {
+    let tenant = match super::authn::claimed_owner(app, &req.headers, &req.query).await {
+        Ok(Some((_, owner))) => owner.user.uid.tenant.clone(),
+        _ => String::new(),
+    };
+    crate::domain::buckets::bkey(&tenant, &req.bucket)
 }
 
 /// Count one finished S3 request as radosgw's `log_usage` does: under the bucket's owner

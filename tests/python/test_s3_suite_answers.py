@@ -271,3 +271,25 @@ def test_completion_checksum_header_names_the_object_not_the_body(user):
         MultipartUpload={"Parts": [{"ETag": p["ETag"], "ChecksumSHA256": sha, "PartNumber": 1}]})
     assert r["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert s3.get_object(Bucket=b, Key="k")["Body"].read() == b"A" * 1024
+
+
+def test_preflight_finds_a_tenants_bucket_by_the_urls_key(rgw, admin, uid):
+    """A tenant user's presigned URL names a bucket of the tenant: the preflight for it,
+    unauthenticated, finds that bucket by the key the URL names (ceph s3-tests
+    test_cors_presigned_*_tenant)."""
+    tenant = f"t{uid[:10].replace('-', '')}"
+    k = admin.create_user(uid, tenant=tenant)["keys"][0]
+    s3 = helpers.s3_client(rgw, k["access_key"], k["secret_key"])
+    b = f"{uid}-tcors"
+    s3.create_bucket(Bucket=b)
+    s3.put_bucket_cors(Bucket=b, CORSConfiguration={"CORSRules": [
+        {"AllowedMethods": ["GET"], "AllowedOrigins": ["*"]}]})
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": b, "Key": "k"})
+    r = requests.options(url, headers={"Origin": "http://app.example",
+                                       "Access-Control-Request-Method": "GET"})
+    assert (r.status_code, r.headers.get("Access-Control-Allow-Origin")) == \
+        (200, "http://app.example"), r.text
+    # Without a key, the bucket is looked for outside any tenant.
+    r = requests.options(f"{rgw.url}/{b}/k", headers={"Origin": "http://app.example",
+                                                      "Access-Control-Request-Method": "GET"})
+    assert r.status_code == 404, r.text
