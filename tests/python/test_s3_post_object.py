@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import os
+import socket
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -223,3 +224,18 @@ def test_form_uploads_are_bounded_by_quota(rgw, admin, owner):
     assert error(post(owner["url"], [("key", "big")] + v2_fields(owner, conditions),
                       data=b"x" * 5000))[:2] == (403, "QuotaExceeded")
     assert keys(owner) == ["small"]
+
+
+def test_a_form_without_a_file_is_answered_without_its_rest(rgw, owner):
+    """A form whose closing delimiter comes before any file is refused at once: the gateway
+    does not read the rest a long Content-Length promises (nobody needs it), and closes."""
+    form = (b'--B\r\nContent-Disposition: form-data; name="key"\r\n\r\nk\r\n--B--\r\n')
+    head = (f"POST /{owner['bucket']} HTTP/1.1\r\nHost: {rgw.host}\r\n"
+            f"Content-Type: multipart/form-data; boundary=B\r\n"
+            f"Content-Length: {len(form) + (64 << 20)}\r\n\r\n").encode()
+    s = socket.create_connection(("127.0.0.1", rgw.port), timeout=10)
+    s.sendall(head + form)
+    got = s.recv(65536)
+    s.close()
+    assert got.startswith(b"HTTP/1.1 400"), got[:200]
+    assert b"POST requires exactly one file upload per request." in got

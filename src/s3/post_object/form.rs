@@ -178,8 +178,8 @@ impl Form {
     }
 
     /// Move to the next part and read its headers; `None` after the closing delimiter (the
-    /// rest of the body then read and dropped). The current part's unread data is skipped,
-    /// and counted against the budget while `counted`.
+    /// rest of the body then read and dropped, unless `counted`). The current part's unread
+    /// data is skipped, and counted against the budget while `counted` (before the file).
     pub async fn next_part(&mut self, counted: bool) -> Result<Option<PartHead>> {
         while let Some(b) = self.data().await? {
             if counted {
@@ -195,8 +195,13 @@ impl Form {
         if self.buf.starts_with(b"--") {
             self.state = State::Done;
             self.buf.clear();
-            while self.fill().await? {
-                self.buf.clear();
+            // After a file, the rest is read so the body's verifier sees all of it. Before
+            // one the form is refused (no file): nothing more is read for it, however long
+            // the body says it is, and the connection closes.
+            if !counted {
+                while self.fill().await? {
+                    self.buf.clear();
+                }
             }
             return Ok(None);
         }
