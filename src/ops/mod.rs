@@ -156,19 +156,17 @@ impl AdminOp {
         matches!(self, AdminOp::MetadataGet | AdminOp::MetadataList)
     }
 
-    /// Ops that read a request body (quota and rate-limit documents): radosgw 16 cannot
-    /// complete SigV4 with a hashed payload on these.
-    pub fn reads_body(self) -> bool {
-        matches!(
-            self,
-            AdminOp::UserQuotaSet | AdminOp::BucketQuotaSet | AdminOp::RatelimitSet
-        )
-    }
-
-    /// Ops whose body is read at all; any other op's body is never read (a client that
+    /// Ops that read a request body (quota and rate-limit documents, a metadata put); any
+    /// other op's body is read only to check a payload hash signed over it (a client that
     /// declares a length and sends nothing is answered at once, as radosgw answers it).
     pub fn takes_body(self) -> bool {
-        self.reads_body() || self == AdminOp::MetadataPut
+        matches!(
+            self,
+            AdminOp::UserQuotaSet
+                | AdminOp::BucketQuotaSet
+                | AdminOp::RatelimitSet
+                | AdminOp::MetadataPut
+        )
     }
 }
 
