@@ -24,6 +24,15 @@ impl Caller {
         Caller::default()
     }
 
+    /// Who signed with `access_key`, a key of `owner`'s (the user's own or a subuser's).
+    pub fn of_key(owner: &crate::domain::users::KeyOwner, access_key: &str) -> Caller {
+        Caller {
+            user: Some(owner.user.clone()),
+            subuser: owner.subuser.clone(),
+            access_key: Some(access_key.to_string()),
+        }
+    }
+
     /// The local CLI: a system user that needs no signature.
     pub fn cli() -> Caller {
         let mut u = User::new(crate::model::UserId::parse("rgw-admin-cli"), String::new());

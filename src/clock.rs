@@ -68,6 +68,11 @@ pub fn parse_utime(s: &str) -> Option<i64> {
     Some(at.unix_timestamp() * 1_000_000 + us)
 }
 
+/// [`http_date`] of a time in microseconds since the epoch (how records keep times).
+pub fn http_date_us(us: i64) -> String {
+    http_date(UNIX_EPOCH + std::time::Duration::from_micros(us.max(0) as u64))
+}
+
 /// RFC 1123 date for the `Date` and `Last-Modified` headers. The last one formatted on this
 /// thread is kept: a hot object asks for the same one on every GET.
 pub fn http_date(t: SystemTime) -> String {

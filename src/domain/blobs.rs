@@ -68,8 +68,9 @@ pub struct Received {
     pub id: String,
     pub size: u64,
     pub md5: [u8; 16],
-    /// The body's flexible checksum, when it carried one (see [`ChunkSource::checksum`]).
-    pub checksum: Option<(&'static str, String)>,
+    /// The body's flexible checksum (algorithm, base64), when it carried one (see
+    /// [`ChunkSource::checksum`]), as objects keep it.
+    pub checksum: Option<(String, String)>,
 }
 
 pub struct Blobs {
@@ -161,7 +162,7 @@ impl Blobs {
             id,
             size,
             md5,
-            checksum: src.checksum(),
+            checksum: src.checksum().map(|(a, v)| (a.to_string(), v)),
         })
     }
 

@@ -43,6 +43,14 @@ impl ObjectMeta {
     pub fn acl(&self) -> Acl {
         self.acl.for_owner(&self.owner)
     }
+
+    /// The data files (and sizes) of the parts it was completed from, when it was: its ETag
+    /// ends `-<parts>` and it keeps one data file per part.
+    pub fn parts(&self) -> Option<&[(String, u64)]> {
+        let (_, count) = self.etag.rsplit_once('-')?;
+        let count: usize = count.parse().ok()?;
+        (count == self.data.len() && count > 0).then_some(self.data.as_slice())
+    }
 }
 
 impl Weigh for ObjectMeta {

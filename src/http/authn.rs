@@ -125,11 +125,7 @@ fn verify(
             let Some((_, o)) = owner else {
                 return (Err(Error::InvalidAccessKeyId), Caller::anonymous());
             };
-            let caller = Caller {
-                user: Some(o.user.clone()),
-                subuser: o.subuser.clone(),
-                access_key: Some(ak),
-            };
+            let caller = Caller::of_key(o, &ak);
             if o.user.suspended {
                 return (Err(Error::UserSuspended), caller);
             }

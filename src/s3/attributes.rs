@@ -10,7 +10,6 @@ use super::{check_version_id, object_to_read, Reply, S3Request};
 use crate::app::App;
 use crate::authz::{self, OpKind};
 use crate::domain::acl::perm;
-use crate::domain::objects::ObjectMeta;
 use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
 
@@ -53,13 +52,6 @@ fn number(req: &S3Request, name: &str, default: usize) -> Result<usize> {
     }
 }
 
-/// The parts an object was completed from (sizes), when it was.
-fn parts(o: &ObjectMeta) -> Option<Vec<u64>> {
-    let (_, count) = o.etag.rsplit_once('-')?;
-    let count: usize = count.parse().ok()?;
-    (count == o.data.len() && count > 0).then(|| o.data.iter().map(|(_, n)| *n).collect())
-}
-
 pub async fn get(app: &App, req: &S3Request) -> Result<Reply> {
     check_version_id(req)?;
     let want = requested(req)?;
@@ -79,21 +71,21 @@ pub async fn get(app: &App, req: &S3Request) -> Result<Reply> {
         x.elem("ChecksumType", "FULL_OBJECT");
         x.close("Checksum");
     }
-    if let (true, Some(sizes)) = (want[2], parts(&o)) {
-        let listed: Vec<(usize, u64)> = sizes
+    if let (true, Some(parts)) = (want[2], o.parts()) {
+        let listed: Vec<(usize, u64)> = parts
             .iter()
             .enumerate()
-            .map(|(i, n)| (i + 1, *n))
+            .map(|(i, (_, n))| (i + 1, *n))
             .filter(|(n, _)| *n > marker)
             .take(max)
             .collect();
         let last = listed.last().map_or(marker, |(n, _)| *n);
         x.open("ObjectParts");
-        x.num("PartsCount", sizes.len());
+        x.num("PartsCount", parts.len());
         x.num("PartNumberMarker", marker);
         x.num("NextPartNumberMarker", last);
         x.num("MaxParts", max);
-        x.bool("IsTruncated", last < sizes.len());
+        x.bool("IsTruncated", last < parts.len());
         for (n, size) in listed {
             x.open("Part");
             x.num("PartNumber", n);
@@ -109,14 +101,6 @@ pub async fn get(app: &App, req: &S3Request) -> Result<Reply> {
         x.num("ObjectSize", o.size);
     }
     x.close("GetObjectAttributesResponse");
-    let mut r = Reply::xml(x.finish()).header(
-        LAST_MODIFIED,
-        crate::clock::http_date(
-            std::time::UNIX_EPOCH + std::time::Duration::from_micros(o.mtime_us.max(0) as u64),
-        ),
-    );
-    if req.query.get("versionId") == Some("null") {
-        r = r.header(http::HeaderName::from_static("x-amz-version-id"), "null");
-    }
-    Ok(r)
+    let r = Reply::xml(x.finish()).header(LAST_MODIFIED, crate::clock::http_date_us(o.mtime_us));
+    Ok(super::with_null_version(r, req))
 }

@@ -356,6 +356,15 @@ pub fn check_version_id(req: &S3Request) -> Result<()> {
     }
 }
 
+/// A read of `versionId=null` (the one version an unversioned bucket has) names it back.
+pub fn with_null_version(r: Reply, req: &S3Request) -> Reply {
+    if req.query.get("versionId") == Some("null") {
+        r.header(HeaderName::from_static("x-amz-version-id"), "null")
+    } else {
+        r
+    }
+}
+
 /// `2026-11-23T08:56:24.344Z`, S3's timestamp form.
 pub fn iso_ms(us: i64) -> String {
     let s = crate::clock::utime(us);

@@ -178,7 +178,6 @@ pub async fn upload(
         md5,
         checksum,
     } = receive_within_quota(app, req, &b, body, md5).await?;
-    let checksum = checksum.map(|(a, v)| (a.to_string(), v));
     let etag = hex::encode(md5);
     let meta = ObjectMeta {
         size,
@@ -240,12 +239,6 @@ pub fn quoted(etag: &str) -> String {
     q.push_str(etag);
     q.push('"');
     q
-}
-
-fn http_date_us(us: i64) -> String {
-    crate::clock::http_date(
-        std::time::UNIX_EPOCH + std::time::Duration::from_micros(us.max(0) as u64),
-    )
 }
 
 /// PutObject's `If-Match` / `If-None-Match` against the object it would replace (`None`: no
@@ -331,16 +324,11 @@ fn part_number(req: &S3Request) -> Result<Option<usize>> {
 /// `None` for part 1 of any other object, which is the whole of it. `InvalidPartNumber`
 /// past the last part.
 fn part_bytes(o: &ObjectMeta, n: usize) -> Result<Option<(u64, u64, usize)>> {
-    let count = o
-        .etag
-        .rsplit_once('-')
-        .and_then(|(_, c)| c.parse::<usize>().ok())
-        .filter(|&c| c == o.data.len() && c > 0);
-    match count {
+    match o.parts() {
         None if n == 1 => Ok(None),
-        Some(count) if n <= count => {
-            let start: u64 = o.data[..n - 1].iter().map(|(_, len)| len).sum();
-            Ok(Some((start, o.data[n - 1].1, count)))
+        Some(parts) if n <= parts.len() => {
+            let start: u64 = parts[..n - 1].iter().map(|(_, len)| len).sum();
+            Ok(Some((start, parts[n - 1].1, parts.len())))
         }
         _ => Err(Error::InvalidPartNumber),
     }
@@ -358,7 +346,7 @@ pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
     }
     let mut r = Reply::new(StatusCode::OK)
         .header(http::header::ACCEPT_RANGES, "bytes")
-        .header(LAST_MODIFIED, http_date_us(o.mtime_us))
+        .header(LAST_MODIFIED, crate::clock::http_date_us(o.mtime_us))
         .header(http::HeaderName::from_static("x-rgw-object-type"), "Normal")
         .header(ETAG, quoted(&o.etag));
     if let Some(st) = check_conditions(&req.headers, &o.etag, o.mtime_us)? {
@@ -383,9 +371,7 @@ pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
     for (h, v) in overrides {
         r = r.header(http::HeaderName::from_static(h), v);
     }
-    if req.query.get("versionId") == Some("null") {
-        r = r.header(http::HeaderName::from_static("x-amz-version-id"), "null");
-    }
+    r = super::with_null_version(r, req);
     if !o.tags.is_empty() {
         r = r.header(
             http::HeaderName::from_static("x-amz-tagging-count"),

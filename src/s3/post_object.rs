@@ -137,11 +137,7 @@ async fn form_caller(app: &App, signed: &Signed<'_>, policy: &str) -> Result<Cal
         .filter(|o| o.active && !o.user.suspended)
         .ok_or(Error::AccessDenied)?;
     signed.verify(policy, &owner.secret)?;
-    Ok(Caller {
-        user: Some(owner.user),
-        subuser: owner.subuser,
-        access_key: Some(ak.to_string()),
-    })
+    Ok(Caller::of_key(&owner, ak))
 }
 
 /// The request headers a PutObject of the same object would have carried: the object's
