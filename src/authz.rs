@@ -1,11 +1,13 @@
 //! Who is calling, and may they do this: the one place that decides. Admin ops need a cap
 //! (`users=read`, `buckets=write`, ...) unless the caller is an admin or system user. S3 ops
-//! need a permission on the bucket or object ACL (the owner's grants included), within the
-//! caller's subuser permissions and op mask.
+//! are first put to the bucket's policy, if it has one (an explicit deny refuses, an allow
+//! grants); otherwise they need a permission on the bucket or object ACL (the owner's grants
+//! included), within the caller's subuser permissions; and always within the op mask.
 
 use std::sync::Arc;
 
 use crate::domain::acl::{perm, Acl, Requester};
+use crate::domain::policy::{self, Effect, Env, Policy};
 use crate::error::{Error, Result};
 use crate::model::{op_mask, User};
 
@@ -108,6 +110,54 @@ pub fn admin_any(caller: &Caller, cap: (&str, u32), alt: Option<(&str, u32)>) ->
     })
 }
 
+/// One S3 permission check as a bucket policy sees it: who asks, for which action, on
+/// which resource; with the bucket's policy (parsed) and the request's condition keys when
+/// the bucket has one.
+pub struct Asked<'a> {
+    pub caller: &'a Caller,
+    /// radosgw's action name (`s3:GetObject`).
+    pub action: &'static str,
+    /// The bucket's tenant.
+    pub tenant: &'a str,
+    /// `bucket` or `bucket/key`; only filled when there is a policy to ask.
+    pub resource: String,
+    pub policy: Option<(Result<Policy>, Env)>,
+}
+
+impl<'a> Asked<'a> {
+    /// A check with no bucket policy to ask.
+    pub fn without_policy(caller: &'a Caller) -> Asked<'a> {
+        Asked {
+            caller,
+            action: "",
+            tenant: "",
+            resource: String::new(),
+            policy: None,
+        }
+    }
+
+    /// What the bucket's policy says (`Pass` without one). A stored policy that no longer
+    /// parses grants and refuses nothing: the ACLs decide, and its owner can replace it.
+    fn effect(&self) -> Effect {
+        let Some((Ok(p), env)) = &self.policy else {
+            return Effect::Pass;
+        };
+        let who = self.caller.user.as_ref().map(|u| policy::Requester {
+            tenant: &u.uid.tenant,
+            id: &u.uid.id,
+            subuser: &self.caller.subuser,
+            account: &u.iam.account_id,
+        });
+        p.eval(&policy::Ask {
+            who,
+            action: self.action,
+            tenant: self.tenant,
+            resource: &self.resource,
+            env,
+        })
+    }
+}
+
 /// What kind of change an S3 op makes, for the user's op mask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpKind {
@@ -127,15 +177,22 @@ fn op_mask_allows(caller: &Caller, kind: OpKind) -> bool {
     u.op_mask & bit != 0
 }
 
-/// May the caller act with permission `need` (`perm::*`) on a resource owned by `owner`
-/// with `acl`? The owner always holds READ_ACP and WRITE_ACP (S3: an owner can always
-/// read and change the ACL); everything else comes from the grants.
-pub fn s3(caller: &Caller, owner: &str, acl: &Acl, need: u32, kind: OpKind) -> Result<()> {
+/// May the caller do what `asked` says, needing permission `need` (`perm::*`) on a
+/// resource owned by `owner` with `acl`? The bucket policy first (radosgw's
+/// `verify_*_permission`); then the grants, where the owner always holds READ_ACP and
+/// WRITE_ACP (S3: an owner can always read and change the ACL).
+pub fn s3(asked: &Asked<'_>, owner: &str, acl: &Acl, need: u32, kind: OpKind) -> Result<()> {
+    let caller = asked.caller;
     if caller.is_admin() {
         return Ok(());
     }
     if !op_mask_allows(caller, kind) {
         return Err(Error::AccessDenied);
+    }
+    match asked.effect() {
+        Effect::Deny => return Err(Error::AccessDenied),
+        Effect::Allow => return Ok(()),
+        Effect::Pass => {}
     }
     let uid = caller.user.as_ref().map(|u| u.uid.to_string());
     let who = uid.as_deref().map_or(Requester::Anonymous, Requester::User);
@@ -167,11 +224,19 @@ pub fn create_bucket(caller: &Caller) -> Result<()> {
     }
 }
 
-/// Only the owner (or an admin) may do this: delete a bucket, read its configuration. A
-/// subuser of the owner needs the permission the kind of op implies.
-pub fn owner_only(caller: &Caller, owner: &str, kind: OpKind) -> Result<()> {
+/// Only the owner (or an admin), or whom the bucket policy allows, may do this: delete a
+/// bucket, read or change its configuration (radosgw's `verify_bucket_owner_or_policy`; a
+/// policy's deny holds against the owner too). A subuser of the owner needs the permission
+/// the kind of op implies.
+pub fn owner_only(asked: &Asked<'_>, owner: &str, kind: OpKind) -> Result<()> {
+    let caller = asked.caller;
     if caller.is_admin() {
         return Ok(());
+    }
+    match asked.effect() {
+        Effect::Deny => return Err(Error::AccessDenied),
+        Effect::Allow if op_mask_allows(caller, kind) => return Ok(()),
+        _ => {}
     }
     let is_owner = caller.owner_id().is_some_and(|o| o == owner);
     let need = match kind {
@@ -191,6 +256,10 @@ mod tests {
     use crate::domain::acl::Canned;
     use crate::model::UserId;
 
+    fn ask(caller: &Caller) -> Asked<'_> {
+        Asked::without_policy(caller)
+    }
+
     fn caller(uid: &str, sub: &str, access: u32) -> Caller {
         let mut u = User::new(UserId::parse(uid), uid.into());
         if !sub.is_empty() {
@@ -207,23 +276,23 @@ mod tests {
     fn acl_owner_subuser_and_anonymous() {
         let acl = Acl::canned(Canned::PublicRead, "alice", "alice");
         let alice = caller("alice", "", 0);
-        assert!(s3(&alice, "alice", &acl, perm::WRITE, OpKind::Write).is_ok());
+        assert!(s3(&ask(&alice), "alice", &acl, perm::WRITE, OpKind::Write).is_ok());
         let anon = Caller::anonymous();
-        assert!(s3(&anon, "alice", &acl, perm::READ, OpKind::Read).is_ok());
-        assert!(s3(&anon, "alice", &acl, perm::WRITE, OpKind::Write).is_err());
+        assert!(s3(&ask(&anon), "alice", &acl, perm::READ, OpKind::Read).is_ok());
+        assert!(s3(&ask(&anon), "alice", &acl, perm::WRITE, OpKind::Write).is_err());
         // a read-only subuser of the owner cannot write
         let ro = caller("alice", "ro", perm::READ);
-        assert!(s3(&ro, "alice", &acl, perm::READ, OpKind::Read).is_ok());
-        assert!(s3(&ro, "alice", &acl, perm::WRITE, OpKind::Write).is_err());
-        assert!(owner_only(&ro, "alice", OpKind::Delete).is_err());
-        assert!(owner_only(&alice, "alice", OpKind::Delete).is_ok());
+        assert!(s3(&ask(&ro), "alice", &acl, perm::READ, OpKind::Read).is_ok());
+        assert!(s3(&ask(&ro), "alice", &acl, perm::WRITE, OpKind::Write).is_err());
+        assert!(owner_only(&ask(&ro), "alice", OpKind::Delete).is_err());
+        assert!(owner_only(&ask(&alice), "alice", OpKind::Delete).is_ok());
         // ... but reads what only the owner may read; a subuser without READ does not
-        assert!(owner_only(&ro, "alice", OpKind::Read).is_ok());
+        assert!(owner_only(&ask(&ro), "alice", OpKind::Read).is_ok());
         let wo = caller("alice", "wo", perm::WRITE);
-        assert!(owner_only(&wo, "alice", OpKind::Read).is_err());
+        assert!(owner_only(&ask(&wo), "alice", OpKind::Read).is_err());
         let bob = caller("bob", "", 0);
-        assert!(owner_only(&bob, "alice", OpKind::Delete).is_err());
-        assert!(owner_only(&bob, "alice", OpKind::Read).is_err());
+        assert!(owner_only(&ask(&bob), "alice", OpKind::Delete).is_err());
+        assert!(owner_only(&ask(&bob), "alice", OpKind::Read).is_err());
         // op mask
         let mut u = User::new(UserId::parse("alice"), "a".into());
         u.op_mask = op_mask::READ;
@@ -231,9 +300,9 @@ mod tests {
             user: Some(Arc::new(u)),
             ..Caller::default()
         };
-        assert!(s3(&masked, "alice", &acl, perm::WRITE, OpKind::Write).is_err());
-        assert!(s3(&masked, "alice", &acl, perm::READ, OpKind::Read).is_ok());
-        assert!(owner_only(&masked, "alice", OpKind::Read).is_ok());
-        assert!(owner_only(&masked, "alice", OpKind::Delete).is_err());
+        assert!(s3(&ask(&masked), "alice", &acl, perm::WRITE, OpKind::Write).is_err());
+        assert!(s3(&ask(&masked), "alice", &acl, perm::READ, OpKind::Read).is_ok());
+        assert!(owner_only(&ask(&masked), "alice", OpKind::Read).is_ok());
+        assert!(owner_only(&ask(&masked), "alice", OpKind::Delete).is_err());
     }
 }

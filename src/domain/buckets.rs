@@ -39,6 +39,10 @@ pub struct Bucket {
     /// The bucket's CORS rules (`?cors`); `None` when it has no configuration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cors: Option<Vec<crate::domain::cors::CorsRule>>,
+    /// The bucket's policy (`?policy`) as its owner sent it (parsed when a request meets it:
+    /// `domain::policy`); `None` without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
     /// Where its objects, uploads and counters are kept when not under its own key: a
     /// bucket renamed (`PUT /admin/bucket?new-bucket-name`) keeps them where they were, and
     /// a bucket made under a name whose old data space a renamed bucket holds gets its own
@@ -72,6 +76,7 @@ impl Weigh for Bucket {
             + 32 * self.acl.grants.len()
             + self.tags.as_deref().map_or(0, weigh_pairs)
             + self.cors.iter().flatten().map(weigh_rule).sum::<usize>()
+            + self.policy.as_ref().map_or(0, String::len)
     }
 }
 

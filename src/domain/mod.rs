@@ -9,6 +9,7 @@ pub mod buckets;
 pub mod cache;
 pub mod cors;
 pub mod objects;
+pub mod policy;
 pub mod quota;
 pub mod ratelimit;
 pub mod uploads;

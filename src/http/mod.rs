@@ -61,9 +61,9 @@ pub async fn serve(
             },
             _ = &mut shutdown => break,
         };
-        let stream = tokio::select! {
+        let (stream, addr) = tokio::select! {
             res = listener.accept() => match res {
-                Ok((s, _peer)) => s,
+                Ok((s, addr)) => (s, addr),
                 Err(e) => {
                     // Out of descriptors or memory: wait and retry; never stop serving.
                     if last_warning.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
@@ -82,15 +82,19 @@ pub async fn serve(
         let app = app.clone();
         let watcher = graceful.watcher();
         let tls = tls.clone();
+        let peer = crate::s3::Peer {
+            ip: Some(addr.ip().to_canonical()),
+            tls: tls.is_some(),
+        };
         workers.hand_over(
             stream,
             Box::new(move |stream| match tls {
-                None => Box::pin(serve_connection(app, stream, watcher, permit)),
+                None => Box::pin(serve_connection(app, stream, watcher, permit, peer)),
                 Some(tls) => Box::pin(async move {
                     let handshake = tls.acceptor().accept(stream);
                     let timeout = Duration::from_secs(app.cfg.idle_timeout);
                     match tokio::time::timeout(timeout, handshake).await {
-                        Ok(Ok(s)) => serve_connection(app, s, watcher, permit).await,
+                        Ok(Ok(s)) => serve_connection(app, s, watcher, permit, peer).await,
                         Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
                         Err(_) => tracing::debug!("TLS handshake timed out"),
                     }
@@ -108,15 +112,20 @@ pub async fn serve(
 }
 
 /// One connection, HTTP/1.1, until it closes; `permit` holds its place under the cap.
-async fn serve_connection<IO>(app: Arc<App>, io: IO, watcher: Watcher, permit: OwnedSemaphorePermit)
-where
+async fn serve_connection<IO>(
+    app: Arc<App>,
+    io: IO,
+    watcher: Watcher,
+    permit: OwnedSemaphorePermit,
+    peer: crate::s3::Peer,
+) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let idle = Duration::from_secs(app.cfg.idle_timeout);
     let send = Duration::from_secs(app.cfg.send_timeout);
     let svc = hyper::service::service_fn(move |req| {
         let app = app.clone();
-        async move { Ok::<_, Infallible>(pipeline::handle(app, req).await) }
+        async move { Ok::<_, Infallible>(pipeline::handle(app, req, peer).await) }
     });
     // hyper applies the header-read timeout from the moment it waits for a request head,
     // so it also closes connections idle between requests.

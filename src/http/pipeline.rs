@@ -69,7 +69,7 @@ struct Logged {
     required_caps: String,
 }
 
-pub async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response<RespBody> {
+pub async fn handle(app: Arc<App>, req: Request<Incoming>, peer: s3::Peer) -> Response<RespBody> {
     let start = Instant::now();
     let rid = request_id(&app);
     let (parts, body) = req.into_parts();
@@ -80,7 +80,7 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response<RespBody>
     };
     let method = parts.method.clone();
     let sent_body = declares_body(&parts.headers);
-    let mut resp = dispatch(&app, parts, body, &rid, &mut logged).await;
+    let mut resp = dispatch(&app, parts, body, peer, &rid, &mut logged).await;
     // A refused request's body may be unread, or still on its way (a client that waited
     // for 100-continue may send it anyway): say the connection ends here, so that no client
     // sends its next request on it and has it read as the rest of this body.
@@ -109,6 +109,7 @@ async fn dispatch(
     app: &App,
     parts: Parts,
     body: Incoming,
+    peer: s3::Peer,
     rid: &str,
     logged: &mut Logged,
 ) -> Response<RespBody> {
@@ -152,7 +153,7 @@ async fn dispatch(
         }
         Ok(Route::S3(target)) => {
             logged.op = target.op.name();
-            s3_request(app, parts, query, target, body, rid, logged).await
+            s3_request(app, parts, query, target, body, peer, rid, logged).await
         }
         Ok(Route::SwiftAuth) => {
             logged.op = "swift_auth_get";
@@ -343,12 +344,14 @@ fn content_length(h: &HeaderMap) -> u64 {
         .unwrap_or(0)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn s3_request(
     app: &App,
     parts: Parts,
     query: Query,
     target: S3Target,
     incoming: Incoming,
+    peer: s3::Peer,
     rid: &str,
     logged: &mut Logged,
 ) -> Response<RespBody> {
@@ -423,6 +426,7 @@ async fn s3_request(
         caller,
         target: None,
         request_id: rid.to_string(),
+        peer,
     };
     let mut incoming = incoming;
     let res: Result<(Option<_>, s3::Reply)> = async {

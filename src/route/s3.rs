@@ -137,19 +137,20 @@ const RULES: &[Rule] = &[
     read(&["cors"], S3Op::GetBucketCors),
     read(&["tagging"], S3Op::GetBucketTagging),
     config(&["lifecycle"], Config::Lifecycle),
-    config(&["policy"], Config::Policy),
+    read(&["policy"], S3Op::GetBucketPolicy),
     config(&["object-lock"], Config::ObjectLock),
     config(&["encryption"], Config::Encryption),
     config(&["notification"], Config::Notification),
     config(&["logging"], Config::Logging),
     config(&["requestPayment"], Config::RequestPayment),
-    config(&["policyStatus"], Config::PolicyStatus),
+    read(&["policyStatus"], S3Op::GetBucketPolicyStatus),
     config(&["publicAccessBlock"], Config::PublicAccessBlock),
     rule(Bucket, GET, &[], &[], Any, S3Op::ListObjects),
     rule(Bucket, HEAD, &[], &[], Any, S3Op::HeadBucket),
     rule(Bucket, PUT, &["acl"], &[], Any, S3Op::PutBucketAcl),
     rule(Bucket, PUT, &["tagging"], &[], Any, S3Op::PutBucketTagging),
     rule(Bucket, PUT, &["cors"], &[], Any, S3Op::PutBucketCors),
+    rule(Bucket, PUT, &["policy"], &[], Any, S3Op::PutBucketPolicy),
     rule(Bucket, PUT, &[], &[], Any, S3Op::CreateBucket),
     rule(
         Bucket,
@@ -160,6 +161,14 @@ const RULES: &[Rule] = &[
         S3Op::DeleteBucketTagging,
     ),
     rule(Bucket, DELETE, &["cors"], &[], Any, S3Op::DeleteBucketCors),
+    rule(
+        Bucket,
+        DELETE,
+        &["policy"],
+        &[],
+        Any,
+        S3Op::DeleteBucketPolicy,
+    ),
     rule(Bucket, DELETE, &[], &[], Any, S3Op::DeleteBucket),
     rule(Bucket, POST, &["delete"], &[], Any, S3Op::DeleteObjects),
     rule(Bucket, POST, &[], &[], Any, S3Op::PostObject),
@@ -337,6 +346,26 @@ mod tests {
         ] {
             assert_eq!(op(m, "b", "", "cors", false), Ok(want));
         }
+        for (m, sub, want) in [
+            ("GET", "policy", S3Op::GetBucketPolicy),
+            ("HEAD", "policy", S3Op::GetBucketPolicy),
+            ("PUT", "policy", S3Op::PutBucketPolicy),
+            ("DELETE", "policy", S3Op::DeleteBucketPolicy),
+            ("GET", "policyStatus", S3Op::GetBucketPolicyStatus),
+        ] {
+            assert_eq!(op(m, "b", "", sub, false), Ok(want));
+        }
+        for (m, sub) in [
+            ("POST", "policy"),
+            ("PUT", "policyStatus"),
+            ("GET", "policy&acl"),
+        ] {
+            assert_eq!(op(m, "b", "", sub, false), Err(Error::NotImplemented));
+        }
+        assert_eq!(
+            op("PUT", "b", "k", "policy", false),
+            Err(Error::NotImplemented)
+        );
         assert_eq!(
             op("POST", "b", "", "tagging", false),
             Err(Error::NotImplemented)
@@ -364,13 +393,11 @@ mod tests {
         // A bucket's configuration is read; it is never set, and an object has none.
         for (sub, c) in [
             ("lifecycle", Config::Lifecycle),
-            ("policy", Config::Policy),
             ("object-lock", Config::ObjectLock),
             ("encryption", Config::Encryption),
             ("notification", Config::Notification),
             ("logging", Config::Logging),
             ("requestPayment", Config::RequestPayment),
-            ("policyStatus", Config::PolicyStatus),
             ("publicAccessBlock", Config::PublicAccessBlock),
         ] {
             for m in ["GET", "HEAD"] {
@@ -388,7 +415,6 @@ mod tests {
     #[test]
     fn unknown_subresources_are_not_implemented() {
         for sub in [
-            "policy",
             "lifecycle",
             "website",
             "encryption",

@@ -198,7 +198,8 @@ pub async fn acl_doc(app: &App, owner: &str, acl: &Acl) -> String {
 pub async fn get_bucket(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
     let acl = b.acl();
-    authz::s3(&req.caller, &b.owner, &acl, perm::READ_ACP, OpKind::Read)?;
+    let asked = req.asked(&b, None, "s3:GetBucketAcl");
+    authz::s3(&asked, &b.owner, &acl, perm::READ_ACP, OpKind::Read)?;
     Ok(Reply::xml(acl_doc(app, &b.owner, &acl).await))
 }
 
@@ -209,13 +210,8 @@ fn acl_changed() -> Reply {
 
 pub async fn put_bucket(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
     let b = req.bucket()?;
-    authz::s3(
-        &req.caller,
-        &b.owner,
-        &b.acl,
-        perm::WRITE_ACP,
-        OpKind::Write,
-    )?;
+    let asked = req.asked(&b, None, "s3:PutBucketAcl");
+    authz::s3(&asked, &b.owner, &b.acl, perm::WRITE_ACP, OpKind::Write)?;
     let acl = requested(app, req, &body, &b.owner, &b.owner).await?;
     app.buckets
         .modify(&b.key(), |nb, _| {
@@ -231,7 +227,8 @@ pub async fn get_object(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
     let o = super::object_to_read(app, req, &b).await?;
     let acl = o.acl();
-    authz::s3(&req.caller, &o.owner, &acl, perm::READ_ACP, OpKind::Read)?;
+    let asked = req.asked(&b, Some(&req.key), "s3:GetObjectAcl");
+    authz::s3(&asked, &o.owner, &acl, perm::READ_ACP, OpKind::Read)?;
     Ok(Reply::xml(acl_doc(app, &o.owner, &acl).await))
 }
 
@@ -243,13 +240,8 @@ pub async fn put_object(app: &App, req: &S3Request, body: Bytes) -> Result<Reply
         .get(&b.data_key(), &req.key)
         .await?
         .ok_or(Error::NoSuchKey)?;
-    authz::s3(
-        &req.caller,
-        &o.owner,
-        &o.acl,
-        perm::WRITE_ACP,
-        OpKind::Write,
-    )?;
+    let asked = req.asked(&b, Some(&req.key), "s3:PutObjectAcl");
+    authz::s3(&asked, &o.owner, &o.acl, perm::WRITE_ACP, OpKind::Write)?;
     let acl = requested(app, req, &body, &o.owner, &b.owner).await?;
     app.objects
         .update(&b.data_key(), &req.key, |o| {

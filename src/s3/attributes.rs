@@ -59,7 +59,8 @@ pub async fn get(app: &App, req: &S3Request) -> Result<Reply> {
     let marker = number(req, "x-amz-part-number-marker", 0)?;
     let b = req.bucket()?;
     let o = object_to_read(app, req, &b).await?;
-    authz::s3(&req.caller, &o.owner, &o.acl, perm::READ, OpKind::Read)?;
+    let asked = req.asked(&b, Some(&req.key), "s3:GetObject");
+    authz::s3(&asked, &o.owner, &o.acl, perm::READ, OpKind::Read)?;
     let mut x = Xml::new();
     x.open_ns("GetObjectAttributesResponse");
     if want[0] {

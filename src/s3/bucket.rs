@@ -140,6 +140,7 @@ fn new_bucket(app: &App, req: &S3Request, owner: &str, acl: crate::domain::acl::
         ratelimit: Default::default(),
         tags: None,
         cors: None,
+        policy: None,
         data: None,
     }
 }
@@ -199,7 +200,8 @@ pub async fn create(app: &App, req: &S3Request, _body: Bytes) -> Result<Reply> {
 /// HEAD bucket, with radosgw's usage headers (and, for the owner, its quota headers).
 pub async fn head(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
-    authz::s3(&req.caller, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
+    let asked = req.asked(&b, None, "s3:ListBucket");
+    authz::s3(&asked, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
     let stats = app.buckets.stats(&b.data_key()).await?;
     let h = |n: &'static str| http::HeaderName::from_static(n);
     let mut r = Reply::new(StatusCode::OK)
@@ -234,22 +236,28 @@ pub async fn head(app: &App, req: &S3Request) -> Result<Reply> {
 pub async fn delete(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
     // Only the owner may delete a bucket, whatever its ACL grants.
-    authz::owner_only(&req.caller, &b.owner, OpKind::Delete)?;
+    authz::owner_only(
+        &req.asked(&b, None, "s3:DeleteBucket"),
+        &b.owner,
+        OpKind::Delete,
+    )?;
     crate::domain::uploads::remove_bucket(&app.buckets, &app.objects, &app.uploads, &b).await?;
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
 
-/// Change one of a bucket's own settings (its tags, its CORS rules): the owner's alone,
-/// checked before `parse` looks at the body; `apply` stores what `parse` made.
+/// Change one of a bucket's own settings (its tags, CORS rules, policy): the owner's (or
+/// whom the bucket policy allows `action`), checked before `parse` looks at the body;
+/// `apply` stores what `parse` made.
 pub async fn change_as_owner<T: Clone>(
     app: &App,
     req: &S3Request,
-    parse: impl FnOnce() -> Result<T>,
+    action: &'static str,
+    parse: impl FnOnce(&Bucket) -> Result<T>,
     apply: impl Fn(&mut Bucket, T),
 ) -> Result<()> {
     let b = req.bucket()?;
-    authz::owner_only(&req.caller, &b.owner, OpKind::Write)?;
-    let value = parse()?;
+    authz::owner_only(&req.asked(&b, None, action), &b.owner, OpKind::Write)?;
+    let value = parse(&b)?;
     app.buckets
         .modify(&b.key(), |nb, _| {
             apply(nb, value.clone());
@@ -262,7 +270,8 @@ pub async fn change_as_owner<T: Clone>(
 /// GetBucketLocation: the zonegroup's name, as radosgw answers it.
 pub fn location(req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
-    authz::s3(&req.caller, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
+    let asked = req.asked(&b, None, "s3:GetBucketLocation");
+    authz::s3(&asked, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
     let mut x = Xml::new();
     x.open_ns("LocationConstraint");
     x.raw("default");
@@ -276,7 +285,8 @@ pub fn location(req: &S3Request) -> Result<Reply> {
 /// GetBucketVersioning: versioning is never enabled, so the configuration is empty.
 pub fn versioning(req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
-    authz::s3(&req.caller, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
+    let asked = req.asked(&b, None, "s3:GetBucketVersioning");
+    authz::s3(&asked, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
     let mut x = Xml::new();
     x.open_ns("VersioningConfiguration");
     x.close("VersioningConfiguration");

@@ -1,4 +1,4 @@
-//! Bucket configurations this gateway never holds: lifecycle, policy, object lock,
+//! Bucket configurations this gateway never holds: lifecycle, object lock,
 //! default encryption, notifications, logging, request payment, public access block. Reading one answers what radosgw
 //! answers for a bucket that has none (checked against radosgw 16.2.15), so tools that read
 //! them by themselves — s3cmd `info` and `payer`, mc, terraform's bucket refresh — see an
@@ -7,7 +7,6 @@
 
 use super::{Reply, S3Request};
 use crate::authz::{self, OpKind};
-use crate::domain::acl::{Grantee, Group};
 use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
 
@@ -15,13 +14,11 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Config {
     Lifecycle,
-    Policy,
     ObjectLock,
     Encryption,
     Notification,
     Logging,
     RequestPayment,
-    PolicyStatus,
     PublicAccessBlock,
 }
 
@@ -30,23 +27,34 @@ impl Config {
     pub fn op_name(self) -> &'static str {
         match self {
             Config::Lifecycle => "get_lifecycle",
-            Config::Policy => "get_bucket_policy",
             Config::ObjectLock => "get_bucket_object_lock",
             Config::Encryption => "get_bucket_encryption",
             Config::Notification => "pubsub_notifications_get_s3",
             Config::Logging => "get_bucket_logging",
             Config::RequestPayment => "get_request_payment",
-            Config::PolicyStatus => "get_bucket_policy_status",
             Config::PublicAccessBlock => "get_bucket_public_access_block",
+        }
+    }
+
+    /// The policy action that reads it.
+    fn action(self) -> &'static str {
+        match self {
+            Config::Lifecycle => "s3:GetLifecycleConfiguration",
+            Config::ObjectLock => "s3:GetBucketObjectLockConfiguration",
+            Config::Encryption => "s3:GetBucketEncryption",
+            Config::Notification => "s3:GetBucketNotification",
+            Config::Logging => "s3:GetBucketLogging",
+            Config::RequestPayment => "s3:GetBucketRequestPayment",
+            Config::PublicAccessBlock => "s3:GetBucketPublicAccessBlock",
         }
     }
 }
 
-/// Read one of a bucket's configurations. Only its owner (or an admin) may: radosgw's
-/// `verify_bucket_owner_or_policy`, and no bucket has a policy here.
+/// Read one of a bucket's configurations. Only its owner (or an admin), or whom the bucket
+/// policy allows, may: radosgw's `verify_bucket_owner_or_policy`.
 pub fn get(req: &S3Request, what: Config) -> Result<Reply> {
     let b = req.bucket()?;
-    authz::owner_only(&req.caller, &b.owner, OpKind::Read)?;
+    authz::owner_only(&req.asked(&b, None, what.action()), &b.owner, OpKind::Read)?;
     // radosgw writes the notification list without an XML declaration.
     let mut x = if what == Config::Notification {
         Xml::bare()
@@ -55,7 +63,6 @@ pub fn get(req: &S3Request, what: Config) -> Result<Reply> {
     };
     match what {
         Config::Lifecycle => return Err(Error::NoSuchLifecycleConfiguration),
-        Config::Policy => return Err(Error::NoSuchBucketPolicy),
         Config::ObjectLock => return Err(Error::ObjectLockConfigurationNotFound),
         // Encryption is refused on every upload (`object::refuse_encryption`), so no bucket
         // has a default: radosgw 17 and later (and AWS) answer this. 16.2 does not know the
@@ -76,19 +83,6 @@ pub fn get(req: &S3Request, what: Config) -> Result<Reply> {
             x.open_ns("RequestPaymentConfiguration");
             x.elem("Payer", "BucketOwner");
             x.close("RequestPaymentConfiguration");
-        }
-        Config::PolicyStatus => {
-            // radosgw's `RGWAccessControlPolicy::is_public`: any grant to everyone or to
-            // every authenticated user.
-            let public = b.acl.grants.iter().any(|g| {
-                matches!(
-                    g.grantee,
-                    Grantee::Group(Group::AllUsers | Group::AuthenticatedUsers)
-                ) && g.perm != 0
-            });
-            x.open_ns("PolicyStatus");
-            x.bool("IsPublic", public);
-            x.close("PolicyStatus");
         }
         Config::PublicAccessBlock => {
             // radosgw's default when none was set; its root element, without a namespace.

@@ -23,7 +23,11 @@ const REQUEST_HEADERS: &str = "access-control-request-headers";
 /// methods, origins, allowed headers, max age, exposed headers).
 pub fn get(req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
-    authz::owner_only(&req.caller, &b.owner, OpKind::Read)?;
+    authz::owner_only(
+        &req.asked(&b, None, "s3:GetBucketCORS"),
+        &b.owner,
+        OpKind::Read,
+    )?;
     let rules = b.cors.as_ref().ok_or(Error::NoSuchCorsConfiguration)?;
     let mut x = Xml::bare();
     x.open_ns("CORSConfiguration");
@@ -57,12 +61,12 @@ pub async fn put(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
             &body,
         )?)?))
     };
-    change_as_owner(app, req, parse, set_rules).await?;
+    change_as_owner(app, req, "s3:PutBucketCORS", |_| parse(), set_rules).await?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
 pub async fn delete(app: &App, req: &S3Request) -> Result<Reply> {
-    change_as_owner(app, req, || Ok(None), set_rules).await?;
+    change_as_owner(app, req, "s3:PutBucketCORS", |_| Ok(None), set_rules).await?;
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
 

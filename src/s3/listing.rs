@@ -97,9 +97,21 @@ fn owner_xml(x: &mut Xml, id: &str, name: &str) {
 }
 
 /// The page, after checking the caller may list the bucket.
-async fn page(app: &App, req: &S3Request, c: &Common, after: &str) -> Result<Page> {
+async fn page(
+    app: &App,
+    req: &S3Request,
+    action: &'static str,
+    c: &Common,
+    after: &str,
+) -> Result<Page> {
     let b = req.bucket()?;
-    authz::s3(&req.caller, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
+    authz::s3(
+        &req.asked(&b, None, action),
+        &b.owner,
+        &b.acl,
+        perm::READ,
+        OpKind::Read,
+    )?;
     app.objects
         .list_page(&b.data_key(), &c.prefix, &c.delimiter, after, c.max)
         .await
@@ -125,7 +137,7 @@ pub async fn list_objects(app: &App, req: &S3Request) -> Result<Reply> {
     } else {
         q.get("marker").unwrap_or("").to_string()
     };
-    let page = page(app, req, &c, &start_after).await?;
+    let page = page(app, req, "s3:ListBucket", &c, &start_after).await?;
     let owner_name = app.users.display_name(&b.owner).await;
     // radosgw's element order. With `encoding-type=url` only keys and common prefixes are
     // encoded: the prefix, delimiter, markers and start-after go back as sent.
@@ -210,7 +222,7 @@ pub async fn list_versions(app: &App, req: &S3Request) -> Result<Reply> {
     if !vid_marker.is_empty() && vid_marker != "null" {
         return Err(Error::InvalidArgument);
     }
-    let page = page(app, req, &c, &key_marker).await?;
+    let page = page(app, req, "s3:ListBucketVersions", &c, &key_marker).await?;
     let owner_name = app.users.display_name(&b.owner).await;
     // radosgw's element order; keys are URL-encoded for `encoding-type=url`, the prefix
     // and markers are not.

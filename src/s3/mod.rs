@@ -10,7 +10,7 @@ use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderMap, StatusCode};
 
 use crate::app::App;
-use crate::authz::{self, Caller, OpKind};
+use crate::authz::{self, Asked, Caller, OpKind};
 use crate::domain::acl::perm;
 use crate::domain::blobs::{BlobReader, ChunkSource};
 use crate::domain::buckets::{bkey, Bucket};
@@ -25,6 +25,7 @@ pub mod cors;
 pub mod listing;
 pub mod multipart;
 pub mod object;
+pub mod policy;
 pub mod post_object;
 pub mod tagging;
 
@@ -65,6 +66,10 @@ pub enum S3Op {
     GetBucketCors,
     PutBucketCors,
     DeleteBucketCors,
+    GetBucketPolicy,
+    PutBucketPolicy,
+    DeleteBucketPolicy,
+    GetBucketPolicyStatus,
     CreateUpload,
     UploadPart,
     UploadPartCopy,
@@ -108,6 +113,10 @@ impl S3Op {
             GetBucketCors => "get_cors",
             PutBucketCors => "put_cors",
             DeleteBucketCors => "delete_cors",
+            GetBucketPolicy => "get_bucket_policy",
+            PutBucketPolicy => "put_bucket_policy",
+            DeleteBucketPolicy => "delete_bucket_policy",
+            GetBucketPolicyStatus => "get_bucket_policy_status",
             CreateUpload => "init_multipart",
             CompleteUpload => "complete_multipart",
             AbortUpload => "abort_multipart",
@@ -133,6 +142,7 @@ impl S3Op {
                 | PutObjectTagging
                 | PutBucketTagging
                 | PutBucketCors
+                | PutBucketPolicy
                 | CompleteUpload
         )
     }
@@ -158,6 +168,8 @@ impl S3Op {
                 | GetObjectAttributes
                 | GetBucketTagging
                 | GetBucketCors
+                | GetBucketPolicy
+                | GetBucketPolicyStatus
                 | ListParts
         )
     }
@@ -176,6 +188,14 @@ pub struct S3Request {
     /// The bucket the request names, when it exists (loaded once, before the op).
     pub target: Option<Arc<Bucket>>,
     pub request_id: String,
+    pub peer: Peer,
+}
+
+/// Where a request came from, for bucket policies' `aws:SourceIp` and `aws:SecureTransport`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Peer {
+    pub ip: Option<std::net::IpAddr>,
+    pub tls: bool,
 }
 
 impl S3Request {
@@ -191,6 +211,76 @@ impl S3Request {
     /// The bucket the request names, or `NoSuchBucket`.
     pub fn bucket(&self) -> Result<Arc<Bucket>> {
         self.target.clone().ok_or(Error::NoSuchBucket)
+    }
+
+    /// A permission check for `action` on bucket `b` (and object `key`), put to the
+    /// bucket's policy when it has one.
+    pub fn asked<'a>(
+        &'a self,
+        b: &'a Bucket,
+        key: Option<&str>,
+        action: &'static str,
+    ) -> Asked<'a> {
+        let Some(text) = &b.policy else {
+            return Asked::without_policy(&self.caller);
+        };
+        let resource = match key {
+            Some(k) => format!("{}/{}", b.name, k),
+            None => b.name.clone(),
+        };
+        let policy = crate::domain::policy::Policy::parse(text, &b.tenant);
+        Asked {
+            caller: &self.caller,
+            action,
+            tenant: &b.tenant,
+            resource,
+            policy: Some((policy, self.policy_env(action))),
+        }
+    }
+
+    /// The condition keys radosgw gives a policy: the request's (`rgw_build_iam_environment`)
+    /// and the op's own (a listing's parameters, an upload's ACL and copy headers).
+    fn policy_env(&self, action: &str) -> crate::domain::policy::Env {
+        let username = self.caller.user.as_ref().map(|u| u.uid.id.as_str());
+        let mut env = crate::domain::policy::base_env(
+            self.peer.ip,
+            self.peer.tls,
+            self.header("referer"),
+            self.header("user-agent"),
+            username,
+        );
+        match action {
+            "s3:ListBucket" | "s3:ListBucketVersions" => {
+                for (param, key) in [
+                    ("prefix", "s3:prefix"),
+                    ("delimiter", "s3:delimiter"),
+                    ("max-keys", "s3:max-keys"),
+                ] {
+                    if let Some(v) = self.query.get(param) {
+                        env.add(key, v);
+                    }
+                }
+            }
+            "s3:PutObject" | "s3:PutObjectAcl" | "s3:PutBucketAcl" => {
+                for h in [
+                    "x-amz-acl",
+                    "x-amz-grant-read",
+                    "x-amz-grant-write",
+                    "x-amz-grant-read-acp",
+                    "x-amz-grant-write-acp",
+                    "x-amz-grant-full-control",
+                    "x-amz-copy-source",
+                    "x-amz-metadata-directive",
+                    "x-amz-server-side-encryption",
+                ] {
+                    if let Some(v) = self.header(h) {
+                        env.add(&format!("s3:{h}"), v);
+                    }
+                }
+            }
+            _ => {}
+        }
+        env
     }
 }
 
@@ -305,6 +395,10 @@ pub async fn run(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
         GetBucketCors => cors::get(req),
         PutBucketCors => cors::put(app, req, body.bytes()).await,
         DeleteBucketCors => cors::delete(app, req).await,
+        GetBucketPolicy => policy::get(req),
+        PutBucketPolicy => policy::put(app, req, body.bytes()).await,
+        DeleteBucketPolicy => policy::delete(app, req).await,
+        GetBucketPolicyStatus => policy::status(req),
         CreateUpload => multipart::create(app, req).await,
         UploadPart => multipart::upload_part(app, req, body).await,
         UploadPartCopy => multipart::upload_part_copy(app, req).await,
@@ -327,7 +421,8 @@ pub async fn object_to_read(
     match app.objects.get(&b.data_key(), &req.key).await? {
         Some(o) => Ok(o),
         None => {
-            authz::s3(&req.caller, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
+            let asked = req.asked(b, None, "s3:ListBucket");
+            authz::s3(&asked, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
             Err(Error::NoSuchKey)
         }
     }
@@ -381,7 +476,7 @@ pub async fn anonymous_may_send_body(app: &App, bucket: &str, key: &str, op: S3O
     // nobody unsigned owns one.
     if matches!(
         op,
-        S3Op::CreateBucket | S3Op::PutBucketTagging | S3Op::PutBucketCors
+        S3Op::CreateBucket | S3Op::PutBucketTagging | S3Op::PutBucketCors | S3Op::PutBucketPolicy
     ) {
         return Err(Error::AccessDenied);
     }
@@ -390,6 +485,12 @@ pub async fn anonymous_may_send_body(app: &App, bucket: &str, key: &str, op: S3O
         .get(&bkey("", bucket))
         .await?
         .ok_or(Error::NoSuchBucket)?;
+    // A policy may grant strangers what the ACLs do not: the op decides, after the body
+    // (bounded as every body is).
+    if b.policy.is_some() {
+        return Ok(());
+    }
+    let asked = Asked::without_policy(&caller);
     let need = match op {
         S3Op::DeleteObjects | S3Op::CompleteUpload => perm::WRITE,
         S3Op::PutBucketAcl | S3Op::PutObjectAcl => perm::WRITE_ACP,
@@ -402,7 +503,7 @@ pub async fn anonymous_may_send_body(app: &App, bucket: &str, key: &str, op: S3O
             .get(&b.data_key(), key)
             .await?
             .ok_or(Error::NoSuchKey)?;
-        return authz::s3(&caller, &o.owner, &o.acl(), need, OpKind::Write);
+        return authz::s3(&asked, &o.owner, &o.acl(), need, OpKind::Write);
     }
-    authz::s3(&caller, &b.owner, &b.acl, need, OpKind::Write)
+    authz::s3(&asked, &b.owner, &b.acl, need, OpKind::Write)
 }

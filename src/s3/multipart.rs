@@ -25,13 +25,15 @@ use crate::domain::uploads::{Part, Stored, Upload, Uploads, MAX_PARTS, MIN_PART}
 use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
 
-fn write_allowed(req: &S3Request, b: &Bucket) -> Result<()> {
-    authz::s3(&req.caller, &b.owner, &b.acl, perm::WRITE, OpKind::Write)
+/// May the caller write the upload's object (`s3:PutObject`), or do `action` to it?
+fn write_allowed(req: &S3Request, b: &Bucket, action: &'static str) -> Result<()> {
+    let asked = req.asked(b, Some(&req.key), action);
+    authz::s3(&asked, &b.owner, &b.acl, perm::WRITE, OpKind::Write)
 }
 
 pub async fn create(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
-    write_allowed(req, &b)?;
+    write_allowed(req, &b, "s3:PutObject")?;
     super::object::refuse_encryption(&req.headers)?;
     super::object::check_storage_class(&req.headers)?;
     let up = Upload {
@@ -103,7 +105,7 @@ async fn record_part(
 
 pub async fn upload_part(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
     let b = req.bucket()?;
-    write_allowed(req, &b)?;
+    write_allowed(req, &b, "s3:PutObject")?;
     super::object::refuse_encryption(&req.headers)?;
     let id = upload_id(req)?;
     let num = part_number(req)?;
@@ -119,7 +121,7 @@ pub async fn upload_part(app: &App, req: &S3Request, body: Body) -> Result<Reply
 /// UploadPartCopy: a part made of (a range of) an existing object.
 pub async fn upload_part_copy(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
-    write_allowed(req, &b)?;
+    write_allowed(req, &b, "s3:PutObject")?;
     let id = upload_id(req)?;
     let num = part_number(req)?;
     let up = app.uploads.get(&b.data_key(), &req.key, id).await?;
@@ -165,7 +167,7 @@ pub async fn upload_part_copy(app: &App, req: &S3Request) -> Result<Reply> {
 
 pub async fn complete(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
     let b = req.bucket()?;
-    write_allowed(req, &b)?;
+    write_allowed(req, &b, "s3:PutObject")?;
     let id = upload_id(req)?.to_string();
     // The body is read first: radosgw answers MalformedXML before looking for the upload.
     let wanted = crate::encode::s3_read::complete_multipart(&body)?;
@@ -272,7 +274,7 @@ async fn completed_before(
 
 pub async fn abort(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
-    write_allowed(req, &b)?;
+    write_allowed(req, &b, "s3:AbortMultipartUpload")?;
     let id = upload_id(req)?.to_string();
     let up = app.uploads.get(&b.data_key(), &req.key, &id).await?;
     app.uploads
@@ -294,7 +296,8 @@ fn owner_xml(x: &mut Xml, tag: &str, id: &str, name: &str) {
 
 pub async fn list_parts(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
-    authz::s3(&req.caller, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
+    let asked = req.asked(&b, Some(&req.key), "s3:ListMultipartUploadParts");
+    authz::s3(&asked, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
     let id = upload_id(req)?.to_string();
     let up = app.uploads.get(&b.data_key(), &req.key, &id).await?.value;
     let marker: u32 = req
@@ -353,7 +356,8 @@ pub async fn list_parts(app: &App, req: &S3Request) -> Result<Reply> {
 
 pub async fn list_uploads(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
-    authz::s3(&req.caller, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
+    let asked = req.asked(&b, None, "s3:ListBucketMultipartUploads");
+    authz::s3(&asked, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
     let q = &req.query;
     let prefix = q.get("prefix").unwrap_or("");
     let key_marker = q.get("key-marker").unwrap_or("");

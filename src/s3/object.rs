@@ -154,7 +154,8 @@ pub async fn upload(
     tags: Option<Vec<(String, String)>>,
 ) -> Result<(String, Option<(String, String)>)> {
     let b = req.bucket()?;
-    authz::s3(&req.caller, &b.owner, &b.acl, perm::WRITE, OpKind::Write)?;
+    let asked = req.asked(&b, Some(&req.key), "s3:PutObject");
+    authz::s3(&asked, &b.owner, &b.acl, perm::WRITE, OpKind::Write)?;
     refuse_encryption(&req.headers)?;
     check_storage_class(&req.headers)?;
     let acl = upload_acl(app, req, &b).await?;
@@ -339,7 +340,8 @@ pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
     let part = part_number(req)?;
     let b = req.bucket()?;
     let o = super::object_to_read(app, req, &b).await?;
-    authz::s3(&req.caller, &o.owner, &o.acl, perm::READ, OpKind::Read)?;
+    let asked = req.asked(&b, Some(&req.key), "s3:GetObject");
+    authz::s3(&asked, &o.owner, &o.acl, perm::READ, OpKind::Read)?;
     // A read naming an encryption, any or none, is refused as radosgw 16.2.15 refuses it.
     if req.headers.contains_key("x-amz-server-side-encryption") {
         return Err(Error::InvalidRequest);
@@ -437,7 +439,8 @@ pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
 
 pub async fn delete(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
-    authz::s3(&req.caller, &b.owner, &b.acl, perm::WRITE, OpKind::Delete)?;
+    let asked = req.asked(&b, Some(&req.key), "s3:DeleteObject");
+    authz::s3(&asked, &b.owner, &b.acl, perm::WRITE, OpKind::Delete)?;
     // A version other than `null` does not exist: deleting it deletes nothing.
     if check_version_id(req).is_err() {
         return Ok(Reply::empty(StatusCode::NO_CONTENT));
@@ -451,12 +454,21 @@ pub async fn delete(app: &App, req: &S3Request) -> Result<Reply> {
 
 pub async fn delete_many(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
     let b = req.bucket()?;
-    authz::s3(&req.caller, &b.owner, &b.acl, perm::WRITE, OpKind::Delete)?;
+    // With a policy, each key is its own question (radosgw's DeleteMultiObj): a key the
+    // caller may not delete gets its own AccessDenied in the answer.
+    let may_delete = |key: &str| {
+        let asked = req.asked(&b, Some(key), "s3:DeleteObject");
+        authz::s3(&asked, &b.owner, &b.acl, perm::WRITE, OpKind::Delete)
+    };
+    if b.policy.is_none() {
+        may_delete("")?;
+    }
     let d = crate::encode::s3_read::delete_objects(&body)?;
     let mut x = Xml::new();
     x.open_ns("DeleteResult");
     for obj in d.objects {
         let res = match obj.version_id.as_deref() {
+            _ if b.policy.is_some() && may_delete(&obj.key).is_err() => Err(Error::AccessDenied),
             None | Some("null") => match app.objects.remove(&b.data_key(), &obj.key).await {
                 Ok(_) | Err(Error::NoSuchKey) => Ok(()),
                 Err(e) => Err(e),

@@ -113,6 +113,7 @@ pub async fn post(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
         caller,
         target: Some(b.clone()),
         request_id: req.request_id.clone(),
+        peer: req.peer,
     };
     let file = form.into_file(min, max);
     let (etag, _) = object::upload(app, &upload, Body::Stream(Box::new(file)), Some(tags)).await?;

@@ -70,7 +70,8 @@ pub async fn get(app: &App, req: &S3Request) -> Result<Reply> {
     check_version_id(req)?;
     let b = req.bucket()?;
     let o = super::object_to_read(app, req, &b).await?;
-    authz::s3(&req.caller, &o.owner, &o.acl, perm::READ, OpKind::Read)?;
+    let asked = req.asked(&b, Some(&req.key), "s3:GetObjectTagging");
+    authz::s3(&asked, &o.owner, &o.acl, perm::READ, OpKind::Read)?;
     Ok(Reply::xml(tagging_doc(&o.tags)))
 }
 
@@ -81,7 +82,8 @@ async fn set(app: &App, req: &S3Request, tags: Vec<(String, String)>) -> Result<
         .get(&b.data_key(), &req.key)
         .await?
         .ok_or(Error::NoSuchKey)?;
-    authz::s3(&req.caller, &o.owner, &o.acl, perm::WRITE, OpKind::Write)?;
+    let asked = req.asked(&b, Some(&req.key), "s3:PutObjectTagging");
+    authz::s3(&asked, &o.owner, &o.acl, perm::WRITE, OpKind::Write)?;
     app.objects
         .update(&b.data_key(), &req.key, |o| {
             o.tags = tags.clone();
@@ -109,7 +111,11 @@ pub async fn delete(app: &App, req: &S3Request) -> Result<Reply> {
 /// `NoSuchTagSet` for a bucket whose tags were never put (or were deleted).
 pub fn get_bucket(req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
-    authz::owner_only(&req.caller, &b.owner, OpKind::Read)?;
+    authz::owner_only(
+        &req.asked(&b, None, "s3:GetBucketTagging"),
+        &b.owner,
+        OpKind::Read,
+    )?;
     let tags = b.tags.as_ref().ok_or(Error::NoSuchTagSet)?;
     Ok(Reply::xml(tagging_doc(tags)))
 }
@@ -126,12 +132,26 @@ pub async fn put_bucket(app: &App, req: &S3Request, body: Bytes) -> Result<Reply
         validate_at_most(&tags, MAX_BUCKET_TAGS)?;
         Ok(Some(sorted(tags)))
     };
-    change_as_owner(app, req, parse, set_bucket_tags).await?;
+    change_as_owner(
+        app,
+        req,
+        "s3:PutBucketTagging",
+        |_| parse(),
+        set_bucket_tags,
+    )
+    .await?;
     Ok(Reply::empty(StatusCode::OK))
 }
 
 pub async fn delete_bucket(app: &App, req: &S3Request) -> Result<Reply> {
-    change_as_owner(app, req, || Ok(None), set_bucket_tags).await?;
+    change_as_owner(
+        app,
+        req,
+        "s3:PutBucketTagging",
+        |_| Ok(None),
+        set_bucket_tags,
+    )
+    .await?;
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
 

@@ -1,8 +1,9 @@
-"""Bucket configurations: the ones the gateway never holds (CORS, lifecycle, policy, object
-lock, logging, request payment, public access block), read as boto3 and s3cmd `info` read
-them: the answers radosgw 16.2.15 gives for a bucket that has none, only to the bucket's owner
-(setting any of them stays 501 NotImplemented and changes nothing: test_s3_subresources.py);
-and bucket tags, kept as radosgw keeps them."""
+"""Bucket configurations, read as boto3 and s3cmd `info` read them while a bucket has none
+(CORS and policy until they are put; lifecycle, object lock, logging, request payment, public
+access block, which the gateway never holds): the answers radosgw 16.2.15 gives, only to the
+bucket's owner (setting one never held stays 501 NotImplemented and changes nothing:
+test_s3_subresources.py); and bucket tags, kept as radosgw keeps them. Policies themselves:
+test_s3_bucket_policy.py."""
 import shutil
 import subprocess
 

@@ -40,6 +40,8 @@ IMPLEMENTED = {
     ("bucket", "DELETE", "tagging"),    # DeleteBucketTagging
     ("bucket", "PUT", "cors"),          # PutBucketCors
     ("bucket", "DELETE", "cors"),       # DeleteBucketCors
+    ("bucket", "PUT", "policy"),        # PutBucketPolicy
+    ("bucket", "DELETE", "policy"),     # DeleteBucketPolicy
     ("bucket", "GET", "uploads"),       # ListMultipartUploads
     ("object", "POST", "uploads"),      # CreateMultipartUpload
     ("object", "GET", "attributes"),    # GetObjectAttributes (asked for the ETag, below)

@@ -131,23 +131,33 @@ def test_s3cmd_everyday_session(rgw, admin, user, uid, s3cmd, tmp_path):
     assert r.status_code == 404 and r.json()["Code"] == "NoSuchBucket"
 
 
-def test_s3cmd_refused_and_unsupported_touch_nothing(admin, uid, s3cmd, tmp_path):
+def test_s3cmd_refused_and_unsupported_touch_nothing(rgw, admin, uid, s3cmd, tmp_path):
     bucket = f"{uid}-s3cmd-x"
     s3cmd("mb", f"s3://{bucket}")
     f = tmp_path / "f.bin"
     md5 = write(f, b"keep me")
     s3cmd("put", str(f), f"s3://{bucket}/f.bin")
     exe = shutil.which("s3cmd")
-    # Sub-resources we do not implement answer 501 and change nothing.
+    # A policy s3cmd sends is kept, shown by `info`, and removed; a broken one is refused.
     policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": []}))
+    policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    s3cmd("setpolicy", str(policy), f"s3://{bucket}")
+    assert '"s3:GetObject"' in s3cmd("info", f"s3://{bucket}")
+    assert requests.get(f"{rgw.url}/{bucket}/f.bin").content == b"keep me"
+    s3cmd("delpolicy", f"s3://{bucket}")
+    assert "Policy:    none" in s3cmd("info", f"s3://{bucket}")
+    assert requests.get(f"{rgw.url}/{bucket}/f.bin").status_code == 403
+    policy.write_text('{"Version": "2012-10-17", "Statement": [{"Effect": "Perhaps"}]}')
+    # Sub-resources we do not implement answer 501 and change nothing.
     for args in (["setpolicy", str(policy), f"s3://{bucket}"],
-                 ["delpolicy", f"s3://{bucket}"],
                  ["dellifecycle", f"s3://{bucket}"],
                  ["ws-delete", f"s3://{bucket}"]):
         p = subprocess.run([exe, "-c", str(tmp_path / "s3cfg"), *args], capture_output=True,
                            text=True, timeout=60, env=tool_env(tmp_path))
-        assert p.returncode != 0 and "501" in p.stderr, (args, p.stderr)
+        want = "400" if args[0] == "setpolicy" else "501"
+        assert p.returncode != 0 and want in p.stderr, (args, p.stderr)
     assert md5 in s3cmd("info", f"s3://{bucket}/f.bin")
     assert objects_in(admin, bucket) == 1
 

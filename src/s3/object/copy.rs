@@ -49,7 +49,8 @@ pub async fn load_source(
         .get(&sbucket.data_key(), &sk)
         .await?
         .ok_or(Error::NoSuchKey)?;
-    authz::s3(&req.caller, &so.owner, &so.acl, perm::READ, OpKind::Read)?;
+    let asked = req.asked(&sbucket, Some(&sk), "s3:GetObject");
+    authz::s3(&asked, &so.owner, &so.acl, perm::READ, OpKind::Read)?;
     // A copy has no 304: any failed condition on its source is 412.
     if copy_conditions(req, &so)?.is_some() {
         return Err(Error::PreconditionFailed);
@@ -78,7 +79,8 @@ fn copy_conditions(req: &S3Request, so: &ObjectMeta) -> Result<Option<StatusCode
 
 pub async fn copy(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
-    authz::s3(&req.caller, &b.owner, &b.acl, perm::WRITE, OpKind::Write)?;
+    let asked = req.asked(&b, Some(&req.key), "s3:PutObject");
+    authz::s3(&asked, &b.owner, &b.acl, perm::WRITE, OpKind::Write)?;
     // radosgw 16.2.15 copies without looking at encryption headers; it does check the class.
     check_storage_class(&req.headers)?;
     let (sbucket, so) = load_source(app, req).await?;
