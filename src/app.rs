@@ -38,6 +38,25 @@ pub struct App {
 }
 
 impl App {
+    /// One lifecycle pass now, over every bucket with rules (or only bucket key `only`).
+    pub async fn lifecycle_pass(
+        &self,
+        only: Option<&str>,
+    ) -> crate::error::Result<crate::domain::lifecycle::pass::Report> {
+        let clock = crate::domain::lifecycle::LcClock {
+            now: crate::clock::now_us().div_euclid(1_000_000),
+            debug_day: (self.cfg.lc_debug_interval > 0).then_some(self.cfg.lc_debug_interval),
+        };
+        crate::domain::lifecycle::pass::run(
+            &self.buckets,
+            &self.objects,
+            &self.uploads,
+            clock,
+            only,
+        )
+        .await
+    }
+
     /// Quota given to new buckets (radosgw's `rgw_bucket_default_quota_*`: unlimited).
     pub fn default_bucket_quota(&self) -> Quota {
         Quota::default()

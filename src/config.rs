@@ -131,6 +131,12 @@ pub struct Config {
     pub usage_flush_interval: u64,
     /// Pending usage entries that trigger an early flush (`rgw_usage_log_flush_threshold`).
     pub usage_flush_threshold: usize,
+    /// Seconds between lifecycle passes (radosgw runs its once a day; rules count whole
+    /// days from midnight UTC, so a pass an hour catches each expiry within the hour).
+    pub lc_interval: u64,
+    /// radosgw's `rgw_lc_debug_interval`: when set, a lifecycle "day" lasts this many
+    /// seconds and passes run twice per such day, so that rules can be watched acting.
+    pub lc_debug_interval: u64,
     /// MiB of user, bucket and object-index records (and rendered documents) kept in
     /// memory; the store stays the truth.
     pub cache_mb: usize,
@@ -198,6 +204,8 @@ impl Default for Config {
             usage_log: true,
             usage_flush_interval: 30,
             usage_flush_threshold: 1024,
+            lc_interval: 3600,
+            lc_debug_interval: 0,
             cache_mb: 16,
             object_cache_mb: 8,
             store_cache_mb: 8,
@@ -292,6 +300,12 @@ impl Config {
             &get,
             "RGW_ADMIN_USAGE_FLUSH_THRESHOLD",
             &mut self.usage_flush_threshold,
+        )?;
+        set(&get, "RGW_ADMIN_LC_INTERVAL", &mut self.lc_interval)?;
+        set(
+            &get,
+            "RGW_ADMIN_LC_DEBUG_INTERVAL",
+            &mut self.lc_debug_interval,
         )?;
         set(&get, "RGW_ADMIN_BODY_TIMEOUT", &mut self.body_timeout)?;
         set(&get, "RGW_ADMIN_SHUTDOWN_GRACE", &mut self.shutdown_grace)?;
@@ -391,6 +405,9 @@ impl Config {
         self.listen
             .parse::<std::net::SocketAddr>()
             .map_err(|e| format!("listen {:?}: {e}", self.listen))?;
+        if self.lc_interval == 0 {
+            return Err("lc_interval must be at least 1".into());
+        }
         if self.usage_flush_interval == 0 || self.usage_flush_threshold == 0 {
             return Err("usage_flush_interval and usage_flush_threshold must be at least 1".into());
         }

@@ -2,6 +2,7 @@
 
 const UPPER_DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const LOWER_DIGITS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
 fn pick(alphabet: &[u8], n: usize) -> String {
     // Rejection sampling keeps every character equally likely.
@@ -25,6 +26,11 @@ pub fn access_key() -> String {
 /// S3 or Swift secret: 40 characters of `A-Za-z0-9`.
 pub fn secret_key() -> String {
     pick(ALNUM, 40)
+}
+
+/// `n` characters of `a-z0-9` (radosgw's id for a lifecycle rule sent without one).
+pub fn random_lower_alnum(n: usize) -> String {
+    pick(LOWER_DIGITS, n)
 }
 
 /// Metadata version tag, like radosgw's 24-character object version tags.

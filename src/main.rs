@@ -334,6 +334,7 @@ fn serve(cfg: Config) -> ExitCode {
                 Err(e) => tracing::warn!(error = %e, "object data sweep stopped"),
             }
         });
+        run_lifecycle(app.clone());
         let local = listener
             .local_addr()
             .map(|a| a.to_string())
@@ -354,6 +355,32 @@ fn serve(cfg: Config) -> ExitCode {
         let _ = tokio::task::spawn_blocking(move || store.close()).await;
         ExitCode::SUCCESS
     })
+}
+
+/// Lifecycle passes in the background, every `lc_interval` seconds (or twice per debug
+/// "day"): a pass that fails is logged and the next one tries again.
+fn run_lifecycle(app: std::sync::Arc<rgw_admin::app::App>) {
+    let every = match app.cfg.lc_debug_interval {
+        0 => app.cfg.lc_interval,
+        d => (d / 2).max(1),
+    };
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(every));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match app.lifecycle_pass(None).await {
+                Ok(r) if r.expired + r.aborted > 0 => tracing::info!(
+                    buckets = r.buckets,
+                    expired = r.expired,
+                    aborted = r.aborted,
+                    "lifecycle pass"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "lifecycle pass stopped"),
+            }
+        }
+    });
 }
 
 /// SIGHUP reopens the audit log, if any (after logrotate has moved it).

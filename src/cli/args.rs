@@ -364,3 +364,15 @@ impl UserArgs {
         }
     }
 }
+
+#[derive(Subcommand, Debug)]
+pub enum LcCmd {
+    /// Apply the lifecycle rules now: expire objects, abort stale uploads.
+    Process {
+        /// Only this bucket (default: every bucket with rules).
+        #[arg(long)]
+        bucket: Option<String>,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+}

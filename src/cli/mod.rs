@@ -116,6 +116,10 @@ pub enum Cmd {
     /// The usage log: show, trim.
     #[command(subcommand)]
     Usage(UsageCmd),
+    /// Bucket lifecycle rules: `process` runs a pass now (the server runs one every
+    /// `lc_interval`), over every bucket or one.
+    #[command(subcommand)]
+    Lc(LcCmd),
     /// Copy every record of one store into another, empty one (e.g. RocksDB in --data-dir
     /// to etcd). Object bytes stay where they are: point objects_dir at them.
     Migrate {
@@ -138,6 +142,7 @@ fn request(cmd: &Cmd) -> Result<Option<(AdminOp, Request)>, String> {
         | Cmd::Backup { .. }
         | Cmd::Restore { .. }
         | Cmd::Check { .. }
+        | Cmd::Lc(_)
         | Cmd::Migrate { .. } => return Ok(None),
         Cmd::Account(c) => account::request(c),
         Cmd::Bucket(c) => match bucket::request(c) {
@@ -509,6 +514,20 @@ async fn cli_only(
         }
         Cmd::User(UserCmd::Stats { uid, .. }) => {
             Some(("user_stats", ops::user::stats(app, uid).await.map(Some)))
+        }
+        Cmd::Lc(LcCmd::Process { bucket, tenant }) => {
+            let only = bucket
+                .as_deref()
+                .map(|b| crate::domain::buckets::bkey(tenant.as_deref().unwrap_or(""), b));
+            let done = app.lifecycle_pass(only.as_deref()).await.map(|r| {
+                let node = crate::encode::ObjBuilder::new()
+                    .uint("buckets", r.buckets)
+                    .uint("expired_objects", r.expired)
+                    .uint("aborted_uploads", r.aborted)
+                    .build();
+                Some(Doc::new("lc_process", node))
+            });
+            Some(("lc_process", done))
         }
         _ => None,
     }

@@ -5,13 +5,15 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ceph::{shard_of, NUM_SHARDS};
+use crate::ceph::NUM_SHARDS;
 use crate::domain::acl::Acl;
 use crate::domain::cache::{weigh_pairs, Cache, Weigh};
-use crate::encode::{Node, ObjBuilder};
 use crate::error::{Error, Result};
 use crate::model::{Quota, RateLimit};
 use crate::store::{decode_counters, schema, CommitError, Retry, Store, Txn};
+
+mod stats;
+pub use stats::*;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bucket {
@@ -43,6 +45,9 @@ pub struct Bucket {
     /// `domain::policy`); `None` without one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
+    /// The bucket's lifecycle rules (`?lifecycle`); `None` without a configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<Vec<crate::domain::lifecycle::LcRule>>,
     /// Where its objects, uploads and counters are kept when not under its own key: a
     /// bucket renamed (`PUT /admin/bucket?new-bucket-name`) keeps them where they were, and
     /// a bucket made under a name whose old data space a renamed bucket holds gets its own
@@ -75,14 +80,15 @@ impl Weigh for Bucket {
             + self.owner.len()
             + 32 * self.acl.grants.len()
             + self.tags.as_deref().map_or(0, weigh_pairs)
-            + self.cors.iter().flatten().map(weigh_rule).sum::<usize>()
+            + self.cors.iter().flatten().map(|r| r.weigh()).sum::<usize>()
             + self.policy.as_ref().map_or(0, String::len)
+            + self
+                .lifecycle
+                .iter()
+                .flatten()
+                .map(|r| r.weigh())
+                .sum::<usize>()
     }
-}
-
-fn weigh_rule(r: &crate::domain::cors::CorsRule) -> usize {
-    let strings = |v: &[String]| v.iter().map(|s| s.len() + 24).sum::<usize>();
-    128 + strings(&r.origins) + strings(&r.methods) + strings(&r.headers) + strings(&r.expose)
 }
 
 /// `name`, or `tenant:name` in a tenant: how the store names a bucket.
@@ -94,103 +100,14 @@ pub fn bkey(tenant: &str, name: &str) -> String {
     }
 }
 
-/// Counters kept exactly with every object change, per radosgw index category: `rgw.main`
-/// (objects, and the parts of uploads in progress, which radosgw indexes as objects until
-/// the upload completes) and `rgw.multimeta` (one meta object per upload in progress).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Stats {
-    pub size: u64,
-    pub size_actual: u64,
-    pub num_objects: u64,
-    /// Whether anything was ever written (radosgw shows `rgw.main` from then on, even at 0).
-    pub written: bool,
-    /// Uploads in progress (`rgw.multimeta` objects).
-    pub uploads: u64,
-    /// Whether an upload was ever started (radosgw then shows `rgw.multimeta`, even at 0).
-    pub uploads_written: bool,
-}
-
-/// What radosgw's index accounts for one multipart meta object in `size_utilized`, whatever
-/// the upload's key or metadata (measured on 16.2).
-pub const MULTIMETA_UTILIZED: u64 = 27;
-
-/// Counter deltas (see `schema::bucket_stats`) for `objects` objects (negative: removed)
-/// changing `rgw.main` by `size` bytes, `actual` of them allocated.
-pub fn main_delta(size: i64, actual: i64, objects: i64) -> Vec<i64> {
-    vec![size, actual, objects, 1]
-}
-
-/// Counter deltas for `uploads` uploads started (negative: closed).
-pub fn multimeta_delta(uploads: i64) -> Vec<i64> {
-    vec![0, 0, 0, 0, uploads, 1]
-}
-
-impl Stats {
-    fn from_counters(c: &[i64]) -> Stats {
-        let g = |i: usize| c.get(i).copied().unwrap_or(0).max(0) as u64;
-        Stats {
-            size: g(0),
-            size_actual: g(1),
-            num_objects: g(2),
-            written: g(3) > 0,
-            uploads: g(4),
-            uploads_written: g(5) > 0,
-        }
+/// The key of the bucket an S3 request names: `tenant:name` is that tenant's bucket (`:name`
+/// the global tenant's), as radosgw's `rgw_parse_url_bucket` reads it; a plain name is in
+/// the requester's tenant.
+pub fn named(requester_tenant: &str, name: &str) -> String {
+    match name.split_once(':') {
+        Some((tenant, name)) => bkey(tenant, name),
+        None => bkey(requester_tenant, name),
     }
-
-    /// `usage` as radosgw dumps it: one member per category ever touched, in radosgw's
-    /// category order (`{}` for a bucket never written to).
-    pub fn dump_usage(&self) -> Node {
-        let mut b = ObjBuilder::new();
-        if self.written {
-            b.push(
-                "rgw.main",
-                crate::model::dump_storage_stats(
-                    self.size,
-                    self.size_actual,
-                    Some(self.size),
-                    self.num_objects,
-                ),
-            );
-        }
-        if self.uploads_written {
-            b.push(
-                "rgw.multimeta",
-                crate::model::dump_storage_stats(
-                    0,
-                    0,
-                    Some(self.uploads * MULTIMETA_UTILIZED),
-                    self.uploads,
-                ),
-            );
-        }
-        b.build()
-    }
-
-    /// Counter deltas that take `self` to `want` (index repair).
-    pub fn deltas_to(&self, want: &Stats) -> Vec<i64> {
-        let d = |a: u64, b: u64| a as i64 - b as i64;
-        vec![
-            d(want.size, self.size),
-            d(want.size_actual, self.size_actual),
-            d(want.num_objects, self.num_objects),
-            d(want.written as u64, self.written as u64),
-            d(want.uploads, self.uploads),
-            d(want.uploads_written as u64, self.uploads_written as u64),
-        ]
-    }
-}
-
-/// Bytes an object occupies on radosgw: rounded up to 4 KiB.
-pub fn size_actual(size: u64) -> u64 {
-    size.div_ceil(4096).saturating_mul(4096)
-}
-
-/// Deltas for the bucket's index versions: one index operation on the object's shard.
-pub fn ver_delta(key: &str) -> Vec<i64> {
-    let mut v = vec![0; NUM_SHARDS];
-    v[shard_of(key)] = 1;
-    v
 }
 
 /// A page of buckets in listing order and, when more remain, the key of the next one.

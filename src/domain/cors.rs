@@ -43,6 +43,15 @@ fn wildcard(pattern: &str, s: &str) -> bool {
 }
 
 impl CorsRule {
+    /// Bytes the rule takes in a cached bucket record, roughly.
+    pub fn weigh(&self) -> usize {
+        let strings = |v: &[String]| v.iter().map(|s| s.len() + 24).sum::<usize>();
+        128 + strings(&self.origins)
+            + strings(&self.methods)
+            + strings(&self.headers)
+            + strings(&self.expose)
+    }
+
     /// A rule as radosgw takes it from a `PUT ?cors` body: at least one origin; methods
     /// among [`METHODS`] in any case (kept in that order); at most one `*` in an origin
     /// or an allowed header; `MaxAgeSeconds` a number. `MalformedXML` otherwise.

@@ -8,6 +8,7 @@ pub mod blobs;
 pub mod buckets;
 pub mod cache;
 pub mod cors;
+pub mod lifecycle;
 pub mod objects;
 pub mod policy;
 pub mod quota;

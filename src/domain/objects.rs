@@ -230,6 +230,29 @@ impl Objects {
 
     /// Remove object `key`; `NoSuchKey` when absent. Returns the removed entry.
     pub async fn remove(&self, bk: &str, key: &str) -> Result<ObjectMeta> {
+        self.remove_where(bk, key, |_| true)
+            .await?
+            .ok_or(Error::NoSuchKey)
+    }
+
+    /// Remove object `key` only while `still` holds for it (the lifecycle removes the
+    /// version it found expired, not one written since): whether it was removed.
+    pub async fn remove_if(
+        &self,
+        bk: &str,
+        key: &str,
+        still: impl Fn(&ObjectMeta) -> bool,
+    ) -> Result<bool> {
+        Ok(self.remove_where(bk, key, still).await?.is_some())
+    }
+
+    /// `NoSuchKey` when absent; `None` when `still` refuses the current entry.
+    async fn remove_where(
+        &self,
+        bk: &str,
+        key: &str,
+        still: impl Fn(&ObjectMeta) -> bool,
+    ) -> Result<Option<ObjectMeta>> {
         let k = schema::object(bk, key);
         let mut retry = Retry::new();
         loop {
@@ -237,6 +260,9 @@ impl Objects {
                 return Err(Error::NoSuchKey);
             };
             let cur: ObjectMeta = decode(&cur_raw)?;
+            if !still(&cur) {
+                return Ok(None);
+            }
             let mut t = Txn::default();
             t.expect(k.clone(), Some(cur_raw))
                 .delete(k.clone())
@@ -249,7 +275,7 @@ impl Objects {
                 Ok(seq) => {
                     self.entries.written(k, None, seq);
                     self.blobs.remove_all(data_ids(&cur)).await;
-                    return Ok(cur);
+                    return Ok(Some(cur));
                 }
                 Err(CommitError::Conflict) => {
                     self.entries.invalidate(&k);

@@ -185,6 +185,108 @@ pub fn cors(body: &[u8]) -> Result<Vec<CorsRuleXml>> {
         .collect()
 }
 
+/// One `<Rule>` of a lifecycle configuration as written (numbers and dates still text),
+/// before `domain::lifecycle` checks it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LcRuleXml {
+    pub id: Option<String>,
+    /// The rule's own `<Prefix>` (the form before `<Filter>`).
+    pub prefix: Option<String>,
+    pub filter: Option<LcFilterXml>,
+    pub status: Option<String>,
+    pub expiration: Option<LcExpirationXml>,
+    pub noncurrent_days: Option<String>,
+    pub abort_days: Option<String>,
+    /// `(Days, Date, StorageClass)` of each `<Transition>`.
+    pub transitions: Vec<(Option<String>, Option<String>, Option<String>)>,
+    /// `(NoncurrentDays, StorageClass)` of each `<NoncurrentVersionTransition>`.
+    pub noncurrent_transitions: Vec<(Option<String>, Option<String>)>,
+}
+
+/// `<Filter>`: a prefix, tags, or both (inside `<And>`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LcFilterXml {
+    pub prefix: Option<String>,
+    pub tags: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LcExpirationXml {
+    pub days: Option<String>,
+    pub date: Option<String>,
+    pub delete_marker: Option<String>,
+}
+
+/// `<LifecycleConfiguration><Rule>...</Rule>*</LifecycleConfiguration>`. Prefixes are
+/// kept as sent; everything else is trimmed.
+pub fn lifecycle(body: &[u8]) -> Result<Vec<LcRuleXml>> {
+    let root = parse(body, "LifecycleConfiguration")?;
+    let tags = |e: &Elem| -> Result<Vec<(String, String)>> {
+        e.all("Tag")
+            .map(|t| Ok((t.req("Key")?.text.clone(), t.req("Value")?.text.clone())))
+            .collect()
+    };
+    root.all("Rule")
+        .map(|r| {
+            let filter = match r.opt("Filter")? {
+                None => None,
+                Some(f) => {
+                    let mut out = LcFilterXml {
+                        prefix: f.opt("Prefix")?.map(|p| p.text.clone()),
+                        tags: tags(f)?,
+                    };
+                    if let Some(and) = f.opt("And")? {
+                        if out.prefix.is_none() {
+                            out.prefix = and.opt("Prefix")?.map(|p| p.text.clone());
+                        }
+                        out.tags.extend(tags(and)?);
+                    }
+                    Some(out)
+                }
+            };
+            let expiration = match r.opt("Expiration")? {
+                None => None,
+                Some(e) => Some(LcExpirationXml {
+                    days: e.opt_token("Days")?,
+                    date: e.opt_token("Date")?,
+                    delete_marker: e.opt_token("ExpiredObjectDeleteMarker")?,
+                }),
+            };
+            let noncurrent_days = match r.opt("NoncurrentVersionExpiration")? {
+                None => None,
+                Some(e) => Some(e.req("NoncurrentDays")?.token().to_owned()),
+            };
+            let abort_days = match r.opt("AbortIncompleteMultipartUpload")? {
+                None => None,
+                Some(e) => Some(e.req("DaysAfterInitiation")?.token().to_owned()),
+            };
+            Ok(LcRuleXml {
+                id: r.opt_token("ID")?,
+                prefix: r.opt("Prefix")?.map(|p| p.text.clone()),
+                filter,
+                status: r.opt_token("Status")?,
+                expiration,
+                noncurrent_days,
+                abort_days,
+                transitions: r
+                    .all("Transition")
+                    .map(|t| {
+                        Ok((
+                            t.opt_token("Days")?,
+                            t.opt_token("Date")?,
+                            t.opt_token("StorageClass")?,
+                        ))
+                    })
+                    .collect::<Result<_>>()?,
+                noncurrent_transitions: r
+                    .all("NoncurrentVersionTransition")
+                    .map(|t| Ok((t.opt_token("NoncurrentDays")?, t.opt_token("StorageClass")?)))
+                    .collect::<Result<_>>()?,
+            })
+        })
+        .collect()
+}
+
 /// `<CreateBucketConfiguration><LocationConstraint/>?</CreateBucketConfiguration>`.
 /// A blank body or an empty constraint is `None`: both mean the default placement.
 pub fn create_bucket_configuration(body: &[u8]) -> Result<Option<String>> {

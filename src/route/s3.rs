@@ -136,7 +136,7 @@ const RULES: &[Rule] = &[
     read(&["uploads"], S3Op::ListUploads),
     read(&["cors"], S3Op::GetBucketCors),
     read(&["tagging"], S3Op::GetBucketTagging),
-    config(&["lifecycle"], Config::Lifecycle),
+    read(&["lifecycle"], S3Op::GetBucketLifecycle),
     read(&["policy"], S3Op::GetBucketPolicy),
     config(&["object-lock"], Config::ObjectLock),
     config(&["encryption"], Config::Encryption),
@@ -151,6 +151,14 @@ const RULES: &[Rule] = &[
     rule(Bucket, PUT, &["tagging"], &[], Any, S3Op::PutBucketTagging),
     rule(Bucket, PUT, &["cors"], &[], Any, S3Op::PutBucketCors),
     rule(Bucket, PUT, &["policy"], &[], Any, S3Op::PutBucketPolicy),
+    rule(
+        Bucket,
+        PUT,
+        &["lifecycle"],
+        &[],
+        Any,
+        S3Op::PutBucketLifecycle,
+    ),
     rule(Bucket, PUT, &[], &[], Any, S3Op::CreateBucket),
     rule(
         Bucket,
@@ -161,6 +169,14 @@ const RULES: &[Rule] = &[
         S3Op::DeleteBucketTagging,
     ),
     rule(Bucket, DELETE, &["cors"], &[], Any, S3Op::DeleteBucketCors),
+    rule(
+        Bucket,
+        DELETE,
+        &["lifecycle"],
+        &[],
+        Any,
+        S3Op::DeleteBucketLifecycle,
+    ),
     rule(
         Bucket,
         DELETE,
@@ -352,6 +368,9 @@ mod tests {
             ("PUT", "policy", S3Op::PutBucketPolicy),
             ("DELETE", "policy", S3Op::DeleteBucketPolicy),
             ("GET", "policyStatus", S3Op::GetBucketPolicyStatus),
+            ("GET", "lifecycle", S3Op::GetBucketLifecycle),
+            ("PUT", "lifecycle", S3Op::PutBucketLifecycle),
+            ("DELETE", "lifecycle", S3Op::DeleteBucketLifecycle),
         ] {
             assert_eq!(op(m, "b", "", sub, false), Ok(want));
         }
@@ -392,7 +411,6 @@ mod tests {
         );
         // A bucket's configuration is read; it is never set, and an object has none.
         for (sub, c) in [
-            ("lifecycle", Config::Lifecycle),
             ("object-lock", Config::ObjectLock),
             ("encryption", Config::Encryption),
             ("notification", Config::Notification),
@@ -415,7 +433,6 @@ mod tests {
     #[test]
     fn unknown_subresources_are_not_implemented() {
         for sub in [
-            "lifecycle",
             "website",
             "encryption",
             "replication",

@@ -1,4 +1,4 @@
-//! Bucket configurations this gateway never holds: lifecycle, object lock,
+//! Bucket configurations this gateway never holds: object lock,
 //! default encryption, notifications, logging, request payment, public access block. Reading one answers what radosgw
 //! answers for a bucket that has none (checked against radosgw 16.2.15), so tools that read
 //! them by themselves — s3cmd `info` and `payer`, mc, terraform's bucket refresh — see an
@@ -13,7 +13,6 @@ use crate::error::{Error, Result};
 /// The configurations, each read by `GET /bucket?<sub-resource>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Config {
-    Lifecycle,
     ObjectLock,
     Encryption,
     Notification,
@@ -26,7 +25,6 @@ impl Config {
     /// radosgw's op name (the usage log's category, the request log's `op`).
     pub fn op_name(self) -> &'static str {
         match self {
-            Config::Lifecycle => "get_lifecycle",
             Config::ObjectLock => "get_bucket_object_lock",
             Config::Encryption => "get_bucket_encryption",
             Config::Notification => "pubsub_notifications_get_s3",
@@ -39,7 +37,6 @@ impl Config {
     /// The policy action that reads it.
     fn action(self) -> &'static str {
         match self {
-            Config::Lifecycle => "s3:GetLifecycleConfiguration",
             Config::ObjectLock => "s3:GetBucketObjectLockConfiguration",
             Config::Encryption => "s3:GetBucketEncryption",
             Config::Notification => "s3:GetBucketNotification",
@@ -62,7 +59,6 @@ pub fn get(req: &S3Request, what: Config) -> Result<Reply> {
         Xml::new()
     };
     match what {
-        Config::Lifecycle => return Err(Error::NoSuchLifecycleConfiguration),
         Config::ObjectLock => return Err(Error::ObjectLockConfigurationNotFound),
         // Encryption is refused on every upload (`object::refuse_encryption`), so no bucket
         // has a default: radosgw 17 and later (and AWS) answer this. 16.2 does not know the

@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::authz::{self, Asked, Caller, OpKind};
 use crate::domain::acl::perm;
 use crate::domain::blobs::{BlobReader, ChunkSource};
-use crate::domain::buckets::{bkey, Bucket};
+use crate::domain::buckets::Bucket;
 use crate::error::{Error, Result};
 use crate::query::Query;
 
@@ -22,6 +22,7 @@ pub mod attributes;
 pub mod bucket;
 pub mod bucket_config;
 pub mod cors;
+pub mod lifecycle;
 pub mod listing;
 pub mod multipart;
 pub mod object;
@@ -70,6 +71,9 @@ pub enum S3Op {
     PutBucketPolicy,
     DeleteBucketPolicy,
     GetBucketPolicyStatus,
+    GetBucketLifecycle,
+    PutBucketLifecycle,
+    DeleteBucketLifecycle,
     CreateUpload,
     UploadPart,
     UploadPartCopy,
@@ -117,6 +121,9 @@ impl S3Op {
             PutBucketPolicy => "put_bucket_policy",
             DeleteBucketPolicy => "delete_bucket_policy",
             GetBucketPolicyStatus => "get_bucket_policy_status",
+            GetBucketLifecycle => "get_lifecycle",
+            PutBucketLifecycle => "put_lifecycle",
+            DeleteBucketLifecycle => "delete_lifecycle",
             CreateUpload => "init_multipart",
             CompleteUpload => "complete_multipart",
             AbortUpload => "abort_multipart",
@@ -143,6 +150,7 @@ impl S3Op {
                 | PutBucketTagging
                 | PutBucketCors
                 | PutBucketPolicy
+                | PutBucketLifecycle
                 | CompleteUpload
         )
     }
@@ -170,6 +178,7 @@ impl S3Op {
                 | GetBucketCors
                 | GetBucketPolicy
                 | GetBucketPolicyStatus
+                | GetBucketLifecycle
                 | ListParts
         )
     }
@@ -205,7 +214,7 @@ impl S3Request {
 
     /// The store key of the bucket the request names (in the caller's tenant).
     pub fn bucket_key(&self) -> String {
-        bkey(self.caller.tenant(), &self.bucket)
+        crate::domain::buckets::named(self.caller.tenant(), &self.bucket)
     }
 
     /// The bucket the request names, or `NoSuchBucket`.
@@ -399,6 +408,9 @@ pub async fn run(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
         PutBucketPolicy => policy::put(app, req, body.bytes()).await,
         DeleteBucketPolicy => policy::delete(app, req).await,
         GetBucketPolicyStatus => policy::status(req),
+        GetBucketLifecycle => lifecycle::get(req),
+        PutBucketLifecycle => lifecycle::put(app, req, body.bytes()).await,
+        DeleteBucketLifecycle => lifecycle::delete(app, req).await,
         CreateUpload => multipart::create(app, req).await,
         UploadPart => multipart::upload_part(app, req, body).await,
         UploadPartCopy => multipart::upload_part_copy(app, req).await,
@@ -476,13 +488,17 @@ pub async fn anonymous_may_send_body(app: &App, bucket: &str, key: &str, op: S3O
     // nobody unsigned owns one.
     if matches!(
         op,
-        S3Op::CreateBucket | S3Op::PutBucketTagging | S3Op::PutBucketCors | S3Op::PutBucketPolicy
+        S3Op::CreateBucket
+            | S3Op::PutBucketTagging
+            | S3Op::PutBucketCors
+            | S3Op::PutBucketPolicy
+            | S3Op::PutBucketLifecycle
     ) {
         return Err(Error::AccessDenied);
     }
     let b = app
         .buckets
-        .get(&bkey("", bucket))
+        .get(&crate::domain::buckets::named("", bucket))
         .await?
         .ok_or(Error::NoSuchBucket)?;
     // A policy may grant strangers what the ACLs do not: the op decides, after the body

@@ -42,6 +42,8 @@ IMPLEMENTED = {
     ("bucket", "DELETE", "cors"),       # DeleteBucketCors
     ("bucket", "PUT", "policy"),        # PutBucketPolicy
     ("bucket", "DELETE", "policy"),     # DeleteBucketPolicy
+    ("bucket", "PUT", "lifecycle"),     # PutBucketLifecycle
+    ("bucket", "DELETE", "lifecycle"),  # DeleteBucketLifecycle
     ("bucket", "GET", "uploads"),       # ListMultipartUploads
     ("object", "POST", "uploads"),      # CreateMultipartUpload
     ("object", "GET", "attributes"),    # GetObjectAttributes (asked for the ETag, below)

@@ -151,8 +151,12 @@ def test_s3cmd_refused_and_unsupported_touch_nothing(rgw, admin, uid, s3cmd, tmp
     assert requests.get(f"{rgw.url}/{bucket}/f.bin").status_code == 403
     policy.write_text('{"Version": "2012-10-17", "Statement": [{"Effect": "Perhaps"}]}')
     # Sub-resources we do not implement answer 501 and change nothing.
+    # Expiry rules as s3cmd writes them: kept, read back, removed.
+    s3cmd("expire", "--expiry-days=30", "--expiry-prefix=logs/", f"s3://{bucket}")
+    rules = s3cmd("getlifecycle", f"s3://{bucket}")
+    assert "<Prefix>logs/</Prefix>" in rules and "<Days>30</Days>" in rules, rules
+    s3cmd("dellifecycle", f"s3://{bucket}")
     for args in (["setpolicy", str(policy), f"s3://{bucket}"],
-                 ["dellifecycle", f"s3://{bucket}"],
                  ["ws-delete", f"s3://{bucket}"]):
         p = subprocess.run([exe, "-c", str(tmp_path / "s3cfg"), *args], capture_output=True,
                            text=True, timeout=60, env=tool_env(tmp_path))

@@ -1,0 +1,245 @@
+//! Bucket lifecycle rules (`PUT /bucket?lifecycle`): what radosgw 16.2.15 accepts and how it
+//! keeps them (`tests/python/test_s3_lifecycle.py` holds its answers), and when a rule makes
+//! an object expire or an unfinished upload be aborted. The passes that act on them are
+//! `lifecycle::pass`.
+//!
+//! Buckets are never versioned here, so the rules for noncurrent versions and delete
+//! markers are kept and shown but have nothing to act on, and there is one storage class:
+//! transitions are kept and shown, and no object moves.
+
+use serde::{Deserialize, Serialize};
+
+use crate::encode::s3_read::{LcExpirationXml, LcRuleXml};
+use crate::error::{Error, Result};
+
+pub mod pass;
+
+/// radosgw's `MAX_ID_LEN`.
+const MAX_ID_LEN: usize = 255;
+/// Length of the id radosgw makes up for a rule sent without one.
+const GENERATED_ID_LEN: usize = 48;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LcRule {
+    pub id: String,
+    /// The rule's own `<Prefix>`, when it has no `<Filter>`.
+    pub prefix: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<LcFilter>,
+    pub enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration: Option<Expiration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noncurrent_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abort_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transitions: Vec<Transition>,
+    /// `(NoncurrentDays, StorageClass)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub noncurrent_transitions: Vec<(u32, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LcFilter {
+    pub prefix: String,
+    pub tags: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Expiration {
+    Days(u32),
+    /// The date as sent (shown back so), and that midnight in seconds since the epoch.
+    Date(String, i64),
+    ExpiredObjectDeleteMarker(bool),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transition {
+    pub days: Option<u32>,
+    pub date: Option<String>,
+    pub storage_class: String,
+}
+
+/// A positive number of days: not a number is `MalformedXML`, zero or less
+/// `InvalidArgument`, as radosgw answers.
+fn days(s: &str) -> Result<u32> {
+    let n: i64 = s.parse().map_err(|_| Error::MalformedXml)?;
+    if n <= 0 {
+        return Err(Error::InvalidArgument);
+    }
+    u32::try_from(n).map_err(|_| Error::InvalidArgument)
+}
+
+/// An ISO 8601 date at midnight UTC (`2027-01-01T00:00:00.000Z`), in seconds.
+fn midnight(s: &str) -> Result<i64> {
+    let secs = crate::clock::parse_utime(s)
+        .filter(|_| s.contains('T'))
+        .ok_or(Error::MalformedXml)?
+        .div_euclid(1_000_000);
+    if secs.rem_euclid(86_400) != 0 {
+        return Err(Error::MalformedXml);
+    }
+    Ok(secs)
+}
+
+fn expiration(e: LcExpirationXml) -> Result<Expiration> {
+    match (e.days, e.date, e.delete_marker) {
+        (Some(d), None, None) => Ok(Expiration::Days(days(&d)?)),
+        (None, Some(d), None) => {
+            let at = midnight(&d)?;
+            Ok(Expiration::Date(d, at))
+        }
+        (None, None, Some(m)) => match m.as_str() {
+            "true" => Ok(Expiration::ExpiredObjectDeleteMarker(true)),
+            "false" => Ok(Expiration::ExpiredObjectDeleteMarker(false)),
+            _ => Err(Error::MalformedXml),
+        },
+        _ => Err(Error::MalformedXml),
+    }
+}
+
+impl LcRule {
+    fn from_xml(x: LcRuleXml) -> Result<LcRule> {
+        let enabled = match x.status.as_deref() {
+            Some("Enabled") => true,
+            Some("Disabled") => false,
+            _ => return Err(Error::MalformedXml),
+        };
+        let id = match x.id {
+            Some(id) if id.len() > MAX_ID_LEN => return Err(Error::InvalidArgument),
+            Some(id) => id,
+            None => crate::keys::random_lower_alnum(GENERATED_ID_LEN),
+        };
+        let filter = x
+            .filter
+            .filter(|f| f.prefix.is_some() || !f.tags.is_empty())
+            .map(|f| LcFilter {
+                prefix: f.prefix.unwrap_or_default(),
+                tags: f.tags,
+            });
+        let transitions = x
+            .transitions
+            .into_iter()
+            .map(|(d, date, class)| {
+                let storage_class = class.ok_or(Error::MalformedXml)?;
+                match (&d, &date) {
+                    (Some(_), None) | (None, Some(_)) => {}
+                    _ => return Err(Error::MalformedXml),
+                }
+                let days = d
+                    .map(|d| d.parse::<u32>().map_err(|_| Error::InvalidArgument))
+                    .transpose()?;
+                if let Some(date) = &date {
+                    midnight(date)?;
+                }
+                Ok(Transition {
+                    days,
+                    date,
+                    storage_class,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let noncurrent_transitions = x
+            .noncurrent_transitions
+            .into_iter()
+            .map(|(d, class)| {
+                let d = d.ok_or(Error::MalformedXml)?;
+                Ok((days(&d)?, class.ok_or(Error::MalformedXml)?))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let rule = LcRule {
+            id,
+            prefix: x.prefix.unwrap_or_default(),
+            filter,
+            enabled,
+            expiration: x.expiration.map(expiration).transpose()?,
+            noncurrent_days: x.noncurrent_days.as_deref().map(days).transpose()?,
+            abort_days: x.abort_days.as_deref().map(days).transpose()?,
+            transitions,
+            noncurrent_transitions,
+        };
+        let acts = rule.expiration.is_some()
+            || rule.noncurrent_days.is_some()
+            || rule.abort_days.is_some()
+            || !rule.transitions.is_empty()
+            || !rule.noncurrent_transitions.is_empty();
+        if !acts {
+            return Err(Error::MalformedXml);
+        }
+        Ok(rule)
+    }
+
+    /// Bytes the rule takes in a cached bucket record, roughly.
+    pub fn weigh(&self) -> usize {
+        let tags = self.filter.iter().flat_map(|f| &f.tags);
+        256 + self.id.len()
+            + self.prefix.len()
+            + tags.map(|(k, v)| k.len() + v.len() + 48).sum::<usize>()
+    }
+
+    /// The prefix the rule applies to.
+    pub fn effective_prefix(&self) -> &str {
+        self.filter.as_ref().map_or(&self.prefix, |f| &f.prefix)
+    }
+
+    /// Does the rule cover an object with this key and these tags?
+    pub fn covers(&self, key: &str, tags: &[(String, String)]) -> bool {
+        self.enabled
+            && key.starts_with(self.effective_prefix())
+            && self
+                .filter
+                .iter()
+                .flat_map(|f| &f.tags)
+                .all(|t| tags.contains(t))
+    }
+}
+
+/// A configuration as radosgw takes it: at least one rule, ids unique (`InvalidArgument`).
+pub fn rules_from_xml(rules: Vec<LcRuleXml>) -> Result<Vec<LcRule>> {
+    if rules.is_empty() {
+        return Err(Error::MalformedXml);
+    }
+    let rules: Vec<LcRule> = rules
+        .into_iter()
+        .map(LcRule::from_xml)
+        .collect::<Result<_>>()?;
+    let mut ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+    ids.sort_unstable();
+    if ids.windows(2).any(|w| w[0] == w[1]) {
+        return Err(Error::InvalidArgument);
+    }
+    Ok(rules)
+}
+
+/// The time a pass runs at, and how long a lifecycle "day" is: a real day, counted from
+/// midnight UTC as radosgw counts it, or (radosgw's `rgw_lc_debug_interval`) that many
+/// seconds from now, so that tests can watch rules act.
+#[derive(Debug, Clone, Copy)]
+pub struct LcClock {
+    pub now: i64,
+    pub debug_day: Option<u64>,
+}
+
+impl LcClock {
+    /// radosgw's `obj_has_expired`: `days` have passed since `since` (seconds).
+    pub fn past(&self, since: i64, days: u32) -> bool {
+        let (base, day) = match self.debug_day {
+            Some(d) => (self.now, d as i64),
+            None => (self.now - self.now.rem_euclid(86_400), 86_400),
+        };
+        base - since >= days as i64 * day
+    }
+
+    /// Does the rule expire an object last written at `mtime` (seconds)?
+    pub fn expires(&self, rule: &LcRule, mtime: i64) -> bool {
+        match &rule.expiration {
+            Some(Expiration::Days(d)) => self.past(mtime, *d),
+            Some(Expiration::Date(_, at)) => self.now >= *at,
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

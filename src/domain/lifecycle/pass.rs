@@ -1,0 +1,120 @@
+//! One lifecycle pass: for every bucket with rules, each enabled rule's expired objects are
+//! removed and its unfinished uploads past their days aborted, page by page (memory stays
+//! bounded however many objects a bucket holds). An object rewritten after it was listed
+//! is left alone: it is removed only while it is still the version that expired.
+
+use crate::domain::buckets::{Bucket, Buckets};
+use crate::domain::objects::Objects;
+use crate::domain::uploads::Uploads;
+use crate::error::{Error, Result};
+
+use super::LcClock;
+
+/// Objects or uploads read per page.
+const PAGE: usize = 1000;
+
+/// What a pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Report {
+    /// Buckets with rules that were processed.
+    pub buckets: u64,
+    pub expired: u64,
+    pub aborted: u64,
+}
+
+/// Run the rules of every bucket (or only of bucket key `only`).
+pub async fn run(
+    buckets: &Buckets,
+    objects: &Objects,
+    uploads: &Uploads,
+    clock: LcClock,
+    only: Option<&str>,
+) -> Result<Report> {
+    let mut report = Report::default();
+    if let Some(bk) = only {
+        let b = buckets.get(bk).await?.ok_or(Error::NoSuchBucket)?;
+        bucket(&b, objects, uploads, clock, &mut report).await?;
+        return Ok(report);
+    }
+    let mut start: Option<String> = None;
+    loop {
+        let (page, next) = buckets.list_page(start.as_deref(), 100).await?;
+        for b in page.iter().filter(|b| b.lifecycle.is_some()) {
+            bucket(b, objects, uploads, clock, &mut report).await?;
+        }
+        match next {
+            Some(n) => start = Some(n),
+            None => return Ok(report),
+        }
+    }
+}
+
+async fn bucket(
+    b: &Bucket,
+    objects: &Objects,
+    uploads: &Uploads,
+    clock: LcClock,
+    report: &mut Report,
+) -> Result<()> {
+    let Some(rules) = &b.lifecycle else {
+        return Ok(());
+    };
+    report.buckets += 1;
+    let bk = b.data_key();
+    for rule in rules.iter().filter(|r| r.enabled) {
+        let prefix = rule.effective_prefix();
+        let mut after = String::new();
+        while rule.expiration.is_some() {
+            let page = objects.list_page(&bk, prefix, "", &after, PAGE).await?;
+            for (key, meta) in &page.objects {
+                let mtime = meta.mtime_us;
+                if !rule.covers(key, &meta.tags)
+                    || !clock.expires(rule, mtime.div_euclid(1_000_000))
+                {
+                    continue;
+                }
+                match objects
+                    .remove_if(&bk, key, |cur| cur.mtime_us == mtime)
+                    .await
+                {
+                    Ok(true) => report.expired += 1,
+                    Ok(false) | Err(Error::NoSuchKey) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if !page.truncated {
+                break;
+            }
+            after = page.next_marker;
+        }
+        let Some(days) = rule.abort_days else {
+            continue;
+        };
+        let (mut key_marker, mut id_marker) = (String::new(), String::new());
+        loop {
+            let mut page = uploads
+                .list(&bk, prefix, &key_marker, &id_marker, PAGE)
+                .await?;
+            let more = page.len() > PAGE;
+            page.truncate(PAGE);
+            for up in &page {
+                if !clock.past(up.value.initiated_us.div_euclid(1_000_000), days) {
+                    continue;
+                }
+                match uploads.abort(&objects.blobs, &bk, up).await {
+                    Ok(()) => report.aborted += 1,
+                    Err(Error::NoSuchUpload) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            match (more, page.last()) {
+                (true, Some(last)) => {
+                    key_marker = last.value.key.clone();
+                    id_marker = last.value.id.clone();
+                }
+                _ => break,
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,177 @@
+"""Bucket lifecycle: the configuration as radosgw 16.2.15 takes and shows it (every answer
+here is the one it gave to the same request: notes/probe_lc.py ran both), and the rules
+acting — objects past their days removed (the bucket's stats follow), unfinished uploads
+aborted, only what a rule's prefix and tags cover — on a server whose lifecycle "day" lasts
+two seconds (`lc_debug_interval`, radosgw's `rgw_lc_debug_interval`), and by
+`rgw-admin lc process` on a stopped store."""
+import json
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+import helpers
+
+NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
+
+
+def lc(rules):
+    return f"<LifecycleConfiguration {NS}>{rules}</LifecycleConfiguration>".encode()
+
+
+def err(r):
+    return r.status_code, (r.text.split("<Code>")[1].split("</Code>")[0] if "<Code>" in r.text else "")
+
+
+@pytest.fixture
+def owner(rgw, admin, uid):
+    k = admin.create_user(uid)["keys"][0]
+    raw = helpers.Client(rgw, k["access_key"], k["secret_key"])
+    s3 = helpers.s3_client(rgw, k["access_key"], k["secret_key"])
+    b = f"{uid}-lc"
+    s3.create_bucket(Bucket=b)
+    return b, raw, s3
+
+
+def test_configuration_as_radosgw_keeps_it(owner):
+    b, raw, s3 = owner
+    r = raw.get(f"/{b}", [("lifecycle", None)])
+    assert err(r) == (404, "NoSuchLifecycleConfiguration")
+    assert raw.delete(f"/{b}", [("lifecycle", None)]).status_code == 204
+    rules = ("<Rule><ID>a</ID><Prefix>x/</Prefix><Status>Enabled</Status><Expiration><Days>1"
+             "</Days></Expiration><AbortIncompleteMultipartUpload><DaysAfterInitiation>3"
+             "</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule>"
+             "<Rule><ID>b</ID><Filter><Prefix>y/</Prefix></Filter><Status>Disabled</Status>"
+             "<Expiration><Date>2027-02-01T00:00:00Z</Date></Expiration></Rule>"
+             "<Rule><ID>c</ID><Filter><And><Prefix>a/</Prefix><Tag><Key>k</Key><Value>v</Value>"
+             "</Tag><Tag><Key>k2</Key><Value>v2</Value></Tag></And></Filter><Status>Enabled"
+             "</Status><Expiration><Days>3</Days></Expiration></Rule>")
+    r = raw.put(f"/{b}", [("lifecycle", None)], body=lc(rules))
+    assert (r.status_code, r.text) == (200, ""), r.text
+    r = raw.get(f"/{b}", [("lifecycle", None)])
+    assert r.text == (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<LifecycleConfiguration {NS}><Rule><ID>a</ID><Prefix>x/</Prefix><Status>Enabled'
+        '</Status><Expiration><Days>1</Days></Expiration><AbortIncompleteMultipartUpload>'
+        '<DaysAfterInitiation>3</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule>'
+        '<Rule><ID>b</ID><Filter><Prefix>y/</Prefix></Filter><Status>Disabled</Status>'
+        '<Expiration><Date>2027-02-01T00:00:00Z</Date></Expiration></Rule>'
+        '<Rule><ID>c</ID><Filter><Prefix>a/</Prefix><And><Tag><Key>k</Key><Value>v</Value>'
+        '</Tag><Tag><Key>k2</Key><Value>v2</Value></Tag></And></Filter><Status>Enabled'
+        '</Status><Expiration><Days>3</Days></Expiration></Rule></LifecycleConfiguration>')
+    # boto3 reads it back.
+    got = s3.get_bucket_lifecycle_configuration(Bucket=b)["Rules"]
+    assert [(g["ID"], g["Status"]) for g in got] == [("a", "Enabled"), ("b", "Disabled"),
+                                                    ("c", "Enabled")]
+    assert raw.delete(f"/{b}", [("lifecycle", None)]).status_code == 204
+    assert err(raw.get(f"/{b}", [("lifecycle", None)])) == (404, "NoSuchLifecycleConfiguration")
+
+
+@pytest.mark.parametrize("rules,want", [
+    ("", "MalformedXML"),
+    ("<Rule><ID>a</ID><Prefix>x</Prefix><Status>On</Status><Expiration><Days>1</Days>"
+     "</Expiration></Rule>", "MalformedXML"),
+    ("<Rule><ID>a</ID><Prefix>x</Prefix><Status>Enabled</Status></Rule>", "MalformedXML"),
+    ("<Rule><ID>z</ID><Prefix></Prefix><Status>Enabled</Status><Expiration><Days>0</Days>"
+     "</Expiration></Rule>", "InvalidArgument"),
+    ("<Rule><ID>d</ID><Prefix></Prefix><Status>Enabled</Status><Expiration><Date>"
+     "2027-01-01T10:00:00.000Z</Date></Expiration></Rule>", "MalformedXML"),
+    ("<Rule><ID>a</ID><Prefix>x</Prefix><Status>Enabled</Status><Expiration><Days>1</Days>"
+     "</Expiration></Rule><Rule><ID>a</ID><Prefix>y</Prefix><Status>Enabled</Status>"
+     "<Expiration><Days>1</Days></Expiration></Rule>", "InvalidArgument"),
+    ("<Rule><ID>" + "i" * 256 + "</ID><Prefix>x</Prefix><Status>Enabled</Status><Expiration>"
+     "<Days>1</Days></Expiration></Rule>", "InvalidArgument"),
+])
+def test_refused_configurations_change_nothing(owner, rules, want):
+    b, raw, _ = owner
+    keep = ("<Rule><ID>keep</ID><Prefix>k/</Prefix><Status>Enabled</Status><Expiration><Days>9"
+            "</Days></Expiration></Rule>")
+    assert raw.put(f"/{b}", [("lifecycle", None)], body=lc(keep)).status_code == 200
+    assert err(raw.put(f"/{b}", [("lifecycle", None)], body=lc(rules))) == (400, want)
+    assert "<ID>keep</ID>" in raw.get(f"/{b}", [("lifecycle", None)]).text
+
+
+def test_only_the_owner_sets_it(rgw, admin, owner, uid):
+    b, raw, _ = owner
+    k = admin.create_user(f"{uid}-other")["keys"][0]
+    other = helpers.Client(rgw, k["access_key"], k["secret_key"])
+    body = lc("<Rule><ID>a</ID><Prefix></Prefix><Status>Enabled</Status><Expiration><Days>1"
+              "</Days></Expiration></Rule>")
+    assert err(other.put(f"/{b}", [("lifecycle", None)], body=body)) == (403, "AccessDenied")
+    assert err(raw.get(f"/{b}", [("lifecycle", None)])) == (404, "NoSuchLifecycleConfiguration")
+
+
+def wait_for(cond, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.25)
+    return False
+
+
+def test_rules_act(start_server):
+    srv = start_server(env={"RGW_ADMIN_LC_DEBUG_INTERVAL": "2"})
+    admin = srv.admin()
+    k = admin.create_user("lcuser")["keys"][0]
+    s3 = helpers.s3_client(srv, k["access_key"], k["secret_key"])
+    b = "lc-acts"
+    s3.create_bucket(Bucket=b)
+    for key in ("logs/1", "logs/2", "keep/1", "tagged/yes", "tagged/no"):
+        s3.put_object(Bucket=b, Key=key, Body=b"x" * 100)
+    s3.put_object_tagging(Bucket=b, Key="tagged/yes",
+                          Tagging={"TagSet": [{"Key": "tmp", "Value": "1"}]})
+    up = s3.create_multipart_upload(Bucket=b, Key="logs/big")["UploadId"]
+    s3.upload_part(Bucket=b, Key="logs/big", UploadId=up, PartNumber=1, Body=b"p" * 1000)
+    kept_up = s3.create_multipart_upload(Bucket=b, Key="keep/big")["UploadId"]
+    s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={"Rules": [
+        {"ID": "logs", "Filter": {"Prefix": "logs/"}, "Status": "Enabled",
+         "Expiration": {"Days": 1},
+         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}},
+        {"ID": "tagged", "Filter": {"And": {"Prefix": "tagged/",
+                                            "Tags": [{"Key": "tmp", "Value": "1"}]}},
+         "Status": "Enabled", "Expiration": {"Days": 1}},
+        {"ID": "off", "Filter": {"Prefix": "keep/"}, "Status": "Disabled",
+         "Expiration": {"Days": 1}, "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}},
+    ]})
+
+    def keys():
+        return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=b).get("Contents", []))
+    assert wait_for(lambda: keys() == ["keep/1", "tagged/no"]), keys()
+    uploads = [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=b).get("Uploads", [])]
+    assert wait_for(lambda: [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=b)
+                             .get("Uploads", [])] == [kept_up]), uploads
+    # The bucket's and the owner's stats count what is left.
+    stats = admin.get("/admin/bucket", [("bucket", b), ("stats", "true")]).json()
+    assert stats["usage"]["rgw.main"]["num_objects"] == 2
+    assert stats["usage"]["rgw.main"]["size"] == 200
+    # A new object under the prefix lives its day, then goes too.
+    s3.put_object(Bucket=b, Key="logs/3", Body=b"y")
+    assert "logs/3" in keys()
+    assert wait_for(lambda: "logs/3" not in keys())
+
+
+def test_cli_process_on_a_stopped_store(start_server):
+    srv = start_server(env={"RGW_ADMIN_LC_INTERVAL": "86400"})
+    admin = srv.admin()
+    k = admin.create_user("lccli")["keys"][0]
+    s3 = helpers.s3_client(srv, k["access_key"], k["secret_key"])
+    s3.create_bucket(Bucket="lc-cli")
+    s3.put_object(Bucket="lc-cli", Key="old/1", Body=b"x")
+    s3.put_object(Bucket="lc-cli", Key="new/1", Body=b"x")
+    # An expiry date in the past: the object is due whatever its age.
+    s3.put_bucket_lifecycle_configuration(Bucket="lc-cli", LifecycleConfiguration={"Rules": [
+        {"ID": "old", "Filter": {"Prefix": "old/"}, "Status": "Enabled",
+         "Expiration": {"Date": "2020-01-01T00:00:00Z"}}]})
+    srv.stop()
+    p = helpers.run_cli(srv.data_dir, "lc", "process", "--bucket", "lc-cli")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout) == {"buckets": 1, "expired_objects": 1, "aborted_uploads": 0}
+    p = helpers.run_cli(srv.data_dir, "lc", "process")
+    assert json.loads(p.stdout)["expired_objects"] == 0
+    p = helpers.run_cli(srv.data_dir, "lc", "process", "--bucket", "nope")
+    assert p.returncode == 1 and "NoSuchBucket" in p.stderr
+    srv.start()
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="lc-cli")["Contents"]] == ["new/1"]
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket="lc-cli", Key="old/1")
