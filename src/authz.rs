@@ -136,6 +136,16 @@ impl<'a> Asked<'a> {
         }
     }
 
+    /// The object's tags as the policy's `s3:ExistingObjectTag/<key>` condition keys.
+    pub fn with_object_tags(mut self, tags: &[(String, String)]) -> Self {
+        if let Some((_, env)) = &mut self.policy {
+            for (k, v) in tags {
+                env.add(&format!("s3:ExistingObjectTag/{k}"), v.as_str());
+            }
+        }
+        self
+    }
+
     /// What the bucket's policy says (`Pass` without one). A stored policy that no longer
     /// parses grants and refuses nothing: the ACLs decide, and its owner can replace it.
     fn effect(&self) -> Effect {

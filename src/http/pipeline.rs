@@ -526,7 +526,7 @@ async fn preflight_bucket_key(app: &App, req: &S3Request) -> String {
         Ok(Some((_, owner))) => owner.user.uid.tenant.clone(),
         _ => String::new(),
     };
-    crate::domain::buckets::bkey(&tenant, &req.bucket)
+    crate::domain::buckets::named(&tenant, &req.bucket)
 }
 
 /// Count one finished S3 request as radosgw's `log_usage` does: under the bucket's owner

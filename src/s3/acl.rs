@@ -227,7 +227,9 @@ pub async fn get_object(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
     let o = super::object_to_read(app, req, &b).await?;
     let acl = o.acl();
-    let asked = req.asked(&b, Some(&req.key), "s3:GetObjectAcl");
+    let asked = req
+        .asked(&b, Some(&req.key), "s3:GetObjectAcl")
+        .with_object_tags(&o.tags);
     authz::s3(&asked, &o.owner, &acl, perm::READ_ACP, OpKind::Read)?;
     Ok(Reply::xml(acl_doc(app, &o.owner, &acl).await))
 }

@@ -11,7 +11,7 @@ use crate::authz::{self, OpKind};
 use crate::config::Compat;
 use crate::domain::acl::{perm, Acl, Canned};
 use crate::domain::blobs::{Received, SMALL};
-use crate::domain::buckets::{bkey, Bucket};
+use crate::domain::buckets::Bucket;
 use crate::domain::objects::{Guard, ObjectMeta};
 use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
@@ -340,7 +340,9 @@ pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
     let part = part_number(req)?;
     let b = req.bucket()?;
     let o = super::object_to_read(app, req, &b).await?;
-    let asked = req.asked(&b, Some(&req.key), "s3:GetObject");
+    let asked = req
+        .asked(&b, Some(&req.key), "s3:GetObject")
+        .with_object_tags(&o.tags);
     authz::s3(&asked, &o.owner, &o.acl, perm::READ, OpKind::Read)?;
     // A read naming an encryption, any or none, is refused as radosgw 16.2.15 refuses it.
     if req.headers.contains_key("x-amz-server-side-encryption") {

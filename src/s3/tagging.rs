@@ -70,19 +70,28 @@ pub async fn get(app: &App, req: &S3Request) -> Result<Reply> {
     check_version_id(req)?;
     let b = req.bucket()?;
     let o = super::object_to_read(app, req, &b).await?;
-    let asked = req.asked(&b, Some(&req.key), "s3:GetObjectTagging");
+    let asked = req
+        .asked(&b, Some(&req.key), "s3:GetObjectTagging")
+        .with_object_tags(&o.tags);
     authz::s3(&asked, &o.owner, &o.acl, perm::READ, OpKind::Read)?;
     Ok(Reply::xml(tagging_doc(&o.tags)))
 }
 
-async fn set(app: &App, req: &S3Request, tags: Vec<(String, String)>) -> Result<()> {
+async fn set(
+    app: &App,
+    req: &S3Request,
+    action: &'static str,
+    tags: Vec<(String, String)>,
+) -> Result<()> {
     let b = req.bucket()?;
     let o = app
         .objects
         .get(&b.data_key(), &req.key)
         .await?
         .ok_or(Error::NoSuchKey)?;
-    let asked = req.asked(&b, Some(&req.key), "s3:PutObjectTagging");
+    let asked = req
+        .asked(&b, Some(&req.key), action)
+        .with_object_tags(&o.tags);
     authz::s3(&asked, &o.owner, &o.acl, perm::WRITE, OpKind::Write)?;
     app.objects
         .update(&b.data_key(), &req.key, |o| {
@@ -97,13 +106,13 @@ pub async fn put(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
     check_version_id(req)?;
     let tags = crate::encode::s3_read::tagging(&body)?;
     validate(&tags)?;
-    set(app, req, sorted(tags)).await?;
+    set(app, req, "s3:PutObjectTagging", sorted(tags)).await?;
     Ok(Reply::empty(StatusCode::OK).header(http::header::CONTENT_TYPE, "application/xml"))
 }
 
 pub async fn delete(app: &App, req: &S3Request) -> Result<Reply> {
     check_version_id(req)?;
-    set(app, req, Vec::new()).await?;
+    set(app, req, "s3:DeleteObjectTagging", Vec::new()).await?;
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
 

@@ -182,3 +182,43 @@ def test_grants_to_another_user_and_to_everyone(rgw, two):
     owner.delete_bucket(Bucket=b)
     owner.create_bucket(Bucket=b)
     assert code(lambda: owner.get_bucket_policy(Bucket=b)) == (404, "NoSuchBucketPolicy")
+
+
+def test_existing_object_tags_and_tagging_actions(rgw, two):
+    """`s3:ExistingObjectTag/<key>` sees the object's tags; removing tags is its own action
+    (s3-tests' test_bucket_policy_*_existing_tag and test_delete_tags_obj_public)."""
+    b, owner, _, bob = two
+    owner.put_object_tagging(Bucket=b, Key="priv/b.txt", Tagging={"TagSet": [
+        {"Key": "security", "Value": "public"}, {"Key": "foo", "Value": "bar"}]})
+    owner.put_bucket_policy(Bucket=b, Policy=statement(
+        Effect="Allow", Principal="*",
+        Action=["s3:GetObject", "s3:GetObjectTagging", "s3:GetObjectAcl"],
+        Resource=f"arn:aws:s3:::{b}/*",
+        Condition={"StringEquals": {"s3:ExistingObjectTag/security": "public"}}))
+    assert bob.get_object(Bucket=b, Key="priv/b.txt")["Body"].read() == b"B"
+    assert len(bob.get_object_tagging(Bucket=b, Key="priv/b.txt")["TagSet"]) == 2
+    assert bob.get_object_acl(Bucket=b, Key="priv/b.txt")["Owner"]["ID"]
+    # pub/a.txt has no such tag.
+    assert code(lambda: bob.get_object(Bucket=b, Key="pub/a.txt")) == (403, "AccessDenied")
+    owner.put_bucket_policy(Bucket=b, Policy=statement(
+        Effect="Allow", Principal="*", Action="s3:DeleteObjectTagging",
+        Resource=f"arn:aws:s3:::{b}/priv/b.txt"))
+    assert code(lambda: bob.put_object_tagging(Bucket=b, Key="priv/b.txt", Tagging={
+        "TagSet": []})) == (403, "AccessDenied")
+    bob.delete_object_tagging(Bucket=b, Key="priv/b.txt")
+    assert owner.get_object_tagging(Bucket=b, Key="priv/b.txt")["TagSet"] == []
+
+
+def test_a_tenant_user_names_another_tenants_bucket(rgw, admin, two, uid):
+    """`tenant:bucket` (`:bucket` for the global tenant) names another tenant's bucket, and
+    its policy decides (s3-tests' test_bucket_policy_different_tenant)."""
+    b, owner, _, _ = two
+    k = admin.create_user(f"{uid}-t", tenant="tpol")["keys"][0]
+    t = helpers.s3_client(rgw, k["access_key"], k["secret_key"])
+    owner.put_bucket_policy(Bucket=b, Policy=statement(
+        Effect="Allow", Principal="*", Action="s3:ListBucket", Resource=f"arn:aws:s3:::{b}"))
+    raw = helpers.Client(rgw, k["access_key"], k["secret_key"])
+    r = raw.get(f"/:{b}")
+    assert r.status_code == 200 and "<Key>pub/a.txt</Key>" in r.text, r.text
+    # A plain name is in the caller's own tenant, where there is no such bucket.
+    assert code(lambda: t.list_objects(Bucket=b)) == (404, "NoSuchBucket")

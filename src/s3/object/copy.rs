@@ -41,7 +41,7 @@ pub async fn load_source(
     let (sb, sk) = copy_source(req)?;
     let sbucket = app
         .buckets
-        .get(&bkey(req.caller.tenant(), &sb))
+        .get(&crate::domain::buckets::named(req.caller.tenant(), &sb))
         .await?
         .ok_or(Error::NoSuchBucket)?;
     let so = app
