@@ -122,6 +122,11 @@ pub struct Asked<'a> {
     /// `bucket` or `bucket/key`; only filled when there is a policy to ask.
     pub resource: String,
     pub policy: Option<(Result<Policy>, Env)>,
+    /// The bucket's `IgnorePublicAcls`: grants to everyone or every authenticated user
+    /// count for nothing.
+    pub ignore_public_acls: bool,
+    /// The bucket's `RestrictPublicBuckets`: the policy's public statements grant nothing.
+    pub restrict_public: bool,
 }
 
 impl<'a> Asked<'a> {
@@ -133,6 +138,8 @@ impl<'a> Asked<'a> {
             tenant: "",
             resource: String::new(),
             policy: None,
+            ignore_public_acls: false,
+            restrict_public: false,
         }
     }
 
@@ -158,13 +165,14 @@ impl<'a> Asked<'a> {
             subuser: &self.caller.subuser,
             account: &u.iam.account_id,
         });
-        p.eval(&policy::Ask {
+        let ask = policy::Ask {
             who,
             action: self.action,
             tenant: self.tenant,
             resource: &self.resource,
             env,
-        })
+        };
+        p.eval(&ask, self.restrict_public)
     }
 }
 
@@ -204,6 +212,13 @@ pub fn s3(asked: &Asked<'_>, owner: &str, acl: &Acl, need: u32, kind: OpKind) ->
         Effect::Allow => return Ok(()),
         Effect::Pass => {}
     }
+    let unblocked;
+    let acl = if asked.ignore_public_acls {
+        unblocked = acl.without_public();
+        &unblocked
+    } else {
+        acl
+    };
     let uid = caller.user.as_ref().map(|u| u.uid.to_string());
     let who = uid.as_deref().map_or(Requester::Anonymous, Requester::User);
     let mut have = acl.perms_of(who, owner);

@@ -85,6 +85,26 @@ pub struct Grant {
     pub perm: u32,
 }
 
+impl Grant {
+    fn is_public(&self) -> bool {
+        matches!(
+            self.grantee,
+            Grantee::Group(Group::AllUsers | Group::AuthenticatedUsers)
+        ) && self.perm != 0
+    }
+}
+
+/// A bucket's public access block (`?publicAccessBlock`): refuse public ACLs as they are
+/// set, ignore the public grants already there, refuse public policies, and keep a public
+/// policy's grants from strangers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicAccessBlock {
+    pub block_public_acls: bool,
+    pub ignore_public_acls: bool,
+    pub block_public_policy: bool,
+    pub restrict_public_buckets: bool,
+}
+
 /// The grants of a bucket or object. The owner is the record's owner, not part of the ACL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "AclRepr", into = "AclRepr")]
@@ -209,6 +229,23 @@ impl Acl {
             }
         }
         a
+    }
+
+    /// Does it grant anything to everyone, or to every authenticated user?
+    pub fn is_public(&self) -> bool {
+        self.grants.iter().any(|g| g.is_public())
+    }
+
+    /// The grants but the public ones (a bucket's `IgnorePublicAcls`).
+    pub fn without_public(&self) -> Acl {
+        Acl {
+            grants: self
+                .grants
+                .iter()
+                .filter(|g| !g.is_public())
+                .cloned()
+                .collect(),
+        }
     }
 
     /// The permission bits the ACL of a resource owned by `owner` gives `who`.

@@ -48,6 +48,9 @@ pub struct Bucket {
     /// The bucket's lifecycle rules (`?lifecycle`); `None` without a configuration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<Vec<crate::domain::lifecycle::LcRule>>,
+    /// `?publicAccessBlock`; `None`: all four off, as radosgw reads a bucket without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_access: Option<crate::domain::acl::PublicAccessBlock>,
     /// Where its objects, uploads and counters are kept when not under its own key: a
     /// bucket renamed (`PUT /admin/bucket?new-bucket-name`) keeps them where they were, and
     /// a bucket made under a name whose old data space a renamed bucket holds gets its own

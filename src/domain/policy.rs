@@ -254,9 +254,15 @@ impl Policy {
     }
 
     /// radosgw's `Policy::eval`: a matching deny wins, else a matching allow, else pass.
-    pub fn eval(&self, ask: &Ask<'_>) -> Effect {
+    /// `restrict_public` (a bucket's `RestrictPublicBuckets`) leaves out the statements that
+    /// grant to the public.
+    pub fn eval(&self, ask: &Ask<'_>, restrict_public: bool) -> Effect {
         let mut allowed = false;
+        let stranger = restrict_public.then(stranger);
         for s in &self.statements {
+            if stranger.as_ref().is_some_and(|e| s.is_public(e)) {
+                continue;
+            }
             match s.eval(ask) {
                 Effect::Deny => return Effect::Deny,
                 Effect::Allow => allowed = true,
@@ -274,19 +280,31 @@ impl Policy {
     /// from 1.1.1.1), or everyone but those its `NotPrincipal` names. (radosgw 19 also counts
     /// every allow naming specific users, which makes any shared bucket "public".)
     pub fn is_public(&self) -> bool {
-        let mut stranger = Env::default();
-        stranger.add("aws:SourceIp", "1.1.1.1");
-        stranger.add("aws:UserId", "anonymous");
-        stranger.add("s3:x-amz-server-side-encryption-aws-kms-key-id", "secret");
-        self.statements.iter().any(|s| {
-            if s.deny {
-                return false;
-            }
-            if s.principals.contains(&Principal::Anyone) {
-                return s.conditions.iter().all(|c| c.holds(&stranger));
-            }
-            !s.not_principals.is_empty() && !s.not_principals.contains(&Principal::Anyone)
-        })
+        let stranger = stranger();
+        self.statements.iter().any(|s| s.is_public(&stranger))
+    }
+}
+
+/// The request radosgw imagines from a stranger, to tell whether a policy is public.
+fn stranger() -> Env {
+    let mut e = Env::default();
+    e.add("aws:SourceIp", "1.1.1.1");
+    e.add("aws:UserId", "anonymous");
+    e.add("s3:x-amz-server-side-encryption-aws-kms-key-id", "secret");
+    e
+}
+
+impl Statement {
+    /// Does it allow anyone (its conditions met by `stranger`), or everyone but whom its
+    /// `NotPrincipal` names?
+    fn is_public(&self, stranger: &Env) -> bool {
+        if self.deny {
+            return false;
+        }
+        if self.principals.contains(&Principal::Anyone) {
+            return self.conditions.iter().all(|c| c.holds(stranger));
+        }
+        !self.not_principals.is_empty() && !self.not_principals.contains(&Principal::Anyone)
     }
 }
 

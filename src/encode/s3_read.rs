@@ -287,6 +287,17 @@ pub fn lifecycle(body: &[u8]) -> Result<Vec<LcRuleXml>> {
         .collect()
 }
 
+/// `<PublicAccessBlockConfiguration>`: its four flags, each `None` when absent.
+pub fn public_access_block(body: &[u8]) -> Result<[Option<String>; 4]> {
+    let root = parse(body, "PublicAccessBlockConfiguration")?;
+    Ok([
+        root.opt_token("BlockPublicAcls")?,
+        root.opt_token("IgnorePublicAcls")?,
+        root.opt_token("BlockPublicPolicy")?,
+        root.opt_token("RestrictPublicBuckets")?,
+    ])
+}
+
 /// `<CreateBucketConfiguration><LocationConstraint/>?</CreateBucketConfiguration>`.
 /// A blank body or an empty constraint is `None`: both mean the default placement.
 pub fn create_bucket_configuration(body: &[u8]) -> Result<Option<String>> {

@@ -144,13 +144,21 @@ const RULES: &[Rule] = &[
     config(&["logging"], Config::Logging),
     config(&["requestPayment"], Config::RequestPayment),
     read(&["policyStatus"], S3Op::GetBucketPolicyStatus),
-    config(&["publicAccessBlock"], Config::PublicAccessBlock),
+    read(&["publicAccessBlock"], S3Op::GetPublicAccessBlock),
     rule(Bucket, GET, &[], &[], Any, S3Op::ListObjects),
     rule(Bucket, HEAD, &[], &[], Any, S3Op::HeadBucket),
     rule(Bucket, PUT, &["acl"], &[], Any, S3Op::PutBucketAcl),
     rule(Bucket, PUT, &["tagging"], &[], Any, S3Op::PutBucketTagging),
     rule(Bucket, PUT, &["cors"], &[], Any, S3Op::PutBucketCors),
     rule(Bucket, PUT, &["policy"], &[], Any, S3Op::PutBucketPolicy),
+    rule(
+        Bucket,
+        PUT,
+        &["publicAccessBlock"],
+        &[],
+        Any,
+        S3Op::PutPublicAccessBlock,
+    ),
     rule(
         Bucket,
         PUT,
@@ -169,6 +177,14 @@ const RULES: &[Rule] = &[
         S3Op::DeleteBucketTagging,
     ),
     rule(Bucket, DELETE, &["cors"], &[], Any, S3Op::DeleteBucketCors),
+    rule(
+        Bucket,
+        DELETE,
+        &["publicAccessBlock"],
+        &[],
+        Any,
+        S3Op::DeletePublicAccessBlock,
+    ),
     rule(
         Bucket,
         DELETE,
@@ -371,6 +387,9 @@ mod tests {
             ("GET", "lifecycle", S3Op::GetBucketLifecycle),
             ("PUT", "lifecycle", S3Op::PutBucketLifecycle),
             ("DELETE", "lifecycle", S3Op::DeleteBucketLifecycle),
+            ("GET", "publicAccessBlock", S3Op::GetPublicAccessBlock),
+            ("PUT", "publicAccessBlock", S3Op::PutPublicAccessBlock),
+            ("DELETE", "publicAccessBlock", S3Op::DeletePublicAccessBlock),
         ] {
             assert_eq!(op(m, "b", "", sub, false), Ok(want));
         }
@@ -416,7 +435,6 @@ mod tests {
             ("notification", Config::Notification),
             ("logging", Config::Logging),
             ("requestPayment", Config::RequestPayment),
-            ("publicAccessBlock", Config::PublicAccessBlock),
         ] {
             for m in ["GET", "HEAD"] {
                 assert_eq!(op(m, "b", "", sub, false), Ok(S3Op::GetBucketConfig(c)));
@@ -436,7 +454,6 @@ mod tests {
             "website",
             "encryption",
             "replication",
-            "publicAccessBlock",
             "versioning",
             "logging",
         ] {

@@ -213,6 +213,7 @@ pub async fn put_bucket(app: &App, req: &S3Request, body: Bytes) -> Result<Reply
     let asked = req.asked(&b, None, "s3:PutBucketAcl");
     authz::s3(&asked, &b.owner, &b.acl, perm::WRITE_ACP, OpKind::Write)?;
     let acl = requested(app, req, &body, &b.owner, &b.owner).await?;
+    super::refuse_public_acl(&b, &acl)?;
     app.buckets
         .modify(&b.key(), |nb, _| {
             nb.acl = acl.clone();
@@ -245,6 +246,7 @@ pub async fn put_object(app: &App, req: &S3Request, body: Bytes) -> Result<Reply
     let asked = req.asked(&b, Some(&req.key), "s3:PutObjectAcl");
     authz::s3(&asked, &o.owner, &o.acl, perm::WRITE_ACP, OpKind::Write)?;
     let acl = requested(app, req, &body, &o.owner, &b.owner).await?;
+    super::refuse_public_acl(&b, &acl)?;
     app.objects
         .update(&b.data_key(), &req.key, |o| {
             o.acl = acl.clone();

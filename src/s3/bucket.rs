@@ -142,6 +142,7 @@ fn new_bucket(app: &App, req: &S3Request, owner: &str, acl: crate::domain::acl::
         cors: None,
         policy: None,
         lifecycle: None,
+        public_access: None,
         data: None,
     }
 }

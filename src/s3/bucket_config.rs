@@ -1,5 +1,5 @@
 //! Bucket configurations this gateway never holds: object lock,
-//! default encryption, notifications, logging, request payment, public access block. Reading one answers what radosgw
+//! default encryption, notifications, logging, request payment. Reading one answers what radosgw
 //! answers for a bucket that has none (checked against radosgw 16.2.15), so tools that read
 //! them by themselves — s3cmd `info` and `payer`, mc, terraform's bucket refresh — see an
 //! ordinary bucket instead of an error. Setting or removing any of them stays
@@ -18,7 +18,6 @@ pub enum Config {
     Notification,
     Logging,
     RequestPayment,
-    PublicAccessBlock,
 }
 
 impl Config {
@@ -30,7 +29,6 @@ impl Config {
             Config::Notification => "pubsub_notifications_get_s3",
             Config::Logging => "get_bucket_logging",
             Config::RequestPayment => "get_request_payment",
-            Config::PublicAccessBlock => "get_bucket_public_access_block",
         }
     }
 
@@ -42,7 +40,6 @@ impl Config {
             Config::Notification => "s3:GetBucketNotification",
             Config::Logging => "s3:GetBucketLogging",
             Config::RequestPayment => "s3:GetBucketRequestPayment",
-            Config::PublicAccessBlock => "s3:GetBucketPublicAccessBlock",
         }
     }
 }
@@ -79,19 +76,6 @@ pub fn get(req: &S3Request, what: Config) -> Result<Reply> {
             x.open_ns("RequestPaymentConfiguration");
             x.elem("Payer", "BucketOwner");
             x.close("RequestPaymentConfiguration");
-        }
-        Config::PublicAccessBlock => {
-            // radosgw's default when none was set; its root element, without a namespace.
-            x.open("BlockPublicAccessBlockConfiguration");
-            for name in [
-                "BlockPublicAcls",
-                "IgnorePublicAcls",
-                "BlockPublicPolicy",
-                "RestrictPublicBuckets",
-            ] {
-                x.bool(name, false);
-            }
-            x.close("BlockPublicAccessBlockConfiguration");
         }
     }
     Ok(Reply::xml(x.finish()))

@@ -28,6 +28,7 @@ pub mod multipart;
 pub mod object;
 pub mod policy;
 pub mod post_object;
+pub mod public_access;
 pub mod tagging;
 
 /// Which S3 operation a request is.
@@ -74,6 +75,9 @@ pub enum S3Op {
     GetBucketLifecycle,
     PutBucketLifecycle,
     DeleteBucketLifecycle,
+    GetPublicAccessBlock,
+    PutPublicAccessBlock,
+    DeletePublicAccessBlock,
     CreateUpload,
     UploadPart,
     UploadPartCopy,
@@ -124,6 +128,9 @@ impl S3Op {
             GetBucketLifecycle => "get_lifecycle",
             PutBucketLifecycle => "put_lifecycle",
             DeleteBucketLifecycle => "delete_lifecycle",
+            GetPublicAccessBlock => "get_bucket_public_access_block",
+            PutPublicAccessBlock => "put_bucket_public_access_block",
+            DeletePublicAccessBlock => "delete_bucket_public_access_block",
             CreateUpload => "init_multipart",
             CompleteUpload => "complete_multipart",
             AbortUpload => "abort_multipart",
@@ -151,6 +158,7 @@ impl S3Op {
                 | PutBucketCors
                 | PutBucketPolicy
                 | PutBucketLifecycle
+                | PutPublicAccessBlock
                 | CompleteUpload
         )
     }
@@ -179,6 +187,7 @@ impl S3Op {
                 | GetBucketPolicy
                 | GetBucketPolicyStatus
                 | GetBucketLifecycle
+                | GetPublicAccessBlock
                 | ListParts
         )
     }
@@ -230,8 +239,11 @@ impl S3Request {
         key: Option<&str>,
         action: &'static str,
     ) -> Asked<'a> {
+        let block = b.public_access.unwrap_or_default();
         let Some(text) = &b.policy else {
-            return Asked::without_policy(&self.caller);
+            let mut asked = Asked::without_policy(&self.caller);
+            asked.ignore_public_acls = block.ignore_public_acls;
+            return asked;
         };
         let resource = match key {
             Some(k) => format!("{}/{}", b.name, k),
@@ -244,6 +256,8 @@ impl S3Request {
             tenant: &b.tenant,
             resource,
             policy: Some((policy, self.policy_env(action))),
+            ignore_public_acls: block.ignore_public_acls,
+            restrict_public: block.restrict_public_buckets,
         }
     }
 
@@ -411,6 +425,9 @@ pub async fn run(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
         GetBucketLifecycle => lifecycle::get(req),
         PutBucketLifecycle => lifecycle::put(app, req, body.bytes()).await,
         DeleteBucketLifecycle => lifecycle::delete(app, req).await,
+        GetPublicAccessBlock => public_access::get(req),
+        PutPublicAccessBlock => public_access::put(app, req, body.bytes()).await,
+        DeletePublicAccessBlock => public_access::delete(app, req).await,
         CreateUpload => multipart::create(app, req).await,
         UploadPart => multipart::upload_part(app, req, body).await,
         UploadPartCopy => multipart::upload_part_copy(app, req).await,
@@ -437,6 +454,15 @@ pub async fn object_to_read(
             authz::s3(&asked, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
             Err(Error::NoSuchKey)
         }
+    }
+}
+
+/// A bucket's `BlockPublicAcls`: an ACL granting everyone or every authenticated user is
+/// refused as it is set (on the bucket, an object, an upload or a copy).
+pub fn refuse_public_acl(b: &Bucket, acl: &crate::domain::acl::Acl) -> Result<()> {
+    match b.public_access {
+        Some(p) if p.block_public_acls && acl.is_public() => Err(Error::AccessDenied),
+        _ => Ok(()),
     }
 }
 
@@ -493,6 +519,7 @@ pub async fn anonymous_may_send_body(app: &App, bucket: &str, key: &str, op: S3O
             | S3Op::PutBucketCors
             | S3Op::PutBucketPolicy
             | S3Op::PutBucketLifecycle
+            | S3Op::PutPublicAccessBlock
     ) {
         return Err(Error::AccessDenied);
     }

@@ -71,9 +71,11 @@ pub fn upload_owner(req: &S3Request, b: &Bucket) -> String {
 /// The ACL an upload asks for (private when it asks for none).
 pub async fn upload_acl(app: &App, req: &S3Request, b: &Bucket) -> Result<Acl> {
     let owner = upload_owner(req, b);
-    Ok(acl::from_request_headers(app, req, &owner, &b.owner)
+    let acl = acl::from_request_headers(app, req, &owner, &b.owner)
         .await?
-        .unwrap_or_else(|| Acl::canned(Canned::Private, &owner, &b.owner)))
+        .unwrap_or_else(|| Acl::canned(Canned::Private, &owner, &b.owner));
+    super::refuse_public_acl(b, &acl)?;
+    Ok(acl)
 }
 
 /// Refuse a write of one object (or part) of `size` bytes that would break a quota.

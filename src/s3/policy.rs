@@ -11,7 +11,6 @@ use super::bucket::change_as_owner;
 use super::{Reply, ReplyBody, S3Request};
 use crate::app::App;
 use crate::authz::{self, OpKind};
-use crate::domain::acl::{Grantee, Group};
 use crate::domain::buckets::Bucket;
 use crate::domain::policy::Policy;
 use crate::encode::s3::Xml;
@@ -38,7 +37,10 @@ pub fn get(req: &S3Request) -> Result<Reply> {
 pub async fn put(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
     let parse = |b: &Bucket| {
         let text = std::str::from_utf8(&body).map_err(|_| Error::InvalidArgument)?;
-        Policy::parse(text, &b.tenant)?;
+        let p = Policy::parse(text, &b.tenant)?;
+        if b.public_access.is_some_and(|a| a.block_public_policy) && p.is_public() {
+            return Err(Error::AccessDenied);
+        }
         Ok(Some(text.to_string()))
     };
     change_as_owner(app, req, "s3:PutBucketPolicy", parse, set_policy).await?;
@@ -66,12 +68,7 @@ pub fn status(req: &S3Request) -> Result<Reply> {
         .as_deref()
         .and_then(|t| Policy::parse(t, &b.tenant).ok())
         .is_some_and(|p| p.is_public());
-    let by_acl = b.acl.grants.iter().any(|g| {
-        matches!(
-            g.grantee,
-            Grantee::Group(Group::AllUsers | Group::AuthenticatedUsers)
-        ) && g.perm != 0
-    });
+    let by_acl = b.acl.is_public();
     let mut x = Xml::new();
     x.open_ns("PolicyStatus");
     x.bool("IsPublic", by_policy || by_acl);

@@ -1,6 +1,6 @@
 """Bucket configurations, read as boto3 and s3cmd `info` read them while a bucket has none
-(CORS, policy and lifecycle until they are put; object lock, logging, request payment, public
-access block, which the gateway never holds): the answers radosgw 16.2.15 gives, only to the
+(CORS, policy, lifecycle and public access block until they are put; object lock, logging,
+request payment, which the gateway never holds): the answers radosgw 16.2.15 gives, only to the
 bucket's owner (setting one never held stays 501 NotImplemented and changes nothing:
 test_s3_subresources.py); and bucket tags, kept as radosgw keeps them. Policies and lifecycle
 themselves: test_s3_bucket_policy.py, test_s3_lifecycle.py."""

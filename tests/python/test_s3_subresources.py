@@ -44,6 +44,8 @@ IMPLEMENTED = {
     ("bucket", "DELETE", "policy"),     # DeleteBucketPolicy
     ("bucket", "PUT", "lifecycle"),     # PutBucketLifecycle
     ("bucket", "DELETE", "lifecycle"),  # DeleteBucketLifecycle
+    ("bucket", "PUT", "publicAccessBlock"),     # PutPublicAccessBlock
+    ("bucket", "DELETE", "publicAccessBlock"),  # DeletePublicAccessBlock
     ("bucket", "GET", "uploads"),       # ListMultipartUploads
     ("object", "POST", "uploads"),      # CreateMultipartUpload
     ("object", "GET", "attributes"),    # GetObjectAttributes (asked for the ETag, below)

@@ -84,36 +84,36 @@ fn deny_beats_allow_and_nothing_passes() {
     )
     .unwrap();
     assert_eq!(
-        p.eval(&ask(None, "s3:GetObject", "bkt/pub/a", &env)),
+        p.eval(&ask(None, "s3:GetObject", "bkt/pub/a", &env), false),
         Effect::Allow
     );
     assert_eq!(
-        p.eval(&ask(None, "s3:GetObject", "bkt/other", &env)),
+        p.eval(&ask(None, "s3:GetObject", "bkt/other", &env), false),
         Effect::Pass
     );
     assert_eq!(
-        p.eval(&ask(None, "s3:PutObject", "bkt/pub/a", &env)),
+        p.eval(&ask(None, "s3:PutObject", "bkt/pub/a", &env), false),
         Effect::Pass
     );
     assert_eq!(
-        p.eval(&ask(None, "s3:GetObject", "bkt/priv/x", &env)),
+        p.eval(&ask(None, "s3:GetObject", "bkt/priv/x", &env), false),
         Effect::Deny
     );
     assert_eq!(
-        p.eval(&ask(user("bob"), "s3:PutObject", "bkt/x", &env)),
+        p.eval(&ask(user("bob"), "s3:PutObject", "bkt/x", &env), false),
         Effect::Allow
     );
     assert_eq!(
-        p.eval(&ask(user("bob"), "s3:GetObject", "bkt/priv/x", &env)),
+        p.eval(&ask(user("bob"), "s3:GetObject", "bkt/priv/x", &env), false),
         Effect::Deny
     );
     assert_eq!(
-        p.eval(&ask(user("carol"), "s3:PutObject", "bkt/x", &env)),
+        p.eval(&ask(user("carol"), "s3:PutObject", "bkt/x", &env), false),
         Effect::Pass
     );
     // The bucket itself is not `bkt/*`.
     assert_eq!(
-        p.eval(&ask(user("bob"), "s3:ListBucket", "bkt", &env)),
+        p.eval(&ask(user("bob"), "s3:ListBucket", "bkt", &env), false),
         Effect::Pass
     );
     assert!(p.is_public());
@@ -133,7 +133,7 @@ fn principals() {
         account: "",
     };
     assert_eq!(
-        p.eval(&ask(Some(t1), "s3:GetObject", "bkt/k", &env)),
+        p.eval(&ask(Some(t1), "s3:GetObject", "bkt/k", &env), false),
         Effect::Allow
     );
     let sub = Requester {
@@ -143,11 +143,11 @@ fn principals() {
         account: "",
     };
     assert_eq!(
-        p.eval(&ask(Some(sub), "s3:GetObject", "bkt/k", &env)),
+        p.eval(&ask(Some(sub), "s3:GetObject", "bkt/k", &env), false),
         Effect::Allow
     );
     assert_eq!(
-        p.eval(&ask(user("al"), "s3:GetObject", "bkt/k", &env)),
+        p.eval(&ask(user("al"), "s3:GetObject", "bkt/k", &env), false),
         Effect::Pass
     );
     // Anonymous requests are nobody's tenant.
@@ -155,11 +155,11 @@ fn principals() {
         r#"{{"Effect": "Allow", "Principal": {{"AWS": "arn:aws:iam:::root"}}, "Action": "s3:GetObject", "Resource": "{B}/*"}}"#
     ));
     assert_eq!(
-        root.eval(&ask(user("al"), "s3:GetObject", "bkt/k", &env)),
+        root.eval(&ask(user("al"), "s3:GetObject", "bkt/k", &env), false),
         Effect::Allow
     );
     assert_eq!(
-        root.eval(&ask(None, "s3:GetObject", "bkt/k", &env)),
+        root.eval(&ask(None, "s3:GetObject", "bkt/k", &env), false),
         Effect::Pass
     );
     assert!(!root.is_public());
@@ -168,14 +168,14 @@ fn principals() {
         r#"{{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "{B}/*"}}"#
     ));
     assert_eq!(
-        none.eval(&ask(None, "s3:GetObject", "bkt/k", &env)),
+        none.eval(&ask(None, "s3:GetObject", "bkt/k", &env), false),
         Effect::Pass
     );
     let not = one(&format!(
         r#"{{"Effect": "Allow", "Principal": "*", "NotAction": "s3:GetObject", "Resource": "{B}/*"}}"#
     ));
     assert_eq!(
-        not.eval(&ask(None, "s3:PutObject", "bkt/k", &env)),
+        not.eval(&ask(None, "s3:PutObject", "bkt/k", &env), false),
         Effect::Pass
     );
 }
@@ -188,24 +188,24 @@ fn conditions() {
     ));
     let mut env = Env::default();
     assert_eq!(
-        p.eval(&ask(None, "s3:ListBucket", "bkt", &env)),
+        p.eval(&ask(None, "s3:ListBucket", "bkt", &env), false),
         Effect::Pass
     );
     env.add("s3:prefix", "pub/");
     assert_eq!(
-        p.eval(&ask(None, "s3:ListBucket", "bkt", &env)),
+        p.eval(&ask(None, "s3:ListBucket", "bkt", &env), false),
         Effect::Pass
     );
     env.add("aws:SourceIp", "127.0.0.1");
     assert_eq!(
-        p.eval(&ask(None, "s3:ListBucket", "bkt", &env)),
+        p.eval(&ask(None, "s3:ListBucket", "bkt", &env), false),
         Effect::Allow
     );
     let mut far = Env::default();
     far.add("s3:prefix", "docs/");
     far.add("aws:SourceIp", "10.1.2.3");
     assert_eq!(
-        p.eval(&ask(None, "s3:ListBucket", "bkt", &far)),
+        p.eval(&ask(None, "s3:ListBucket", "bkt", &far), false),
         Effect::Pass
     );
 
@@ -276,15 +276,15 @@ fn globs_and_actions() {
     ));
     let env = Env::default();
     assert_eq!(
-        p.eval(&ask(None, "s3:GetObjectAcl", "bkt/k", &env)),
+        p.eval(&ask(None, "s3:GetObjectAcl", "bkt/k", &env), false),
         Effect::Allow
     );
     assert_eq!(
-        p.eval(&ask(None, "s3:GetObject", "bkt", &env)),
+        p.eval(&ask(None, "s3:GetObject", "bkt", &env), false),
         Effect::Allow
     );
     assert_eq!(
-        p.eval(&ask(None, "s3:PutObject", "bkt/k", &env)),
+        p.eval(&ask(None, "s3:PutObject", "bkt/k", &env), false),
         Effect::Pass
     );
 }
