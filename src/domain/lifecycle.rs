@@ -212,6 +212,32 @@ pub fn rules_from_xml(rules: Vec<LcRuleXml>) -> Result<Vec<LcRule>> {
     Ok(rules)
 }
 
+/// radosgw's `x-amz-expiration` of an object written at `mtime` (seconds): the earliest time
+/// an enabled rule expires it (a rule's days counted from the write and rounded up to the
+/// next midnight UTC; a rule's date), and that rule's id.
+pub fn expiry<'a>(
+    rules: &'a [LcRule],
+    key: &str,
+    tags: &[(String, String)],
+    mtime: i64,
+) -> Option<(i64, &'a str)> {
+    rules
+        .iter()
+        .filter(|r| r.covers(key, tags))
+        .filter_map(|r| match &r.expiration {
+            Some(Expiration::Days(d)) => {
+                let at = mtime + *d as i64 * 86_400;
+                Some((
+                    at + (86_400 - at.rem_euclid(86_400)) % 86_400,
+                    r.id.as_str(),
+                ))
+            }
+            Some(Expiration::Date(_, at)) => Some((*at, r.id.as_str())),
+            _ => None,
+        })
+        .min_by_key(|(at, _)| *at)
+}
+
 /// The time a pass runs at, and how long a lifecycle "day" is: a real day, counted from
 /// midnight UTC as radosgw counts it, or (radosgw's `rgw_lc_debug_interval`) that many
 /// seconds from now, so that tests can watch rules act.

@@ -230,18 +230,13 @@ pub fn lifecycle(body: &[u8]) -> Result<Vec<LcRuleXml>> {
         .map(|r| {
             let filter = match r.opt("Filter")? {
                 None => None,
+                // With `<And>`, radosgw reads only what is inside it.
                 Some(f) => {
-                    let mut out = LcFilterXml {
+                    let f = f.opt("And")?.unwrap_or(f);
+                    Some(LcFilterXml {
                         prefix: f.opt("Prefix")?.map(|p| p.text.clone()),
                         tags: tags(f)?,
-                    };
-                    if let Some(and) = f.opt("And")? {
-                        if out.prefix.is_none() {
-                            out.prefix = and.opt("Prefix")?.map(|p| p.text.clone());
-                        }
-                        out.tags.extend(tags(and)?);
-                    }
-                    Some(out)
+                    })
                 }
             };
             let expiration = match r.opt("Expiration")? {

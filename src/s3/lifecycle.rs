@@ -104,6 +104,30 @@ fn rule(x: &mut Xml, r: &LcRule) {
     x.close("Rule");
 }
 
+/// An answer about object `key` (PUT, GET, HEAD) names when the bucket's rules will expire
+/// it, as radosgw does: `x-amz-expiration: expiry-date="<HTTP date>", rule-id="<id>"`.
+pub fn with_expiration(
+    r: Reply,
+    b: &Bucket,
+    key: &str,
+    tags: &[(String, String)],
+    mtime_us: i64,
+) -> Reply {
+    let Some(rules) = &b.lifecycle else {
+        return r;
+    };
+    match lifecycle::expiry(rules, key, tags, mtime_us.div_euclid(1_000_000)) {
+        Some((at, id)) => r.header(
+            http::HeaderName::from_static("x-amz-expiration"),
+            format!(
+                "expiry-date=\"{}\", rule-id=\"{id}\"",
+                crate::clock::http_date_us(at * 1_000_000)
+            ),
+        ),
+        None => r,
+    }
+}
+
 fn set_rules(b: &mut Bucket, rules: Option<Vec<LcRule>>) {
     b.lifecycle = rules;
 }

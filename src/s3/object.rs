@@ -127,9 +127,14 @@ async fn install(app: &App, b: &Bucket, key: &str, meta: ObjectMeta) -> Result<(
 
 pub async fn put(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
     let (etag, checksum) = upload(app, req, body, None).await?;
-    let r = Reply::empty(StatusCode::OK)
+    let mut r = Reply::empty(StatusCode::OK)
         .header(ETAG, quoted(&etag))
         .header(http::header::ACCEPT_RANGES, "bytes");
+    if let Some(b) = req.target.as_deref().filter(|b| b.lifecycle.is_some()) {
+        let tags = req.header("x-amz-tagging").map(tagging::from_header);
+        let tags = tags.transpose()?.unwrap_or_default();
+        r = super::lifecycle::with_expiration(r, b, &req.key, &tags, crate::clock::now_us());
+    }
     Ok(with_checksum(r, checksum.as_ref()))
 }
 
@@ -355,6 +360,7 @@ pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
         .header(LAST_MODIFIED, crate::clock::http_date_us(o.mtime_us))
         .header(http::HeaderName::from_static("x-rgw-object-type"), "Normal")
         .header(ETAG, quoted(&o.etag));
+    r = super::lifecycle::with_expiration(r, &b, &req.key, &o.tags, o.mtime_us);
     if let Some(st) = check_conditions(&req.headers, &o.etag, o.mtime_us)? {
         r.status = st;
         return Ok(r);

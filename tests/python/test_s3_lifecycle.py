@@ -175,3 +175,27 @@ def test_cli_process_on_a_stopped_store(start_server):
     assert [o["Key"] for o in s3.list_objects_v2(Bucket="lc-cli")["Contents"]] == ["new/1"]
     with pytest.raises(ClientError):
         s3.head_object(Bucket="lc-cli", Key="old/1")
+
+
+def test_answers_name_the_expiry(owner):
+    """PUT, GET and HEAD of an object a rule covers say when it expires and by which rule,
+    as radosgw does (`x-amz-expiration`); other objects say nothing."""
+    b, raw, s3 = owner
+    s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={"Rules": [
+        {"ID": "rule1", "Filter": {"Prefix": "tmp/"}, "Status": "Enabled",
+         "Expiration": {"Days": 1}},
+        {"ID": "dated", "Filter": {"Tag": {"Key": "k", "Value": "v"}}, "Status": "Enabled",
+         "Expiration": {"Date": "2030-01-01T00:00:00Z"}}]})
+    r = s3.put_object(Bucket=b, Key="tmp/x", Body=b"x")
+    h = r["ResponseMetadata"]["HTTPHeaders"]["x-amz-expiration"]
+    assert h.startswith('expiry-date="') and h.endswith('00:00:00 GMT", rule-id="rule1"'), h
+    for call in (s3.head_object, s3.get_object):
+        got = call(Bucket=b, Key="tmp/x")["ResponseMetadata"]["HTTPHeaders"]
+        assert got["x-amz-expiration"] == h
+    r = s3.put_object(Bucket=b, Key="other", Body=b"x", Tagging="k=v")
+    assert r["ResponseMetadata"]["HTTPHeaders"]["x-amz-expiration"] == \
+        'expiry-date="Tue, 01 Jan 2030 00:00:00 GMT", rule-id="dated"'
+    r = s3.put_object(Bucket=b, Key="plain", Body=b"x")
+    assert "x-amz-expiration" not in r["ResponseMetadata"]["HTTPHeaders"]
+    assert "x-amz-expiration" not in s3.head_object(Bucket=b, Key="plain")[
+        "ResponseMetadata"]["HTTPHeaders"]

@@ -130,3 +130,42 @@ fn days_count_from_midnight_or_debug_days() {
     let m = rule(&format!("<ID>m</ID>{ON}<Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration>")).unwrap();
     assert!(!at(midnight * 2).expires(&m, 0));
 }
+
+#[test]
+fn expiry_names_the_earliest_rule() {
+    let rs = rules(&format!(
+        "<Rule><ID>week</ID><Prefix>a</Prefix>{ON}<Expiration><Days>7</Days></Expiration></Rule>\
+         <Rule><ID>day</ID><Prefix>a/</Prefix>{ON}<Expiration><Days>1</Days></Expiration></Rule>\
+         <Rule><ID>off</ID><Prefix></Prefix><Status>Disabled</Status><Expiration><Days>1</Days></Expiration></Rule>\
+         <Rule><ID>date</ID><Prefix>b</Prefix>{ON}<Expiration><Date>2027-01-01T00:00:00Z</Date></Expiration></Rule>"
+    ))
+    .unwrap();
+    let written = 1_798_761_600 - 3600; // 2026-12-31T23:00:00Z
+                                        // A day after the write, rounded up to midnight: 2027-01-02.
+    assert_eq!(
+        expiry(&rs, "a/x", &[], written),
+        Some((1_798_761_600 + 86_400, "day"))
+    );
+    assert_eq!(
+        expiry(&rs, "ab", &[], written),
+        Some((1_798_761_600 + 7 * 86_400, "week"))
+    );
+    assert_eq!(expiry(&rs, "b1", &[], 0), Some((1_798_761_600, "date")));
+    assert_eq!(expiry(&rs, "c", &[], written), None);
+}
+
+#[test]
+fn and_alone_counts_in_a_filter() {
+    // radosgw reads only what is inside <And> when a filter has one.
+    let r = rule(&format!(
+        "<ID>x</ID><Filter><Prefix>days1/</Prefix><Tag><Key>tom</Key><Value>sawyer</Value></Tag>\
+         <And><Prefix>days1</Prefix><Tag><Key>huck</Key><Value>finn</Value></Tag></And></Filter>\
+         {ON}<Expiration><Days>1</Days></Expiration>"
+    ))
+    .unwrap();
+    let f = r.filter.unwrap();
+    assert_eq!(
+        (f.prefix.as_str(), f.tags),
+        ("days1", vec![("huck".into(), "finn".into())])
+    );
+}
