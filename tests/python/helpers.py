@@ -48,6 +48,25 @@ def s3_client(server, ak, sk, **config):
                                       retries={"max_attempts": 1}, **config))
 
 
+def s3_users(server, admin, uids):
+    """A boto3 client for each of `uids`, made users by `admin` (a Client)."""
+    out = []
+    for uid in uids:
+        k = admin.create_user(uid)["keys"][0]
+        out.append(s3_client(server, k["access_key"], k["secret_key"]))
+    return out
+
+
+def s3_error(call):
+    """(HTTP status, S3 error code) of a boto3 call that must fail."""
+    from botocore.exceptions import ClientError
+    try:
+        call()
+    except ClientError as e:
+        return e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"]
+    raise AssertionError("the call succeeded")
+
+
 def rgwadmin_client(server, ak=ADMIN_AK, sk=ADMIN_SK):
     """rgwadmin 2.4.6 client for `server` (the bootstrap admin by default)."""
     return rgwadmin.RGWAdmin(ak, sk, server=server.host, secure=False, verify=False,

@@ -8,7 +8,6 @@ import json
 
 import pytest
 import requests
-from botocore.exceptions import ClientError
 
 import helpers
 
@@ -16,11 +15,7 @@ import helpers
 @pytest.fixture
 def two(rgw, admin, uid):
     """(bucket, owner's client, bob's uid, bob's client): the bucket holds pub/a and priv/b."""
-    clients = []
-    for who in (uid, f"{uid}-bob"):
-        k = admin.create_user(who)["keys"][0]
-        clients.append(helpers.s3_client(rgw, k["access_key"], k["secret_key"]))
-    owner, bob = clients
+    owner, bob = helpers.s3_users(rgw, admin, (uid, f"{uid}-bob"))
     b = f"{uid}-pol"
     owner.create_bucket(Bucket=b)
     owner.put_object(Bucket=b, Key="pub/a.txt", Body=b"A")
@@ -28,10 +23,7 @@ def two(rgw, admin, uid):
     return b, owner, f"{uid}-bob", bob
 
 
-def code(f):
-    with pytest.raises(ClientError) as e:
-        f()
-    return e.value.response["ResponseMetadata"]["HTTPStatusCode"], e.value.response["Error"]["Code"]
+code = helpers.s3_error
 
 
 def statement(**kw):

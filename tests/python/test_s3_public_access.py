@@ -7,28 +7,20 @@ import json
 
 import pytest
 import requests
-from botocore.exceptions import ClientError
 
 import helpers
 
 
 @pytest.fixture
 def two(rgw, admin, uid):
-    clients = []
-    for who in (uid, f"{uid}-bob"):
-        k = admin.create_user(who)["keys"][0]
-        clients.append(helpers.s3_client(rgw, k["access_key"], k["secret_key"]))
-    owner, bob = clients
+    owner, bob = helpers.s3_users(rgw, admin, (uid, f"{uid}-bob"))
     b = f"{uid}-pab"
     owner.create_bucket(Bucket=b)
     owner.put_object(Bucket=b, Key="o", Body=b"x")
     return b, owner, f"{uid}-bob", bob
 
 
-def code(f):
-    with pytest.raises(ClientError) as e:
-        f()
-    return e.value.response["ResponseMetadata"]["HTTPStatusCode"], e.value.response["Error"]["Code"]
+code = helpers.s3_error
 
 
 def block(s3, b, acls=False, ignore=False, policy=False, restrict=False):
