@@ -121,7 +121,7 @@ pub struct Asked<'a> {
     pub tenant: &'a str,
     /// `bucket` or `bucket/key`; only filled when there is a policy to ask.
     pub resource: String,
-    pub policy: Option<(Result<Policy>, Env)>,
+    pub policy: Option<(Arc<Policy>, Env)>,
     /// The bucket's `IgnorePublicAcls`: grants to everyone or every authenticated user
     /// count for nothing.
     pub ignore_public_acls: bool,
@@ -153,10 +153,9 @@ impl<'a> Asked<'a> {
         self
     }
 
-    /// What the bucket's policy says (`Pass` without one). A stored policy that no longer
-    /// parses grants and refuses nothing: the ACLs decide, and its owner can replace it.
+    /// What the bucket's policy says (`Pass` without one).
     fn effect(&self) -> Effect {
-        let Some((Ok(p), env)) = &self.policy else {
+        let Some((p, env)) = &self.policy else {
             return Effect::Pass;
         };
         let who = self.caller.user.as_ref().map(|u| policy::Requester {

@@ -45,6 +45,9 @@ pub struct Bucket {
     /// `domain::policy`); `None` without one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
+    /// `policy` parsed, once per record read (a cached record serves many requests).
+    #[serde(skip)]
+    pub parsed_policy: ParsedPolicy,
     /// The bucket's lifecycle rules (`?lifecycle`); `None` without a configuration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<Vec<crate::domain::lifecycle::LcRule>>,
@@ -59,7 +62,31 @@ pub struct Bucket {
     pub data: Option<String>,
 }
 
+/// A bucket's policy, parsed when first asked; never stored, equal to any other.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedPolicy(std::sync::OnceLock<Option<Arc<crate::domain::policy::Policy>>>);
+
+impl PartialEq for ParsedPolicy {
+    fn eq(&self, _: &ParsedPolicy) -> bool {
+        true
+    }
+}
+
 impl Bucket {
+    /// The bucket's policy, parsed. A stored policy that no longer parses (the API stores
+    /// none such) counts as none: it grants and refuses nothing, and its owner can replace it.
+    pub fn policy(&self) -> Option<&Arc<crate::domain::policy::Policy>> {
+        let text = self.policy.as_deref()?;
+        self.parsed_policy
+            .0
+            .get_or_init(|| {
+                crate::domain::policy::Policy::parse(text, &self.tenant)
+                    .ok()
+                    .map(Arc::new)
+            })
+            .as_ref()
+    }
+
     /// The bucket's name in the store (its record, links and instance).
     pub fn key(&self) -> String {
         bkey(&self.tenant, &self.name)
@@ -406,6 +433,8 @@ impl Buckets {
             let mut b: Bucket = decode(&raw)?;
             let mut t = Txn::default();
             f(&mut b, &mut t)?;
+            // The record cached below is the changed one: its policy is parsed anew.
+            b.parsed_policy = ParsedPolicy::default();
             b.ver += 1;
             b.mtime_us = crate::clock::now_us();
             t.expect(schema::bucket(bk), Some(raw));

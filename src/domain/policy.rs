@@ -115,13 +115,21 @@ impl Arn {
 
 /// `*` (any run) and `?` (any one character) against `s`.
 fn glob(pattern: &str, s: &str) -> bool {
+    // `?` is one character: bytes serve when both are ASCII (nearly always), chars otherwise.
+    if pattern.is_ascii() && s.is_ascii() {
+        return wildcard(pattern.as_bytes(), s.as_bytes(), b'*', b'?');
+    }
     let (p, s): (Vec<char>, Vec<char>) = (pattern.chars().collect(), s.chars().collect());
+    wildcard(&p, &s, '*', '?')
+}
+
+fn wildcard<T: PartialEq + Copy>(p: &[T], s: &[T], any: T, one: T) -> bool {
     let (mut pi, mut si, mut star, mut mark) = (0, 0, None, 0);
     while si < s.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == s[si]) {
+        if pi < p.len() && (p[pi] == one || p[pi] == s[si]) {
             pi += 1;
             si += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == any {
             star = Some(pi);
             mark = si;
             pi += 1;
@@ -133,7 +141,7 @@ fn glob(pattern: &str, s: &str) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
+    p[pi..].iter().all(|c| *c == any)
 }
 
 #[derive(Debug, Clone)]

@@ -141,6 +141,7 @@ fn new_bucket(app: &App, req: &S3Request, owner: &str, acl: crate::domain::acl::
         tags: None,
         cors: None,
         policy: None,
+        parsed_policy: Default::default(),
         lifecycle: None,
         public_access: None,
         data: None,

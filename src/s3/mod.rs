@@ -240,7 +240,7 @@ impl S3Request {
         action: &'static str,
     ) -> Asked<'a> {
         let block = b.public_access.unwrap_or_default();
-        let Some(text) = &b.policy else {
+        let Some(policy) = b.policy() else {
             let mut asked = Asked::without_policy(&self.caller);
             asked.ignore_public_acls = block.ignore_public_acls;
             return asked;
@@ -249,13 +249,12 @@ impl S3Request {
             Some(k) => format!("{}/{}", b.name, k),
             None => b.name.clone(),
         };
-        let policy = crate::domain::policy::Policy::parse(text, &b.tenant);
         Asked {
             caller: &self.caller,
             action,
             tenant: &b.tenant,
             resource,
-            policy: Some((policy, self.policy_env(action))),
+            policy: Some((policy.clone(), self.policy_env(action))),
             ignore_public_acls: block.ignore_public_acls,
             restrict_public: block.restrict_public_buckets,
         }

@@ -63,11 +63,7 @@ pub fn status(req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
     let asked = req.asked(&b, None, "s3:GetBucketPolicyStatus");
     authz::owner_only(&asked, &b.owner, OpKind::Read)?;
-    let by_policy = b
-        .policy
-        .as_deref()
-        .and_then(|t| Policy::parse(t, &b.tenant).ok())
-        .is_some_and(|p| p.is_public());
+    let by_policy = b.policy().is_some_and(|p| p.is_public());
     let by_acl = b.acl.is_public();
     let mut x = Xml::new();
     x.open_ns("PolicyStatus");

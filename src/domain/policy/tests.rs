@@ -271,6 +271,8 @@ fn globs_and_actions() {
     assert!(glob("a*c", "abbbc") && glob("a?c", "abc") && glob("*", "") && glob("bkt/*", "bkt/"));
     assert!(!glob("a?c", "ac") && !glob("bkt/*", "bkt") && !glob("abc", "abd"));
     assert!(glob("*/x*y", "a/b/xzzy"));
+    // `?` is one character, also past ASCII.
+    assert!(glob("b/?.txt", "b/ü.txt") && glob("ü*", "üxü") && !glob("b/??.txt", "b/ü.txt"));
     let p = one(&format!(
         r#"{{"Effect": "Allow", "Principal": "*", "Action": "S3:getobj*", "Resource": "{B}*"}}"#
     ));
