@@ -187,6 +187,18 @@ impl Buckets {
         Ok(Some(b))
     }
 
+    /// The record, from the cache if there, else from the store without caching it (a walk
+    /// over every bucket must not push the hot ones out).
+    pub async fn peek(&self, bk: &str) -> Result<Option<Arc<Bucket>>> {
+        if let Some(b) = self.records.get(&bk.to_string()) {
+            return Ok(Some(b));
+        }
+        match self.store.get(&schema::bucket(bk)).await? {
+            Some(v) => Ok(Some(Arc::new(decode::<Bucket>(&v)?))),
+            None => Ok(None),
+        }
+    }
+
     /// Drop the cached record (after a conflict showed it may be stale).
     pub fn forget(&self, bk: &str) {
         self.records.invalidate(&bk.to_string());
@@ -228,6 +240,16 @@ impl Buckets {
     /// Up to `max` buckets in radosgw's listing order (the `root` namespace), from the
     /// position of bucket key `start` (inclusive).
     pub async fn list_page(&self, start: Option<&str>, max: usize) -> Result<BucketPage> {
+        self.page(start, max, true).await
+    }
+
+    /// `list_page` for a walk over every bucket: records not in the cache are read without
+    /// being cached.
+    pub async fn walk_page(&self, start: Option<&str>, max: usize) -> Result<BucketPage> {
+        self.page(start, max, false).await
+    }
+
+    async fn page(&self, start: Option<&str>, max: usize, cache: bool) -> Result<BucketPage> {
         let start = start.map(schema::bucket_order);
         let rows = self
             .store
@@ -244,9 +266,12 @@ impl Buckets {
         let next = if keys.len() > max { keys.pop() } else { None };
         let mut out = Vec::with_capacity(keys.len());
         for bk in keys {
-            if let Some(b) = self.get(&bk).await? {
-                out.push(b);
-            }
+            let b = if cache {
+                self.get(&bk).await?
+            } else {
+                self.peek(&bk).await?
+            };
+            out.extend(b);
         }
         Ok((out, next))
     }

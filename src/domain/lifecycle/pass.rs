@@ -38,7 +38,7 @@ pub async fn run(
     }
     let mut start: Option<String> = None;
     loop {
-        let (page, next) = buckets.list_page(start.as_deref(), 100).await?;
+        let (page, next) = buckets.walk_page(start.as_deref(), 100).await?;
         for b in page.iter().filter(|b| b.lifecycle.is_some()) {
             bucket(b, objects, uploads, clock, &mut report).await?;
         }
