@@ -8,7 +8,7 @@ use crate::domain::objects::Objects;
 use crate::domain::uploads::Uploads;
 use crate::error::{Error, Result};
 
-use super::LcClock;
+use super::{Expiration, LcClock};
 
 /// Objects or uploads read per page.
 const PAGE: usize = 1000;
@@ -63,8 +63,14 @@ async fn bucket(
     let bk = b.data_key();
     for rule in rules.iter().filter(|r| r.enabled) {
         let prefix = rule.effective_prefix();
-        let mut after = String::new();
-        while rule.expiration.is_some() {
+        // Only rules that can expire a current object now are worth a walk of its prefix.
+        let due = match &rule.expiration {
+            Some(Expiration::Days(_)) => true,
+            Some(Expiration::Date(_, at)) => clock.now >= *at,
+            _ => false,
+        };
+        let (mut after, mut more) = (String::new(), due);
+        while more {
             let page = objects.list_page(&bk, prefix, "", &after, PAGE).await?;
             for (key, meta) in &page.objects {
                 let mtime = meta.mtime_us;
@@ -82,9 +88,7 @@ async fn bucket(
                     Err(e) => return Err(e),
                 }
             }
-            if !page.truncated {
-                break;
-            }
+            more = page.truncated;
             after = page.next_marker;
         }
         let Some(days) = rule.abort_days else {
