@@ -48,6 +48,21 @@ pub struct Requester<'a> {
     pub account: &'a str,
 }
 
+impl Requester<'_> {
+    /// Is it a user of tenant (or account) `t`?
+    fn in_tenant(&self, t: &str) -> bool {
+        t == self.tenant || (!self.account.is_empty() && t == self.account)
+    }
+
+    /// Is it user `name`: its id, or (signed with a subuser's key) `id:subuser`?
+    fn is_named(&self, name: &str) -> bool {
+        name == self.id
+            || (!self.subuser.is_empty()
+                && name.strip_prefix(self.id).and_then(|n| n.strip_prefix(':'))
+                    == Some(self.subuser))
+    }
+}
+
 impl Principal {
     /// radosgw's `is_identity`. Anonymous requests match only `*`: radosgw also lets a
     /// tenant principal of the empty tenant match them, which would make
@@ -56,18 +71,8 @@ impl Principal {
         match (self, who) {
             (Principal::Anyone, _) => true,
             (_, None) => false,
-            (Principal::Tenant(t), Some(r)) => {
-                *t == r.tenant || (!r.account.is_empty() && *t == r.account)
-            }
-            (Principal::User(t, name), Some(r)) => {
-                (*t == r.tenant || (!r.account.is_empty() && *t == r.account))
-                    && (name == r.id
-                        || (!r.subuser.is_empty()
-                            && name.len() == r.id.len() + 1 + r.subuser.len()
-                            && name.starts_with(r.id)
-                            && name[r.id.len()..].starts_with(':')
-                            && name.ends_with(r.subuser)))
-            }
+            (Principal::Tenant(t), Some(r)) => r.in_tenant(t),
+            (Principal::User(t, name), Some(r)) => r.in_tenant(t) && r.is_named(name),
         }
     }
 }
@@ -146,6 +151,8 @@ fn wildcard<T: PartialEq + Copy>(p: &[T], s: &[T], any: T, one: T) -> bool {
 
 #[derive(Debug, Clone)]
 struct Statement {
+    /// It grants to the public ([`Statement::grants_public`]), known once parsed.
+    public: bool,
     deny: bool,
     principals: Vec<Principal>,
     not_principals: Vec<Principal>,
@@ -240,6 +247,7 @@ impl Policy {
         let v: Value = serde_json::from_str(text).map_err(|_| Error::InvalidArgument)?;
         let top = v.as_object().ok_or(Error::InvalidArgument)?;
         let mut statements = Vec::new();
+        let stranger = stranger();
         for (k, v) in top {
             match k.as_str() {
                 "Version" => {
@@ -252,7 +260,7 @@ impl Policy {
                 }
                 "Statement" => {
                     for s in items(v) {
-                        statements.push(statement(s, tenant)?);
+                        statements.push(statement(s, tenant, &stranger)?);
                     }
                 }
                 _ => return Err(Error::InvalidArgument),
@@ -266,9 +274,8 @@ impl Policy {
     /// grant to the public.
     pub fn eval(&self, ask: &Ask<'_>, restrict_public: bool) -> Effect {
         let mut allowed = false;
-        let stranger = restrict_public.then(stranger);
         for s in &self.statements {
-            if stranger.as_ref().is_some_and(|e| s.is_public(e)) {
+            if restrict_public && s.public {
                 continue;
             }
             match s.eval(ask) {
@@ -288,8 +295,7 @@ impl Policy {
     /// from 1.1.1.1), or everyone but those its `NotPrincipal` names. (radosgw 19 also counts
     /// every allow naming specific users, which makes any shared bucket "public".)
     pub fn is_public(&self) -> bool {
-        let stranger = stranger();
-        self.statements.iter().any(|s| s.is_public(&stranger))
+        self.statements.iter().any(|s| s.public)
     }
 }
 
@@ -305,7 +311,7 @@ fn stranger() -> Env {
 impl Statement {
     /// Does it allow anyone (its conditions met by `stranger`), or everyone but whom its
     /// `NotPrincipal` names?
-    fn is_public(&self, stranger: &Env) -> bool {
+    fn grants_public(&self, stranger: &Env) -> bool {
         if self.deny {
             return false;
         }
@@ -316,9 +322,10 @@ impl Statement {
     }
 }
 
-fn statement(v: &Value, tenant: &str) -> Result<Statement> {
+fn statement(v: &Value, tenant: &str, stranger: &Env) -> Result<Statement> {
     let obj = v.as_object().ok_or(Error::InvalidArgument)?;
     let mut s = Statement {
+        public: false,
         deny: true,
         principals: Vec::new(),
         not_principals: Vec::new(),
@@ -350,6 +357,7 @@ fn statement(v: &Value, tenant: &str) -> Result<Statement> {
             _ => return Err(Error::InvalidArgument),
         }
     }
+    s.public = s.grants_public(stranger);
     Ok(s)
 }
 

@@ -145,13 +145,13 @@ pub fn access_control_policy(body: &[u8]) -> Result<AccessControlPolicy> {
 /// without its `Value` is malformed, as radosgw answers it.
 pub fn tagging(body: &[u8]) -> Result<Vec<(String, String)>> {
     let root = parse(body, "Tagging")?;
-    root.req("TagSet")?
-        .all("Tag")
-        .map(|t| {
-            let key = t.req("Key")?.text.clone();
-            let value = t.req("Value")?.text.clone();
-            Ok((key, value))
-        })
+    tags(root.req("TagSet")?)
+}
+
+/// The `<Tag><Key/><Value/></Tag>` children of `e`, in order, kept exactly.
+fn tags(e: &Elem) -> Result<Vec<(String, String)>> {
+    e.all("Tag")
+        .map(|t| Ok((t.req("Key")?.text.clone(), t.req("Value")?.text.clone())))
         .collect()
 }
 
@@ -221,11 +221,6 @@ pub struct LcExpirationXml {
 /// kept as sent; everything else is trimmed.
 pub fn lifecycle(body: &[u8]) -> Result<Vec<LcRuleXml>> {
     let root = parse(body, "LifecycleConfiguration")?;
-    let tags = |e: &Elem| -> Result<Vec<(String, String)>> {
-        e.all("Tag")
-            .map(|t| Ok((t.req("Key")?.text.clone(), t.req("Value")?.text.clone())))
-            .collect()
-    };
     root.all("Rule")
         .map(|r| {
             let filter = match r.opt("Filter")? {

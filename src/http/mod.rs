@@ -83,7 +83,7 @@ pub async fn serve(
         let watcher = graceful.watcher();
         let tls = tls.clone();
         let peer = crate::s3::Peer {
-            ip: Some(addr.ip().to_canonical()),
+            ip: addr.ip().to_canonical(),
             tls: tls.is_some(),
         };
         workers.hand_over(

@@ -48,12 +48,7 @@ fn rule(x: &mut Xml, r: &LcRule) {
             if and {
                 x.open("And");
             }
-            for (k, v) in &f.tags {
-                x.open("Tag");
-                x.elem("Key", k);
-                x.elem("Value", v);
-                x.close("Tag");
-            }
+            super::tagging::write_tags(x, &f.tags);
             if and {
                 x.close("And");
             }

@@ -210,9 +210,9 @@ pub struct S3Request {
 }
 
 /// Where a request came from, for bucket policies' `aws:SourceIp` and `aws:SecureTransport`.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Peer {
-    pub ip: Option<std::net::IpAddr>,
+    pub ip: std::net::IpAddr,
     pub tls: bool,
 }
 
@@ -221,7 +221,8 @@ impl S3Request {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    /// The store key of the bucket the request names (in the caller's tenant).
+    /// The store key of the bucket the request names (`tenant:name`, else in the caller's
+    /// tenant: `buckets::named`).
     pub fn bucket_key(&self) -> String {
         crate::domain::buckets::named(self.caller.tenant(), &self.bucket)
     }

@@ -51,16 +51,21 @@ pub fn from_header(v: &str) -> Result<Vec<(String, String)>> {
     Ok(sorted(tags))
 }
 
-pub fn tagging_doc(tags: &[(String, String)]) -> String {
-    let mut x = Xml::new();
-    x.open_ns("Tagging");
-    x.open("TagSet");
+/// `<Tag><Key/><Value/></Tag>` for each tag (a tag set's, a lifecycle filter's).
+pub fn write_tags(x: &mut Xml, tags: &[(String, String)]) {
     for (k, v) in tags {
         x.open("Tag");
         x.elem("Key", k);
         x.elem("Value", v);
         x.close("Tag");
     }
+}
+
+pub fn tagging_doc(tags: &[(String, String)]) -> String {
+    let mut x = Xml::new();
+    x.open_ns("Tagging");
+    x.open("TagSet");
+    write_tags(&mut x, tags);
     x.close("TagSet");
     x.close("Tagging");
     x.finish()

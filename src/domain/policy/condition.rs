@@ -230,7 +230,7 @@ pub(super) fn parse(v: &Value) -> Result<Vec<Condition>> {
 
 /// The environment radosgw builds for every request (`rgw_build_iam_environment`).
 pub fn base_env(
-    source_ip: Option<IpAddr>,
+    source_ip: IpAddr,
     secure: bool,
     referer: Option<&str>,
     user_agent: Option<&str>,
@@ -248,9 +248,7 @@ pub fn base_env(
     if secure {
         env.add("aws:SecureTransport", "true");
     }
-    if let Some(ip) = source_ip {
-        env.add("aws:SourceIp", ip.to_string());
-    }
+    env.add("aws:SourceIp", source_ip.to_string());
     if let Some(ua) = user_agent {
         env.add("aws:UserAgent", ua);
     }
