@@ -17,7 +17,8 @@ case "$want" in build | test) ;; *)
     ;;
 esac
 
-has_libclang() { [ -n "$(ls /usr/lib/llvm-*/lib/libclang*.so* 2>/dev/null | head -1)" ]; }
+# libclang itself, not libclang-cpp (which LLVM packages bring without it).
+has_libclang() { [ -n "$(ls /usr/lib/llvm-*/lib/libclang.so* 2>/dev/null | head -1)" ]; }
 
 #        set    package          present when
 PACKAGES=(
