@@ -28,6 +28,7 @@ PACKAGES=(
     "test   openssl          command -v openssl"              # the TLS tests' certificates
     "test   python3-venv     python3 -c 'import venv, ensurepip'"  # the Python suite's venv
     "build  protobuf-compiler command -v protoc"              # etcd-client generates its gRPC code
+    "build  libprotobuf-dev  test -f /usr/include/google/protobuf/descriptor.proto"  # ... importing protobuf's own .proto files
     "test   etcd-server      test -x /usr/bin/etcd"           # the etcd tests' own 3-member clusters
     "test   golang-go        command -v go"                   # tests/gotypes: go-ceph's typed decoding
     "test   s3cmd            command -v s3cmd"                # tests/python/test_tools.py
