@@ -2,12 +2,13 @@
 //! v2 (header and query). One verifier for every caller; see `sigv4/` and `sigv2.rs`, and
 //! `chunked/` for streamed (aws-chunked) bodies.
 //!
-//! INTERFACE (owned by the auth module; the rest of the server calls only `authenticate`):
-//! the caller hands in the request as parsed once (`Query`), the raw path as sent, the
-//! headers, the whole body (admin bodies are small), the current time and the compat level,
-//! and a lookup from access key to secret. The result is either `Identity::Anonymous` (no
-//! credentials at all) or the verified access key. Uploads stream instead: they call
-//! `authenticate_streaming`, which leaves the body to a `BodyVerifier`.
+//! INTERFACE (owned by the auth module): the caller hands in the request as parsed once
+//! (`Query`), the raw path as sent, the headers, the whole body (admin bodies are small),
+//! the current time and the compat level. `credentials` reads what the request claims
+//! (once: the key to look up comes from it); `verify` checks exactly that against the
+//! looked-up secret and gives `Identity::Anonymous` (no credentials at all) or the verified
+//! access key. Uploads verify with `streaming`, which leaves the body to a `BodyVerifier`.
+//! `authenticate` does both steps for a caller that holds its keys already.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -18,7 +19,6 @@ use crate::config::Compat;
 use crate::query::Query;
 
 pub mod chunked;
-mod claim;
 pub mod post_policy;
 pub mod sigv2;
 pub mod sigv4;
@@ -55,6 +55,5 @@ pub trait SecretLookup {
 pub use self::chunked::{
     header_checksum, BodyVerifier, Checksum, ChecksumAlgorithm, ChunkSigning, ChunkedSpec, Payload,
 };
-pub use self::claim::{claimed_access_key, is_sigv2};
-pub use self::verify::{authenticate, authenticate_streaming};
+pub use self::verify::{authenticate, authenticate_streaming, credentials, verify, Credentials};
 mod verify;

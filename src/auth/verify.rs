@@ -18,94 +18,166 @@ pub(crate) const MAX_SKEW_SECS: i64 = 15 * 60;
 /// Longest lifetime of a presigned SigV4 URL (7 days), as AWS and radosgw allow.
 pub(crate) const MAX_PRESIGNED_EXPIRES: i64 = 7 * 24 * 60 * 60;
 
+/// The credentials a request carries, read once: the caller's key is looked up by the
+/// access key read here, and [`verify`] then checks the signature against exactly these
+/// parts, so what was looked up and what is verified cannot differ.
+pub enum Credentials<'a> {
+    /// No `Authorization` header and no presigned query parameters.
+    Anonymous,
+    /// SigV4, header or presigned (`V4Auth::presigned`).
+    V4(sigv4::V4Auth<'a>),
+    /// SigV2: `Authorization: AWS AK:SIG`, or `AWSAccessKeyId` / `Signature` / `Expires`.
+    V2 {
+        access_key: &'a str,
+        signature: &'a str,
+        presigned: bool,
+    },
+}
+
+impl<'a> Credentials<'a> {
+    /// The access key the request claims to be signed with (the credential scope's first
+    /// part for SigV4, whose shape [`verify`] checks).
+    pub fn access_key(&self) -> Option<&'a str> {
+        match self {
+            Credentials::Anonymous => None,
+            Credentials::V4(a) => a.credential.split('/').next(),
+            Credentials::V2 { access_key, .. } => Some(access_key),
+        }
+    }
+
+    pub fn is_v2(&self) -> bool {
+        matches!(self, Credentials::V2 { .. })
+    }
+}
+
+/// Reads the request's credentials, in radosgw's order of schemes: an `Authorization`
+/// header (an empty one is absent, as radosgw reads `HTTP_AUTHORIZATION`), else SigV4
+/// query parameters, else SigV2 ones. Malformed ones fail here, before any key is looked up.
+pub fn credentials<'a>(req: &AuthRequest<'a>) -> Result<Credentials<'a>> {
+    if let Some(value) = req.headers.get(AUTHORIZATION).filter(|v| !v.is_empty()) {
+        let bytes = value.as_bytes();
+        if bytes.starts_with(sigv4::ALGORITHM.as_bytes()) {
+            // A non-ASCII header cannot hold a well-formed credential.
+            let auth = value.to_str().map_err(|_| Error::AccessDenied)?;
+            return Ok(Credentials::V4(sigv4::parse_header(
+                auth,
+                req.headers,
+                req.compat,
+            )?));
+        }
+        if bytes.starts_with(b"AWS ") {
+            let auth = value.to_str().map_err(|_| Error::InvalidArgument)?;
+            let (access_key, signature) = sigv2::parse_header(auth)?;
+            return Ok(Credentials::V2 {
+                access_key,
+                signature,
+                presigned: false,
+            });
+        }
+        // radosgw finds no engine for the flavour and fails with -EINVAL.
+        return Err(Error::InvalidArgument);
+    }
+    if req.query.get_ignore_case("X-Amz-Algorithm") == Some(sigv4::ALGORITHM) {
+        return Ok(Credentials::V4(sigv4::parse_presigned(req.query)?));
+    }
+    if let Some(access_key) = req.query.get_nonempty("AWSAccessKeyId") {
+        return Ok(Credentials::V2 {
+            access_key,
+            signature: req.query.get("Signature").unwrap_or_default(),
+            presigned: true,
+        });
+    }
+    Ok(Credentials::Anonymous)
+}
+
 /// Verifies the request's signature, if it carries one.
 ///
 /// `Identity::Anonymous` when the request has neither an `Authorization` header nor presigned
 /// query parameters; the caller decides whether anonymous access is allowed (for admin ops
 /// radosgw answers `AccessDenied` at the caps check).
 pub fn authenticate(req: &AuthRequest, lookup: &dyn SecretLookup) -> Result<Identity> {
-    authenticate_with(req, lookup, false).map(|(identity, _)| identity)
+    verify(req, &credentials(req)?, lookup, false).map(|(identity, _)| identity)
 }
 
 /// [`authenticate`] for a request whose body is still to be read (S3 uploads stream to
-/// disk): `req.body` is ignored, every check that needs the body is left to the returned
-/// [`Payload`], which a [`BodyVerifier`](super::BodyVerifier) then checks as the body
-/// streams. Without `x-amz-content-sha256`, a SigV4 request verifies only as
-/// `UNSIGNED-PAYLOAD` (Reef's alternative of the body's hash needs the body).
-///
-/// Only header-signed SigV4 yields anything but `Payload::Unchecked`: radosgw installs no
-/// payload completer for presigned, v2 or anonymous requests.
+/// disk); see [`verify`]'s `streaming`.
 pub fn authenticate_streaming(
     req: &AuthRequest,
     lookup: &dyn SecretLookup,
 ) -> Result<(Identity, Payload)> {
-    authenticate_with(req, lookup, true)
+    verify(req, &credentials(req)?, lookup, true)
 }
 
-/// `streaming`: the body is not available; see [`authenticate_streaming`].
-fn authenticate_with(
+/// Checks `creds` (read from `req` by [`credentials`]): time limits, then the secret of the
+/// key, then the signature.
+///
+/// `streaming`: the body is not available. `req.body` is ignored, and every check that needs
+/// the body is left to the returned [`Payload`], which a [`BodyVerifier`](super::BodyVerifier)
+/// then checks as the body streams. Without `x-amz-content-sha256`, a SigV4 request
+/// verifies only as `UNSIGNED-PAYLOAD` (Reef's alternative of the body's hash needs the
+/// body). Only header-signed SigV4 yields anything but `Payload::Unchecked`: radosgw
+/// installs no payload completer for presigned, v2 or anonymous requests.
+pub fn verify(
     req: &AuthRequest,
+    creds: &Credentials,
     lookup: &dyn SecretLookup,
     streaming: bool,
 ) -> Result<(Identity, Payload)> {
-    // radosgw reads HTTP_AUTHORIZATION and treats an empty one as absent.
-    if let Some(value) = req.headers.get(AUTHORIZATION).filter(|v| !v.is_empty()) {
-        let bytes = value.as_bytes();
-        if bytes.starts_with(sigv4::ALGORITHM.as_bytes()) {
-            // A non-ASCII header cannot hold a well-formed credential.
-            let auth = value.to_str().map_err(|_| Error::AccessDenied)?;
-            return v4_header(req, auth, lookup, streaming);
+    match creds {
+        Credentials::Anonymous => Ok((Identity::Anonymous, Payload::Unchecked)),
+        Credentials::V4(parsed) if parsed.presigned => {
+            // parse_v4_query_string: 1 <= X-Amz-Expires <= 7 days and `now < date +
+            // expires`; both fail with -EPERM / -ERR_PRESIGNED_URL_EXPIRED, which radosgw
+            // answers as AccessDenied.
+            if !(1..=MAX_PRESIGNED_EXPIRES).contains(&parsed.expires) {
+                return Err(Error::AccessDenied);
+            }
+            let now = unix_secs(req.now);
+            if now >= parsed.time.saturating_add(parsed.expires) {
+                return Err(Error::AccessDenied);
+            }
+            // radosgw has no check for a date in the future, so a URL dated years ahead
+            // would never expire; AWS refuses one beyond the clock skew, and so do we.
+            if parsed.time > now.saturating_add(MAX_SKEW_SECS) {
+                return Err(Error::AccessDenied);
+            }
+            v4_verify(req, parsed, lookup, streaming)
         }
-        if bytes.starts_with(b"AWS ") {
-            let auth = value.to_str().map_err(|_| Error::InvalidArgument)?;
-            return Ok((v2_header(req, auth, lookup)?, Payload::Unchecked));
+        Credentials::V4(parsed) => {
+            // parse_v4_auth_header checks the skew before parse_v4_credentials looks at
+            // the credential's shape.
+            check_skew(req.now, parsed.time)?;
+            v4_verify(req, parsed, lookup, streaming)
         }
-        // radosgw finds no engine for the flavour and fails with -EINVAL.
-        return Err(Error::InvalidArgument);
+        Credentials::V2 {
+            access_key,
+            signature,
+            presigned,
+        } => {
+            let sts = if *presigned {
+                // get_auth_data_v2: an empty `Expires` or `now >= Expires` is -EPERM. The
+                // value goes through atoll(), so trailing garbage is ignored and a
+                // non-number is 0 (expired).
+                let expires = req
+                    .query
+                    .get_nonempty("Expires")
+                    .ok_or(Error::AccessDenied)?;
+                if unix_secs(req.now) >= atoll(expires) {
+                    return Err(Error::AccessDenied);
+                }
+                sigv2::string_to_sign(req, true)?
+            } else {
+                let sts = sigv2::string_to_sign(req, false)?;
+                if let Some(t) = sts.time {
+                    check_skew(req.now, t)?;
+                }
+                sts
+            };
+            let secret = lookup.secret(access_key).ok_or(Error::InvalidAccessKeyId)?;
+            sigv2::verify(&sts, &secret, signature)?;
+            Ok((Identity::Key((*access_key).to_owned()), Payload::Unchecked))
+        }
     }
-    if req.query.get_ignore_case("X-Amz-Algorithm") == Some(sigv4::ALGORITHM) {
-        return v4_presigned(req, lookup, streaming);
-    }
-    if req.query.get_nonempty("AWSAccessKeyId").is_some() {
-        return Ok((v2_presigned(req, lookup)?, Payload::Unchecked));
-    }
-    Ok((Identity::Anonymous, Payload::Unchecked))
-}
-
-fn v4_header(
-    req: &AuthRequest,
-    auth: &str,
-    lookup: &dyn SecretLookup,
-    streaming: bool,
-) -> Result<(Identity, Payload)> {
-    let parsed = sigv4::parse_header(auth, req.headers, req.compat)?;
-    // parse_v4_auth_header checks the skew before parse_v4_credentials looks at the
-    // credential's shape.
-    check_skew(req.now, parsed.time)?;
-    v4_verify(req, &parsed, lookup, streaming)
-}
-
-fn v4_presigned(
-    req: &AuthRequest,
-    lookup: &dyn SecretLookup,
-    streaming: bool,
-) -> Result<(Identity, Payload)> {
-    let parsed = sigv4::parse_presigned(req.query)?;
-    // parse_v4_query_string: 1 <= X-Amz-Expires <= 7 days and `now < date + expires`; both
-    // fail with -EPERM / -ERR_PRESIGNED_URL_EXPIRED, which radosgw answers as AccessDenied.
-    if !(1..=MAX_PRESIGNED_EXPIRES).contains(&parsed.expires) {
-        return Err(Error::AccessDenied);
-    }
-    let now = unix_secs(req.now);
-    if now >= parsed.time.saturating_add(parsed.expires) {
-        return Err(Error::AccessDenied);
-    }
-    // radosgw has no check for a date in the future, so a URL dated years ahead would never
-    // expire; AWS refuses one beyond the clock skew, and so do we.
-    if parsed.time > now.saturating_add(MAX_SKEW_SECS) {
-        return Err(Error::AccessDenied);
-    }
-    v4_verify(req, &parsed, lookup, streaming)
 }
 
 /// What both SigV4 forms do once their time checks passed: the credential's shape, its
@@ -128,35 +200,6 @@ fn v4_verify(
         Payload::Unchecked
     };
     Ok((Identity::Key(cred.access_key.to_owned()), payload))
-}
-
-fn v2_header(req: &AuthRequest, auth: &str, lookup: &dyn SecretLookup) -> Result<Identity> {
-    let (access_key, signature) = sigv2::parse_header(auth)?;
-    let sts = sigv2::string_to_sign(req, false)?;
-    if let Some(t) = sts.time {
-        check_skew(req.now, t)?;
-    }
-    let secret = lookup.secret(access_key).ok_or(Error::InvalidAccessKeyId)?;
-    sigv2::verify(&sts, &secret, signature)?;
-    Ok(Identity::Key(access_key.to_owned()))
-}
-
-fn v2_presigned(req: &AuthRequest, lookup: &dyn SecretLookup) -> Result<Identity> {
-    let access_key = req.query.get("AWSAccessKeyId").unwrap_or_default();
-    let signature = req.query.get("Signature").unwrap_or_default();
-    // get_auth_data_v2: an empty `Expires` or `now >= Expires` is -EPERM. The value goes
-    // through atoll(), so trailing garbage is ignored and a non-number is 0 (expired).
-    let expires = req
-        .query
-        .get_nonempty("Expires")
-        .ok_or(Error::AccessDenied)?;
-    if unix_secs(req.now) >= atoll(expires) {
-        return Err(Error::AccessDenied);
-    }
-    let sts = sigv2::string_to_sign(req, true)?;
-    let secret = lookup.secret(access_key).ok_or(Error::InvalidAccessKeyId)?;
-    sigv2::verify(&sts, &secret, signature)?;
-    Ok(Identity::Key(access_key.to_owned()))
 }
 
 /// `is_time_skew_ok`: more than 15 minutes either way → `RequestTimeTooSkewed`.
@@ -330,6 +373,50 @@ pub(crate) mod tests {
             "20261123T085619Z",
         );
         assert_eq!(r.check(&Keys::admin()), Ok(Identity::Anonymous));
+    }
+
+    /// The key looked up is the one the verifier then checks: read once, from the
+    /// credentials of each form.
+    #[test]
+    fn credentials_name_their_key() {
+        let key = |target: &str, headers: &[(&str, &str)]| {
+            let r = Req::new("GET", target, headers, "20261123T085619Z");
+            let a = r.auth();
+            credentials(&a).map(|c| (c.access_key().map(str::to_string), c.is_v2()))
+        };
+        let v4 = "AWS4-HMAC-SHA256 Credential=AKID/20261123/us-east-1/s3/aws4_request, \
+                  SignedHeaders=host, Signature=x";
+        let date = ("x-amz-date", "20261123T085619Z");
+        assert_eq!(
+            key("/", &[("Authorization", v4), date]),
+            Ok((Some("AKID".into()), false))
+        );
+        assert_eq!(
+            key("/", &[("Authorization", "AWS AK2:sig")]),
+            Ok((Some("AK2".into()), true))
+        );
+        assert_eq!(
+            key(
+                "/?X-Amz-Credential=AK3%2F20261123%2Fx%2Fs3%2Faws4_request&X-Amz-Algorithm=AWS4-HMAC-SHA256\
+                 &X-Amz-Date=20261123T085619Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=s",
+                &[]
+            ),
+            Ok((Some("AK3".into()), false))
+        );
+        assert_eq!(
+            key("/?AWSAccessKeyId=AK4&Signature=s", &[]),
+            Ok((Some("AK4".into()), true))
+        );
+        assert_eq!(key("/", &[]), Ok((None, false)));
+        // Malformed credentials fail before any key is looked up.
+        assert_eq!(
+            key("/", &[("Authorization", "AWS4-HMAC-SHA256 Credential=AK5")]),
+            Err(Error::AccessDenied)
+        );
+        assert_eq!(
+            key("/", &[("Authorization", "AWS AK6")]),
+            Err(Error::InvalidArgument)
+        );
     }
 
     #[test]

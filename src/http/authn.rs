@@ -12,7 +12,7 @@ use hyper::HeaderMap;
 
 use super::body;
 use crate::app::App;
-use crate::auth::{self, AuthRequest, BodyVerifier, Identity, Payload, SecretLookup};
+use crate::auth::{self, AuthRequest, BodyVerifier, Credentials, Identity, Payload, SecretLookup};
 use crate::authz::Caller;
 use crate::config::{Compat, SigV2};
 use crate::domain::users::KeyOwner;
@@ -60,13 +60,13 @@ pub(super) async fn authenticate_headers(
     query: &Query,
     vhost_bucket: &str,
 ) -> (Result<Payload>, Caller) {
-    match claimed_owner(app, &parts.headers, query).await {
-        Ok(owner) => authenticate(
-            &auth_request(app, parts, query, vhost_bucket),
-            &owner,
-            true,
-            app.cfg.sigv2,
-        ),
+    let req = auth_request(app, parts, query, vhost_bucket);
+    let creds = match auth::credentials(&req) {
+        Ok(c) => c,
+        Err(e) => return (Err(refused(e)), Caller::anonymous()),
+    };
+    match claimed_owner(app, &creds).await {
+        Ok(owner) => authenticate(&req, &creds, &owner, true, app.cfg.sigv2),
         Err(e) => (Err(e), Caller::anonymous()),
     }
 }
@@ -77,14 +77,51 @@ pub(super) async fn authenticate_headers(
 /// flag is read from the user record, which every gateway's cache drops on a change.
 pub(super) async fn claimed_owner(
     app: &App,
-    headers: &HeaderMap,
-    query: &Query,
+    creds: &Credentials<'_>,
 ) -> Result<Option<(String, KeyOwner)>> {
-    let Some(ak) = auth::claimed_access_key(headers, query).map(str::to_string) else {
+    let Some(ak) = creds.access_key() else {
         return Ok(None);
     };
-    let owner = app.users.by_access_key(&ak).await?;
-    Ok(owner.filter(|o| o.active).map(|o| (ak, o)))
+    let owner = app.users.by_access_key(ak).await?;
+    Ok(owner.filter(|o| o.active).map(|o| (ak.to_string(), o)))
+}
+
+/// Whether a request carries no credentials at all (a malformed one carries some).
+pub(super) fn is_anonymous(app: &App, headers: &HeaderMap, query: &Query) -> bool {
+    let req = claim_only(app, headers, query);
+    matches!(auth::credentials(&req), Ok(Credentials::Anonymous))
+}
+
+/// The owner of the key that well-formed credentials name, unverified: for what may be
+/// answered on a claim alone (a CORS preflight's tenant).
+pub(super) async fn owner_claimed_by(
+    app: &App,
+    headers: &HeaderMap,
+    query: &Query,
+) -> Option<KeyOwner> {
+    let req = claim_only(app, headers, query);
+    let creds = auth::credentials(&req).ok()?;
+    claimed_owner(app, &creds).await.ok()?.map(|(_, o)| o)
+}
+
+/// What [`auth::credentials`] reads, for a request that is not to be verified.
+fn claim_only<'a>(app: &App, headers: &'a HeaderMap, query: &'a Query) -> AuthRequest<'a> {
+    AuthRequest {
+        method: "",
+        raw_path: "",
+        vhost_bucket: "",
+        query,
+        headers,
+        body: b"",
+        now: SystemTime::now(),
+        compat: app.cfg.compat,
+    }
+}
+
+/// Credentials refused before any key was looked up: counted as every failure is.
+fn refused(e: Error) -> Error {
+    crate::metrics::get().auth_failure(e.code());
+    e
 }
 
 /// Authenticate: verify the signature against the claimed key's secret and resolve the
@@ -92,11 +129,12 @@ pub(super) async fn claimed_owner(
 /// revealed to others), but is still returned for the usage log.
 fn authenticate(
     req: &AuthRequest<'_>,
+    creds: &Credentials<'_>,
     owner: &Option<(String, KeyOwner)>,
     streaming: bool,
     sigv2: SigV2,
 ) -> (Result<Payload>, Caller) {
-    let out = verify(req, owner, streaming, sigv2);
+    let out = verify(req, creds, owner, streaming, sigv2);
     if let Err(e) = &out.0 {
         crate::metrics::get().auth_failure(e.code());
     }
@@ -105,20 +143,16 @@ fn authenticate(
 
 fn verify(
     req: &AuthRequest<'_>,
+    creds: &Credentials<'_>,
     owner: &Option<(String, KeyOwner)>,
     streaming: bool,
     sigv2: SigV2,
 ) -> (Result<Payload>, Caller) {
     let lookup = Prefetched(owner.as_ref().map(|(ak, o)| (ak.clone(), o.secret.clone())));
-    let verified = if streaming {
-        auth::authenticate_streaming(req, &lookup)
-    } else {
-        auth::authenticate(req, &lookup).map(|i| (i, Payload::Unchecked))
-    };
-    match verified {
+    match auth::verify(req, creds, &lookup, streaming) {
         Err(e) => (Err(e), Caller::anonymous()),
         Ok((Identity::Anonymous, p)) => (Ok(p), Caller::anonymous()),
-        Ok((Identity::Key(_), _)) if !sigv2_allowed(req, sigv2) => {
+        Ok((Identity::Key(_), _)) if !sigv2_allowed(req, creds, sigv2) => {
             (Err(Error::AccessDenied), Caller::anonymous())
         }
         Ok((Identity::Key(ak), p)) => {
@@ -137,10 +171,10 @@ fn verify(
 /// The `sigv2` setting: SigV2 signs neither the admin query nor most headers, so a captured
 /// request can be replayed with other parameters for 15 minutes; `read-only` keeps it for
 /// GET and HEAD, `deny` refuses it.
-fn sigv2_allowed(req: &AuthRequest<'_>, policy: SigV2) -> bool {
+fn sigv2_allowed(req: &AuthRequest<'_>, creds: &Credentials<'_>, policy: SigV2) -> bool {
     match policy {
         SigV2::Allow => true,
-        _ if !auth::is_sigv2(req.headers, req.query) => true,
+        _ if !creds.is_v2() => true,
         SigV2::ReadOnly => matches!(req.method, "GET" | "HEAD"),
         SigV2::Deny => false,
     }
@@ -169,12 +203,19 @@ pub(super) async fn authenticate_whole_body(
     body_checksum: bool,
     gate: impl FnOnce(&Caller) -> Result<()>,
 ) -> (Result<Bytes>, Caller) {
-    let owner = match claimed_owner(app, &parts.headers, query).await {
+    let mut auth_req = auth_request(app, parts, query, vhost_bucket);
+    let creds = match auth::credentials(&auth_req) {
+        Ok(c) => c,
+        Err(e) => {
+            body::discard(&parts.headers, incoming, limit, app.cfg.body_timeout());
+            return (Err(refused(e)), Caller::anonymous());
+        }
+    };
+    let owner = match claimed_owner(app, &creds).await {
         Ok(o) => o,
         Err(e) => return (Err(e), Caller::anonymous()),
     };
-    let mut auth_req = auth_request(app, parts, query, vhost_bucket);
-    let (verified, caller) = authenticate(&auth_req, &owner, true, app.cfg.sigv2);
+    let (verified, caller) = authenticate(&auth_req, &creds, &owner, true, app.cfg.sigv2);
     let read = |incoming| async move {
         if takes_body {
             body::read(incoming, limit, app.cfg.body_timeout()).await
@@ -203,7 +244,7 @@ pub(super) async fn authenticate_whole_body(
                 Err(e) => return (Err(e), caller),
             };
             auth_req.body = &body;
-            let (verified, caller) = authenticate(&auth_req, &owner, false, app.cfg.sigv2);
+            let (verified, caller) = authenticate(&auth_req, &creds, &owner, false, app.cfg.sigv2);
             let res = verified.and_then(|_| gate(&caller)).map(|()| body.clone());
             (res, caller)
         }

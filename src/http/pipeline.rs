@@ -12,11 +12,11 @@ use hyper::header::CONTENT_LENGTH;
 use hyper::http::request::Parts;
 use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 
-use super::authn::{authenticate_headers, authenticate_whole_body};
+use super::authn::{authenticate_headers, authenticate_whole_body, is_anonymous};
 use super::body::{self, RespBody, Verified};
 use super::respond::{self, Dialect};
 use crate::app::App;
-use crate::auth::{self, BodyVerifier, Payload};
+use crate::auth::{BodyVerifier, Payload};
 use crate::authz::{self, Caller};
 use crate::config::Compat;
 use crate::domain::usage;
@@ -383,10 +383,7 @@ async fn s3_request(
         (verified, caller, Bytes::new(), Some(incoming))
     } else {
         // Without a key, whether the op may run is known before the body is read.
-        let anonymous = if op.takes_body()
-            && auth::claimed_access_key(&parts.headers, &query).is_none()
-            && !parts.headers.contains_key(hyper::header::AUTHORIZATION)
-        {
+        let anonymous = if op.takes_body() && is_anonymous(app, &parts.headers, &query) {
             Some(s3::anonymous_may_send_body(app, &target.bucket, &target.key, op).await)
         } else {
             None
@@ -522,9 +519,9 @@ async fn s3_request(
 /// bucket's: the key is only looked up, not believed (a preflight reads nothing but the
 /// bucket's CORS rules, which any browser may ask for, as `tenant:bucket` could too).
 async fn preflight_bucket_key(app: &App, req: &S3Request) -> String {
-    let tenant = match super::authn::claimed_owner(app, &req.headers, &req.query).await {
-        Ok(Some((_, owner))) => owner.user.uid.tenant.clone(),
-        _ => String::new(),
+    let tenant = match super::authn::owner_claimed_by(app, &req.headers, &req.query).await {
+        Some(owner) => owner.user.uid.tenant.clone(),
+        None => String::new(),
     };
     crate::domain::buckets::named(&tenant, &req.bucket)
 }

@@ -1,0 +1,80 @@
+//! Experiment: bare hyper plus the gateway's serving layers one by one.
+//!     layers ADDR FLAGS   (flags: w = connection threads, t = header-read timer,
+//!                          c = Conn framing wrapper, g = graceful watcher, b = 1 KiB body)
+use std::convert::Infallible;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let addr = args.next().unwrap();
+    let flags = args.next().unwrap_or_default();
+    let w = flags.contains('w');
+    let t = flags.contains('t');
+    let c = flags.contains('c');
+    let g = flags.contains('g');
+    let big = flags.contains('b');
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let workers = rgw_admin::http::workers::Workers::start(0).unwrap();
+        let graceful = GracefulShutdown::new();
+        let listener = tokio::net::TcpListener::bind(&addr).await.unwrap();
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let watcher = graceful.watcher();
+            let serve = move |stream: tokio::net::TcpStream| -> std::pin::Pin<
+                Box<dyn std::future::Future<Output = ()> + Send>,
+            > {
+                Box::pin(async move {
+                    let svc = hyper::service::service_fn(
+                        move |_req: Request<hyper::body::Incoming>| async move {
+                            let body = if big {
+                                Bytes::from_static(&[b'x'; 1024])
+                            } else {
+                                Bytes::from_static(b"ok")
+                            };
+                            Ok::<_, Infallible>(Response::new(Full::new(body)))
+                        },
+                    );
+                    let mut b = hyper::server::conn::http1::Builder::new();
+                    if t {
+                        b.timer(TokioTimer::new())
+                            .header_read_timeout(Duration::from_secs(60));
+                    }
+                    if c {
+                        let io = rgw_admin::http::conn::Conn::new(stream, Duration::from_secs(60));
+                        let conn = b.serve_connection(TokioIo::new(io), svc);
+                        if g {
+                            let _ = watcher.watch(conn).await;
+                        } else {
+                            let _ = conn.await;
+                        }
+                    } else {
+                        let conn = b.serve_connection(TokioIo::new(stream), svc);
+                        if g {
+                            let _ = watcher.watch(conn).await;
+                        } else {
+                            let _ = conn.await;
+                        }
+                    }
+                })
+            };
+            if w {
+                workers.hand_over(stream, Box::new(serve));
+            } else {
+                tokio::spawn(serve(stream));
+            }
+        }
+    });
+}
