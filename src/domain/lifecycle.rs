@@ -61,14 +61,12 @@ pub struct Transition {
     pub storage_class: String,
 }
 
-/// A positive number of days: not a number is `MalformedXML`, zero or less
-/// `InvalidArgument`, as radosgw answers.
-fn days(s: &str) -> Result<u32> {
+/// A number of days: not a number is `MalformedXML` (radosgw fails to decode it); `None`
+/// when it is zero or less (or too large), which radosgw's `LCRule::valid` refuses later
+/// (`InvalidArgument`).
+fn days(s: &str) -> Result<Option<u32>> {
     let n: i64 = s.parse().map_err(|_| Error::MalformedXml)?;
-    if n <= 0 {
-        return Err(Error::InvalidArgument);
-    }
-    u32::try_from(n).map_err(|_| Error::InvalidArgument)
+    Ok(u32::try_from(n).ok().filter(|&d| d > 0))
 }
 
 /// An ISO 8601 date at midnight UTC (`2027-01-01T00:00:00.000Z`), in seconds.
@@ -83,32 +81,43 @@ fn midnight(s: &str) -> Result<i64> {
     Ok(secs)
 }
 
-fn expiration(e: LcExpirationXml) -> Result<Expiration> {
-    match (e.days, e.date, e.delete_marker) {
-        (Some(d), None, None) => Ok(Expiration::Days(days(&d)?)),
+/// The expiration, and whether radosgw's `LCExpiration::valid` holds.
+fn expiration(e: LcExpirationXml) -> Result<(Expiration, bool)> {
+    let e = match (e.days, e.date, e.delete_marker) {
+        (Some(d), None, None) => {
+            let d = days(&d)?;
+            return Ok((Expiration::Days(d.unwrap_or(0)), d.is_some()));
+        }
         (None, Some(d), None) => {
             let at = midnight(&d)?;
-            Ok(Expiration::Date(d, at))
+            Expiration::Date(d, at)
         }
         (None, None, Some(m)) => match m.as_str() {
-            "true" => Ok(Expiration::ExpiredObjectDeleteMarker(true)),
-            "false" => Ok(Expiration::ExpiredObjectDeleteMarker(false)),
-            _ => Err(Error::MalformedXml),
+            "true" => Expiration::ExpiredObjectDeleteMarker(true),
+            "false" => Expiration::ExpiredObjectDeleteMarker(false),
+            _ => return Err(Error::MalformedXml),
         },
-        _ => Err(Error::MalformedXml),
-    }
+        _ => return Err(Error::MalformedXml),
+    };
+    Ok((e, true))
 }
 
 impl LcRule {
-    fn from_xml(x: LcRuleXml) -> Result<LcRule> {
+    /// A rule as radosgw decodes it (`LCRule_S3::decode_xml`): what it cannot decode is
+    /// `MalformedXML`. The flag is radosgw's `LCRule::valid`, checked only once every rule
+    /// has decoded (see [`rules_from_xml`]).
+    fn from_xml(x: LcRuleXml) -> Result<(LcRule, bool)> {
         let enabled = match x.status.as_deref() {
             Some("Enabled") => true,
             Some("Disabled") => false,
             _ => return Err(Error::MalformedXml),
         };
+        let mut valid = true;
         let id = match x.id {
-            Some(id) if id.len() > MAX_ID_LEN => return Err(Error::InvalidArgument),
-            Some(id) => id,
+            Some(id) => {
+                valid &= id.len() <= MAX_ID_LEN;
+                id
+            }
             None => crate::keys::random_lower_alnum(GENERATED_ID_LEN),
         };
         let filter = x
@@ -118,6 +127,20 @@ impl LcRule {
                 prefix: f.prefix.unwrap_or_default(),
                 tags: f.tags,
             });
+        // Transitions are kept by storage class: a class named twice does not decode.
+        let mut classes: Vec<&str> = x
+            .transitions
+            .iter()
+            .filter_map(|(_, _, c)| c.as_deref())
+            .collect();
+        let mut noncurrent_classes: Vec<&str> = x
+            .noncurrent_transitions
+            .iter()
+            .filter_map(|(_, c)| c.as_deref())
+            .collect();
+        if has_duplicates(&mut classes) || has_duplicates(&mut noncurrent_classes) {
+            return Err(Error::MalformedXml);
+        }
         let transitions = x
             .transitions
             .into_iter()
@@ -127,9 +150,14 @@ impl LcRule {
                     (Some(_), None) | (None, Some(_)) => {}
                     _ => return Err(Error::MalformedXml),
                 }
-                let days = d
-                    .map(|d| d.parse::<u32>().map_err(|_| Error::InvalidArgument))
-                    .transpose()?;
+                let days = match d {
+                    Some(d) => {
+                        let n: i64 = d.parse().map_err(|_| Error::MalformedXml)?;
+                        valid &= (0..=i64::from(u32::MAX)).contains(&n);
+                        Some(n.clamp(0, i64::from(u32::MAX)) as u32)
+                    }
+                    None => None,
+                };
                 if let Some(date) = &date {
                     midnight(date)?;
                 }
@@ -144,18 +172,34 @@ impl LcRule {
             .noncurrent_transitions
             .into_iter()
             .map(|(d, class)| {
-                let d = d.ok_or(Error::MalformedXml)?;
-                Ok((days(&d)?, class.ok_or(Error::MalformedXml)?))
+                let d = days(&d.ok_or(Error::MalformedXml)?)?;
+                valid &= d.is_some();
+                Ok((d.unwrap_or(0), class.ok_or(Error::MalformedXml)?))
             })
             .collect::<Result<Vec<_>>>()?;
+        let mut some_days = |d: Option<&String>| -> Result<Option<u32>> {
+            let Some(d) = d else { return Ok(None) };
+            let n = days(d)?;
+            valid &= n.is_some();
+            Ok(Some(n.unwrap_or(0)))
+        };
+        let noncurrent_days = some_days(x.noncurrent_days.as_ref())?;
+        let abort_days = some_days(x.abort_days.as_ref())?;
+        let expiration = match x.expiration.map(expiration).transpose()? {
+            Some((e, ok)) => {
+                valid &= ok;
+                Some(e)
+            }
+            None => None,
+        };
         let rule = LcRule {
             id,
             prefix: x.prefix.unwrap_or_default(),
             filter,
             enabled,
-            expiration: x.expiration.map(expiration).transpose()?,
-            noncurrent_days: x.noncurrent_days.as_deref().map(days).transpose()?,
-            abort_days: x.abort_days.as_deref().map(days).transpose()?,
+            expiration,
+            noncurrent_days,
+            abort_days,
             transitions,
             noncurrent_transitions,
         };
@@ -167,7 +211,29 @@ impl LcRule {
         if !acts {
             return Err(Error::MalformedXml);
         }
-        Ok(rule)
+        // An `<Expiration>` holding only `ExpiredObjectDeleteMarker` false does nothing.
+        valid &= !matches!(
+            (&rule.expiration, rule.noncurrent_days, rule.abort_days),
+            (
+                Some(Expiration::ExpiredObjectDeleteMarker(false)),
+                None,
+                None
+            )
+        ) || !rule.transitions.is_empty()
+            || !rule.noncurrent_transitions.is_empty();
+        // Expiration and transitions count in days or by dates, not both.
+        let by_days = matches!(rule.expiration, Some(Expiration::Days(_)))
+            || rule.transitions.iter().any(|t| t.days.is_some());
+        let by_date = matches!(rule.expiration, Some(Expiration::Date(..)))
+            || rule.transitions.iter().any(|t| t.date.is_some());
+        valid &= rule.transitions.is_empty() || !(by_days && by_date);
+        Ok((rule, valid))
+    }
+
+    /// Whether the filter holds tags (radosgw refuses them beside the delete-marker and
+    /// upload rules, which have no object to read tags from).
+    fn has_tags(&self) -> bool {
+        self.filter.as_ref().is_some_and(|f| !f.tags.is_empty())
     }
 
     /// Bytes the rule takes in a cached bucket record, roughly.
@@ -195,21 +261,38 @@ impl LcRule {
     }
 }
 
-/// A configuration as radosgw takes it: at least one rule, ids unique (`InvalidArgument`).
+/// A configuration as radosgw takes it (`LCConfiguration_S3::rebuild`): every rule decoded
+/// (`MalformedXML`), at least one; then rule by rule in the order of their ids, each valid
+/// and its id not seen before (`InvalidArgument`), and no tag filter beside a delete-marker
+/// or upload rule (`InvalidRequest`).
 pub fn rules_from_xml(rules: Vec<LcRuleXml>) -> Result<Vec<LcRule>> {
     if rules.is_empty() {
         return Err(Error::MalformedXml);
     }
-    let rules: Vec<LcRule> = rules
+    let decoded: Vec<(LcRule, bool)> = rules
         .into_iter()
         .map(LcRule::from_xml)
         .collect::<Result<_>>()?;
-    let mut ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
-    ids.sort_unstable();
-    if ids.windows(2).any(|w| w[0] == w[1]) {
-        return Err(Error::InvalidArgument);
+    let mut by_id: Vec<&(LcRule, bool)> = decoded.iter().collect();
+    by_id.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    for (i, (rule, valid)) in by_id.iter().enumerate() {
+        if !valid || (i > 0 && by_id[i - 1].0.id == rule.id) {
+            return Err(Error::InvalidArgument);
+        }
+        let delete_marker = matches!(
+            rule.expiration,
+            Some(Expiration::ExpiredObjectDeleteMarker(true))
+        );
+        if rule.has_tags() && (delete_marker || rule.abort_days.is_some()) {
+            return Err(Error::InvalidRequest);
+        }
     }
-    Ok(rules)
+    Ok(decoded.into_iter().map(|(r, _)| r).collect())
+}
+
+fn has_duplicates(names: &mut [&str]) -> bool {
+    names.sort_unstable();
+    names.windows(2).any(|w| w[0] == w[1])
 }
 
 /// radosgw's `x-amz-expiration` of an object written at `mtime` (seconds): the earliest time

@@ -67,6 +67,9 @@ def test_configuration_as_radosgw_keeps_it(owner):
     assert err(raw.get(f"/{b}", [("lifecycle", None)])) == (404, "NoSuchLifecycleConfiguration")
 
 
+TAG = "<Filter><Tag><Key>k</Key><Value>v</Value></Tag></Filter>"
+
+
 @pytest.mark.parametrize("rules,want", [
     ("", "MalformedXML"),
     ("<Rule><ID>a</ID><Prefix>x</Prefix><Status>On</Status><Expiration><Days>1</Days>"
@@ -81,6 +84,29 @@ def test_configuration_as_radosgw_keeps_it(owner):
      "<Expiration><Days>1</Days></Expiration></Rule>", "InvalidArgument"),
     ("<Rule><ID>" + "i" * 256 + "</ID><Prefix>x</Prefix><Status>Enabled</Status><Expiration>"
      "<Days>1</Days></Expiration></Rule>", "InvalidArgument"),
+    # A tag filter beside the rules that read no object's tags (radosgw's check_and_add_rule).
+    ("<Rule><ID>t</ID>" + TAG + "<Status>Disabled</Status><AbortIncompleteMultipartUpload>"
+     "<DaysAfterInitiation>2</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule>",
+     "InvalidRequest"),
+    ("<Rule><ID>t</ID>" + TAG + "<Status>Enabled</Status><Expiration><ExpiredObjectDeleteMarker>"
+     "true</ExpiredObjectDeleteMarker></Expiration></Rule>", "InvalidRequest"),
+    # Decoding comes first (every rule), then each rule in the order of the ids.
+    ("<Rule><ID>a</ID><Prefix>x</Prefix><Status>Enabled</Status><Expiration><Days>0</Days>"
+     "</Expiration></Rule><Rule><ID>b</ID><Status>Bogus</Status></Rule>", "MalformedXML"),
+    ("<Rule><ID>b</ID><Prefix>x</Prefix><Status>Enabled</Status><Expiration><Days>0</Days>"
+     "</Expiration></Rule><Rule><ID>a</ID>" + TAG + "<Status>Enabled</Status>"
+     "<AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation>"
+     "</AbortIncompleteMultipartUpload></Rule>", "InvalidRequest"),
+    # An expiration that does nothing; days and dates mixed; a storage class named twice.
+    ("<Rule><ID>a</ID><Prefix>x</Prefix><Status>Enabled</Status><Expiration>"
+     "<ExpiredObjectDeleteMarker>false</ExpiredObjectDeleteMarker></Expiration></Rule>",
+     "InvalidArgument"),
+    ("<Rule><ID>a</ID><Prefix>x</Prefix><Status>Enabled</Status><Expiration><Days>5</Days>"
+     "</Expiration><Transition><Date>2030-01-01T00:00:00Z</Date><StorageClass>A</StorageClass>"
+     "</Transition></Rule>", "InvalidArgument"),
+    ("<Rule><ID>a</ID><Prefix>x</Prefix><Status>Enabled</Status><Transition><Days>1</Days>"
+     "<StorageClass>A</StorageClass></Transition><Transition><Days>2</Days><StorageClass>A"
+     "</StorageClass></Transition></Rule>", "MalformedXML"),
 ])
 def test_refused_configurations_change_nothing(owner, rules, want):
     b, raw, _ = owner
