@@ -375,4 +375,11 @@ pub enum LcCmd {
         #[arg(long)]
         tenant: Option<String>,
     },
+    /// A bucket's rules, as `radosgw-admin lc get` shows them.
+    Get {
+        #[arg(long)]
+        bucket: String,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
 }

@@ -16,6 +16,7 @@ use crate::ops::{self, AdminOp, Reply, Request};
 pub mod account;
 mod args;
 pub mod bucket;
+mod lc;
 pub mod metadata;
 
 pub use args::*;
@@ -117,7 +118,7 @@ pub enum Cmd {
     #[command(subcommand)]
     Usage(UsageCmd),
     /// Bucket lifecycle rules: `process` runs a pass now (the server runs one every
-    /// `lc_interval`), over every bucket or one.
+    /// `lc_interval`), over every bucket or one; `get` shows a bucket's rules.
     #[command(subcommand)]
     Lc(LcCmd),
     /// Copy every record of one store into another, empty one (e.g. RocksDB in --data-dir
@@ -515,20 +516,7 @@ async fn cli_only(
         Cmd::User(UserCmd::Stats { uid, .. }) => {
             Some(("user_stats", ops::user::stats(app, uid).await.map(Some)))
         }
-        Cmd::Lc(LcCmd::Process { bucket, tenant }) => {
-            let only = bucket
-                .as_deref()
-                .map(|b| crate::domain::buckets::bkey(tenant.as_deref().unwrap_or(""), b));
-            let done = app.lifecycle_pass(only.as_deref()).await.map(|r| {
-                let node = crate::encode::ObjBuilder::new()
-                    .uint("buckets", r.buckets)
-                    .uint("expired_objects", r.expired)
-                    .uint("aborted_uploads", r.aborted)
-                    .build();
-                Some(Doc::new("lc_process", node))
-            });
-            Some(("lc_process", done))
-        }
+        Cmd::Lc(c) => Some(lc::run(app, c).await),
         _ => None,
     }
 }

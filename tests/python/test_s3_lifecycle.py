@@ -5,6 +5,7 @@ aborted, only what a rule's prefix and tags cover — on a server whose lifecycl
 two seconds (`lc_debug_interval`, radosgw's `rgw_lc_debug_interval`), and by
 `rgw-admin lc process` on a stopped store."""
 import json
+import os
 import time
 
 import pytest
@@ -201,6 +202,48 @@ def test_cli_process_on_a_stopped_store(start_server):
     assert [o["Key"] for o in s3.list_objects_v2(Bucket="lc-cli")["Contents"]] == ["new/1"]
     with pytest.raises(ClientError):
         s3.head_object(Bucket="lc-cli", Key="old/1")
+
+
+# The rules whose `radosgw-admin lc get` radosgw 16.2.15 printed as
+# captured/radosgw-admin-lc-get.json: tags, dates, transitions by class, noncurrent rules,
+# a delete-marker rule, a rule's own prefix, and one prefix under two rules.
+LC_GET_RULES = [
+    {"ID": "z", "Filter": {"And": {"Prefix": "p/", "Tags": [{"Key": "b", "Value": "2"},
+                                                           {"Key": "a", "Value": "1"}]}},
+     "Status": "Enabled", "Expiration": {"Date": "2032-01-01T00:00:00Z"},
+     "Transitions": [{"Date": "2030-01-01T00:00:00Z", "StorageClass": "B"},
+                     {"Date": "2031-01-01T00:00:00Z", "StorageClass": "A"}]},
+    {"ID": "m", "Filter": {"Prefix": ""}, "Status": "Enabled",
+     "NoncurrentVersionTransitions": [{"NoncurrentDays": 3, "StorageClass": "C"}],
+     "NoncurrentVersionExpiration": {"NoncurrentDays": 9}},
+    {"ID": "b", "Filter": {"Prefix": "x/"}, "Status": "Disabled", "Expiration": {"Days": 7},
+     "Transitions": [{"Days": 2, "StorageClass": "T"}]},
+    {"ID": "a", "Filter": {"Prefix": "x/"}, "Status": "Enabled", "Expiration": {"Days": 1}},
+    {"ID": "e", "Filter": {"Prefix": "d/"}, "Status": "Enabled",
+     "Expiration": {"ExpiredObjectDeleteMarker": True},
+     "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 2}},
+    {"ID": "r", "Prefix": "q/", "Status": "Enabled", "Expiration": {"Days": 2}},
+]
+
+
+def test_cli_get_prints_what_radosgw_admin_prints(start_server):
+    srv = start_server()
+    k = srv.admin().create_user("lcget")["keys"][0]
+    s3 = helpers.s3_client(srv, k["access_key"], k["secret_key"])
+    s3.create_bucket(Bucket="lceight")
+    s3.create_bucket(Bucket="lcnone")
+    s3.put_bucket_lifecycle_configuration(Bucket="lceight",
+                                          LifecycleConfiguration={"Rules": LC_GET_RULES})
+    srv.stop()
+    p = helpers.run_cli(srv.data_dir, "lc", "get", "--bucket", "lceight")
+    assert p.returncode == 0, p.stderr
+    with open(os.path.join(os.path.dirname(__file__), "captured",
+                           "radosgw-admin-lc-get.json")) as f:
+        assert p.stdout == f.read()
+    p = helpers.run_cli(srv.data_dir, "lc", "get", "--bucket", "lcnone")
+    assert p.returncode == 1 and p.stdout == "" and "NoSuchLifecycleConfiguration" in p.stderr
+    p = helpers.run_cli(srv.data_dir, "lc", "get", "--bucket", "nope")
+    assert p.returncode == 1 and "NoSuchBucket" in p.stderr
 
 
 def test_answers_name_the_expiry(owner):
