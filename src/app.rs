@@ -47,14 +47,13 @@ impl App {
             now: crate::clock::now_us().div_euclid(1_000_000),
             debug_day: (self.cfg.lc_debug_interval > 0).then_some(self.cfg.lc_debug_interval),
         };
-        crate::domain::lifecycle::pass::run(
-            &self.buckets,
-            &self.objects,
-            &self.uploads,
-            clock,
-            only,
-        )
-        .await
+        let scope = crate::domain::lifecycle::pass::Scope {
+            store: &self.store,
+            buckets: &self.buckets,
+            objects: &self.objects,
+            uploads: &self.uploads,
+        };
+        crate::domain::lifecycle::pass::run(&scope, clock, only).await
     }
 
     /// Quota given to new buckets (radosgw's `rgw_bucket_default_quota_*`: unlimited).

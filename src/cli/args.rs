@@ -375,6 +375,8 @@ pub enum LcCmd {
         #[arg(long)]
         tenant: Option<String>,
     },
+    /// Every bucket with rules: when a pass last started on it and how it ended.
+    List,
     /// A bucket's rules, as `radosgw-admin lc get` shows them.
     Get {
         #[arg(long)]

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 
 use crate::app::App;
+use crate::domain::lifecycle::status;
 use crate::domain::lifecycle::{Expiration, LcRule};
 use crate::encode::{Doc, Node, ObjBuilder};
 use crate::error::{Error, Result};
@@ -14,6 +15,30 @@ pub(super) async fn run(app: &App, cmd: &LcCmd) -> (&'static str, Result<Option<
     match cmd {
         LcCmd::Process { bucket, tenant } => ("lc_process", process(app, bucket, tenant).await),
         LcCmd::Get { bucket, tenant } => ("lc_get", get(app, bucket, tenant).await.map(Some)),
+        LcCmd::List => ("lc_list", list(app).await.map(Some)),
+    }
+}
+
+/// `radosgw-admin lc list`: `tenant:bucket:marker`, when a pass last started on it (the
+/// epoch for never) and its state, for every bucket with rules.
+async fn list(app: &App) -> Result<Doc> {
+    let mut entries = Vec::new();
+    let mut start: Option<String> = None;
+    loop {
+        let (page, next) = app.buckets.walk_page(start.as_deref(), 100).await?;
+        for b in page.iter().filter(|b| b.lifecycle.is_some()) {
+            let (started, state) = status::get(&app.store, b).await?;
+            let entry = ObjBuilder::new()
+                .str("bucket", format!("{}:{}:{}", b.tenant, b.name, b.marker))
+                .str("started", crate::clock::http_date_us(started * 1_000_000))
+                .str("status", state.as_str())
+                .build();
+            entries.push(entry);
+        }
+        match next {
+            Some(n) => start = Some(n),
+            None => return Ok(Doc::new("lc_list", Node::Arr("entry".into(), entries))),
+        }
     }
 }
 

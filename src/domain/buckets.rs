@@ -505,7 +505,8 @@ impl Buckets {
                 .delete(schema::bucket_instance(&bk, &b.id))
                 .delete(schema::user_bucket(&b.owner, &bk))
                 .delete(schema::bucket_stats(&dk))
-                .delete(schema::bucket_versions(&dk));
+                .delete(schema::bucket_versions(&dk))
+                .delete(schema::lc_status(&dk));
             // A renamed bucket gives back the space it held.
             if dk != bk {
                 t.delete(schema::bucket_data(&dk));

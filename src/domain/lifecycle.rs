@@ -13,6 +13,7 @@ use crate::encode::s3_read::{LcExpirationXml, LcRuleXml};
 use crate::error::{Error, Result};
 
 pub mod pass;
+pub mod status;
 
 /// radosgw's `MAX_ID_LEN`.
 const MAX_ID_LEN: usize = 255;

@@ -67,6 +67,8 @@ pub const OBJECT: &str = "obj/";
 pub const UPLOAD: &str = "upload/";
 pub const PART: &str = "part/";
 pub const USAGE: &str = "usage/";
+/// A bucket's last lifecycle pass (`radosgw-admin lc list`), by the bucket's data key.
+pub const LC_STATUS: &str = "lcst/";
 /// Accounts (squid): `acct/<id>` → record, `acctname/<tenant>$<name>` → id, and
 /// `acctuser/<id>/<uid>` → uid for each member. An account's email shares `email/` with
 /// users (value `account:<id>`), so one address names one user or one account.
@@ -141,6 +143,9 @@ pub fn bucket_stats(bk: &str) -> Vec<u8> {
 }
 pub fn bucket_versions(bk: &str) -> Vec<u8> {
     key(&["bver/", bk])
+}
+pub fn lc_status(dk: &str) -> Vec<u8> {
+    key(&[LC_STATUS, dk])
 }
 
 pub fn objects(bk: &str) -> Vec<u8> {

@@ -246,6 +246,46 @@ def test_cli_get_prints_what_radosgw_admin_prints(start_server):
     assert p.returncode == 1 and "NoSuchBucket" in p.stderr
 
 
+def test_cli_list_shows_each_bucket_s_last_pass(start_server):
+    """`lc list` as radosgw-admin prints it: `tenant:bucket:marker` of every bucket with
+    rules, when a pass last started on it and how it ended; UNINITIAL (at the epoch) until
+    one has, and again once the rules are set anew; a bucket whose rules are deleted leaves
+    the list."""
+    srv = start_server(env={"RGW_ADMIN_LC_INTERVAL": "86400"})
+    k = srv.admin().create_user("lclist")["keys"][0]
+    s3 = helpers.s3_client(srv, k["access_key"], k["secret_key"])
+    rules = {"Rules": [{"ID": "r", "Filter": {"Prefix": "x/"}, "Status": "Enabled",
+                        "Expiration": {"Days": 1}}]}
+    for b in ("lc-a", "lc-b", "lc-c"):
+        s3.create_bucket(Bucket=b)
+    s3.put_bucket_lifecycle_configuration(Bucket="lc-a", LifecycleConfiguration=rules)
+    s3.put_bucket_lifecycle_configuration(Bucket="lc-c", LifecycleConfiguration=rules)
+    markers = {b: srv.admin().get("/admin/bucket", [("bucket", b)]).json()["marker"]
+               for b in ("lc-a", "lc-c")}
+    srv.stop()
+
+    def listed():
+        p = helpers.run_cli(srv.data_dir, "lc", "list")
+        assert p.returncode == 0, p.stderr
+        return {e["bucket"]: (e["started"], e["status"]) for e in json.loads(p.stdout)}
+    epoch = ("Thu, 01 Jan 1970 00:00:00 GMT", "UNINITIAL")
+    assert listed() == {f":lc-a:{markers['lc-a']}": epoch, f":lc-c:{markers['lc-c']}": epoch}
+    before = time.time()
+    assert helpers.run_cli(srv.data_dir, "lc", "process", "--bucket", "lc-a").returncode == 0
+    got = listed()
+    started, status = got[f":lc-a:{markers['lc-a']}"]
+    assert status == "COMPLETE"
+    when = time.mktime(time.strptime(started, "%a, %d %b %Y %H:%M:%S GMT")) - time.timezone
+    assert before - 2 <= when <= time.time() + 1, started
+    assert got[f":lc-c:{markers['lc-c']}"] == epoch
+    srv.start()
+    rules["Rules"][0]["Expiration"]["Days"] = 2
+    s3.put_bucket_lifecycle_configuration(Bucket="lc-a", LifecycleConfiguration=rules)
+    s3.delete_bucket_lifecycle(Bucket="lc-c")
+    srv.stop()
+    assert listed() == {f":lc-a:{markers['lc-a']}": epoch}
+
+
 def test_answers_name_the_expiry(owner):
     """PUT, GET and HEAD of an object a rule covers say when it expires and by which rule,
     as radosgw does (`x-amz-expiration`); other objects say nothing."""

@@ -7,7 +7,9 @@ use crate::domain::buckets::{Bucket, Buckets};
 use crate::domain::objects::Objects;
 use crate::domain::uploads::Uploads;
 use crate::error::{Error, Result};
+use crate::store::Store;
 
+use super::status::{self, State};
 use super::{Expiration, LcClock};
 
 /// Objects or uploads read per page.
@@ -22,31 +24,48 @@ pub struct Report {
     pub aborted: u64,
 }
 
+/// What a pass works with.
+pub struct Scope<'a> {
+    pub store: &'a Store,
+    pub buckets: &'a Buckets,
+    pub objects: &'a Objects,
+    pub uploads: &'a Uploads,
+}
+
 /// Run the rules of every bucket (or only of bucket key `only`).
-pub async fn run(
-    buckets: &Buckets,
-    objects: &Objects,
-    uploads: &Uploads,
-    clock: LcClock,
-    only: Option<&str>,
-) -> Result<Report> {
+pub async fn run(s: &Scope<'_>, clock: LcClock, only: Option<&str>) -> Result<Report> {
     let mut report = Report::default();
     if let Some(bk) = only {
-        let b = buckets.get(bk).await?.ok_or(Error::NoSuchBucket)?;
-        bucket(&b, objects, uploads, clock, &mut report).await?;
+        let b = s.buckets.get(bk).await?.ok_or(Error::NoSuchBucket)?;
+        recorded(s, &b, clock, &mut report).await?;
         return Ok(report);
     }
     let mut start: Option<String> = None;
     loop {
-        let (page, next) = buckets.walk_page(start.as_deref(), 100).await?;
+        let (page, next) = s.buckets.walk_page(start.as_deref(), 100).await?;
         for b in page.iter().filter(|b| b.lifecycle.is_some()) {
-            bucket(b, objects, uploads, clock, &mut report).await?;
+            recorded(s, b, clock, &mut report).await?;
         }
         match next {
             Some(n) => start = Some(n),
             None => return Ok(report),
         }
     }
+}
+
+/// One bucket's pass, its start and its end recorded for `lc list`.
+async fn recorded(s: &Scope<'_>, b: &Bucket, clock: LcClock, report: &mut Report) -> Result<()> {
+    let started = clock.now;
+    status::set(s.store, b, started, State::Processing).await?;
+    let res = bucket(b, s.objects, s.uploads, clock, report).await;
+    let end = if res.is_ok() {
+        State::Complete
+    } else {
+        State::Failed
+    };
+    // A pass that failed says so if the store still takes the record.
+    let recorded = status::set(s.store, b, started, end).await;
+    res.and(recorded)
 }
 
 async fn bucket(
