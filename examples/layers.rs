@@ -1,6 +1,14 @@
-//! Experiment: bare hyper plus the gateway's serving layers one by one.
-//!     layers ADDR FLAGS   (flags: w = connection threads, t = header-read timer,
-//!                          c = Conn framing wrapper, g = graceful watcher, b = 1 KiB body)
+//! Bare hyper plus the gateway's serving layers, one flag each, to tell what the layers
+//! around the pipeline cost from what the pipeline costs (`wrk` against several of these
+//! side by side, alternated: the box's run-to-run noise is larger than the layers' cost).
+//!
+//!     cargo run --release --example layers -- 127.0.0.1:7600 wtcg
+//!
+//! Flags: `w` the connection threads (`http::workers`), `t` hyper's header-read timer, `c`
+//! the framing checks and send timeout (`http::conn::Conn`), `g` the graceful-shutdown
+//! watcher, `b` a 1 KiB body instead of `ok`. Measured on 2 cores with 16 clients: all four
+//! layers together cost about 5 % of bare hyper's throughput, within the noise; an
+//! anonymous `GET /` through the whole pipeline, 0.6-0.75 x.
 use std::convert::Infallible;
 use std::time::Duration;
 
