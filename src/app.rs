@@ -38,16 +38,19 @@ pub struct App {
 }
 
 impl App {
-    /// One lifecycle pass now, over every bucket with rules (or only bucket key `only`).
+    /// One lifecycle pass now, over every bucket with rules (or only bucket key `only`),
+    /// leaving alone those whose pass started less than `fresh` seconds ago.
     pub async fn lifecycle_pass(
         &self,
         only: Option<&str>,
+        fresh: Option<i64>,
     ) -> crate::error::Result<crate::domain::lifecycle::pass::Report> {
         let clock = crate::domain::lifecycle::LcClock {
             now: crate::clock::now_us().div_euclid(1_000_000),
             debug_day: (self.cfg.lc_debug_interval > 0).then_some(self.cfg.lc_debug_interval),
         };
         let scope = crate::domain::lifecycle::pass::Scope {
+            fresh,
             store: &self.store,
             buckets: &self.buckets,
             objects: &self.objects,

@@ -50,7 +50,7 @@ async fn process(
     let only = bucket
         .as_deref()
         .map(|b| crate::domain::buckets::bkey(tenant.as_deref().unwrap_or(""), b));
-    let r = app.lifecycle_pass(only.as_deref()).await?;
+    let r = app.lifecycle_pass(only.as_deref(), None).await?;
     let node = ObjBuilder::new()
         .uint("buckets", r.buckets)
         .uint("expired_objects", r.expired)

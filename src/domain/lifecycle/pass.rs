@@ -26,6 +26,9 @@ pub struct Report {
 
 /// What a pass works with.
 pub struct Scope<'a> {
+    /// Leave alone a bucket whose pass started less than this many seconds ago (the
+    /// scheduled passes of gateways that share a store); `None` runs every bucket.
+    pub fresh: Option<i64>,
     pub store: &'a Store,
     pub buckets: &'a Buckets,
     pub objects: &'a Objects,
@@ -53,10 +56,13 @@ pub async fn run(s: &Scope<'_>, clock: LcClock, only: Option<&str>) -> Result<Re
     }
 }
 
-/// One bucket's pass, its start and its end recorded for `lc list`.
+/// One bucket's pass, if it is this one's to run, its start and its end recorded for
+/// `lc list`.
 async fn recorded(s: &Scope<'_>, b: &Bucket, clock: LcClock, report: &mut Report) -> Result<()> {
     let started = clock.now;
-    status::set(s.store, b, started, State::Processing).await?;
+    if !status::claim(s.store, b, started, s.fresh).await? {
+        return Ok(());
+    }
     let res = bucket(b, s.objects, s.uploads, clock, report).await;
     let end = if res.is_ok() {
         State::Complete

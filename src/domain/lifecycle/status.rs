@@ -50,24 +50,55 @@ fn digest(rules: &[LcRule]) -> String {
     hex::encode(&Sha256::digest(&json)[..16])
 }
 
-/// Record that a pass started (`started`, seconds) or ended on bucket `b`.
+/// Record that a pass ended on bucket `b` (it started at `started`, seconds).
 pub async fn set(store: &Store, b: &Bucket, started: i64, state: State) -> Result<()> {
-    let Some(rules) = &b.lifecycle else {
+    let Some(rec) = record(b, started, state) else {
         return Ok(());
     };
+    let mut t = Txn::default();
+    t.put(schema::lc_status(&b.data_key()), rec);
+    store.commit(t).await?;
+    Ok(())
+}
+
+/// Take bucket `b` for a pass starting `now` (seconds): false when a pass started on it,
+/// with the same rules, less than `fresh` seconds ago, or when another gateway takes it
+/// first (the record is replaced only as it was read). So gateways sharing a store (etcd)
+/// do not all run each bucket's rules; without `fresh` (`lc process`) a bucket is always
+/// taken.
+pub async fn claim(store: &Store, b: &Bucket, now: i64, fresh: Option<i64>) -> Result<bool> {
+    let (Some(rules), Some(rec)) = (&b.lifecycle, record(b, now, State::Processing)) else {
+        return Ok(false);
+    };
+    let key = schema::lc_status(&b.data_key());
+    let mut t = Txn::default();
+    if let Some(fresh) = fresh {
+        let old = store.get(&key).await?;
+        let last = old
+            .as_deref()
+            .and_then(|v| serde_json::from_slice::<Record>(v).ok())
+            .filter(|r| r.marker == b.marker && r.rules == digest(rules));
+        if last.is_some_and(|r| now.saturating_sub(r.started) < fresh) {
+            return Ok(false);
+        }
+        t.expect(key.clone(), old);
+    }
+    t.put(key, rec);
+    match store.commit(t).await {
+        Ok(_) => Ok(true),
+        Err(crate::store::CommitError::Conflict) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn record(b: &Bucket, started: i64, state: State) -> Option<Vec<u8>> {
     let rec = Record {
         marker: b.marker.clone(),
-        rules: digest(rules),
+        rules: digest(b.lifecycle.as_deref()?),
         started,
         status: state.as_str().to_string(),
     };
-    let mut t = Txn::default();
-    t.put(
-        schema::lc_status(&b.data_key()),
-        serde_json::to_vec(&rec).unwrap_or_default(),
-    );
-    store.commit(t).await?;
-    Ok(())
+    Some(serde_json::to_vec(&rec).unwrap_or_default())
 }
 
 /// When a pass last started on `b` (seconds; 0 for never) and its state.
@@ -92,4 +123,70 @@ pub async fn get(store: &Store, b: &Bucket) -> Result<(i64, State)> {
         _ => return Ok(never),
     };
     Ok((rec.started, state))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::store::rocks::{RocksSettings, RocksStore};
+
+    fn bucket(marker: &str, days: u32) -> Bucket {
+        let xml = format!(
+            "<Rule><ID>r</ID><Prefix>x/</Prefix><Status>Enabled</Status>\
+             <Expiration><Days>{days}</Days></Expiration></Rule>"
+        );
+        let rules = crate::encode::s3_read::lifecycle(
+            format!("<LifecycleConfiguration>{xml}</LifecycleConfiguration>").as_bytes(),
+        )
+        .and_then(super::super::rules_from_xml)
+        .unwrap();
+        Bucket {
+            name: "b".into(),
+            tenant: String::new(),
+            id: marker.into(),
+            marker: marker.into(),
+            owner: "o".into(),
+            creation_us: 0,
+            mtime_us: 0,
+            placement_rule: "default-placement".into(),
+            quota: Default::default(),
+            acl: crate::domain::acl::Acl::canned(crate::domain::acl::Canned::Private, "o", "o"),
+            ver: 1,
+            tag: String::new(),
+            ratelimit: Default::default(),
+            tags: None,
+            cors: None,
+            policy: None,
+            parsed_policy: Default::default(),
+            lifecycle: Some(rules),
+            public_access: None,
+            data: None,
+        }
+    }
+
+    /// A scheduled pass takes a bucket only when no pass started on it (with these rules,
+    /// on this instance) within `fresh`; `lc process` (no `fresh`) always does.
+    #[tokio::test]
+    async fn a_bucket_is_taken_once_per_period() {
+        let dir = std::env::temp_dir().join(format!("rgw-admin-lcst-{}", rand::random::<u64>()));
+        let store: Store = Arc::new(RocksStore::open(&dir, RocksSettings::default()).unwrap());
+        let b = bucket("m1", 1);
+        assert_eq!(get(&store, &b).await.unwrap(), (0, State::Uninitial));
+        assert!(claim(&store, &b, 1000, Some(1800)).await.unwrap());
+        assert_eq!(get(&store, &b).await.unwrap(), (1000, State::Processing));
+        set(&store, &b, 1000, State::Complete).await.unwrap();
+        assert!(!claim(&store, &b, 2799, Some(1800)).await.unwrap());
+        assert!(claim(&store, &b, 2799, None).await.unwrap());
+        assert!(claim(&store, &b, 4600, Some(1800)).await.unwrap());
+        // New rules, or a new bucket under the name, are never processed yet.
+        let changed = bucket("m1", 2);
+        assert_eq!(get(&store, &changed).await.unwrap(), (0, State::Uninitial));
+        assert!(claim(&store, &changed, 4601, Some(1800)).await.unwrap());
+        let renewed = bucket("m2", 2);
+        assert_eq!(get(&store, &renewed).await.unwrap(), (0, State::Uninitial));
+        store.close();
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
