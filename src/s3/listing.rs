@@ -124,16 +124,11 @@ pub async fn list_objects(app: &App, req: &S3Request) -> Result<Reply> {
     let c = Common::parse(req)?;
     let v2 = q.get("list-type") == Some("2");
     let start_after = if v2 {
-        match q.get_nonempty("continuation-token") {
-            Some(t) => {
-                use base64::Engine;
-                let raw = base64::engine::general_purpose::STANDARD
-                    .decode(t)
-                    .map_err(|_| Error::InvalidArgument)?;
-                String::from_utf8(raw).map_err(|_| Error::InvalidArgument)?
-            }
-            None => q.get("start-after").unwrap_or("").to_string(),
-        }
+        // radosgw's token is the key to list after, as is: it reads any token so.
+        q.get_nonempty("continuation-token")
+            .or_else(|| q.get("start-after"))
+            .unwrap_or("")
+            .to_string()
     } else {
         q.get("marker").unwrap_or("").to_string()
     };
@@ -176,10 +171,8 @@ pub async fn list_objects(app: &App, req: &S3Request) -> Result<Reply> {
         if let Some(t) = q.get("continuation-token") {
             x.elem("ContinuationToken", t);
         }
-        if page.truncated {
-            use base64::Engine;
-            let tok = base64::engine::general_purpose::STANDARD.encode(&page.next_marker);
-            x.elem("NextContinuationToken", &tok);
+        if page.truncated && !page.next_marker.is_empty() {
+            x.elem("NextContinuationToken", &page.next_marker);
         }
         x.num("KeyCount", page.objects.len() + page.prefixes.len());
         if let Some(sa) = q.get_nonempty("start-after") {
@@ -187,7 +180,8 @@ pub async fn list_objects(app: &App, req: &S3Request) -> Result<Reply> {
         }
     } else {
         x.elem("Marker", &start_after);
-        if page.truncated && !c.delimiter.is_empty() {
+        // With or without a delimiter (AWS sends it only with one), as radosgw does.
+        if page.truncated && !page.next_marker.is_empty() {
             x.elem("NextMarker", &page.next_marker);
         }
     }

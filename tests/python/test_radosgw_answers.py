@@ -227,6 +227,26 @@ def test_url_encoded_listing_v1(url_bucket):
                       "</ListBucketResult>"), t
 
 
+def test_listing_pages_name_the_next_key_as_radosgw(url_bucket):
+    """Oracle (16.2.15): a truncated v1 page says NextMarker with or without a delimiter,
+    and a v2 page's NextContinuationToken is the next key as is (not encoded, not opaque),
+    which radosgw takes back as the key to list after (any token: "zz" lists nothing)."""
+    c, b = url_bucket
+    t = listing(c, b, [("max-keys", "1"), ("encoding-type", "url")])
+    assert t.endswith("<Marker></Marker><NextMarker>a b/c d/x</NextMarker>"
+                      "</ListBucketResult>"), t
+    t = listing(c, b, [("list-type", "2"), ("max-keys", "1"), ("encoding-type", "url")])
+    assert "<NextContinuationToken>a b/c d/x</NextContinuationToken>" in t, t
+    t = listing(c, b, [("list-type", "2"), ("max-keys", "1"),
+                       ("continuation-token", "a b/c d/x"), ("start-after", "zz")])
+    assert re.findall("<Key>([^<]*)</Key>", t) == ["a b/e+f/y"], t
+    assert ("<ContinuationToken>a b/c d/x</ContinuationToken><NextContinuationToken>"
+            "a b/e+f/y</NextContinuationToken><KeyCount>1</KeyCount><StartAfter>zz"
+            "</StartAfter>") in t, t
+    t = listing(c, b, [("list-type", "2"), ("continuation-token", "zz")])
+    assert "<IsTruncated>false</IsTruncated>" in t and "<Key>" not in t, t
+
+
 def test_url_encoded_listing_v2_and_versions(url_bucket):
     """Oracle (v2 and ?versions): the same rules; StartAfter and KeyMarker as sent."""
     c, b = url_bucket
