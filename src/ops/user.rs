@@ -287,14 +287,16 @@ pub async fn create(app: &App, caller: &Caller, r: CreateReq) -> Result<Reply> {
     if uid.id.is_empty() {
         return Err(Error::InvalidArgument);
     }
+    // radosgw's execute_add refuses an existing uid before it reads anything else of the
+    // request (display name, caps, key type: 409 whatever they are; 16.2.15, probed).
+    if app.users.get(&uid.to_string()).await?.is_some() {
+        return Err(Error::UserAlreadyExists);
+    }
     let display_name = r.display_name.as_deref().ok_or(Error::InvalidArgument)?;
     let mut user = User::new(uid.clone(), display_name.to_string());
     if let Some(caps) = r.caps.as_deref().filter(|c| !c.is_empty()) {
         crate::caps::parse_at(caps, app.squid())?;
         crate::caps::add(&mut user.caps, caps)?;
-    }
-    if app.users.get(&uid.to_string()).await?.is_some() {
-        return Err(Error::UserAlreadyExists);
     }
     if let Some(e) = &r.email {
         user.email = e.clone();

@@ -43,7 +43,6 @@ REASONS = {
     "multirange": "radosgw serves the first range of a multi-range request (206); we serve the whole object",
     "inm-star": "radosgw ignores If-None-Match: * on GET/HEAD; we answer 304",
     "range-precedence": "radosgw orders range and precondition checks differently",
-    "create-exists": "radosgw checks the uid exists (409) before the other parameters (400)",
     "maxb-bogus": "radosgw reads an unparsable max-buckets as -1 (we keep the default 1000)",
     "missing-user-order": "radosgw validates parameters (400) before looking the user up (404)",
     "opmask-bogus": "radosgw ignores an unknown op-mask (we refuse it, 400)",
@@ -51,9 +50,9 @@ REASONS = {
     "meta-bucket": "bucket entry point document after a re-create by another user (not analysed)",
 }
 KNOWN = {
-    1: {17: "partnum", 18: "partnum-cascade", 52: "complete-first", 53: "complete-again", 58: "md5-first", 66: "email-self", 69: "email-cascade", 72: "bucket-uid", 76: "ims-bogus", 89: "multirange", 90: "inm-star", 92: "partnum", 112: "create-exists", 116: "inm-star", 120: "ims-bogus"},
-    2: {18: "create-exists", 22: "partnum", 23: "partnum-cascade", 30: "bucket-uid", 35: "maxkeys-empty", 56: "create-exists", 64: "partnum", 65: "partnum-cascade", 81: "opmask-bogus", 98: "meta-bucket", 106: "missing-user-order", 110: "md5-first", 112: "create-exists", 121: "complete-first", 122: "complete-again", 123: "missing-user-order", 125: "range-precedence"},
-    3: {10: "inm-star", 11: "range-precedence", 29: "inm-star", 34: "create-exists", 40: "missing-user-order", 51: "maxb-bogus", 53: "create-exists", 60: "inm-star", 65: "inm-star", 99: "partnum", 100: "partnum-cascade", 120: "partnum"},
+    1: {17: "partnum", 18: "partnum-cascade", 52: "complete-first", 53: "complete-again", 58: "md5-first", 66: "email-self", 69: "email-cascade", 72: "bucket-uid", 76: "ims-bogus", 89: "multirange", 90: "inm-star", 92: "partnum", 116: "inm-star", 120: "ims-bogus"},
+    2: {22: "partnum", 23: "partnum-cascade", 30: "bucket-uid", 35: "maxkeys-empty", 64: "partnum", 65: "partnum-cascade", 81: "opmask-bogus", 98: "meta-bucket", 106: "missing-user-order", 110: "md5-first", 121: "complete-first", 122: "complete-again", 123: "missing-user-order", 125: "range-precedence"},
+    3: {10: "inm-star", 11: "range-precedence", 29: "inm-star", 40: "missing-user-order", 51: "maxb-bogus", 60: "inm-star", 65: "inm-star", 99: "partnum", 100: "partnum-cascade", 120: "partnum"},
 }
 
 

@@ -48,6 +48,27 @@ def code_of(exc):
         "HTTPStatusCode"]
 
 
+# --- admin: user create -------------------------------------------------------------------------
+@pytest.mark.parametrize("level", ["rgw", "pacific"])
+def test_create_of_an_existing_uid_is_409_whatever_else_it_says(request, level, uid):
+    """Oracle (16.2.15): radosgw refuses an existing uid before it reads the rest of the
+    request: no display name, bad caps or an unknown key type are UserAlreadyExists, not
+    400 (for a new uid they are InvalidArgument / InvalidCapability)."""
+    admin = level_server(request, level).admin()
+    assert admin.put("/admin/user", [("uid", uid), ("display-name", "U")]).status_code == 200
+    for extra in ([("display-name", "U")], [], [("display-name", "")],
+                  [("display-name", "Z"), ("user-caps", "bogus=*")], [("key-type", "bogus")]):
+        r = admin.put("/admin/user", [("uid", uid)] + extra)
+        assert (r.status_code, r.json()["Code"]) == (409, "UserAlreadyExists"), (extra, r.text)
+    new = uid + "-new"
+    r = admin.put("/admin/user", [("uid", new)])
+    assert (r.status_code, r.json()["Code"]) == (400, "InvalidArgument"), r.text
+    r = admin.put("/admin/user", [("uid", new), ("display-name", "N"), ("user-caps", "bogus=*")])
+    assert (r.status_code, r.json()["Code"]) == (400, "InvalidCapability"), r.text
+    assert admin.get("/admin/user", [("uid", new)]).status_code == 404
+    assert admin.get("/admin/user", [("uid", uid)]).json()["display_name"] == "U"
+
+
 # --- admin: user info ---------------------------------------------------------------------------
 @pytest.mark.parametrize("level", ["rgw", "pacific"])
 def test_user_info_unknown_uid_falls_back_to_access_key(request, level):
