@@ -31,6 +31,13 @@ impl GetReq {
 
 pub async fn get_user(app: &App, r: GetReq) -> Result<Reply> {
     let uid = r.uid.as_deref().ok_or(Error::InvalidArgument)?;
+    // radosgw checks the quota type before it looks the user up (400 before 404).
+    if r.quota_type
+        .as_deref()
+        .is_some_and(|t| t != "user" && t != "bucket")
+    {
+        return Err(Error::InvalidArgument);
+    }
     let u = app.users.load(uid).await?;
     Ok(Reply::Doc(match r.quota_type.as_deref() {
         None => Doc::new(
@@ -149,8 +156,14 @@ impl SetReq {
 
 pub async fn set_user(app: &App, r: SetReq) -> Result<Reply> {
     let uid = r.uid.as_deref().ok_or(Error::InvalidArgument)?;
-    let u = app.users.load(uid).await?;
     let qt = r.quota_type.as_deref();
+    // radosgw's RGWOp_Quota_Set refuses, before it looks the user up (400 before 404), a
+    // quota type it does not know, and query parameters without one (only a JSON body
+    // sets both quotas at once).
+    if qt.is_some_and(|t| t != "user" && t != "bucket") || (r.body.is_empty() && qt.is_none()) {
+        return Err(Error::InvalidArgument);
+    }
+    let u = app.users.load(uid).await?;
     let (user_q, bucket_q) = if !r.body.is_empty() {
         let v = body_json(&r.body)?;
         match qt {

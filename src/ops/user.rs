@@ -360,7 +360,14 @@ impl ModifyReq {
 
 pub async fn modify(app: &App, caller: &Caller, r: ModifyReq) -> Result<Reply> {
     let uid = r.uid.as_deref().ok_or(Error::InvalidArgument)?;
-    let cur = app.users.load(uid).await?;
+    let cur = match app.users.load(uid).await {
+        // radosgw looks a user it cannot find by uid up by the email, then the access key,
+        // given; one found so is another user ("user id mismatch": InvalidArgument).
+        Err(Error::NoSuchUser) if names_another_user(app, &r).await? => {
+            return Err(Error::InvalidArgument)
+        }
+        res => res?,
+    };
     // Validate what can fail before touching anything.
     if let Some(m) = &r.settings.op_mask {
         op_mask::parse(m).ok_or(Error::InvalidArgument)?;
@@ -417,6 +424,19 @@ pub async fn modify(app: &App, caller: &Caller, r: ModifyReq) -> Result<Reply> {
         })
         .await?;
     Ok(Reply::Doc(info_doc(&u, None, app.key_view())))
+}
+
+/// Whether the email or access key of a modify names an existing user.
+async fn names_another_user(app: &App, r: &ModifyReq) -> Result<bool> {
+    if let Some(e) = r.email.as_deref().filter(|e| !e.is_empty()) {
+        if app.users.by_email(e).await?.is_some() {
+            return Ok(true);
+        }
+    }
+    match r.keys.access_key.as_deref() {
+        Some(ak) => Ok(app.users.by_access_key(ak).await?.is_some()),
+        None => Ok(false),
+    }
 }
 
 #[derive(Debug, Clone, Default)]

@@ -69,6 +69,34 @@ def test_create_of_an_existing_uid_is_409_whatever_else_it_says(request, level, 
     assert admin.get("/admin/user", [("uid", uid)]).json()["display_name"] == "U"
 
 
+@pytest.mark.parametrize("level", ["rgw", "pacific"])
+def test_missing_user_answers_in_radosgw_order(request, level, uid):
+    """Oracle (16.2.15): a quota type radosgw does not know, and a quota set by parameters
+    without a type, are 400 before the user is looked up; a modify of a missing uid that
+    names another user's email or access key is 400 (radosgw finds that user instead:
+    "user id mismatch"); otherwise a missing user is 404."""
+    admin = level_server(request, level).admin()
+    k = admin.put("/admin/user", [("uid", uid), ("display-name", "U"),
+                                  ("email", f"{uid}@example.com")]).json()["keys"][0]
+    nobody = [("uid", uid + "-nobody")]
+    for method, query, want in [
+        ("PUT", nobody + [("quota", None)], (400, "InvalidArgument")),
+        ("PUT", nobody + [("quota", None), ("quota-type", "bogus")], (400, "InvalidArgument")),
+        ("PUT", nobody + [("quota", None), ("max-objects", "bogus")], (400, "InvalidArgument")),
+        ("PUT", nobody + [("quota", None), ("quota-type", "user"), ("enabled", "bogus")],
+         (404, "NoSuchUser")),
+        ("GET", nobody + [("quota", None), ("quota-type", "bogus")], (400, "InvalidArgument")),
+        ("GET", nobody + [("quota", None)], (404, "NoSuchUser")),
+        ("POST", nobody + [("email", f"{uid}@example.com")], (400, "InvalidArgument")),
+        ("POST", nobody + [("access-key", k["access_key"])], (400, "InvalidArgument")),
+        ("POST", nobody + [("email", f"{uid}-other@example.com")], (404, "NoSuchUser")),
+        ("POST", nobody + [("access-key", "NOSUCHKEY")], (404, "NoSuchUser")),
+    ]:
+        r = admin.request(method, "/admin/user", query)
+        assert (r.status_code, r.json()["Code"]) == want, (method, query, r.text)
+    assert admin.get("/admin/user", nobody).status_code == 404
+
+
 # --- admin: user info ---------------------------------------------------------------------------
 @pytest.mark.parametrize("level", ["rgw", "pacific"])
 def test_user_info_unknown_uid_falls_back_to_access_key(request, level):
