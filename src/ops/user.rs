@@ -299,7 +299,7 @@ pub async fn create(app: &App, caller: &Caller, r: CreateReq) -> Result<Reply> {
         crate::caps::add(&mut user.caps, caps)?;
     }
     if let Some(e) = &r.email {
-        user.email = e.clone();
+        user.email = email(e);
     }
     r.settings.apply(app, caller, &mut user)?;
     user.iam.create_date_us = crate::clock::now_us();
@@ -391,7 +391,7 @@ pub async fn modify(app: &App, caller: &Caller, r: ModifyReq) -> Result<Reply> {
                 u.display_name = d.clone();
             }
             if let Some(e) = &r.email {
-                u.email = e.clone();
+                u.email = email(e);
             }
             r.settings.apply(app, caller, u)?;
             r.settings.apply_iam(app, u, &account);
@@ -426,10 +426,16 @@ pub async fn modify(app: &App, caller: &Caller, r: ModifyReq) -> Result<Reply> {
     Ok(Reply::Doc(info_doc(&u, None, app.key_view())))
 }
 
+/// An email as radosgw keeps it (`set_user_email`): lower case (ASCII), so that addresses
+/// differing only in case are one address, taken once.
+fn email(e: &str) -> String {
+    e.to_ascii_lowercase()
+}
+
 /// Whether the email or access key of a modify names an existing user.
 async fn names_another_user(app: &App, r: &ModifyReq) -> Result<bool> {
     if let Some(e) = r.email.as_deref().filter(|e| !e.is_empty()) {
-        if app.users.by_email(e).await?.is_some() {
+        if app.users.by_email(&email(e)).await?.is_some() {
             return Ok(true);
         }
     }

@@ -97,6 +97,24 @@ def test_missing_user_answers_in_radosgw_order(request, level, uid):
     assert admin.get("/admin/user", nobody).status_code == 404
 
 
+@pytest.mark.parametrize("level", ["rgw", "pacific"])
+def test_emails_are_kept_in_lower_case(request, level, uid):
+    """Oracle (16.2.15): radosgw keeps an email in lower case, so addresses that differ only
+    in case are one address: a second user cannot take it (EmailExists), by create or modify."""
+    admin = level_server(request, level).admin()
+    r = admin.put("/admin/user", [("uid", uid), ("display-name", "A"),
+                                  ("email", f"Mixed.{uid}@Example.COM")])
+    assert r.status_code == 200 and r.json()["email"] == f"mixed.{uid}@example.com", r.text
+    r = admin.put("/admin/user", [("uid", uid + "-b"), ("display-name", "B"),
+                                  ("email", f"mixed.{uid}@example.com")])
+    assert (r.status_code, r.json()["Code"]) == (409, "EmailExists"), r.text
+    assert admin.put("/admin/user", [("uid", uid + "-c"), ("display-name", "C")]).ok
+    r = admin.post("/admin/user", [("uid", uid + "-c"), ("email", f"MIXED.{uid}@example.com")])
+    assert (r.status_code, r.json()["Code"]) == (409, "EmailExists"), r.text
+    r = admin.post("/admin/user", [("uid", uid + "-c"), ("email", f"Other.{uid}@X.Y")])
+    assert r.status_code == 200 and r.json()["email"] == f"other.{uid}@x.y", r.text
+
+
 # --- admin: user info ---------------------------------------------------------------------------
 @pytest.mark.parametrize("level", ["rgw", "pacific"])
 def test_user_info_unknown_uid_falls_back_to_access_key(request, level):
