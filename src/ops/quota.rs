@@ -29,27 +29,39 @@ impl GetReq {
     }
 }
 
+/// Which quota a request names: `quota-type` `user` or `bucket`, or (absent) both.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Which {
+    Both,
+    User,
+    Bucket,
+}
+
+/// radosgw refuses a quota type it does not know before it looks the user up (400 before
+/// 404), in RGWOp_Quota_Info and RGWOp_Quota_Set alike.
+fn which(quota_type: Option<&str>) -> Result<Which> {
+    match quota_type {
+        None => Ok(Which::Both),
+        Some("user") => Ok(Which::User),
+        Some("bucket") => Ok(Which::Bucket),
+        Some(_) => Err(Error::InvalidArgument),
+    }
+}
+
 pub async fn get_user(app: &App, r: GetReq) -> Result<Reply> {
     let uid = r.uid.as_deref().ok_or(Error::InvalidArgument)?;
-    // radosgw checks the quota type before it looks the user up (400 before 404).
-    if r.quota_type
-        .as_deref()
-        .is_some_and(|t| t != "user" && t != "bucket")
-    {
-        return Err(Error::InvalidArgument);
-    }
+    let which = which(r.quota_type.as_deref())?;
     let u = app.users.load(uid).await?;
-    Ok(Reply::Doc(match r.quota_type.as_deref() {
-        None => Doc::new(
+    Ok(Reply::Doc(match which {
+        Which::Both => Doc::new(
             "quota",
             ObjBuilder::new()
                 .node("bucket_quota", u.bucket_quota.dump())
                 .node("user_quota", u.user_quota.dump())
                 .build(),
         ),
-        Some("user") => Doc::new("user_quota", u.user_quota.dump()),
-        Some("bucket") => Doc::new("bucket_quota", u.bucket_quota.dump()),
-        Some(_) => return Err(Error::InvalidArgument),
+        Which::User => Doc::new("user_quota", u.user_quota.dump()),
+        Which::Bucket => Doc::new("bucket_quota", u.bucket_quota.dump()),
     }))
 }
 
@@ -156,21 +168,19 @@ impl SetReq {
 
 pub async fn set_user(app: &App, r: SetReq) -> Result<Reply> {
     let uid = r.uid.as_deref().ok_or(Error::InvalidArgument)?;
-    let qt = r.quota_type.as_deref();
-    // radosgw's RGWOp_Quota_Set refuses, before it looks the user up (400 before 404), a
-    // quota type it does not know, and query parameters without one (only a JSON body
-    // sets both quotas at once).
-    if qt.is_some_and(|t| t != "user" && t != "bucket") || (r.body.is_empty() && qt.is_none()) {
+    let which = which(r.quota_type.as_deref())?;
+    // Only a JSON body sets both quotas at once: query parameters without a quota type
+    // are refused before the user is looked up, as radosgw's RGWOp_Quota_Set does.
+    if r.body.is_empty() && which == Which::Both {
         return Err(Error::InvalidArgument);
     }
     let u = app.users.load(uid).await?;
     let (user_q, bucket_q) = if !r.body.is_empty() {
         let v = body_json(&r.body)?;
-        match qt {
-            Some("user") => (quota_from_json(u.user_quota, &v)?, u.bucket_quota),
-            Some("bucket") => (u.user_quota, quota_from_json(u.bucket_quota, &v)?),
-            Some(_) => return Err(Error::InvalidArgument),
-            None => {
+        match which {
+            Which::User => (quota_from_json(u.user_quota, &v)?, u.bucket_quota),
+            Which::Bucket => (u.user_quota, quota_from_json(u.bucket_quota, &v)?),
+            Which::Both => {
                 let uq = match v.get("user_quota") {
                     Some(x) => quota_from_json(u.user_quota, x)?,
                     None => u.user_quota,
@@ -182,12 +192,10 @@ pub async fn set_user(app: &App, r: SetReq) -> Result<Reply> {
                 (uq, bq)
             }
         }
+    } else if which == Which::User {
+        (r.params.apply(u.user_quota), u.bucket_quota)
     } else {
-        match qt {
-            Some("user") => (r.params.apply(u.user_quota), u.bucket_quota),
-            Some("bucket") => (u.user_quota, r.params.apply(u.bucket_quota)),
-            _ => return Err(Error::InvalidArgument),
-        }
+        (u.user_quota, r.params.apply(u.bucket_quota))
     };
     app.users
         .modify(uid, |u| {
