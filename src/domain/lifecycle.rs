@@ -62,12 +62,14 @@ pub struct Transition {
     pub storage_class: String,
 }
 
-/// A number of days: not a number is `MalformedXML` (radosgw fails to decode it); `None`
-/// when it is zero or less (or too large), which radosgw's `LCRule::valid` refuses later
+/// A number of days: not a number is `MalformedXML` (radosgw fails to decode it); zero or
+/// less (or too large) clears `valid`, radosgw's `LCRule::valid`, refused later
 /// (`InvalidArgument`).
-fn days(s: &str) -> Result<Option<u32>> {
+fn days(s: &str, valid: &mut bool) -> Result<u32> {
     let n: i64 = s.parse().map_err(|_| Error::MalformedXml)?;
-    Ok(u32::try_from(n).ok().filter(|&d| d > 0))
+    let d = u32::try_from(n).ok().filter(|&d| d > 0);
+    *valid &= d.is_some();
+    Ok(d.unwrap_or(0))
 }
 
 /// An ISO 8601 date at midnight UTC (`2027-01-01T00:00:00.000Z`), in seconds.
@@ -82,25 +84,21 @@ fn midnight(s: &str) -> Result<i64> {
     Ok(secs)
 }
 
-/// The expiration, and whether radosgw's `LCExpiration::valid` holds.
-fn expiration(e: LcExpirationXml) -> Result<(Expiration, bool)> {
-    let e = match (e.days, e.date, e.delete_marker) {
-        (Some(d), None, None) => {
-            let d = days(&d)?;
-            return Ok((Expiration::Days(d.unwrap_or(0)), d.is_some()));
-        }
+/// The expiration; days that radosgw's `LCExpiration::valid` refuses clear `valid`.
+fn expiration(e: LcExpirationXml, valid: &mut bool) -> Result<Expiration> {
+    match (e.days, e.date, e.delete_marker) {
+        (Some(d), None, None) => Ok(Expiration::Days(days(&d, valid)?)),
         (None, Some(d), None) => {
             let at = midnight(&d)?;
-            Expiration::Date(d, at)
+            Ok(Expiration::Date(d, at))
         }
         (None, None, Some(m)) => match m.as_str() {
-            "true" => Expiration::ExpiredObjectDeleteMarker(true),
-            "false" => Expiration::ExpiredObjectDeleteMarker(false),
-            _ => return Err(Error::MalformedXml),
+            "true" => Ok(Expiration::ExpiredObjectDeleteMarker(true)),
+            "false" => Ok(Expiration::ExpiredObjectDeleteMarker(false)),
+            _ => Err(Error::MalformedXml),
         },
-        _ => return Err(Error::MalformedXml),
-    };
-    Ok((e, true))
+        _ => Err(Error::MalformedXml),
+    }
 }
 
 impl LcRule {
@@ -173,26 +171,19 @@ impl LcRule {
             .noncurrent_transitions
             .into_iter()
             .map(|(d, class)| {
-                let d = days(&d.ok_or(Error::MalformedXml)?)?;
-                valid &= d.is_some();
-                Ok((d.unwrap_or(0), class.ok_or(Error::MalformedXml)?))
+                let d = days(&d.ok_or(Error::MalformedXml)?, &mut valid)?;
+                Ok((d, class.ok_or(Error::MalformedXml)?))
             })
             .collect::<Result<Vec<_>>>()?;
-        let mut some_days = |d: Option<&String>| -> Result<Option<u32>> {
-            let Some(d) = d else { return Ok(None) };
-            let n = days(d)?;
-            valid &= n.is_some();
-            Ok(Some(n.unwrap_or(0)))
-        };
-        let noncurrent_days = some_days(x.noncurrent_days.as_ref())?;
-        let abort_days = some_days(x.abort_days.as_ref())?;
-        let expiration = match x.expiration.map(expiration).transpose()? {
-            Some((e, ok)) => {
-                valid &= ok;
-                Some(e)
-            }
-            None => None,
-        };
+        let noncurrent_days = x
+            .noncurrent_days
+            .map(|d| days(&d, &mut valid))
+            .transpose()?;
+        let abort_days = x.abort_days.map(|d| days(&d, &mut valid)).transpose()?;
+        let expiration = x
+            .expiration
+            .map(|e| expiration(e, &mut valid))
+            .transpose()?;
         let rule = LcRule {
             id,
             prefix: x.prefix.unwrap_or_default(),
