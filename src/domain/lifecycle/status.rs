@@ -14,8 +14,9 @@ use crate::domain::buckets::Bucket;
 use crate::error::Result;
 use crate::store::{schema, Store, Txn};
 
-/// radosgw's `LC_STATUS` names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// radosgw's `LC_STATUS` names (kept so in the record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum State {
     Uninitial,
     Processing,
@@ -42,7 +43,7 @@ struct Record {
     rules: String,
     /// When it started, seconds since the epoch.
     started: i64,
-    status: String,
+    status: State,
 }
 
 fn digest(rules: &[LcRule]) -> String {
@@ -74,11 +75,7 @@ pub async fn claim(store: &Store, b: &Bucket, now: i64, fresh: Option<i64>) -> R
     let mut t = Txn::default();
     if let Some(fresh) = fresh {
         let old = store.get(&key).await?;
-        let last = old
-            .as_deref()
-            .and_then(|v| serde_json::from_slice::<Record>(v).ok())
-            .filter(|r| r.marker == b.marker && r.rules == digest(rules));
-        if last.is_some_and(|r| now.saturating_sub(r.started) < fresh) {
+        if last(b, rules, old.as_deref()).is_some_and(|r| now.saturating_sub(r.started) < fresh) {
             return Ok(false);
         }
         t.expect(key.clone(), old);
@@ -96,7 +93,7 @@ fn record(b: &Bucket, started: i64, state: State) -> Option<Vec<u8>> {
         marker: b.marker.clone(),
         rules: digest(b.lifecycle.as_deref()?),
         started,
-        status: state.as_str().to_string(),
+        status: state,
     };
     Some(serde_json::to_vec(&rec).unwrap_or_default())
 }
@@ -107,22 +104,16 @@ pub async fn get(store: &Store, b: &Bucket) -> Result<(i64, State)> {
     let Some(rules) = &b.lifecycle else {
         return Ok(never);
     };
-    let Some(v) = store.get(&schema::lc_status(&b.data_key())).await? else {
-        return Ok(never);
-    };
-    let Ok(rec) = serde_json::from_slice::<Record>(&v) else {
-        return Ok(never);
-    };
-    if rec.marker != b.marker || rec.rules != digest(rules) {
-        return Ok(never);
-    }
-    let state = match rec.status.as_str() {
-        "PROCESSING" => State::Processing,
-        "FAILED" => State::Failed,
-        "COMPLETE" => State::Complete,
-        _ => return Ok(never),
-    };
-    Ok((rec.started, state))
+    let v = store.get(&schema::lc_status(&b.data_key())).await?;
+    Ok(last(b, rules, v.as_deref()).map_or(never, |r| (r.started, r.status)))
+}
+
+/// The record of the last pass on this instance of `b` with these `rules`, if that is
+/// what `raw` holds.
+fn last(b: &Bucket, rules: &[LcRule], raw: Option<&[u8]>) -> Option<Record> {
+    serde_json::from_slice::<Record>(raw?)
+        .ok()
+        .filter(|r| r.marker == b.marker && r.rules == digest(rules))
 }
 
 #[cfg(test)]
