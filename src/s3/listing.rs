@@ -22,16 +22,9 @@ pub const URL_KEY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUM
 /// stays as it is (whatever the delimiter).
 const URL_PREFIX: &percent_encoding::AsciiSet = &URL_KEY.remove(b'/');
 
-/// `max-keys`: at most 1000; a non-number is `InvalidArgument`.
+/// `max-keys`, read as radosgw reads it ([`super::numbers::bounded`]).
 fn max_keys(req: &S3Request) -> Result<usize> {
-    match req.query.get("max-keys") {
-        Some(v) => Ok(v
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| Error::InvalidArgument)?
-            .clamp(0, 1000) as usize),
-        None => Ok(1000),
-    }
+    super::numbers::bounded(req.query.get("max-keys"), 1000)
 }
 
 struct Common {

@@ -25,6 +25,7 @@ pub mod cors;
 pub mod lifecycle;
 pub mod listing;
 pub mod multipart;
+pub mod numbers;
 pub mod object;
 pub mod policy;
 pub mod post_object;

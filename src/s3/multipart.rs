@@ -14,9 +14,10 @@ use md5::{Digest, Md5};
 use super::object::{
     check_quota, content_md5, load_source, quoted, receive_within_quota, stored_headers, upload_acl,
 };
-use super::{iso_ms, tagging, Body, Reply, S3Request};
+use super::{iso_ms, numbers, tagging, Body, Reply, S3Request};
 use crate::app::App;
 use crate::authz::{self, OpKind};
+use crate::config::Compat;
 use crate::domain::acl::perm;
 use crate::domain::blobs::Received;
 use crate::domain::buckets::Bucket;
@@ -298,26 +299,27 @@ pub async fn list_parts(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
     let asked = req.asked(&b, Some(&req.key), "s3:ListMultipartUploadParts");
     authz::s3(&asked, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
-    let id = upload_id(req)?.to_string();
-    let up = app.uploads.get(&b.data_key(), &req.key, &id).await?.value;
-    let marker: u32 = req
-        .query
-        .get("part-number-marker")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let max: usize = req
-        .query
-        .get("max-parts")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000)
-        .min(1000);
+    // radosgw reads the upload (as the object whose ACL it checks) before the op reads its
+    // parameters; 16.2 calls a missing one NoSuchKey.
+    let found = match upload_id(req) {
+        Ok(id) => {
+            (app.uploads.get(&b.data_key(), &req.key, id).await).map(|u| (id.to_string(), u.value))
+        }
+        Err(e) => Err(e),
+    };
+    let (id, up) = found.map_err(|e| match e {
+        Error::NoSuchUpload if app.cfg.compat == Compat::Pacific => Error::NoSuchKey,
+        e => e,
+    })?;
+    let marker = numbers::strict(req.query.get("part-number-marker"))?.unwrap_or(0);
+    let max = numbers::bounded(req.query.get("max-parts"), 1000)?;
     let parts: Vec<Part> = app
         .uploads
         .parts(&id)
         .await?
         .into_iter()
         .map(|p| p.value)
-        .filter(|p| p.num > marker)
+        .filter(|p| i64::from(p.num) > i64::from(marker))
         .collect();
     let truncated = parts.len() > max;
     let parts = &parts[..parts.len().min(max)];
@@ -333,11 +335,11 @@ pub async fn list_parts(app: &App, req: &S3Request) -> Result<Reply> {
     x.num("PartNumberMarker", marker);
     x.num(
         "NextPartNumberMarker",
-        parts.last().map(|p| p.num).unwrap_or(marker),
+        parts.last().map_or(i64::from(marker), |p| i64::from(p.num)),
     );
     x.num("MaxParts", max);
     x.bool("IsTruncated", truncated);
-    if app.cfg.compat == crate::config::Compat::Pacific {
+    if app.cfg.compat == Compat::Pacific {
         owner_xml(&mut x, "Owner", "", "");
     } else {
         owner_xml(&mut x, "Owner", &up.owner, &name);
@@ -362,11 +364,7 @@ pub async fn list_uploads(app: &App, req: &S3Request) -> Result<Reply> {
     let prefix = q.get("prefix").unwrap_or("");
     let key_marker = q.get("key-marker").unwrap_or("");
     let id_marker = q.get("upload-id-marker").unwrap_or("");
-    let max: usize = q
-        .get("max-uploads")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000)
-        .min(1000);
+    let max = numbers::bounded(q.get("max-uploads"), 1000)?;
     let mut ups: Vec<Upload> = app
         .uploads
         .list(&b.data_key(), prefix, key_marker, id_marker, max)

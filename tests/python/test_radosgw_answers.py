@@ -314,6 +314,66 @@ def test_listing_pages_name_the_next_key_as_radosgw(url_bucket):
     assert "<IsTruncated>false</IsTruncated>" in t and "<Key>" not in t, t
 
 
+@pytest.mark.parametrize("level", ["rgw", "pacific"])
+def test_page_sizes_are_read_as_radosgw(request, level, uid):
+    """Oracle (16.2.15): max-keys, max-uploads and max-parts are read by radosgw's
+    parse_value_and_bound: empty is the default, white space around the number is allowed, the
+    value is clamped to 0..1000 after passing through a C int (so an overflowing number is 0),
+    anything else is 400 InvalidArgument. part-number-marker is strict_strtol: no trailing
+    white space, it must fit an int, and a negative one is echoed. The upload is looked up
+    first: a missing one is 16.2's NoSuchKey (NoSuchUpload, as AWS, at later levels)."""
+    target = level_server(request, level)
+    ak, sk = new_user(target.admin(), uid)
+    s3 = helpers.s3_client(target, ak, sk)
+    c = helpers.Client(target, ak, sk)
+    b = f"{uid}-pages"
+    s3.create_bucket(Bucket=b)
+    for key in ["a", "b", "c"]:
+        s3.put_object(Bucket=b, Key=key, Body=b"x")
+    ups = [s3.create_multipart_upload(Bucket=b, Key=k)["UploadId"] for k in ["u1", "u2", "u3"]]
+    for n in [1, 2, 3]:
+        s3.upload_part(Bucket=b, Key="u1", UploadId=ups[0], PartNumber=n, Body=b"p")
+
+    def size(path, query, tag):
+        r = c.get(path, query)
+        if r.status_code != 200:
+            return r.status_code, re.search("<Code>([^<]*)</Code>", r.text).group(1)
+        return int(re.search(f"<{tag}>(-?[0-9]+)</{tag}>", r.text).group(1)), \
+            re.search("<IsTruncated>([a-z]+)</IsTruncated>", r.text).group(1)
+
+    pages = [("", [("max-keys", None)], "MaxKeys"),
+             ("", [("list-type", "2"), ("max-keys", None)], "MaxKeys"),
+             ("", [("versions", None), ("max-keys", None)], "MaxKeys"),
+             ("", [("uploads", None), ("max-uploads", None)], "MaxUploads"),
+             ("/u1", [("uploadId", ups[0]), ("max-parts", None)], "MaxParts")]
+    for v, want in [("", (1000, "false")), (" 2", (2, "true")), ("2 ", (2, "true")),
+                    ("+2", (2, "true")), ("-5", (0, "true")), ("5000", (1000, "false")),
+                    ("99999999999999999999", (0, "true")), ("2x", (400, "InvalidArgument")),
+                    ("0x10", (400, "InvalidArgument")), ("1.5", (400, "InvalidArgument"))]:
+        for suffix, query, tag in pages:
+            q = [(k, v if val is None else val) for k, val in query]
+            got = size(f"/{b}{suffix}", q, tag)
+            if got[0] == 0 and tag == "MaxKeys":
+                want0 = (0, "false")  # an empty page of objects says not truncated
+                assert got == want0, (v, query, got)
+            else:
+                assert got == want, (v, query, got)
+    for v, want in [("", (0, "false")), (" 2", (2, "false")), ("-5", (-5, "false")),
+                    ("2 ", (400, "InvalidArgument")), ("2x", (400, "InvalidArgument")),
+                    ("99999999999999999999", (400, "InvalidArgument"))]:
+        got = size(f"/{b}/u1", [("uploadId", ups[0]), ("part-number-marker", v)],
+                   "PartNumberMarker")
+        assert got == want, (v, got)
+    missing = "NoSuchKey" if EXTERNAL_URL or level == "pacific" else "NoSuchUpload"
+    for key, q in [("u1", [("uploadId", "nosuch")]),
+                   ("u1", [("uploadId", "nosuch"), ("max-parts", "x")]),
+                   ("u2", [("uploadId", ups[0])])]:  # another key's upload
+        r = c.get(f"/{b}/{key}", q)
+        assert r.status_code == 404 and f"<Code>{missing}</Code>" in r.text, (q, r.text)
+    for k, up in zip(["u1", "u2", "u3"], ups):
+        s3.abort_multipart_upload(Bucket=b, Key=k, UploadId=up)
+
+
 def test_url_encoded_listing_v2_and_versions(url_bucket):
     """Oracle (v2 and ?versions): the same rules; StartAfter and KeyMarker as sent."""
     c, b = url_bucket
