@@ -23,7 +23,7 @@ const GENERATED_ID_LEN: usize = 48;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LcRule {
     pub id: String,
-    /// The rule's own `<Prefix>`, when it has no `<Filter>`.
+    /// The rule's own `<Prefix>`, or its `<Filter>`'s (empty if that has none).
     pub prefix: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<LcFilter>,
@@ -119,6 +119,12 @@ impl LcRule {
             }
             None => crate::keys::random_lower_alnum(GENERATED_ID_LEN),
         };
+        // A rule with a <Filter> takes the filter's prefix as its own, empty when the filter
+        // has none: radosgw 16.2 reads `<Prefix>q/</Prefix><Filter/>` back as `<Prefix/>`.
+        let prefix = match &x.filter {
+            Some(f) => f.prefix.clone().unwrap_or_default(),
+            None => x.prefix.unwrap_or_default(),
+        };
         let filter = x
             .filter
             .filter(|f| f.prefix.is_some() || !f.tags.is_empty())
@@ -186,7 +192,7 @@ impl LcRule {
             .transpose()?;
         let rule = LcRule {
             id,
-            prefix: x.prefix.unwrap_or_default(),
+            prefix,
             filter,
             enabled,
             expiration,

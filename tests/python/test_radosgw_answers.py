@@ -3,6 +3,7 @@
 with another ACL, grant order, encoding-type=url listings, a retried multipart completion,
 removing a bucket that holds only an unfinished upload, the response-* overrides of GetObject,
 and rgw_relaxed_s3_bucket_names."""
+import base64
 import hashlib
 import http.client
 import json
@@ -410,6 +411,30 @@ def test_url_encoded_listing_boto3(target, tadmin, uid):
         assert [p["Prefix"] for p in r["CommonPrefixes"]] == ["dir one/sub dir/"]
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=b)["Contents"]] == [
         "dir one/a+b", "dir one/sub dir/c", "x%y"]
+
+
+# --- S3: lifecycle ---------------------------------------------------------------------------
+def test_a_lifecycle_filter_replaces_the_rule_prefix(target, tadmin, uid):
+    """Oracle (16.2.15): a rule with both <Prefix> and <Filter> is accepted and takes the
+    filter's prefix, empty when the filter has none: an empty <Filter> reads back as an empty
+    <Prefix>, a tag-only one as that filter alone (and `radosgw-admin lc get` shows prefix "")."""
+    ak, sk = new_user(tadmin, uid)
+    c = helpers.Client(target, ak, sk)
+    b = f"{uid}-lcf"
+    assert c.put("/" + b).status_code == 200
+    rule = ("<LifecycleConfiguration><Rule><ID>r</ID><Prefix>q/</Prefix>{}<Status>Enabled"
+            "</Status><Expiration><Days>2</Days></Expiration></Rule></LifecycleConfiguration>")
+    for f, shown in [
+            ("<Filter></Filter>", "<Prefix></Prefix>"),
+            ("<Filter><Tag><Key>k</Key><Value>v</Value></Tag></Filter>",
+             "<Filter><Tag><Key>k</Key><Value>v</Value></Tag></Filter>"),
+            ("<Filter><Prefix>f/</Prefix></Filter>", "<Filter><Prefix>f/</Prefix></Filter>")]:
+        body = rule.format(f).encode()
+        md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+        r = c.put("/" + b, [("lifecycle", "")], body=body, headers={"Content-MD5": md5})
+        assert r.status_code == 200, r.text
+        r = c.get("/" + b, [("lifecycle", "")])
+        assert r.status_code == 200 and f"<ID>r</ID>{shown}<Status>" in r.text, (f, r.text)
 
 
 # --- S3: multipart ---------------------------------------------------------------------------

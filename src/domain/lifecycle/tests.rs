@@ -61,6 +61,14 @@ fn kept_as_radosgw_keeps_them() {
     ))
     .unwrap();
     assert_eq!((r.filter.is_none(), r.effective_prefix()), (true, ""));
+    // ... but it replaces the rule's own prefix, as any filter does.
+    for f in ["<Filter></Filter>", "<Filter><Tag><Key>k</Key><Value>v</Value></Tag></Filter>"] {
+        let r = rule(&format!(
+            "<ID>e</ID><Prefix>q/</Prefix>{f}{ON}<Expiration><Days>3</Days></Expiration>"
+        ))
+        .unwrap();
+        assert_eq!((r.prefix.as_str(), r.effective_prefix()), ("", ""), "{f}");
+    }
     let r = rule(&format!(
         "<ID>t</ID><Filter><And><Prefix>a/</Prefix><Tag><Key>k</Key><Value>v</Value></Tag><Tag><Key>k2</Key><Value>v2</Value></Tag></And></Filter>{ON}<Expiration><Date>2027-01-01T00:00:00Z</Date></Expiration>"
     ))
