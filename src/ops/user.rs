@@ -71,13 +71,15 @@ pub async fn info(app: &App, caller: &Caller, r: InfoReq) -> Result<Reply> {
     };
     let user = match (by_uid, &r.access_key) {
         (Some(u), _) => u,
-        (None, Some(ak)) => {
-            app.users
-                .by_access_key(ak)
-                .await?
-                .ok_or(Error::NoSuchUser)?
-                .user
-        }
+        (None, Some(ak)) => match app.users.by_access_key(ak).await? {
+            Some(owner) => owner.user,
+            // Without a uid radosgw 16 has initialised the anonymous user, whose keys it
+            // refuses to read (EACCES; 16.2.15, probed).
+            None if r.uid.is_none() && app.cfg.compat == Compat::Pacific => {
+                return Err(Error::AccessDenied)
+            }
+            None => return Err(Error::NoSuchUser),
+        },
         (None, None) => return Err(Error::NoSuchUser),
     };
     let view = crate::model::KeyView {
@@ -131,13 +133,10 @@ impl Settings {
         }
     }
 
-    fn apply(&self, app: &App, caller: &Caller, u: &mut User) -> Result<()> {
+    fn apply(&self, caller: &Caller, u: &mut User) -> Result<()> {
         if let Some(v) = self.max_buckets {
-            u.max_buckets = if app.cfg.compat >= Compat::Quincy && v < 0 {
-                -1
-            } else {
-                v
-            };
+            // Negative: bucket creation disabled, which radosgw (16.2.15 too) stores as -1.
+            u.max_buckets = v.max(-1);
         }
         if let Some(s) = self.suspended {
             u.suspended = s;
@@ -270,12 +269,19 @@ fn valid_tenant(t: &str) -> bool {
 
 pub async fn create(app: &App, caller: &Caller, r: CreateReq) -> Result<Reply> {
     let Some(uid) = &r.uid else {
-        // radosgw 16 treats a missing uid as the anonymous user and refuses it.
-        return Err(if app.cfg.compat == Compat::Pacific {
-            Error::AccessDenied
-        } else {
-            Error::InvalidArgument
-        });
+        if app.cfg.compat != Compat::Pacific {
+            return Err(Error::InvalidArgument);
+        }
+        // radosgw 16 treats a missing uid as the anonymous user and refuses it, after its
+        // lookups by email and access key have found nobody (else that user "exists").
+        let email = r.email.as_deref().map(email);
+        return Err(
+            match found_by(app, email.as_deref(), r.keys.access_key.as_deref()).await? {
+                Some(Found::Email) => Error::EmailExists,
+                Some(Found::Key) => Error::KeyExists,
+                None => Error::AccessDenied,
+            },
+        );
     };
     let mut uid = UserId::parse(uid);
     if let Some(t) = &r.tenant {
@@ -301,7 +307,7 @@ pub async fn create(app: &App, caller: &Caller, r: CreateReq) -> Result<Reply> {
     if let Some(e) = &r.email {
         user.email = email(e);
     }
-    r.settings.apply(app, caller, &mut user)?;
+    r.settings.apply(caller, &mut user)?;
     user.iam.create_date_us = crate::clock::now_us();
     let account = r.settings.check_iam(app, &user).await?;
     r.settings.apply_iam(app, &mut user, &account);
@@ -363,7 +369,11 @@ pub async fn modify(app: &App, caller: &Caller, r: ModifyReq) -> Result<Reply> {
     let cur = match app.users.load(uid).await {
         // radosgw looks a user it cannot find by uid up by the email, then the access key,
         // given; one found so is another user ("user id mismatch": InvalidArgument).
-        Err(Error::NoSuchUser) if names_another_user(app, &r).await? => {
+        Err(Error::NoSuchUser)
+            if found_by(app, r.email.as_deref(), r.keys.access_key.as_deref())
+                .await?
+                .is_some() =>
+        {
             return Err(Error::InvalidArgument)
         }
         res => res?,
@@ -393,7 +403,7 @@ pub async fn modify(app: &App, caller: &Caller, r: ModifyReq) -> Result<Reply> {
             if let Some(e) = &r.email {
                 u.email = email(e);
             }
-            r.settings.apply(app, caller, u)?;
+            r.settings.apply(caller, u)?;
             r.settings.apply_iam(app, u, &account);
             if !s3 {
                 return Ok(());
@@ -433,15 +443,26 @@ fn email(e: &str) -> String {
 }
 
 /// Whether the email or access key of a modify names an existing user.
-async fn names_another_user(app: &App, r: &ModifyReq) -> Result<bool> {
-    if let Some(e) = r.email.as_deref().filter(|e| !e.is_empty()) {
+/// Which of `RGWUser::init`'s lookups after the uid finds a user: the email, then the
+/// access key.
+enum Found {
+    Email,
+    Key,
+}
+
+async fn found_by(
+    app: &App,
+    email_: Option<&str>,
+    access_key: Option<&str>,
+) -> Result<Option<Found>> {
+    if let Some(e) = email_.filter(|e| !e.is_empty()) {
         if app.users.by_email(&email(e)).await?.is_some() {
-            return Ok(true);
+            return Ok(Some(Found::Email));
         }
     }
-    match r.keys.access_key.as_deref() {
-        Some(ak) => Ok(app.users.by_access_key(ak).await?.is_some()),
-        None => Ok(false),
+    match access_key {
+        Some(ak) if app.users.by_access_key(ak).await?.is_some() => Ok(Some(Found::Key)),
+        _ => Ok(None),
     }
 }
 
@@ -461,7 +482,15 @@ impl RemoveReq {
 }
 
 pub async fn remove(app: &App, r: RemoveReq) -> Result<Reply> {
-    let uid = r.uid.as_deref().ok_or(Error::InvalidArgument)?;
+    // radosgw 16 acts on the anonymous user then, and is refused its keys.
+    let uid = r
+        .uid
+        .as_deref()
+        .ok_or(if app.cfg.compat == Compat::Pacific {
+            Error::AccessDenied
+        } else {
+            Error::InvalidArgument
+        })?;
     app.users.load(uid).await?;
     let owned = app.buckets.of_user(uid).await?;
     if !owned.is_empty() {

@@ -116,6 +116,44 @@ def test_emails_are_kept_in_lower_case(request, level, uid):
     assert r.status_code == 200 and r.json()["email"] == f"other.{uid}@x.y", r.text
 
 
+@pytest.mark.parametrize("level", ["rgw", "pacific"])
+def test_requests_without_a_uid_act_on_the_anonymous_user(request, level, uid):
+    """Oracle (16.2.15): without a uid radosgw 16 initialises the anonymous user. Info by an
+    unknown access key is then 403 AccessDenied (with a uid naming nobody: 404); a create finds
+    the user its email, then its access key, names (409 EmailExists, KeyExists) and is
+    otherwise 403, as a remove is. Later levels answer 404 NoSuchUser for the info and refuse
+    the others as 400 InvalidArgument. A negative max-buckets is stored as -1 (bucket creation
+    disabled) at every level."""
+    admin = level_server(request, level).admin()
+    ak = ("AK" + uuid.uuid4().hex[:18]).upper()
+    admin.create_user(uid, email=f"{uid}@example.com", access_key=ak, secret_key="s" * 40)
+    pacific = EXTERNAL_URL or level == "pacific"
+    for query in [[("access-key", "NOSUCHKEY00000000000")],
+                  [("uid", ""), ("access-key", "NOSUCHKEY00000000000")]]:
+        helpers.assert_error(admin.get("/admin/user", query),
+                             *((403, "AccessDenied") if pacific else (404, "NoSuchUser")))
+    helpers.assert_error(admin.get("/admin/user", [("uid", uid + "-zz"),
+                                                   ("access-key", "NOSUCHKEY00000000000")]),
+                         404, "NoSuchUser")
+    anon = (403, "AccessDenied") if pacific else (400, "InvalidArgument")
+    for query, want in [
+            ([("display-name", "N"), ("email", f"{uid}@example.com"), ("access-key", ak)],
+             (409, "EmailExists") if pacific else anon),
+            ([("display-name", "N"), ("access-key", ak), ("secret-key", "x" * 40)],
+             (409, "KeyExists") if pacific else anon),
+            ([("display-name", "N"), ("email", f"{uid}-free@example.com")], anon),
+            ([("uid", ""), ("display-name", "N")], anon)]:
+        helpers.assert_error(admin.put("/admin/user", query), *want)
+    for query in [[], [("uid", "")], [("access-key", ak)]]:
+        helpers.assert_error(admin.delete("/admin/user", query), *anon)
+    assert admin.get("/admin/user", [("uid", uid)]).status_code == 200
+    r = admin.put("/admin/user", [("uid", uid + "-m"), ("display-name", "M"),
+                                  ("max-buckets", "-5")])
+    assert r.status_code == 200 and r.json()["max_buckets"] == -1, r.text
+    r = admin.post("/admin/user", [("uid", uid), ("max-buckets", "-7")])
+    assert r.status_code == 200 and r.json()["max_buckets"] == -1, r.text
+
+
 # --- admin: user info ---------------------------------------------------------------------------
 @pytest.mark.parametrize("level", ["rgw", "pacific"])
 def test_user_info_unknown_uid_falls_back_to_access_key(request, level):
