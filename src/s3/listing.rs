@@ -117,8 +117,10 @@ pub async fn list_objects(app: &App, req: &S3Request) -> Result<Reply> {
     let c = Common::parse(req)?;
     let v2 = q.get("list-type") == Some("2");
     let start_after = if v2 {
-        // radosgw's token is the key to list after, as is: it reads any token so.
-        q.get_nonempty("continuation-token")
+        // radosgw's token is the key to list after, as is: it reads any token so, and a
+        // token sent empty still wins over start-after (the listing starts at the top;
+        // 16.2.15, probed).
+        q.get("continuation-token")
             .or_else(|| q.get("start-after"))
             .unwrap_or("")
             .to_string()

@@ -351,6 +351,10 @@ def test_listing_pages_name_the_next_key_as_radosgw(url_bucket):
             "</StartAfter>") in t, t
     t = listing(c, b, [("list-type", "2"), ("continuation-token", "zz")])
     assert "<IsTruncated>false</IsTruncated>" in t and "<Key>" not in t, t
+    # A token sent empty wins over start-after all the same: the listing starts at the top.
+    t = listing(c, b, [("list-type", "2"), ("continuation-token", ""), ("start-after", "top")])
+    assert re.findall("<Key>([^<]*)</Key>", t)[0] == "a b/c d/x", t
+    assert "<ContinuationToken></ContinuationToken>" in t and "<StartAfter>top</StartAfter>" in t, t
 
 
 @pytest.mark.parametrize("level", ["rgw", "pacific"])

@@ -62,7 +62,10 @@ fn kept_as_radosgw_keeps_them() {
     .unwrap();
     assert_eq!((r.filter.is_none(), r.effective_prefix()), (true, ""));
     // ... but it replaces the rule's own prefix, as any filter does.
-    for f in ["<Filter></Filter>", "<Filter><Tag><Key>k</Key><Value>v</Value></Tag></Filter>"] {
+    for f in [
+        "<Filter></Filter>",
+        "<Filter><Tag><Key>k</Key><Value>v</Value></Tag></Filter>",
+    ] {
         let r = rule(&format!(
             "<ID>e</ID><Prefix>q/</Prefix>{f}{ON}<Expiration><Days>3</Days></Expiration>"
         ))
