@@ -23,7 +23,7 @@ const GENERATED_ID_LEN: usize = 48;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LcRule {
     pub id: String,
-    /// The rule's own `<Prefix>`, or its `<Filter>`'s (empty if that has none).
+    /// The rule's own `<Prefix>`; empty when it has a `<Filter>`.
     pub prefix: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<LcFilter>,
@@ -119,10 +119,11 @@ impl LcRule {
             }
             None => crate::keys::random_lower_alnum(GENERATED_ID_LEN),
         };
-        // A rule with a <Filter> takes the filter's prefix as its own, empty when the filter
-        // has none: radosgw 16.2 reads `<Prefix>q/</Prefix><Filter/>` back as `<Prefix/>`.
-        let prefix = match &x.filter {
-            Some(f) => f.prefix.clone().unwrap_or_default(),
+        // A rule with a <Filter> keeps no prefix of its own: radosgw 16.2 reads
+        // `<Prefix>q/</Prefix><Filter/>` back as `<Prefix/>`, and `radosgw-admin lc get`
+        // shows the rule's prefix empty beside any filter.
+        let prefix = match x.filter {
+            Some(_) => String::new(),
             None => x.prefix.unwrap_or_default(),
         };
         let filter = x
