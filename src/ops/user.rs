@@ -274,9 +274,8 @@ pub async fn create(app: &App, caller: &Caller, r: CreateReq) -> Result<Reply> {
         }
         // radosgw 16 treats a missing uid as the anonymous user and refuses it, after its
         // lookups by email and access key have found nobody (else that user "exists").
-        let email = r.email.as_deref().map(email);
         return Err(
-            match found_by(app, email.as_deref(), r.keys.access_key.as_deref()).await? {
+            match found_by(app, r.email.as_deref(), r.keys.access_key.as_deref()).await? {
                 Some(Found::Email) => Error::EmailExists,
                 Some(Found::Key) => Error::KeyExists,
                 None => Error::AccessDenied,
@@ -442,7 +441,6 @@ fn email(e: &str) -> String {
     e.to_ascii_lowercase()
 }
 
-/// Whether the email or access key of a modify names an existing user.
 /// Which of `RGWUser::init`'s lookups after the uid finds a user: the email, then the
 /// access key.
 enum Found {
@@ -452,10 +450,10 @@ enum Found {
 
 async fn found_by(
     app: &App,
-    email_: Option<&str>,
+    address: Option<&str>,
     access_key: Option<&str>,
 ) -> Result<Option<Found>> {
-    if let Some(e) = email_.filter(|e| !e.is_empty()) {
+    if let Some(e) = address.filter(|e| !e.is_empty()) {
         if app.users.by_email(&email(e)).await?.is_some() {
             return Ok(Some(Found::Email));
         }

@@ -301,13 +301,12 @@ pub async fn list_parts(app: &App, req: &S3Request) -> Result<Reply> {
     authz::s3(&asked, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
     // radosgw reads the upload (as the object whose ACL it checks) before the op reads its
     // parameters; 16.2 calls a missing one NoSuchKey.
-    let found = match upload_id(req) {
-        Ok(id) => {
-            (app.uploads.get(&b.data_key(), &req.key, id).await).map(|u| (id.to_string(), u.value))
-        }
-        Err(e) => Err(e),
+    let found = async {
+        let id = upload_id(req)?;
+        let up = app.uploads.get(&b.data_key(), &req.key, id).await?.value;
+        Ok((id.to_string(), up))
     };
-    let (id, up) = found.map_err(|e| match e {
+    let (id, up) = found.await.map_err(|e| match e {
         Error::NoSuchUpload if app.cfg.compat == Compat::Pacific => Error::NoSuchKey,
         e => e,
     })?;
