@@ -457,9 +457,9 @@ def test_url_encoded_listing_boto3(target, tadmin, uid):
 
 # --- S3: lifecycle ---------------------------------------------------------------------------
 def test_a_lifecycle_filter_replaces_the_rule_prefix(target, tadmin, uid):
-    """Oracle (16.2.15): a rule with both <Prefix> and <Filter> is accepted and takes the
-    filter's prefix, empty when the filter has none: an empty <Filter> reads back as an empty
-    <Prefix>, a tag-only one as that filter alone (and `radosgw-admin lc get` shows prefix "")."""
+    """Oracle (16.2.15): a rule with both <Prefix> and <Filter> is accepted and keeps no
+    prefix of its own: an empty <Filter> reads back as an empty <Prefix>, a tag-only or a
+    prefix one as that filter alone (and `radosgw-admin lc get` shows the rule's prefix "")."""
     ak, sk = new_user(tadmin, uid)
     c = helpers.Client(target, ak, sk)
     b = f"{uid}-lcf"
