@@ -76,15 +76,7 @@ fn dump(rules: &[LcRule]) -> Node {
     by_id.sort_by(|a, b| a.id.cmp(&b.id));
     let mut by_prefix: Vec<(&str, &LcRule)> = by_id
         .iter()
-        .map(|r| {
-            let filter_prefix = r.filter.as_ref().map_or("", |f| f.prefix.as_str());
-            let prefix = if filter_prefix.is_empty() {
-                r.prefix.as_str()
-            } else {
-                filter_prefix
-            };
-            (prefix, *r)
-        })
+        .map(|r| (r.effective_prefix(), *r))
         .collect();
     by_prefix.sort_by(|a, b| a.0.cmp(b.0));
     let prefix_map = by_prefix
