@@ -74,10 +74,8 @@ async fn get(app: &App, bucket: &str, tenant: &Option<String>) -> Result<Doc> {
 fn dump(rules: &[LcRule]) -> Node {
     let mut by_id: Vec<&LcRule> = rules.iter().collect();
     by_id.sort_by(|a, b| a.id.cmp(&b.id));
-    let mut by_prefix: Vec<(&str, &LcRule)> = by_id
-        .iter()
-        .map(|r| (r.effective_prefix(), *r))
-        .collect();
+    let mut by_prefix: Vec<(&str, &LcRule)> =
+        by_id.iter().map(|r| (r.effective_prefix(), *r)).collect();
     by_prefix.sort_by(|a, b| a.0.cmp(b.0));
     let prefix_map = by_prefix
         .into_iter()

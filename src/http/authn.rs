@@ -75,10 +75,7 @@ pub(super) async fn authenticate_headers(
 /// is checked (cache or store). A disabled key is no key: radosgw takes inactive keys out
 /// of its key index, so every signature form made with one gets `InvalidAccessKeyId`. The
 /// flag is read from the user record, which every gateway's cache drops on a change.
-async fn claimed_owner(
-    app: &App,
-    creds: &Credentials<'_>,
-) -> Result<Option<(String, KeyOwner)>> {
+async fn claimed_owner(app: &App, creds: &Credentials<'_>) -> Result<Option<(String, KeyOwner)>> {
     let Some(ak) = creds.access_key() else {
         return Ok(None);
     };

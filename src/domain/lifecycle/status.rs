@@ -53,9 +53,10 @@ fn digest(rules: &[LcRule]) -> String {
 
 /// Record that a pass ended on bucket `b` (it started at `started`, seconds).
 pub async fn set(store: &Store, b: &Bucket, started: i64, state: State) -> Result<()> {
-    let Some(rec) = record(b, started, state) else {
+    let Some(rules) = &b.lifecycle else {
         return Ok(());
     };
+    let rec = record(b, digest(rules), started, state);
     let mut t = Txn::default();
     t.put(schema::lc_status(&b.data_key()), rec);
     store.commit(t).await?;
@@ -68,19 +69,20 @@ pub async fn set(store: &Store, b: &Bucket, started: i64, state: State) -> Resul
 /// do not all run each bucket's rules; without `fresh` (`lc process`) a bucket is always
 /// taken.
 pub async fn claim(store: &Store, b: &Bucket, now: i64, fresh: Option<i64>) -> Result<bool> {
-    let (Some(rules), Some(rec)) = (&b.lifecycle, record(b, now, State::Processing)) else {
+    let Some(rules) = &b.lifecycle else {
         return Ok(false);
     };
+    let rules = digest(rules);
     let key = schema::lc_status(&b.data_key());
     let mut t = Txn::default();
     if let Some(fresh) = fresh {
         let old = store.get(&key).await?;
-        if last(b, rules, old.as_deref()).is_some_and(|r| now.saturating_sub(r.started) < fresh) {
+        if last(b, &rules, old.as_deref()).is_some_and(|r| now.saturating_sub(r.started) < fresh) {
             return Ok(false);
         }
         t.expect(key.clone(), old);
     }
-    t.put(key, rec);
+    t.put(key, record(b, rules, now, State::Processing));
     match store.commit(t).await {
         Ok(_) => Ok(true),
         Err(crate::store::CommitError::Conflict) => Ok(false),
@@ -88,14 +90,15 @@ pub async fn claim(store: &Store, b: &Bucket, now: i64, fresh: Option<i64>) -> R
     }
 }
 
-fn record(b: &Bucket, started: i64, state: State) -> Option<Vec<u8>> {
+/// The record of a pass on `b` whose rules have digest `rules`.
+fn record(b: &Bucket, rules: String, started: i64, state: State) -> Vec<u8> {
     let rec = Record {
         marker: b.marker.clone(),
-        rules: digest(b.lifecycle.as_deref()?),
+        rules,
         started,
         status: state,
     };
-    Some(serde_json::to_vec(&rec).unwrap_or_default())
+    serde_json::to_vec(&rec).unwrap_or_default()
 }
 
 /// When a pass last started on `b` (seconds; 0 for never) and its state.
@@ -105,15 +108,15 @@ pub async fn get(store: &Store, b: &Bucket) -> Result<(i64, State)> {
         return Ok(never);
     };
     let v = store.get(&schema::lc_status(&b.data_key())).await?;
-    Ok(last(b, rules, v.as_deref()).map_or(never, |r| (r.started, r.status)))
+    Ok(last(b, &digest(rules), v.as_deref()).map_or(never, |r| (r.started, r.status)))
 }
 
-/// The record of the last pass on this instance of `b` with these `rules`, if that is
-/// what `raw` holds.
-fn last(b: &Bucket, rules: &[LcRule], raw: Option<&[u8]>) -> Option<Record> {
+/// The record of the last pass on this instance of `b` with the rules of digest `rules`,
+/// if that is what `raw` holds.
+fn last(b: &Bucket, rules: &str, raw: Option<&[u8]>) -> Option<Record> {
     serde_json::from_slice::<Record>(raw?)
         .ok()
-        .filter(|r| r.marker == b.marker && r.rules == digest(rules))
+        .filter(|r| r.marker == b.marker && r.rules == rules)
 }
 
 #[cfg(test)]
