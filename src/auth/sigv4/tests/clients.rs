@@ -1,4 +1,5 @@
-//! Signatures as real clients make them: curl, awscurl, awssig, and the query orders and encodings they sign.
+//! Signatures as real clients make them: curl, awscurl, awssig, and the query orders and
+//! encodings they sign.
 
 use super::*;
 
