@@ -9,8 +9,6 @@
 //! anything the page's owner did not sign for would otherwise be the uploader's to add.
 //! Failures carry radosgw's messages, which are what a web developer debugging a form reads.
 
-use subtle::ConstantTimeEq;
-
 use crate::error::{Error, Result};
 
 /// A form's fields by name (compared without case, as radosgw's `ltstr_nocase` map), the
@@ -109,7 +107,7 @@ impl<'a> Signed<'a> {
         let theirs = match self {
             Signed::V2 { signature, .. } | Signed::V4 { signature, .. } => signature,
         };
-        if secret.is_empty() || !bool::from(ours.as_bytes().ct_eq(theirs.as_bytes())) {
+        if secret.is_empty() || !super::ct_eq(ours.as_bytes(), theirs.as_bytes()) {
             return Err(Error::AccessDenied);
         }
         Ok(())

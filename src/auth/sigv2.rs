@@ -12,7 +12,6 @@ use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use hyper::header::{HeaderName, CONTENT_TYPE, DATE};
 use sha1::Sha1;
-use subtle::ConstantTimeEq;
 
 use super::sigv4::is_base64_for_content_md5;
 use super::AuthRequest;
@@ -226,7 +225,7 @@ pub fn verify(sts: &StringToSign, secret: &str, client_signature: &str) -> Resul
         return Err(Error::InvalidArgument);
     }
     let ours = signature(secret, &sts.bytes);
-    if bool::from(ours.as_bytes().ct_eq(client_signature.as_bytes())) {
+    if super::ct_eq(ours.as_bytes(), client_signature.as_bytes()) {
         Ok(())
     } else {
         Err(Error::SignatureDoesNotMatch)

@@ -174,23 +174,22 @@ impl Buckets {
     }
 
     pub async fn get(&self, bk: &str) -> Result<Option<Arc<Bucket>>> {
-        let k = bk.to_string();
-        if let Some(b) = self.records.get(&k) {
+        if let Some(b) = self.records.get(bk) {
             return Ok(Some(b));
         }
-        let t = self.records.ticket(&k);
+        let t = self.records.ticket(bk);
         let Some(v) = self.store.get(&schema::bucket(bk)).await? else {
             return Ok(None);
         };
         let b = Arc::new(decode::<Bucket>(&v)?);
-        self.records.fill(k, b.clone(), t);
+        self.records.fill(bk.to_string(), b.clone(), t);
         Ok(Some(b))
     }
 
     /// The record, from the cache if there, else from the store without caching it (a walk
     /// over every bucket must not push the hot ones out).
     pub async fn peek(&self, bk: &str) -> Result<Option<Arc<Bucket>>> {
-        if let Some(b) = self.records.get(&bk.to_string()) {
+        if let Some(b) = self.records.get(bk) {
             return Ok(Some(b));
         }
         match self.store.get(&schema::bucket(bk)).await? {

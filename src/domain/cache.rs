@@ -117,7 +117,7 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> Cache<K, V> {
         self.map.clear();
     }
 
-    fn stripe(&self, k: &K) -> usize {
+    fn stripe<Q: Hash + ?Sized>(&self, k: &Q) -> usize {
         (self.hasher.hash_one(k) as usize) % STRIPES
     }
 
@@ -129,7 +129,9 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> Cache<K, V> {
         (k.weigh() + v.weigh() + ENTRY_OVERHEAD) as u64
     }
 
-    pub fn get(&self, k: &K) -> Option<V> {
+    /// `k` may be a borrowed form of the key (`&str` for a `String` key), so a hit costs no
+    /// allocation.
+    pub fn get<Q: Hash + quick_cache::Equivalent<K> + ?Sized>(&self, k: &Q) -> Option<V> {
         if !self.serving.load(Ordering::Acquire) {
             self.misses.inc();
             return None;
@@ -143,7 +145,8 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> Cache<K, V> {
         v
     }
 
-    pub fn ticket(&self, k: &K) -> Ticket {
+    /// `k` hashes as the key it stands for (`&str` for a `String` key).
+    pub fn ticket<Q: Hash + ?Sized>(&self, k: &Q) -> Ticket {
         let stripe = self.stripe(k);
         Ticket {
             stripe,
@@ -199,33 +202,33 @@ mod tests {
     #[test]
     fn a_fill_after_a_write_is_dropped() {
         let c: Cache<String, Arc<str>> = Cache::new("test", 1 << 20, 16);
-        let t = c.ticket(&"k".to_string());
+        let t = c.ticket("k");
         c.written("k".into(), Some(Arc::from("new")), 5);
         c.fill("k".into(), Arc::from("old"), t);
-        assert_eq!(c.get(&"k".into()).as_deref(), Some("new"));
+        assert_eq!(c.get("k").as_deref(), Some("new"));
         // an older commit's late update removes instead of overwriting
         c.written("k".into(), Some(Arc::from("older")), 4);
-        assert_eq!(c.get(&"k".into()), None);
+        assert_eq!(c.get("k"), None);
         // and a fresh fill works again
-        let t = c.ticket(&"k".to_string());
+        let t = c.ticket("k");
         c.fill("k".into(), Arc::from("v"), t);
-        assert_eq!(c.get(&"k".into()).as_deref(), Some("v"));
+        assert_eq!(c.get("k").as_deref(), Some("v"));
         c.written("k".into(), None, 6);
-        assert_eq!(c.get(&"k".into()), None);
+        assert_eq!(c.get("k"), None);
     }
 
     #[test]
     fn off_while_not_serving() {
         let c: Cache<String, Arc<str>> = Cache::new("test", 1 << 20, 16);
         c.written("k".into(), Some(Arc::from("v")), 1);
-        let t = c.ticket(&"j".to_string());
+        let t = c.ticket("j");
         c.set_serving(false);
-        assert_eq!(c.get(&"k".into()), None);
+        assert_eq!(c.get("k"), None);
         c.fill("j".into(), Arc::from("x"), t);
         c.written("k".into(), Some(Arc::from("w")), 2);
         c.set_serving(true);
-        assert_eq!(c.get(&"k".into()), None);
-        assert_eq!(c.get(&"j".into()), None);
+        assert_eq!(c.get("k"), None);
+        assert_eq!(c.get("j"), None);
     }
 
     #[test]

@@ -88,16 +88,15 @@ impl Users {
     }
 
     pub async fn get(&self, uid: &str) -> Result<Option<Arc<User>>> {
-        let k = uid.to_string();
-        if let Some(u) = self.records.get(&k) {
+        if let Some(u) = self.records.get(uid) {
             return Ok(Some(u));
         }
-        let t = self.records.ticket(&k);
+        let t = self.records.ticket(uid);
         let Some(v) = self.store.get(&schema::user(uid)).await? else {
             return Ok(None);
         };
         let u = Arc::new(decode(uid, &v)?);
-        self.records.fill(k, u.clone(), t);
+        self.records.fill(uid.to_string(), u.clone(), t);
         Ok(Some(u))
     }
 
@@ -116,16 +115,15 @@ impl Users {
 
     /// Owner of an S3 access key (a user's own key or one of its subusers').
     pub async fn by_access_key(&self, ak: &str) -> Result<Option<KeyOwner>> {
-        let k = ak.to_string();
-        let uid = match self.keys.get(&k) {
+        let uid = match self.keys.get(ak) {
             Some(uid) => uid,
             None => {
-                let t = self.keys.ticket(&k);
+                let t = self.keys.ticket(ak);
                 let Some(v) = self.store.get(&schema::access_key(ak)).await? else {
                     return Ok(None);
                 };
                 let uid: Arc<str> = Arc::from(String::from_utf8_lossy(&v).as_ref());
-                self.keys.fill(k, uid.clone(), t);
+                self.keys.fill(ak.to_string(), uid.clone(), t);
                 uid
             }
         };

@@ -22,13 +22,13 @@ use crate::s3;
 
 /// The key a request claims to be signed with, looked up before the signature is checked
 /// (the verifier compares the key it parses with this one, so a wrong guess only fails).
-struct Prefetched(Option<(String, Arc<str>)>);
+struct Prefetched<'a>(Option<(&'a str, Arc<str>)>);
 
-impl SecretLookup for Prefetched {
+impl SecretLookup for Prefetched<'_> {
     fn secret(&self, access_key: &str) -> Option<Arc<str>> {
         self.0
             .as_ref()
-            .filter(|(ak, _)| ak == access_key)
+            .filter(|(ak, _)| *ak == access_key)
             .map(|(_, s)| s.clone())
     }
 }
@@ -75,12 +75,12 @@ pub(super) async fn authenticate_headers(
 /// is checked (cache or store). A disabled key is no key: radosgw takes inactive keys out
 /// of its key index, so every signature form made with one gets `InvalidAccessKeyId`. The
 /// flag is read from the user record, which every gateway's cache drops on a change.
-async fn claimed_owner(app: &App, creds: &Credentials<'_>) -> Result<Option<(String, KeyOwner)>> {
+async fn claimed_owner(app: &App, creds: &Credentials<'_>) -> Result<Option<KeyOwner>> {
     let Some(ak) = creds.access_key() else {
         return Ok(None);
     };
     let owner = app.users.by_access_key(ak).await?;
-    Ok(owner.filter(|o| o.active).map(|o| (ak.to_string(), o)))
+    Ok(owner.filter(|o| o.active))
 }
 
 /// Whether a request carries no credentials at all (a malformed one carries some).
@@ -98,7 +98,7 @@ pub(super) async fn owner_claimed_by(
 ) -> Option<KeyOwner> {
     let req = claim_only(app, headers, query);
     let creds = auth::credentials(&req).ok()?;
-    claimed_owner(app, &creds).await.ok()?.map(|(_, o)| o)
+    claimed_owner(app, &creds).await.ok()?
 }
 
 /// What [`auth::credentials`] reads, for a request that is not to be verified.
@@ -127,7 +127,7 @@ fn refused(e: Error) -> Error {
 fn authenticate(
     req: &AuthRequest<'_>,
     creds: &Credentials<'_>,
-    owner: &Option<(String, KeyOwner)>,
+    owner: &Option<KeyOwner>,
     streaming: bool,
     sigv2: SigV2,
 ) -> (Result<Payload>, Caller) {
@@ -141,11 +141,15 @@ fn authenticate(
 fn verify(
     req: &AuthRequest<'_>,
     creds: &Credentials<'_>,
-    owner: &Option<(String, KeyOwner)>,
+    owner: &Option<KeyOwner>,
     streaming: bool,
     sigv2: SigV2,
 ) -> (Result<Payload>, Caller) {
-    let lookup = Prefetched(owner.as_ref().map(|(ak, o)| (ak.clone(), o.secret.clone())));
+    let lookup = Prefetched(
+        creds
+            .access_key()
+            .zip(owner.as_ref().map(|o| o.secret.clone())),
+    );
     match auth::verify(req, creds, &lookup, streaming) {
         Err(e) => (Err(e), Caller::anonymous()),
         Ok((Identity::Anonymous, p)) => (Ok(p), Caller::anonymous()),
@@ -153,7 +157,7 @@ fn verify(
             (Err(Error::AccessDenied), Caller::anonymous())
         }
         Ok((Identity::Key(ak), p)) => {
-            let Some((_, o)) = owner else {
+            let Some(o) = owner else {
                 return (Err(Error::InvalidAccessKeyId), Caller::anonymous());
             };
             let caller = Caller::of_key(o, &ak);

@@ -86,7 +86,6 @@ async fn answer(app: &App, req: Request<Incoming>) -> Response<Full<Bytes>> {
 
 /// `Authorization: Bearer <token>` when a token is configured, compared in constant time.
 fn token_ok(want: Option<&str>, req: &Request<Incoming>) -> bool {
-    use subtle::ConstantTimeEq;
     let Some(want) = want else { return true };
     let got = req
         .headers()
@@ -94,7 +93,7 @@ fn token_ok(want: Option<&str>, req: &Request<Incoming>) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    bool::from(got.as_bytes().ct_eq(want.as_bytes()))
+    crate::auth::ct_eq(got.as_bytes(), want.as_bytes())
 }
 
 /// The store answers a read and makes a write durable, and object data can be written, in

@@ -3,7 +3,6 @@
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use super::{
     ChunkSigning, ChunkedSpec, RunningChecksum, MAX_LINE, MAX_TRAILERS, TRAILER_SIGNATURE,
@@ -99,7 +98,7 @@ impl Signer {
         let mut data_hash = [0u8; 64];
         let _ = hex::encode_to_slice(self.chunk.finalize_reset(), &mut data_hash);
         let sig = self.sign(PAYLOAD_ALGORITHM, &[EMPTY_SHA256.as_bytes(), &data_hash]);
-        if !bool::from(sig.ct_eq(self.expected.as_slice())) {
+        if !crate::auth::ct_eq(&sig, &self.expected) {
             return Err(Error::SignatureDoesNotMatch);
         }
         std::mem::swap(&mut self.prev, &mut self.expected);
@@ -122,7 +121,7 @@ impl Signer {
         let _ = hex::encode_to_slice(h.finalize(), &mut hash);
         let sig = self.sign(TRAILER_ALGORITHM, &[&hash]);
         match sent {
-            Some(s) if bool::from(sig.ct_eq(s.as_bytes())) => Ok(()),
+            Some(s) if crate::auth::ct_eq(&sig, s.as_bytes()) => Ok(()),
             _ => Err(Error::SignatureDoesNotMatch),
         }
     }

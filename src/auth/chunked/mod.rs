@@ -31,7 +31,6 @@ use std::fmt;
 
 use hyper::HeaderMap;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use self::checksum::Hasher;
 use self::decoder::Decoder;
@@ -284,7 +283,7 @@ impl BodyVerifier {
                 } else {
                     p.sha.finalize().into()
                 };
-                if !bool::from(got.ct_eq(&p.want)) {
+                if !crate::auth::ct_eq(&got, &p.want) {
                     return Err(Error::ContentSha256Mismatch);
                 }
             }

@@ -49,23 +49,26 @@ pub fn canonical_query(query: &Query, form: QueryForm, presigned: bool) -> Strin
         .params
         .iter()
         .filter(|p| !(presigned && p.name.eq_ignore_ascii_case("X-Amz-Signature")));
-    let mut out = String::new();
+    // The on-wire pairs are usually exactly as long as their canonical form.
+    let wire: usize = query
+        .params
+        .iter()
+        .map(|p| p.raw_name.len() + p.raw_value.as_deref().map_or(0, str::len) + 2)
+        .sum();
+    let mut out = String::with_capacity(wire);
     match form {
         QueryForm::Aws => {
-            let mut pairs: Vec<(String, String)> = params
+            let mut pairs: Vec<(Cow<str>, Cow<str>)> = params
                 .map(|p| (encode(p.name.as_bytes()), encode(p.value.as_bytes())))
                 .collect();
             pairs.sort_unstable();
-            join_pairs(
-                &mut out,
-                pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-            );
+            join_pairs(&mut out, pairs.iter().map(|(n, v)| (&**n, &**v)));
         }
         QueryForm::LastPerName => {
-            let map: BTreeMap<String, String> = params
+            let map: BTreeMap<Cow<str>, Cow<str>> = params
                 .map(|p| (encode(p.name.as_bytes()), encode(p.value.as_bytes())))
                 .collect();
-            join_pairs(&mut out, map.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+            join_pairs(&mut out, map.iter().map(|(n, v)| (&**n, &**v)));
         }
         QueryForm::Raw => {
             for (i, p) in params.enumerate() {
@@ -80,13 +83,10 @@ pub fn canonical_query(query: &Query, form: QueryForm, presigned: bool) -> Strin
             }
         }
         QueryForm::UrlOrder => {
-            let pairs: Vec<(String, String)> = params
+            let pairs: Vec<(Cow<str>, Cow<str>)> = params
                 .map(|p| (encode(p.name.as_bytes()), encode(p.value.as_bytes())))
                 .collect();
-            join_pairs(
-                &mut out,
-                pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-            );
+            join_pairs(&mut out, pairs.iter().map(|(n, v)| (&**n, &**v)));
         }
         QueryForm::DoubleEncoded => {
             // awscurl strips blanks and sorts the raw [name, value] lists before encoding.
@@ -99,14 +99,11 @@ pub fn canonical_query(query: &Query, form: QueryForm, presigned: bool) -> Strin
                 })
                 .collect();
             pairs.sort_unstable();
-            let encoded: Vec<(String, String)> = pairs
+            let encoded: Vec<(Cow<str>, Cow<str>)> = pairs
                 .iter()
                 .map(|(n, v)| (encode(n.as_bytes()), encode(v.as_bytes())))
                 .collect();
-            join_pairs(
-                &mut out,
-                encoded.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-            );
+            join_pairs(&mut out, encoded.iter().map(|(n, v)| (&**n, &**v)));
         }
     }
     out
@@ -123,8 +120,9 @@ fn join_pairs<'a>(out: &mut String, pairs: impl Iterator<Item = (&'a str, &'a st
     }
 }
 
-fn encode(b: &[u8]) -> String {
-    percent_encode(b, QUERY_SET).collect()
+/// Borrowed when nothing needs escaping, as in most names and values.
+fn encode(b: &[u8]) -> Cow<'_, str> {
+    percent_encode(b, QUERY_SET).into()
 }
 
 /// The canonical URI: the path as sent, decoded and encoded again (`aws4_uri_recode(..,

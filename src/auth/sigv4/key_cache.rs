@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use hmac::KeyInit;
-use subtle::ConstantTimeEq;
 
 use super::canonical::{hmac_sha256, HmacSha256};
 
@@ -84,7 +83,7 @@ impl KeyCache {
         let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
         let entry = inner.map.get(id)?;
         let same = Arc::ptr_eq(&entry.secret, secret)
-            || bool::from(entry.secret.as_bytes().ct_eq(secret.as_bytes()));
+            || crate::auth::ct_eq(entry.secret.as_bytes(), secret.as_bytes());
         same.then(|| entry.clone())
     }
 

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use hmac::Mac;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use super::canonical::{
     canonical_headers, canonical_query, canonical_uri, feed_canonical_request, feed_string_to_sign,
@@ -165,7 +164,7 @@ fn check_signature(
         });
         let mut sig = [0u8; 64];
         let _ = hex::encode_to_slice(mac.finalize().into_bytes(), &mut sig);
-        bool::from(sig.ct_eq(auth.signature.as_bytes()))
+        crate::auth::ct_eq(&sig, auth.signature.as_bytes())
     };
 
     let reef = req.compat >= Compat::Reef;
