@@ -6,139 +6,14 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::ceph::NUM_SHARDS;
-use crate::domain::acl::Acl;
-use crate::domain::cache::{weigh_pairs, Cache, Weigh};
+use crate::domain::cache::Cache;
 use crate::error::{Error, Result};
-use crate::model::{Quota, RateLimit};
 use crate::store::{decode_counters, schema, CommitError, Retry, Store, Txn};
 
+mod record;
 mod stats;
+pub use record::*;
 pub use stats::*;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Bucket {
-    pub name: String,
-    pub tenant: String,
-    pub id: String,
-    pub marker: String,
-    /// Owner uid (`tenant$id`).
-    pub owner: String,
-    pub creation_us: i64,
-    pub mtime_us: i64,
-    pub placement_rule: String,
-    pub quota: Quota,
-    pub acl: Acl,
-    pub ver: u64,
-    pub tag: String,
-    /// The bucket's rate limit (radosgw keeps it in a bucket attribute).
-    #[serde(default)]
-    pub ratelimit: RateLimit,
-    /// The bucket's tags (`?tagging`), sorted by key. `None` until a set is put (and after
-    /// it is deleted): radosgw then answers `NoSuchTagSet`, while a set put empty reads
-    /// back empty. Absent from the records of buckets never tagged.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<(String, String)>>,
-    /// The bucket's CORS rules (`?cors`); `None` when it has no configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cors: Option<Vec<crate::domain::cors::CorsRule>>,
-    /// The bucket's policy (`?policy`) as its owner sent it (parsed when a request meets it:
-    /// `domain::policy`); `None` without one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub policy: Option<String>,
-    /// `policy` parsed, once per record read (a cached record serves many requests).
-    #[serde(skip)]
-    pub parsed_policy: ParsedPolicy,
-    /// The bucket's lifecycle rules (`?lifecycle`); `None` without a configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lifecycle: Option<Vec<crate::domain::lifecycle::LcRule>>,
-    /// `?publicAccessBlock`; `None`: all four off, as radosgw reads a bucket without one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub public_access: Option<crate::domain::acl::PublicAccessBlock>,
-    /// Where its objects, uploads and counters are kept when not under its own key: a
-    /// bucket renamed (`PUT /admin/bucket?new-bucket-name`) keeps them where they were, and
-    /// a bucket made under a name whose old data space a renamed bucket holds gets its own
-    /// (`<key>#<id>`; `#` is in no bucket name). Absent from every other record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<String>,
-}
-
-/// A bucket's policy, parsed when first asked; never stored, equal to any other.
-#[derive(Debug, Clone, Default)]
-pub struct ParsedPolicy(std::sync::OnceLock<Option<Arc<crate::domain::policy::Policy>>>);
-
-impl PartialEq for ParsedPolicy {
-    fn eq(&self, _: &ParsedPolicy) -> bool {
-        true
-    }
-}
-
-impl Bucket {
-    /// The bucket's policy, parsed. A stored policy that no longer parses (the API stores
-    /// none such) counts as none: it grants and refuses nothing, and its owner can replace it.
-    pub fn policy(&self) -> Option<&Arc<crate::domain::policy::Policy>> {
-        let text = self.policy.as_deref()?;
-        self.parsed_policy
-            .0
-            .get_or_init(|| {
-                crate::domain::policy::Policy::parse(text, &self.tenant)
-                    .ok()
-                    .map(Arc::new)
-            })
-            .as_ref()
-    }
-
-    /// The bucket's name in the store (its record, links and instance).
-    pub fn key(&self) -> String {
-        bkey(&self.tenant, &self.name)
-    }
-
-    /// Where the bucket's objects, uploads and counters are kept.
-    pub fn data_key(&self) -> String {
-        self.data.clone().unwrap_or_else(|| self.key())
-    }
-
-    /// The bucket's ACL with its owner filled in.
-    pub fn acl(&self) -> Acl {
-        self.acl.for_owner(&self.owner)
-    }
-}
-
-impl Weigh for Bucket {
-    fn weigh(&self) -> usize {
-        256 + self.name.len() * 2
-            + self.id.len() * 2
-            + self.owner.len()
-            + 32 * self.acl.grants.len()
-            + self.tags.as_deref().map_or(0, weigh_pairs)
-            + self.cors.iter().flatten().map(|r| r.weigh()).sum::<usize>()
-            + self.policy.as_ref().map_or(0, String::len)
-            + self
-                .lifecycle
-                .iter()
-                .flatten()
-                .map(|r| r.weigh())
-                .sum::<usize>()
-    }
-}
-
-/// `name`, or `tenant:name` in a tenant: how the store names a bucket.
-pub fn bkey(tenant: &str, name: &str) -> String {
-    if tenant.is_empty() {
-        name.to_string()
-    } else {
-        format!("{tenant}:{name}")
-    }
-}
-
-/// The key of the bucket an S3 request names: `tenant:name` is that tenant's bucket (`:name`
-/// the global tenant's), as radosgw's `rgw_parse_url_bucket` reads it; a plain name is in
-/// the requester's tenant.
-pub fn named(requester_tenant: &str, name: &str) -> String {
-    match name.split_once(':') {
-        Some((tenant, name)) => bkey(tenant, name),
-        None => bkey(requester_tenant, name),
-    }
-}
 
 /// A page of buckets in listing order and, when more remain, the key of the next one.
 pub type BucketPage = (Vec<Arc<Bucket>>, Option<String>);
@@ -391,8 +266,13 @@ impl Buckets {
         nb.name = to.to_string();
         nb.tenant = to_tenant.to_string();
         nb.owner = owner.to_string();
-        nb.ver += 1;
-        nb.mtime_us = crate::clock::now_us();
+        // radosgw writes a new instance and entry point under the new name, then links
+        // them: both at version 2, with new tags.
+        let now = crate::clock::now_us();
+        nb.ver = 2;
+        nb.tag = crate::keys::random_tag();
+        nb.mtime_us = now;
+        nb.entry = Some(EntryPoint::new(2, now));
         let dk = b.data_key();
         let nk = nb.key();
         // Back under the name whose space it holds: nothing is held any more.
@@ -439,11 +319,22 @@ impl Buckets {
         }
     }
 
-    /// Read-modify-write of a bucket record (retried on conflict); `NoSuchBucket` if absent.
-    /// `f` may add more to the transaction (links).
+    /// Read-modify-write of a bucket's instance (retried on conflict); `NoSuchBucket` if
+    /// absent. `f` may add more to the transaction (links).
     pub async fn modify(
         &self,
         bk: &str,
+        f: impl Fn(&mut Bucket, &mut Txn) -> Result<()>,
+    ) -> Result<Arc<Bucket>> {
+        self.write(bk, true, f).await
+    }
+
+    /// Read-modify-write of the bucket record; `instance`: the change is the instance's
+    /// (its version and time move), else only the entry point's (which `f` writes).
+    async fn write(
+        &self,
+        bk: &str,
+        instance: bool,
         f: impl Fn(&mut Bucket, &mut Txn) -> Result<()>,
     ) -> Result<Arc<Bucket>> {
         let mut retry = Retry::new();
@@ -459,8 +350,10 @@ impl Buckets {
             f(&mut b, &mut t)?;
             // The record cached below is the changed one: its policy is parsed anew.
             b.parsed_policy = ParsedPolicy::default();
-            b.ver += 1;
-            b.mtime_us = crate::clock::now_us();
+            if instance {
+                b.ver += 1;
+                b.mtime_us = crate::clock::now_us();
+            }
             t.expect(schema::bucket(bk), Some(raw));
             t.put(schema::bucket(bk), encode(&b)?);
             let b = Arc::new(b);
@@ -543,22 +436,28 @@ impl Buckets {
         Ok(())
     }
 
-    /// Make `uid` the bucket's owner, moving its link (`PUT /admin/bucket`).
+    /// Link the bucket to `uid`, its owner from now on (`PUT /admin/bucket`): radosgw writes
+    /// the instance (the owner) and the entry point, even when the owner stays.
     pub async fn change_owner(&self, bk: &str, uid: &str) -> Result<Arc<Bucket>> {
         self.modify(bk, |b, t| {
             t.delete(schema::user_bucket(&b.owner, bk));
             t.put(schema::user_bucket(uid, bk), Vec::new());
             b.owner = uid.to_string();
+            b.write_entry(true, crate::clock::now_us());
             Ok(())
         })
         .await
     }
 
-    /// Drop the owner's link to the bucket (the record still names the owner).
+    /// Drop the owner's link to the bucket (`POST /admin/bucket`): the entry point, still
+    /// naming the owner, says it is not linked; the instance is untouched.
     pub async fn unlink(&self, uid: &str, bk: &str) -> Result<()> {
-        let mut t = Txn::default();
-        t.delete(schema::user_bucket(uid, bk));
-        self.store.commit(t).await?;
+        self.write(bk, false, |b, t| {
+            t.delete(schema::user_bucket(uid, bk));
+            b.write_entry(false, crate::clock::now_us());
+            Ok(())
+        })
+        .await?;
         Ok(())
     }
 }

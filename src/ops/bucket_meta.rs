@@ -261,20 +261,23 @@ pub async fn metadata_get(app: &App, section: &str, key: &str) -> Result<Node> {
     if id.as_ref().is_some_and(|i| *i != b.id) {
         return Err(Error::NoSuchKey);
     }
-    let ver = ObjBuilder::new()
-        .str("tag", b.tag.as_str())
-        .uint("ver", b.ver)
-        .build();
+    let entry = b.entry();
+    let (tag, ver, mtime_us) = if section == "bucket" {
+        (entry.tag.as_str(), entry.ver, entry.mtime_us)
+    } else {
+        (b.tag.as_str(), b.ver, b.mtime_us)
+    };
+    let ver = ObjBuilder::new().str("tag", tag).uint("ver", ver).build();
     let head = ObjBuilder::new()
         .str("key", format!("{section}:{key}"))
         .node("ver", ver)
-        .str("mtime", crate::clock::utime(b.mtime_us));
+        .str("mtime", crate::clock::utime(mtime_us));
     let data = if section == "bucket" {
         ObjBuilder::new()
             .node("bucket", bucket_ref(&b))
             .str("owner", b.owner.as_str())
             .str("creation_time", crate::clock::utime(b.creation_us))
-            .legacy_bool("linked", true)
+            .legacy_bool("linked", entry.linked)
             .legacy_bool("has_bucket_info", false)
             .build()
     } else {

@@ -341,10 +341,12 @@ pub async fn put(app: &App, r: PutReq) -> Result<Reply> {
         serde_json::from_slice(&r.body).map_err(|_| Error::InvalidArgument)?;
     match section {
         Some("bucket") => {
-            let b = crate::ops::bucket_meta::put_entrypoint(app, key, &doc).await?;
+            let e = crate::ops::bucket_meta::put_entrypoint(app, key, &doc)
+                .await?
+                .entry();
             return Ok(Reply::MetadataWritten {
-                ver: b.ver,
-                tag: b.tag.clone(),
+                ver: e.ver,
+                tag: e.tag,
             });
         }
         Some("bucket.instance") => {

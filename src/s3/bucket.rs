@@ -137,6 +137,7 @@ fn new_bucket(app: &App, req: &S3Request, owner: &str, acl: crate::domain::acl::
         acl,
         ver: 1,
         tag: crate::keys::random_tag(),
+        entry: Some(crate::domain::buckets::EntryPoint::new(1, now)),
         ratelimit: Default::default(),
         tags: None,
         cors: None,

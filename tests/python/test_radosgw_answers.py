@@ -232,6 +232,63 @@ def test_bucket_metadata_put(request, level):
     assert admin.get("/admin/bucket", [("uid", uid)]).json() == []
 
 
+@pytest.mark.parametrize("level", ["rgw", "pacific"])
+def test_entry_point_is_versioned_apart_from_the_instance(request, level):
+    """Oracle (16.2.15): creating a bucket writes its instance and its entry point, each at
+    version 1 with its own tag; an ACL, quota, tag, policy or lifecycle change writes the
+    instance only; a link (even to the same owner) writes both; an unlink writes only the
+    entry point, which then says `linked: false` until a link; a rename writes a new instance
+    and entry point, both at version 2 with new tags."""
+    srv = level_server(request, level)
+    admin = srv.admin()
+    uid, other = helpers.unique("epv"), helpers.unique("epvo")
+    ak, sk = new_user(admin, uid)
+    admin.create_user(other)
+    s3 = helpers.s3_client(srv, ak, sk)
+    b = f"{uid}-b"
+    s3.create_bucket(Bucket=b)
+    bid = admin.get("/admin/bucket", [("bucket", b)]).json()["id"]
+
+    def versions(name=b):
+        ep = admin.get("/admin/metadata/bucket", [("key", name)]).json()
+        inst = admin.get("/admin/metadata/bucket.instance", [("key", f"{name}:{bid}")]).json()
+        # A JSON boolean from quincy on, a string before.
+        ep["data"]["linked"] = str(ep["data"]["linked"]).lower()
+        return ep, inst
+
+    ep0, inst0 = versions()
+    assert (ep0["ver"]["ver"], inst0["ver"]["ver"]) == (1, 1)
+    assert ep0["ver"]["tag"] != inst0["ver"]["tag"]
+    s3.put_bucket_acl(Bucket=b, ACL="public-read")
+    s3.put_bucket_tagging(Bucket=b, Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
+    assert admin.put("/admin/bucket", [("quota", ""), ("bucket", b), ("uid", uid),
+                                       ("max-objects", "10")]).status_code == 200
+    ep, inst = versions()
+    assert (ep["ver"], ep["mtime"], inst["ver"]["ver"]) == (ep0["ver"], ep0["mtime"], 4)
+    assert inst["ver"]["tag"] == inst0["ver"]["tag"] and inst["mtime"] > inst0["mtime"]
+    link = [("bucket", b), ("bucket-id", bid)]
+    assert admin.put("/admin/bucket", link + [("uid", uid)]).status_code == 200
+    ep, inst = versions()
+    assert (ep["ver"]["ver"], inst["ver"]["ver"], ep["data"]["linked"]) == (2, 5, "true")
+    assert ep["ver"]["tag"] == ep0["ver"]["tag"] and ep["mtime"] > ep0["mtime"]
+    assert admin.post("/admin/bucket", [("bucket", b), ("uid", uid)]).status_code == 200
+    ep, inst = versions()
+    assert (ep["ver"]["ver"], inst["ver"]["ver"], ep["data"]["linked"]) == (3, 5, "false")
+    assert ep["data"]["owner"] == uid
+    assert b not in admin.get("/admin/bucket", [("uid", uid)]).json()
+    assert admin.put("/admin/bucket", link + [("uid", other)]).status_code == 200
+    ep, inst = versions()
+    assert (ep["ver"]["ver"], inst["ver"]["ver"], ep["data"]["linked"]) == (4, 6, "true")
+    assert admin.get("/admin/bucket", [("uid", other)]).json() == [b]
+    new = f"{uid}-renamed"
+    assert admin.put("/admin/bucket", link + [("uid", other),
+                                              ("new-bucket-name", new)]).status_code == 200
+    ep, inst = versions(new)
+    assert (ep["ver"]["ver"], inst["ver"]["ver"], ep["data"]["linked"]) == (2, 2, "true")
+    assert ep["ver"]["tag"] not in (ep0["ver"]["tag"], inst0["ver"]["tag"])
+    assert inst["ver"]["tag"] not in (ep0["ver"]["tag"], inst0["ver"]["tag"])
+
+
 # --- S3: bucket ACLs -------------------------------------------------------------------------
 def test_recreate_own_bucket_needs_the_same_acl(target, tadmin, uid):
     """Oracle: re-creating one's own bucket answers 200 only when the request's ACL is the

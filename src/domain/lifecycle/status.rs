@@ -149,6 +149,7 @@ mod tests {
             acl: crate::domain::acl::Acl::canned(crate::domain::acl::Canned::Private, "o", "o"),
             ver: 1,
             tag: String::new(),
+            entry: None,
             ratelimit: Default::default(),
             tags: None,
             cors: None,
