@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::ceph::NUM_SHARDS;
 use crate::domain::cache::Cache;
+use crate::domain::sync::{Incoming, Stamp, UpdateType};
 use crate::error::{Error, Result};
+use crate::model::Quota;
 use crate::store::{decode_counters, schema, CommitError, Retry, Store, Txn};
 
 mod record;
@@ -326,17 +328,20 @@ impl Buckets {
         bk: &str,
         f: impl Fn(&mut Bucket, &mut Txn) -> Result<()>,
     ) -> Result<Arc<Bucket>> {
-        self.write(bk, true, f).await
+        self.write(bk, true, |b, t| f(b, t).map(|()| true))
+            .await
+            .map(|(b, _)| b)
     }
 
-    /// Read-modify-write of the bucket record; `instance`: the change is the instance's
-    /// (its version and time move), else only the entry point's (which `f` writes).
+    /// Read-modify-write of the bucket record; `f` says whether there is anything to write
+    /// (else the record is returned as it is, with `false`). `instance`: the change is the
+    /// instance's (its version and time move), else `f` stamps what it changes.
     async fn write(
         &self,
         bk: &str,
         instance: bool,
-        f: impl Fn(&mut Bucket, &mut Txn) -> Result<()>,
-    ) -> Result<Arc<Bucket>> {
+        f: impl Fn(&mut Bucket, &mut Txn) -> Result<bool>,
+    ) -> Result<(Arc<Bucket>, bool)> {
         let mut retry = Retry::new();
         loop {
             // Checked against the stored bytes (see `Users::write`).
@@ -347,7 +352,9 @@ impl Buckets {
                 .ok_or(Error::NoSuchBucket)?;
             let mut b: Bucket = decode(&raw)?;
             let mut t = Txn::default();
-            f(&mut b, &mut t)?;
+            if !f(&mut b, &mut t)? {
+                return Ok((Arc::new(b), false));
+            }
             // The record cached below is the changed one: its policy is parsed anew.
             b.parsed_policy = ParsedPolicy::default();
             if instance {
@@ -358,11 +365,79 @@ impl Buckets {
             t.put(schema::bucket(bk), encode(&b)?);
             let b = Arc::new(b);
             match self.commit(bk, t, Some(b.clone())).await {
-                Ok(()) => return Ok(b),
+                Ok(()) => return Ok((b, true)),
                 Err(CommitError::Conflict) => retry.next().await?,
                 Err(CommitError::Store(e)) => return Err(e.into()),
             }
         }
+    }
+
+    /// A metadata put of the entry point (`domain::sync`): owned by `owner` (its link moves
+    /// with it: one record holds both owners here) and linked or not, stamped as the
+    /// document says. The entry point written, or `None` when the put is skipped.
+    pub async fn put_entry(
+        &self,
+        bk: &str,
+        owner: &str,
+        linked: bool,
+        mode: UpdateType,
+        incoming: &Incoming,
+    ) -> Result<Option<EntryPoint>> {
+        let (b, written) = self
+            .write(bk, false, |b, t| {
+                let e = b.entry();
+                let ondisk = Stamp {
+                    ver: e.ver,
+                    tag: e.tag,
+                    mtime_us: e.mtime_us,
+                };
+                if !incoming.applies(mode, Some(&ondisk)) {
+                    return Ok(false);
+                }
+                t.delete(schema::user_bucket(&b.owner, bk));
+                if linked {
+                    t.put(schema::user_bucket(owner, bk), Vec::new());
+                }
+                b.owner = owner.to_string();
+                let s = incoming.stamp(Some(&ondisk), crate::clock::now_us());
+                b.entry = Some(EntryPoint {
+                    ver: s.ver,
+                    mtime_us: s.mtime_us,
+                    tag: s.tag,
+                    linked,
+                });
+                Ok(true)
+            })
+            .await?;
+        Ok(written.then(|| b.entry()))
+    }
+
+    /// A metadata put of the instance: its quota set, stamped as the document says. The
+    /// record written, or `None` when the put is skipped.
+    pub async fn put_instance(
+        &self,
+        bk: &str,
+        quota: Quota,
+        mode: UpdateType,
+        incoming: &Incoming,
+    ) -> Result<Option<Arc<Bucket>>> {
+        let (b, written) = self
+            .write(bk, false, |b, _| {
+                let ondisk = Stamp {
+                    ver: b.ver,
+                    tag: b.tag.clone(),
+                    mtime_us: b.mtime_us,
+                };
+                if !incoming.applies(mode, Some(&ondisk)) {
+                    return Ok(false);
+                }
+                b.quota = quota;
+                let s = incoming.stamp(Some(&ondisk), crate::clock::now_us());
+                (b.ver, b.tag, b.mtime_us) = (s.ver, s.tag, s.mtime_us);
+                Ok(true)
+            })
+            .await?;
+        Ok(written.then_some(b))
     }
 
     /// Remove an empty bucket: its record, indexes, link and counters. `BucketNotEmpty` if
@@ -455,7 +530,7 @@ impl Buckets {
         self.write(bk, false, |b, t| {
             t.delete(schema::user_bucket(uid, bk));
             b.write_entry(false, crate::clock::now_us());
-            Ok(())
+            Ok(true)
         })
         .await?;
         Ok(())

@@ -13,6 +13,7 @@ pub mod objects;
 pub mod policy;
 pub mod quota;
 pub mod ratelimit;
+pub mod sync;
 pub mod uploads;
 pub mod usage;
 pub mod users;

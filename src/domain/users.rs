@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use crate::domain::cache::{Cache, Weigh};
+use crate::domain::sync::{Incoming, Stamp, UpdateType};
 use crate::error::{Error, Result};
 use crate::model::User;
 use crate::store::{schema, CommitError, Retry, Store, Txn};
@@ -48,9 +49,20 @@ pub struct Users {
     keys: Cache<String, Arc<str>>,
 }
 
-/// One read-modify-write step: the current record (None: absent) to the new one (None:
-/// delete) and a value for the caller.
-type Step<'a, R> = dyn FnMut(Option<Arc<User>>) -> Result<(Option<User>, R)> + Send + 'a;
+/// What a write step makes of the record.
+enum Next {
+    /// The record changed here: the next version, now.
+    Put(User),
+    /// A metadata put: the version, tag and time the document gave (`domain::sync`).
+    PutStamped(User),
+    Delete,
+    /// Nothing to write.
+    Keep,
+}
+
+/// One read-modify-write step: the current record (None: absent) to what becomes of it,
+/// and a value for the caller.
+type Step<'a, R> = dyn FnMut(Option<Arc<User>>) -> Result<(Next, R)> + Send + 'a;
 
 /// A page of uids in listing order and, when more remain, where the next page starts.
 pub type UidPage = (Vec<String>, Option<(u32, String)>);
@@ -194,7 +206,7 @@ impl Users {
         let uid = user.uid.to_string();
         let mut f = move |cur: Option<Arc<User>>| match cur {
             Some(_) => Err(Error::UserAlreadyExists),
-            None => Ok((Some(user.clone()), ())),
+            None => Ok((Next::Put(user.clone()), ())),
         };
         self.write(&uid, &mut f)
             .await
@@ -211,11 +223,43 @@ impl Users {
         let mut step = move |cur: Option<Arc<User>>| {
             let mut u = cur.ok_or(Error::NoSuchUser)?.as_ref().clone();
             let r = f(&mut u)?;
-            Ok((Some(u), r))
+            Ok((Next::Put(u), r))
         };
         self.write(uid, &mut step)
             .await
             .map(|(u, r)| (u.expect("modified"), r))
+    }
+
+    /// A metadata put of `user` (create or replace): written with the stamp `incoming`
+    /// gives, if it applies under `mode` (`domain::sync`). The stamp it replaced (empty
+    /// for a new user), or `None` when skipped. `keep` carries over from the stored record
+    /// what the document does not hold.
+    pub async fn put_synced(
+        &self,
+        user: User,
+        mode: UpdateType,
+        incoming: &Incoming,
+        keep: impl Fn(&User, &mut User) + Send + Sync,
+    ) -> Result<Option<Stamp>> {
+        let uid = user.uid.to_string();
+        let mut step = |cur: Option<Arc<User>>| {
+            let ondisk = cur.as_deref().map(|c| Stamp {
+                ver: c.ver,
+                tag: c.tag.clone(),
+                mtime_us: c.mtime_us,
+            });
+            if !incoming.applies(mode, ondisk.as_ref()) {
+                return Ok((Next::Keep, None));
+            }
+            let mut u = user.clone();
+            if let Some(c) = &cur {
+                keep(c, &mut u);
+            }
+            let stamp = incoming.stamp(ondisk.as_ref(), crate::clock::now_us());
+            (u.ver, u.tag, u.mtime_us) = (stamp.ver, stamp.tag, stamp.mtime_us);
+            Ok((Next::PutStamped(u), Some(ondisk.unwrap_or_default())))
+        };
+        Ok(self.write(&uid, &mut step).await?.1)
     }
 
     /// Remove a user and all its index entries.
@@ -224,7 +268,7 @@ impl Users {
         let mut step = |cur: Option<Arc<User>>| {
             let cur = cur.ok_or(Error::NoSuchUser)?;
             removed = Some(cur.clone());
-            Ok((None, ()))
+            Ok((Next::Delete, ()))
         };
         self.write(uid, &mut step).await?;
         Ok(removed.expect("removed"))
@@ -243,15 +287,20 @@ impl Users {
                 .as_deref()
                 .map(|v| decode(uid, v).map(Arc::new))
                 .transpose()?;
-            let (new, r) = f(cur.clone())?;
-            let new = new.map(|mut u| {
-                u.ver = cur.as_ref().map_or(0, |c| c.ver) + 1;
-                if u.tag.is_empty() {
-                    u.tag = crate::keys::random_tag();
+            let (next, r) = f(cur.clone())?;
+            let new = match next {
+                Next::Keep => return Ok((cur, r)),
+                Next::Delete => None,
+                Next::PutStamped(u) => Some(Arc::new(u)),
+                Next::Put(mut u) => {
+                    u.ver = cur.as_ref().map_or(0, |c| c.ver) + 1;
+                    if u.tag.is_empty() {
+                        u.tag = crate::keys::random_tag();
+                    }
+                    u.mtime_us = crate::clock::now_us();
+                    Some(Arc::new(u))
                 }
-                u.mtime_us = crate::clock::now_us();
-                Arc::new(u)
-            });
+            };
             let txn = build_txn(raw.clone(), cur.as_deref(), new.as_deref())?;
             match self.store.commit(txn).await {
                 Ok(seq) => {

@@ -211,6 +211,12 @@ pub fn admin(app: &App, reply: Reply, fmt: Format, op: AdminOp, rid: &str) -> Re
             .header("rgwx_update_version", format!("ver:{ver},tag:{tag}"))
             .header(CONTENT_LENGTH, 0)
             .body(body::empty()),
+        Reply::MetadataSkipped => base(rid)
+            .status(StatusCode::NO_CONTENT)
+            .header("rgwx_update_status", "skipped")
+            .header("rgwx_update_version", "ver:0,tag:")
+            .header(CONTENT_LENGTH, 0)
+            .body(body::empty()),
     };
     built.unwrap_or_else(|_| internal_error())
 }

@@ -9,7 +9,8 @@ use crate::app::App;
 use crate::ceph::{acl_blob, BlobGrant, NUM_SHARDS};
 use crate::config::Compat;
 use crate::domain::acl::{Acl, Grantee};
-use crate::domain::buckets::Bucket;
+use crate::domain::buckets::{Bucket, EntryPoint};
+use crate::domain::sync::{Incoming, UpdateType};
 use crate::encode::{Node, ObjBuilder};
 use crate::error::{Error, Result};
 
@@ -192,16 +193,19 @@ fn check_ref(b: &Bucket, bref: Option<&serde_json::Value>) -> Result<()> {
     Ok(())
 }
 
-/// `PUT /admin/metadata/bucket?key=B`: the entry point document as GET gives it. Of what
-/// it holds, the owner is ours to change (the bucket moves to that user, as `bucket link`
-/// does); the rest describes what cannot change here. A document for another bucket, or
-/// for a bucket that does not exist, changes nothing. An unchanged document is a no-op,
-/// as a client's get-then-put round trip expects.
+/// `PUT /admin/metadata/bucket?key=B`: the entry point document as GET gives it, stamped
+/// with the version, tag and time it carries (`domain::sync`). Of what it holds, the owner
+/// is ours to change (the bucket moves to that user, as `bucket link` does) and `linked`
+/// links or unlinks it (absent: as it is); the rest describes what cannot change here. A
+/// document for another bucket, or for a bucket that does not exist, changes nothing.
+/// The entry point written, or `None` when `update-type` skipped it.
 pub async fn put_entrypoint(
     app: &App,
     key: &str,
     doc: &serde_json::Value,
-) -> Result<std::sync::Arc<Bucket>> {
+    mode: UpdateType,
+    incoming: &Incoming,
+) -> Result<Option<EntryPoint>> {
     let data = doc.get("data").ok_or(Error::InvalidArgument)?;
     let owner = data
         .get("owner")
@@ -209,21 +213,39 @@ pub async fn put_entrypoint(
         .ok_or(Error::InvalidArgument)?;
     let b = app.buckets.get(key).await?.ok_or(Error::NoSuchKey)?;
     check_ref(&b, data.get("bucket"))?;
-    if owner == b.owner {
-        return Ok(b);
+    let linked = match data.get("linked") {
+        None => b.entry().linked,
+        Some(v) => json_bool(v).ok_or(Error::InvalidArgument)?,
+    };
+    if owner != b.owner {
+        app.users.get(owner).await?.ok_or(Error::InvalidArgument)?;
     }
-    app.users.get(owner).await?.ok_or(Error::InvalidArgument)?;
-    app.buckets.change_owner(&b.key(), owner).await
+    app.buckets
+        .put_entry(&b.key(), owner, linked, mode, incoming)
+        .await
 }
 
-/// `PUT /admin/metadata/bucket.instance?key=B:ID`: the instance document as GET gives it.
-/// Its quota is applied (as `PUT /admin/bucket?quota` would); the owner must stay (it
-/// changes through the entry point), the rest describes what cannot change here.
+/// A boolean as radosgw's JSON decoder reads one: `true`/`false`, or the same as a string
+/// (which is how 16.2 writes them).
+fn json_bool(v: &serde_json::Value) -> Option<bool> {
+    match v {
+        serde_json::Value::Bool(b) => Some(*b),
+        serde_json::Value::String(s) => crate::query::parse_bool(s).filter(|_| !s.is_empty()),
+        _ => None,
+    }
+}
+
+/// `PUT /admin/metadata/bucket.instance?key=B:ID`: the instance document as GET gives it,
+/// stamped as it says (`domain::sync`). Its quota is applied (as `PUT /admin/bucket?quota`
+/// would); the owner must stay (it changes through the entry point), the rest describes
+/// what cannot change here. The record written, or `None` when `update-type` skipped it.
 pub async fn put_instance(
     app: &App,
     key: &str,
     doc: &serde_json::Value,
-) -> Result<std::sync::Arc<Bucket>> {
+    mode: UpdateType,
+    incoming: &Incoming,
+) -> Result<Option<std::sync::Arc<Bucket>>> {
     let info = doc
         .get("data")
         .and_then(|d| d.get("bucket_info"))
@@ -237,14 +259,8 @@ pub async fn put_instance(
         Some(q) => crate::ops::quota::quota_from_json(b.quota, q)?,
         None => b.quota,
     };
-    if quota == b.quota {
-        return Ok(b);
-    }
     app.buckets
-        .modify(&b.key(), |nb, _| {
-            nb.quota = quota;
-            Ok(())
-        })
+        .put_instance(&b.key(), quota, mode, incoming)
         .await
 }
 

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use crate::app::App;
 use crate::authz::Caller;
 use crate::domain::buckets::Buckets;
+use crate::domain::sync::{Incoming, UpdateType};
 use crate::domain::users::Users;
 use crate::encode::{str_arr, Doc, ObjBuilder};
 use crate::error::{Error, Result};
@@ -322,8 +323,10 @@ impl PutReq {
     }
 }
 
-/// `PUT /admin/metadata/user?key=U`: store the user document as given (create or replace),
-/// answering 204 with radosgw's update headers.
+/// `PUT /admin/metadata/<section>?key=`: store the document as given, with the version, tag
+/// and time it carries, unless `update-type` says it is not newer (`domain::sync`). A user
+/// is created or replaced, answered 204 with radosgw's update headers naming the version
+/// it replaced; buckets, see `bucket_meta`.
 pub async fn put(app: &App, r: PutReq) -> Result<Reply> {
     let key = r.key.as_deref().ok_or(Error::InvalidArgument)?;
     let section = r.section.as_deref();
@@ -333,27 +336,29 @@ pub async fn put(app: &App, r: PutReq) -> Result<Reply> {
     if r.body.is_empty() {
         return Err(Error::MissingContentLength);
     }
-    match r.update_type.as_deref() {
-        None | Some("update-by-version") | Some("update-by-timestamp") | Some("always") => {}
-        Some(_) => return Err(Error::InvalidArgument),
-    }
+    let mode = UpdateType::parse(r.update_type.as_deref())?;
     let doc: serde_json::Value =
         serde_json::from_slice(&r.body).map_err(|_| Error::InvalidArgument)?;
+    let incoming = Incoming::of(&doc)?;
     match section {
         Some("bucket") => {
-            let e = crate::ops::bucket_meta::put_entrypoint(app, key, &doc)
-                .await?
-                .entry();
-            return Ok(Reply::MetadataWritten {
-                ver: e.ver,
-                tag: e.tag,
+            let e = crate::ops::bucket_meta::put_entrypoint(app, key, &doc, mode, &incoming);
+            return Ok(match e.await? {
+                Some(e) => Reply::MetadataWritten {
+                    ver: e.ver,
+                    tag: e.tag,
+                },
+                None => Reply::MetadataSkipped,
             });
         }
         Some("bucket.instance") => {
-            let b = crate::ops::bucket_meta::put_instance(app, key, &doc).await?;
-            return Ok(Reply::MetadataUpdated {
-                ver: b.ver,
-                tag: b.tag.clone(),
+            let b = crate::ops::bucket_meta::put_instance(app, key, &doc, mode, &incoming);
+            return Ok(match b.await? {
+                Some(b) => Reply::MetadataUpdated {
+                    ver: b.ver,
+                    tag: b.tag.clone(),
+                },
+                None => Reply::MetadataSkipped,
             });
         }
         _ => {}
@@ -363,29 +368,21 @@ pub async fn put(app: &App, r: PutReq) -> Result<Reply> {
     if user.uid.to_string() != key {
         return Err(Error::InvalidArgument);
     }
-    let u = match app.users.get(key).await? {
-        Some(_) => {
-            app.users
-                .modify(key, |u| {
-                    let (tag, ver, ratelimit) = (u.tag.clone(), u.ver, u.ratelimit);
-                    // The document read back carries no account membership: keep it.
-                    let iam = u.iam.clone();
-                    *u = user.clone();
-                    u.iam = iam;
-                    u.tag = tag;
-                    u.ver = ver;
-                    // The document has no rate limit (radosgw keeps it in an attribute).
-                    u.ratelimit = ratelimit;
-                    Ok(())
-                })
-                .await?
-                .0
-        }
-        None => app.users.create(user).await?,
-    };
-    Ok(Reply::MetadataUpdated {
-        ver: u.ver,
-        tag: u.tag.clone(),
+    // The document has no account membership and no rate limit (radosgw keeps that in an
+    // attribute): a replaced user keeps its own.
+    let replaced = app
+        .users
+        .put_synced(user, mode, &incoming, |cur, u| {
+            u.iam = cur.iam.clone();
+            u.ratelimit = cur.ratelimit;
+        })
+        .await?;
+    Ok(match replaced {
+        Some(old) => Reply::MetadataUpdated {
+            ver: old.ver,
+            tag: old.tag,
+        },
+        None => Reply::MetadataSkipped,
     })
 }
 

@@ -193,11 +193,15 @@ pub enum Reply {
     },
     /// 200 with an empty body (radosgw's "no output" ops).
     Empty,
-    /// A metadata write applied: 204 with radosgw's `rgwx_update_*` headers.
+    /// A metadata write applied: 204 with radosgw's `rgwx_update_*` headers (the version
+    /// a user put replaced, the one a bucket instance put wrote).
     MetadataUpdated { ver: u64, tag: String },
     /// A metadata write whose handler reports no status (radosgw's bucket entry point): 200
     /// with only `rgwx_update_version`.
     MetadataWritten { ver: u64, tag: String },
+    /// A metadata write not applied (`update-type` found it no newer): 204, status
+    /// `skipped`, and the empty version radosgw then reports.
+    MetadataSkipped,
 }
 
 /// An admin request, parsed: one variant per op.

@@ -179,8 +179,9 @@ def test_user_info_unknown_uid_falls_back_to_access_key(request, level):
 
 
 # --- admin: bucket metadata put ----------------------------------------------------------------
-def meta_put(admin, section, key, body):
-    return admin.put(f"/admin/metadata/{section}", [("key", key)], body=body,
+def meta_put(admin, section, key, body, update_type=None):
+    params = [("key", key)] + ([("update-type", update_type)] if update_type else [])
+    return admin.put(f"/admin/metadata/{section}", params, body=body,
                      headers={"Content-Type": "application/json"}, auth="v4-unsigned")
 
 
@@ -230,6 +231,67 @@ def test_bucket_metadata_put(request, level):
     assert admin.get("/admin/bucket", [("bucket", b)]).json()["owner"] == other
     assert admin.get("/admin/bucket", [("uid", other)]).json() == [b]
     assert admin.get("/admin/bucket", [("uid", uid)]).json() == []
+
+
+@pytest.mark.parametrize("level", ["rgw", "pacific"])
+def test_metadata_put_writes_the_documents_version(request, level):
+    """Oracle (16.2.15): a metadata put writes the version, tag and time its document
+    carries (the next version when it has none), so a restore of what GET gave leaves them
+    as they were. `update-by-version` applies only a later version of the same tag,
+    `update-by-timestamp` only a later time; a put not applied answers 204, status
+    `skipped`, version `ver:0,tag:`, and changes nothing. An applied user put names the
+    version it replaced; an entry point put (200, no status) and an instance put (204,
+    `applied`) the one they wrote. (radosgw 16.2.15 crashes on `update-by-timestamp` for
+    either bucket section; not sent to it.)"""
+    srv = level_server(request, level)
+    admin = srv.admin()
+    uid = helpers.unique("msync")
+    ak, sk = new_user(admin, uid)
+    s3 = helpers.s3_client(srv, ak, sk)
+    b = f"{uid}-b"
+    s3.create_bucket(Bucket=b)
+    bid = admin.get("/admin/bucket", [("bucket", b)]).json()["id"]
+
+    def get(section, key):
+        return admin.get(f"/admin/metadata/{section}", [("key", key)]).json()
+
+    def put(section, key, doc, update_type=None):
+        r = meta_put(admin, section, key, json.dumps(doc), update_type)
+        hdr = {k.lower(): v for k, v in r.headers.items()}
+        return r.status_code, hdr.get("rgwx_update_status"), hdr.get("rgwx_update_version")
+
+    for section, key, applied in [("user", uid, (204, "applied")),
+                                  ("bucket", b, (200, None)),
+                                  ("bucket.instance", f"{b}:{bid}", (204, "applied"))]:
+        doc = get(section, key)
+        tag, mtime = doc["ver"]["tag"], doc["mtime"]
+        doc["ver"]["ver"] = 7
+        replaced = 1 if section == "user" else 7
+        assert put(section, key, doc) == applied + (f"ver:{replaced},tag:{tag}",), section
+        now = get(section, key)
+        assert (now["ver"], now["mtime"]) == ({"tag": tag, "ver": 7}, mtime), section
+        skipped = (204, "skipped", "ver:0,tag:")
+        for ver, t in [(5, tag), (7, tag), (20, "_" + "x" * 23)]:
+            doc["ver"] = {"tag": t, "ver": ver}
+            assert put(section, key, doc, "update-by-version") == skipped, (section, ver, t)
+        assert get(section, key) == now, section
+        doc["ver"] = {"tag": tag, "ver": 9}
+        replaced = 7 if section == "user" else 9
+        assert put(section, key, doc, "update-by-version") == \
+            applied + (f"ver:{replaced},tag:{tag}",), section
+        assert get(section, key)["ver"] == {"tag": tag, "ver": 9}, section
+        if section == "user" or not EXTERNAL_URL:
+            doc["mtime"] = "2000-01-01T00:00:00.000000Z"
+            assert put(section, key, doc, "update-by-timestamp") == skipped, section
+            doc["mtime"], doc["ver"]["ver"] = "2099-01-01T00:00:00.000000Z", 3
+            assert put(section, key, doc, "update-by-timestamp")[:2] == applied, section
+            now = get(section, key)
+            assert (now["ver"]["ver"], now["mtime"]) == (3, doc["mtime"]), section
+        del doc["ver"]
+        ver = get(section, key)["ver"]["ver"]
+        assert put(section, key, doc)[:2] == applied, section
+        assert get(section, key)["ver"] == {"tag": tag, "ver": ver + 1}, section
+    helpers.assert_error(meta_put(admin, "user", uid, "{}", "bogus"), 400, "InvalidArgument")
 
 
 @pytest.mark.parametrize("level", ["rgw", "pacific"])
