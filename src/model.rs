@@ -149,12 +149,13 @@ impl Default for Quota {
 }
 
 impl Quota {
-    /// `max_size` in KiB as radosgw prints it (`rgw_rounded_kb`): rounded up, 0 for
-    /// "unlimited". Computed without `+ 1023`, which overflowed near `i64::MAX` (a negative
-    /// `max_size_kb` where radosgw prints 2^53).
+    /// `max_size` in KiB as radosgw prints it (`rgw_rounded_kb`, `(size + 1023) / 1024` in
+    /// C): rounded up, so 0 for "unlimited" (-1), and toward zero below that (-5120 is -4).
+    /// Positive sizes are computed without `+ 1023`, which overflowed near `i64::MAX` (a
+    /// negative `max_size_kb` where radosgw prints 2^53).
     pub fn max_size_kb(&self) -> i64 {
         if self.max_size < 0 {
-            0
+            (self.max_size + 1023) / 1024
         } else {
             self.max_size / 1024 + i64::from(self.max_size % 1024 != 0)
         }

@@ -120,6 +120,34 @@ impl Query {
     }
 }
 
+/// radosgw's `RESTArgs::get_int64` on a parameter that is present (`stringtoll`): C
+/// `strtoll` over the whole value, so leading blanks and a sign are allowed and an empty
+/// value is 0; `None` when anything follows the number, there is none, or it reaches
+/// `i64::MAX` (where `strtoll` saturates).
+pub fn rest_int64(v: &str) -> Option<i64> {
+    if v.is_empty() {
+        return Some(0);
+    }
+    let t = v.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = digits.bytes().fold(0i64, |n, d| {
+        let d = i64::from(d - b'0');
+        if neg {
+            n.saturating_mul(10).saturating_sub(d)
+        } else {
+            n.saturating_mul(10).saturating_add(d)
+        }
+    });
+    (n != i64::MAX).then_some(n)
+}
+
 pub fn parse_bool(v: &str) -> Option<bool> {
     if v.is_empty() || v == "1" || v.eq_ignore_ascii_case("true") {
         Some(true)
@@ -156,6 +184,30 @@ fn decode_with(s: &str, plus_is_space: bool) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What radosgw 16.2.15 stored for a quota's `max-size` (probed): the empty value is 0,
+    /// anything `strtoll` does not read to its end is refused.
+    #[test]
+    fn rest_int64_reads_as_stringtoll() {
+        for (v, want) in [
+            ("", Some(0)),
+            ("5", Some(5)),
+            ("-5", Some(-5)),
+            ("+7", Some(7)),
+            (" 12", Some(12)),
+            (" ", None),
+            ("x", None),
+            ("2x", None),
+            ("2 ", None),
+            ("-", None),
+            ("9223372036854775807", None),
+            ("99999999999999999999", None),
+            ("-9223372036854775808", Some(i64::MIN)),
+            ("-99999999999999999999", Some(i64::MIN)),
+        ] {
+            assert_eq!(rest_int64(v), want, "{v:?}");
+        }
+    }
 
     #[test]
     fn splits_at_first_equals_and_decodes() {

@@ -348,6 +348,7 @@ fn request(cmd: &Cmd) -> Result<Option<(AdminOp, Request)>, String> {
                                 max_size: a.max_size,
                                 max_size_kb: None,
                                 enabled,
+                                from_query: false,
                             },
                             body: Default::default(),
                         }),

@@ -84,5 +84,10 @@ fn quota_kb_rounds_up() {
         .max_size_kb()
     };
     assert_eq!((kb(0), kb(1), kb(1024), kb(1025), kb(-1)), (0, 1, 1, 2, 0));
+    // radosgw 16.2.15 after `max-size-kb=-5` / `-3`, and `max-size=-7`.
+    assert_eq!(
+        (kb(-5120), kb(-3072), kb(-7), kb(i64::MIN)),
+        (-4, -2, 0, i64::MIN / 1024 + 1)
+    );
     assert_eq!(kb(i64::MAX), 1 << 53);
 }

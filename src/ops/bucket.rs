@@ -501,11 +501,11 @@ pub struct QuotaReq {
 
 impl QuotaReq {
     pub fn parse(q: &Query, body: Bytes) -> QuotaReq {
-        let num = |n: &str| q.get(n).and_then(|v| v.trim().parse::<i64>().ok());
         QuotaReq {
             name: BucketName::parse(q),
-            max_objects: num("max-objects"),
-            max_size_kb: num("max-size-kb"),
+            max_objects: crate::ops::quota::query_num(q, "max-objects"),
+            // Unreadable, radosgw multiplies an uninitialised number: ignored here.
+            max_size_kb: q.get("max-size-kb").and_then(crate::query::rest_int64),
             enabled: q.get("enabled").and_then(crate::query::parse_bool),
             body,
         }
@@ -520,15 +520,16 @@ pub async fn set_quota(app: &App, r: QuotaReq) -> Result<Reply> {
     let new: Quota = if !r.body.is_empty() {
         quota_from_json(b.quota, &body_json(&r.body)?)?
     } else {
-        // radosgw reads only max-size-kb here, defaulting to the current size rounded to
-        // KiB, so an unlimited (-1) size becomes 0 when only other fields are given.
+        // radosgw builds a new quota (`check_on_raw` cleared) and reads only max-size-kb
+        // here, defaulting to the current size rounded to KiB, so an unlimited (-1) size
+        // becomes 0 when only other fields are given.
         let cur = b.quota;
         let cur_kb = cur.max_size_kb();
         Quota {
             max_objects: r.max_objects.unwrap_or(cur.max_objects),
             max_size: r.max_size_kb.unwrap_or(cur_kb).saturating_mul(1024),
             enabled: r.enabled.unwrap_or(cur.enabled),
-            check_on_raw: cur.check_on_raw,
+            check_on_raw: false,
         }
     };
     app.buckets

@@ -114,23 +114,35 @@ pub fn quota_from_json(cur: Quota, v: &Value) -> Result<Quota> {
     Ok(q)
 }
 
-/// The query-parameter form of a quota change: each field present replaces the current.
+/// A quota change by fields: each one given replaces the current.
 #[derive(Debug, Clone, Default)]
 pub struct QuotaParams {
     pub max_objects: Option<i64>,
     pub max_size: Option<i64>,
     pub max_size_kb: Option<i64>,
     pub enabled: Option<bool>,
+    /// Read from query parameters: radosgw's `RGWOp_Quota_Set` builds a new quota from
+    /// them, so `check_on_raw`, which no parameter sets, is cleared. (`radosgw-admin quota
+    /// set` changes the stored quota and keeps it.)
+    pub from_query: bool,
+}
+
+/// A quota number among the query parameters, as radosgw reads it into a new quota
+/// (`RESTArgs::get_int64`): a value that does not read leaves the new quota's -1.
+pub fn query_num(q: &Query, name: &str) -> Option<i64> {
+    q.get(name)
+        .map(|v| crate::query::rest_int64(v).unwrap_or(-1))
 }
 
 impl QuotaParams {
     pub fn parse(q: &Query) -> QuotaParams {
-        let num = |n: &str| q.get(n).and_then(|v| v.trim().parse::<i64>().ok());
         QuotaParams {
-            max_objects: num("max-objects"),
-            max_size: num("max-size"),
-            max_size_kb: num("max-size-kb"),
+            max_objects: query_num(q, "max-objects"),
+            max_size: query_num(q, "max-size"),
+            // Unreadable, radosgw multiplies an uninitialised number: ignored here.
+            max_size_kb: q.get("max-size-kb").and_then(crate::query::rest_int64),
             enabled: q.get("enabled").and_then(parse_bool),
+            from_query: true,
         }
     }
 
@@ -140,9 +152,12 @@ impl QuotaParams {
         out.max_objects = self.max_objects.unwrap_or(cur.max_objects);
         out.max_size = self.max_size.unwrap_or(cur.max_size);
         if let Some(kb) = self.max_size_kb {
-            out.max_size = if kb < 0 { -1 } else { kb.saturating_mul(1024) };
+            out.max_size = kb.saturating_mul(1024);
         }
         out.enabled = self.enabled.unwrap_or(cur.enabled);
+        if self.from_query {
+            out.check_on_raw = false;
+        }
         out
     }
 }

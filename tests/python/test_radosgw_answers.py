@@ -99,6 +99,58 @@ def test_missing_user_answers_in_radosgw_order(request, level, uid):
 
 
 @pytest.mark.parametrize("level", ["rgw", "pacific"])
+def test_quota_parameters_are_read_as_radosgw(request, level, uid):
+    """Oracle (16.2.15): a quota set by query parameters makes a new quota from them
+    (`RESTArgs::get_int64`): a field left out keeps its value, an empty number is 0, one
+    `strtoll` does not read to its end is -1, a negative max-size-kb is that many KiB
+    (printed rounded toward zero: -5120 bytes is -4 KiB), an unreadable `enabled` keeps its
+    value, and `check_on_raw`, which no parameter sets, is cleared. The same holds for
+    `PUT /admin/bucket?quota`, which reads max-objects, max-size-kb and enabled."""
+    srv = level_server(request, level)
+    admin = srv.admin()
+    ak, sk = new_user(admin, uid)
+    b = f"{uid}-b"
+    helpers.s3_client(srv, ak, sk).create_bucket(Bucket=b)
+    base = json.dumps({"enabled": True, "check_on_raw": True, "max_size": 4096,
+                       "max_objects": 9})
+    fields = ("enabled", "check_on_raw", "max_size", "max_size_kb", "max_objects")
+
+    def shown(q):
+        return tuple(q[f] in (True, "true") if f in fields[:2] else q[f] for f in fields)
+
+    for qtype in ("user", "bucket"):
+        at = [("quota", None), ("uid", uid), ("quota-type", qtype)]
+        for params, want in [
+            ([("max-objects", "3")], (True, False, 4096, 4, 3)),
+            ([("max-objects", "")], (True, False, 4096, 4, 0)),
+            ([("max-objects", " ")], (True, False, 4096, 4, -1)),
+            ([("max-size", "x")], (True, False, -1, 0, 9)),
+            ([("max-size", "2x")], (True, False, -1, 0, 9)),
+            ([("max-size", " 12")], (True, False, 12, 1, 9)),
+            ([("max-size-kb", "-5")], (True, False, -5120, -4, 9)),
+            ([("max-size-kb", "")], (True, False, 0, 0, 9)),
+            ([("enabled", "bogus")], (True, False, 4096, 4, 9)),
+            ([("enabled", "0")], (False, False, 4096, 4, 9)),
+        ]:
+            assert admin.put("/admin/user", at, body=base, auth="v4-unsigned").status_code == 200
+            assert admin.put("/admin/user", at + params).status_code == 200, params
+            got = shown(admin.get("/admin/user", at).json())
+            assert got == want, (qtype, params, got)
+    at = [("quota", None), ("bucket", b), ("uid", uid)]
+    for params, want in [
+        ([("max-objects", "")], (True, False, 4096, 4, 0)),
+        ([("max-objects", " ")], (True, False, 4096, 4, -1)),
+        ([("max-size-kb", "")], (True, False, 0, 0, 9)),
+        ([("max-size-kb", "-3")], (True, False, -3072, -2, 9)),
+        ([("enabled", "false")], (False, False, 4096, 4, 9)),
+    ]:
+        assert admin.put("/admin/bucket", at, body=base, auth="v4-unsigned").status_code == 200
+        assert admin.put("/admin/bucket", at + params).status_code == 200, params
+        got = shown(admin.get("/admin/bucket", [("bucket", b)]).json()["bucket_quota"])
+        assert got == want, (params, got)
+
+
+@pytest.mark.parametrize("level", ["rgw", "pacific"])
 def test_emails_are_kept_in_lower_case(request, level, uid):
     """Oracle (16.2.15): radosgw keeps an email in lower case, so addresses that differ only
     in case are one address: a second user cannot take it (EmailExists), by create or modify."""
