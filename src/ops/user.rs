@@ -331,9 +331,16 @@ pub async fn create(app: &App, caller: &Caller, r: CreateReq) -> Result<Reply> {
                 user.keys.insert(ak, Key::new(String::new(), secret));
             }
         }
-        // A swift key needs a subuser, which user create cannot name; radosgw 16 answers
-        // InvalidAccessKeyId.
-        "swift" => return Err(Error::InvalidAccessKeyId),
+        // A swift key needs a subuser, which user create cannot name: radosgw 16 answers
+        // InvalidAccessKeyId, unless no key is asked for (`generate-key=false`, no key
+        // given), when the user is made without one.
+        "swift" => {
+            let no_key =
+                k.generate_key == Some(false) && k.access_key.is_none() && k.secret_key.is_none();
+            if !no_key {
+                return Err(Error::InvalidAccessKeyId);
+            }
+        }
         // Unknown key types create no key, silently, as radosgw does.
         _ => {}
     }

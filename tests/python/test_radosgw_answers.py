@@ -71,6 +71,27 @@ def test_create_of_an_existing_uid_is_409_whatever_else_it_says(request, level, 
 
 
 @pytest.mark.parametrize("level", ["rgw", "pacific"])
+def test_create_with_swift_key_type(request, level, uid):
+    """Oracle (16.2.15): user create with `key-type=swift` cannot make the key (it needs a
+    subuser): InvalidAccessKeyId, and no user, whatever key is given or generated; unless no
+    key is asked for (`generate-key=false` or `0`, no key given), when the user is made
+    without keys."""
+    admin = level_server(request, level).admin()
+    swift = [("display-name", "S"), ("key-type", "swift")]
+    for i, extra in enumerate([[], [("generate-key", "true")], [("generate-key", "bogus")],
+                               [("secret-key", "s3cr3t")],
+                               [("secret-key", "s3cr3t"), ("generate-key", "false")],
+                               [("access-key", f"AK{uid}".upper()[:20])]]):
+        r = admin.put("/admin/user", [("uid", f"{uid}-{i}")] + swift + extra)
+        assert (r.status_code, r.json()["Code"]) == (403, "InvalidAccessKeyId"), (extra, r.text)
+        assert admin.get("/admin/user", [("uid", f"{uid}-{i}")]).status_code == 404
+    for i, gen in enumerate(["false", "0"]):
+        r = admin.put("/admin/user", [("uid", f"{uid}-n{i}")] + swift + [("generate-key", gen)])
+        assert r.status_code == 200, r.text
+        assert (r.json()["keys"], r.json()["swift_keys"]) == ([], []), r.text
+
+
+@pytest.mark.parametrize("level", ["rgw", "pacific"])
 def test_missing_user_answers_in_radosgw_order(request, level, uid):
     """Oracle (16.2.15): a quota type radosgw does not know, and a quota set by parameters
     without a type, are 400 before the user is looked up; a modify of a missing uid that
