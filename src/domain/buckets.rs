@@ -525,9 +525,13 @@ impl Buckets {
     }
 
     /// Drop the owner's link to the bucket (`POST /admin/bucket`): the entry point, still
-    /// naming the owner, says it is not linked; the instance is untouched.
+    /// naming the owner, says it is not linked; the instance is untouched. A bucket not
+    /// linked is left as it is.
     pub async fn unlink(&self, uid: &str, bk: &str) -> Result<()> {
         self.write(bk, false, |b, t| {
+            if !b.entry().linked {
+                return Ok(false);
+            }
             t.delete(schema::user_bucket(uid, bk));
             b.write_entry(false, crate::clock::now_us());
             Ok(true)

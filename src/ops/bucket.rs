@@ -399,7 +399,12 @@ impl RemoveReq {
     }
 }
 
+/// `DELETE /admin/bucket`: no `bucket` is `InvalidArgument` (radosgw 16.2.15), no such
+/// bucket `NoSuchBucket`.
 pub async fn remove(app: &App, r: RemoveReq) -> Result<Reply> {
+    if r.name.bucket.is_none() {
+        return Err(Error::InvalidArgument);
+    }
     let b = r.name.load(app).await?.ok_or(Error::NoSuchBucket)?;
     if r.purge_objects {
         purge_bucket(app, &b).await?;
@@ -424,7 +429,12 @@ impl ObjectRemoveReq {
     }
 }
 
+/// `DELETE /admin/bucket?object`: no `bucket` is `InvalidArgument` (radosgw 16.2.15), no
+/// such bucket `NoSuchKey`.
 pub async fn remove_object(app: &App, r: ObjectRemoveReq) -> Result<Reply> {
+    if r.name.bucket.is_none() {
+        return Err(Error::InvalidArgument);
+    }
     let b = r.name.load(app).await?.ok_or(Error::NoSuchKey)?;
     let key = r.object.as_deref().ok_or(Error::InvalidArgument)?;
     app.objects.remove(&b.data_key(), key).await?;
@@ -453,12 +463,19 @@ impl LinkReq {
 /// it, as radosgw's `RGWBucket::link` does: the record, links and instance move to the new
 /// name (in the user's tenant unless the name says `tenant/`), the objects stay, and the
 /// old name is free. A taken name is `BucketAlreadyExists`.
+///
+/// radosgw 16.2.15's answers, in its order: no `uid` or `bucket` → `InvalidArgument`; no
+/// such bucket or user → `NoSuchKey`; a `bucket-id` that is not the bucket's →
+/// `InvalidArgument`.
 pub async fn link(app: &App, r: LinkReq) -> Result<Reply> {
     let uid = r.name.uid.clone().ok_or(Error::InvalidArgument)?;
+    if r.name.bucket.is_none() {
+        return Err(Error::InvalidArgument);
+    }
     let b = r.name.load(app).await?.ok_or(Error::NoSuchKey)?;
     app.users.get(&uid).await?.ok_or(Error::NoSuchKey)?;
     if r.bucket_id.as_ref().is_some_and(|id| *id != b.id) {
-        return Err(Error::NoSuchKey);
+        return Err(Error::InvalidArgument);
     }
     let Some(new_name) = &r.new_name else {
         app.buckets.change_owner(&b.key(), &uid).await?;
@@ -480,9 +497,16 @@ pub async fn link(app: &App, r: LinkReq) -> Result<Reply> {
     Ok(Reply::Empty)
 }
 
+/// `POST /admin/bucket`: unlink the bucket from its owner. As radosgw 16.2.15 answers: no
+/// `uid` or `bucket` → `InvalidArgument`; no such bucket or user → `NoSuchKey`; a user that
+/// is not the owner → `InvalidArgument`.
 pub async fn unlink(app: &App, r: LinkReq) -> Result<Reply> {
     let uid = r.name.uid.clone().ok_or(Error::InvalidArgument)?;
+    if r.name.bucket.is_none() {
+        return Err(Error::InvalidArgument);
+    }
     let b = r.name.load(app).await?.ok_or(Error::NoSuchKey)?;
+    app.users.get(&uid).await?.ok_or(Error::NoSuchKey)?;
     if b.owner != uid {
         return Err(Error::InvalidArgument);
     }

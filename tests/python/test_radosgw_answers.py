@@ -424,6 +424,54 @@ def test_entry_point_is_versioned_apart_from_the_instance(request, level):
     assert inst["ver"]["tag"] not in (ep0["ver"]["tag"], inst0["ver"]["tag"])
 
 
+@pytest.mark.parametrize("level", ["rgw", "pacific"])
+def test_link_and_unlink_answer_in_radosgw_order(request, level, uid):
+    """Oracle (16.2.15): link and unlink without `uid` or `bucket`, and a bucket or object
+    remove without `bucket`, are InvalidArgument; a
+    bucket or user that does not exist is NoSuchKey (the user before a wrong bucket-id);
+    a `bucket-id` not the bucket's, and an unlink by a user who does not own the bucket,
+    are InvalidArgument; an unlink of a bucket not linked writes nothing. None of the
+    refused requests changes the entry point."""
+    srv = level_server(request, level)
+    admin = srv.admin()
+    ak, sk = new_user(admin, uid)
+    admin.create_user(uid + "-other")
+    b = f"{uid}-b"
+    helpers.s3_client(srv, ak, sk).create_bucket(Bucket=b)
+    bid = admin.get("/admin/bucket", [("bucket", b)]).json()["id"]
+
+    def ep():
+        e = admin.get("/admin/metadata/bucket", [("key", b)]).json()
+        return e["ver"]["ver"], str(e["data"]["linked"]).lower()
+
+    refused = [
+        ("PUT", [("bucket", b)], (400, "InvalidArgument")),
+        ("PUT", [("uid", uid)], (400, "InvalidArgument")),
+        ("PUT", [("bucket", b + "-x"), ("uid", uid)], (404, "NoSuchKey")),
+        ("PUT", [("bucket", b), ("uid", uid + "-nobody"), ("bucket-id", "x")], (404, "NoSuchKey")),
+        ("PUT", [("bucket", b), ("uid", uid), ("bucket-id", "x")], (400, "InvalidArgument")),
+        ("POST", [("bucket", b)], (400, "InvalidArgument")),
+        ("POST", [("uid", uid)], (400, "InvalidArgument")),
+        ("POST", [("bucket", b + "-x"), ("uid", uid)], (404, "NoSuchKey")),
+        ("POST", [("bucket", b), ("uid", uid + "-nobody")], (404, "NoSuchKey")),
+        ("POST", [("bucket", b), ("uid", uid + "-other")], (400, "InvalidArgument")),
+        # Remove, of the bucket or of an object in it, without a bucket.
+        ("DELETE", [], (400, "InvalidArgument")),
+        ("DELETE", [("uid", uid), ("purge-objects", "true")], (400, "InvalidArgument")),
+        ("DELETE", [("object", "k")], (400, "InvalidArgument")),
+    ]
+    for method, query, want in refused:
+        r = admin.request(method, "/admin/bucket", query)
+        assert (r.status_code, r.json()["Code"]) == want, (method, query, r.text)
+    assert ep() == (1, "true")
+    for _ in range(2):
+        assert admin.post("/admin/bucket", [("bucket", b), ("uid", uid)]).status_code == 200
+        assert ep() == (2, "false")
+    assert admin.put("/admin/bucket", [("bucket", b), ("uid", uid),
+                                       ("bucket-id", bid)]).status_code == 200
+    assert ep() == (3, "true")
+
+
 # --- S3: bucket ACLs -------------------------------------------------------------------------
 def test_recreate_own_bucket_needs_the_same_acl(target, tadmin, uid):
     """Oracle: re-creating one's own bucket answers 200 only when the request's ACL is the
