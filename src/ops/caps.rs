@@ -25,7 +25,10 @@ impl CapsReq {
 }
 
 pub async fn change(app: &App, r: CapsReq, add: bool) -> Result<Reply> {
-    let uid = r.uid.as_deref().ok_or(Error::InvalidArgument)?;
+    let uid = r
+        .uid
+        .as_deref()
+        .ok_or_else(|| crate::ops::user::no_uid(app))?;
     app.users.load(uid).await?;
     let caps = r.caps.as_deref().ok_or(Error::InvalidCapability)?;
     // Parse once up front so bad caps change nothing.

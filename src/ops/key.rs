@@ -76,8 +76,12 @@ impl KeyReq {
 }
 
 pub async fn create(app: &App, r: KeyReq) -> Result<Reply> {
-    let uid = r.uid.as_deref().ok_or(Error::InvalidArgument)?;
-    let user = app.users.load(uid).await?;
+    let user = match r.uid.as_deref() {
+        Some(uid) => app.users.load(uid).await?,
+        None => owner_of_key(app, &r).await?,
+    };
+    let uid = user.uid.to_string();
+    let uid = uid.as_str();
     let kt = r.key_type();
     // radosgw 16 answers an unknown key type with an empty 200 and changes nothing.
     if kt == KeyType::Other {
@@ -143,7 +147,10 @@ pub async fn create(app: &App, r: KeyReq) -> Result<Reply> {
 
 pub async fn remove(app: &App, r: KeyReq) -> Result<Reply> {
     if r.key_type() == KeyType::Swift {
-        let uid = r.uid.as_deref().ok_or(Error::InvalidAccessKeyId)?;
+        let uid = r.uid.as_deref().ok_or(match app.cfg.compat {
+            Compat::Pacific => Error::AccessDenied,
+            _ => Error::InvalidAccessKeyId,
+        })?;
         app.users.load(uid).await?;
         let sub = r.subuser_name().map_err(|_| Error::InvalidAccessKeyId)?;
         app.users
@@ -161,13 +168,15 @@ pub async fn remove(app: &App, r: KeyReq) -> Result<Reply> {
             app.users.load(u).await?;
             u.clone()
         }
+        // radosgw finds the user by the key; one it does not find leaves 16.2 on the
+        // anonymous user, which is refused.
         None => {
-            let ak = r.access_key.as_deref().ok_or(Error::InvalidAccessKeyId)?;
-            let owner = app
-                .users
-                .by_access_key(ak)
-                .await?
-                .ok_or(Error::InvalidAccessKeyId)?;
+            let unknown = match app.cfg.compat {
+                Compat::Pacific => Error::AccessDenied,
+                _ => Error::InvalidAccessKeyId,
+            };
+            let ak = r.access_key.as_deref().ok_or(unknown.clone())?;
+            let owner = app.users.by_access_key(ak).await?.ok_or(unknown)?;
             owner.user.uid.to_string()
         }
     };
@@ -181,4 +190,16 @@ pub async fn remove(app: &App, r: KeyReq) -> Result<Reply> {
         })
         .await?;
     Ok(Reply::Empty)
+}
+
+/// A key create that names no user: radosgw 16.2 finds the user by the access key given
+/// (and changes that key); without one, or at later levels, see `user::no_uid`.
+async fn owner_of_key(app: &App, r: &KeyReq) -> Result<std::sync::Arc<crate::model::User>> {
+    let no_uid = crate::ops::user::no_uid(app);
+    if app.cfg.compat != Compat::Pacific {
+        return Err(no_uid);
+    }
+    let ak = r.access_key.as_deref().ok_or(no_uid.clone())?;
+    let owner = app.users.by_access_key(ak).await?.ok_or(no_uid)?;
+    Ok(owner.user)
 }

@@ -45,8 +45,10 @@ impl SubuserReq {
         Ok(name.to_string())
     }
 
-    fn uid(&self) -> Result<&str> {
-        self.uid.as_deref().ok_or(Error::InvalidArgument)
+    fn uid(&self, app: &App) -> Result<&str> {
+        self.uid
+            .as_deref()
+            .ok_or_else(|| crate::ops::user::no_uid(app))
     }
 
     fn access(&self) -> Result<u32> {
@@ -71,7 +73,7 @@ async fn check_key_free(app: &App, uid: &str, ak: &str) -> Result<()> {
 }
 
 pub async fn create(app: &App, r: SubuserReq) -> Result<Reply> {
-    let uid = r.uid()?;
+    let uid = r.uid(app)?;
     let name = r.name()?;
     app.users.load(uid).await?;
     let access = r.access()?;
@@ -110,7 +112,7 @@ pub async fn create(app: &App, r: SubuserReq) -> Result<Reply> {
 }
 
 pub async fn modify(app: &App, r: SubuserReq) -> Result<Reply> {
-    let uid = r.uid()?;
+    let uid = r.uid(app)?;
     let name = r.name()?;
     let user = app.users.load(uid).await?;
     if !user.subusers.contains_key(&name) {
@@ -155,7 +157,7 @@ pub async fn modify(app: &App, r: SubuserReq) -> Result<Reply> {
 }
 
 pub async fn remove(app: &App, r: SubuserReq) -> Result<Reply> {
-    let uid = r.uid()?;
+    let uid = r.uid(app)?;
     let name = r.name()?;
     let user = app.users.load(uid).await?;
     if !user.subusers.contains_key(&name) {

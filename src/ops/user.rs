@@ -20,6 +20,16 @@ pub fn target_uid(q: &Query) -> Option<String> {
     sub.split_once(':').map(|(u, _)| u.to_string())
 }
 
+/// The answer to a user request that names no user: radosgw 16 then works on the anonymous
+/// user and is refused (`AccessDenied`); later levels refuse the request itself.
+pub fn no_uid(app: &App) -> Error {
+    if app.cfg.compat == Compat::Pacific {
+        Error::AccessDenied
+    } else {
+        Error::InvalidArgument
+    }
+}
+
 fn nonempty(q: &Query, name: &str) -> Option<String> {
     q.get_nonempty(name).map(str::to_string)
 }
@@ -371,7 +381,17 @@ impl ModifyReq {
 }
 
 pub async fn modify(app: &App, caller: &Caller, r: ModifyReq) -> Result<Reply> {
-    let uid = r.uid.as_deref().ok_or(Error::InvalidArgument)?;
+    let Some(uid) = r.uid.as_deref() else {
+        // radosgw looks the user up by the email, then the access key, given: one found so
+        // is not the (anonymous) user it works on ("user id mismatch").
+        if found_by(app, r.email.as_deref(), r.keys.access_key.as_deref())
+            .await?
+            .is_some()
+        {
+            return Err(Error::InvalidArgument);
+        }
+        return Err(no_uid(app));
+    };
     let cur = match app.users.load(uid).await {
         // radosgw looks a user it cannot find by uid up by the email, then the access key,
         // given; one found so is another user ("user id mismatch": InvalidArgument).
@@ -487,15 +507,7 @@ impl RemoveReq {
 }
 
 pub async fn remove(app: &App, r: RemoveReq) -> Result<Reply> {
-    // radosgw 16 acts on the anonymous user then, and is refused its keys.
-    let uid = r
-        .uid
-        .as_deref()
-        .ok_or(if app.cfg.compat == Compat::Pacific {
-            Error::AccessDenied
-        } else {
-            Error::InvalidArgument
-        })?;
+    let uid = r.uid.as_deref().ok_or_else(|| no_uid(app))?;
     app.users.load(uid).await?;
     let owned = app.buckets.of_user(uid).await?;
     if !owned.is_empty() {

@@ -220,6 +220,36 @@ def test_requests_without_a_uid_act_on_the_anonymous_user(request, level, uid):
     for query in [[], [("uid", "")], [("access-key", ak)]]:
         helpers.assert_error(admin.delete("/admin/user", query), *anon)
     assert admin.get("/admin/user", [("uid", uid)]).status_code == 200
+    # The other user ops without a uid: refused alike, and nothing changes. A modify that
+    # names another user's email or key is a "user id mismatch" (400) at every level. A key
+    # removed by its access key alone is that key's user's, at every level; an unknown key is
+    # then refused as the anonymous user at pacific, InvalidAccessKeyId later.
+    before = admin.get("/admin/user", [("uid", uid)]).json()
+    unknown_key = anon if pacific else (403, "InvalidAccessKeyId")
+    for method, query, want in [
+            ("POST", [("display-name", "X")], anon),
+            ("POST", [("email", f"{uid}@example.com"), ("display-name", "X")],
+             (400, "InvalidArgument")),
+            ("PUT", [("caps", None), ("user-caps", "users=read")], anon),
+            ("PUT", [("caps", None), ("email", f"{uid}@example.com"), ("user-caps", "users=read")],
+             anon),
+            ("DELETE", [("caps", None), ("user-caps", "users=read")], anon),
+            ("PUT", [("key", None)], anon),
+            ("PUT", [("key", None), ("email", f"{uid}@example.com")], anon),
+            ("DELETE", [("key", None)], unknown_key),
+            ("DELETE", [("key", None), ("access-key", "NOSUCHKEY00000000000")], unknown_key),
+            ("PUT", [("subuser", None)], anon),
+            ("POST", [("subuser", None)], anon),
+            ("DELETE", [("subuser", None)], anon)]:
+        helpers.assert_error(admin.request(method, "/admin/user", query), *want)
+    assert admin.get("/admin/user", [("uid", uid)]).json() == before
+    # 16.2 finds a key create's user by the access key given and changes that key's secret.
+    r = admin.put("/admin/user", [("key", None), ("access-key", ak), ("secret-key", "t" * 40)])
+    if pacific:
+        assert r.status_code == 200, r.text
+        assert [(k["access_key"], k["secret_key"]) for k in r.json()] == [(ak, "t" * 40)]
+    else:
+        helpers.assert_error(r, *anon)
     r = admin.put("/admin/user", [("uid", uid + "-m"), ("display-name", "M"),
                                   ("max-buckets", "-5")])
     assert r.status_code == 200 and r.json()["max_buckets"] == -1, r.text
