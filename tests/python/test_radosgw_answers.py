@@ -44,6 +44,16 @@ def new_user(admin, uid, **params):
     return k["access_key"], k["secret_key"]
 
 
+def user_with_bucket(srv, admin, uid):
+    """User `uid` and its bucket `<uid>-b`, made through S3: the user's S3 client, the
+    bucket's name and its id."""
+    ak, sk = new_user(admin, uid)
+    s3 = helpers.s3_client(srv, ak, sk)
+    b = f"{uid}-b"
+    s3.create_bucket(Bucket=b)
+    return s3, b, admin.get("/admin/bucket", [("bucket", b)]).json()["id"]
+
+
 def code_of(exc):
     return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"][
         "HTTPStatusCode"]
@@ -129,9 +139,7 @@ def test_quota_parameters_are_read_as_radosgw(request, level, uid):
     `PUT /admin/bucket?quota`, which reads max-objects, max-size-kb and enabled."""
     srv = level_server(request, level)
     admin = srv.admin()
-    ak, sk = new_user(admin, uid)
-    b = f"{uid}-b"
-    helpers.s3_client(srv, ak, sk).create_bucket(Bucket=b)
+    _, b, _ = user_with_bucket(srv, admin, uid)
     base = json.dumps({"enabled": True, "check_on_raw": True, "max_size": 4096,
                        "max_objects": 9})
     fields = ("enabled", "check_on_raw", "max_size", "max_size_kb", "max_objects")
@@ -349,11 +357,7 @@ def test_metadata_put_writes_the_documents_version(request, level):
     srv = level_server(request, level)
     admin = srv.admin()
     uid = helpers.unique("msync")
-    ak, sk = new_user(admin, uid)
-    s3 = helpers.s3_client(srv, ak, sk)
-    b = f"{uid}-b"
-    s3.create_bucket(Bucket=b)
-    bid = admin.get("/admin/bucket", [("bucket", b)]).json()["id"]
+    _, b, bid = user_with_bucket(srv, admin, uid)
 
     def get(section, key):
         return admin.get(f"/admin/metadata/{section}", [("key", key)]).json()
@@ -407,12 +411,8 @@ def test_entry_point_is_versioned_apart_from_the_instance(request, level):
     srv = level_server(request, level)
     admin = srv.admin()
     uid, other = helpers.unique("epv"), helpers.unique("epvo")
-    ak, sk = new_user(admin, uid)
+    s3, b, bid = user_with_bucket(srv, admin, uid)
     admin.create_user(other)
-    s3 = helpers.s3_client(srv, ak, sk)
-    b = f"{uid}-b"
-    s3.create_bucket(Bucket=b)
-    bid = admin.get("/admin/bucket", [("bucket", b)]).json()["id"]
 
     def versions(name=b):
         ep = admin.get("/admin/metadata/bucket", [("key", name)]).json()
@@ -464,11 +464,8 @@ def test_link_and_unlink_answer_in_radosgw_order(request, level, uid):
     refused requests changes the entry point."""
     srv = level_server(request, level)
     admin = srv.admin()
-    ak, sk = new_user(admin, uid)
+    _, b, bid = user_with_bucket(srv, admin, uid)
     admin.create_user(uid + "-other")
-    b = f"{uid}-b"
-    helpers.s3_client(srv, ak, sk).create_bucket(Bucket=b)
-    bid = admin.get("/admin/bucket", [("bucket", b)]).json()["id"]
 
     def ep():
         e = admin.get("/admin/metadata/bucket", [("key", b)]).json()
