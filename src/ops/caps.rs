@@ -4,7 +4,6 @@
 use crate::app::App;
 use crate::encode::Doc;
 use crate::error::{Error, Result};
-use crate::ops::user::target_uid;
 use crate::ops::Reply;
 use crate::query::Query;
 
@@ -18,7 +17,9 @@ pub struct CapsReq {
 impl CapsReq {
     pub fn parse(q: &Query) -> CapsReq {
         CapsReq {
-            uid: target_uid(q),
+            // Only `uid`: radosgw's caps ops read no `subuser`, so `subuser=uid:name` names
+            // nobody here (16.2: AccessDenied, the anonymous user's).
+            uid: q.get_nonempty("uid").map(str::to_string),
             caps: q.get_nonempty("user-caps").map(str::to_string),
         }
     }

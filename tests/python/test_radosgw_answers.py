@@ -242,6 +242,7 @@ def test_requests_without_a_uid_act_on_the_anonymous_user(request, level, uid):
             ("PUT", [("caps", None), ("email", f"{uid}@example.com"), ("user-caps", "users=read")],
              anon),
             ("DELETE", [("caps", None), ("user-caps", "users=read")], anon),
+            ("PUT", [("caps", None), ("subuser", f"{uid}:s"), ("user-caps", "users=read")], anon),
             ("PUT", [("key", None)], anon),
             ("PUT", [("key", None), ("email", f"{uid}@example.com")], anon),
             ("DELETE", [("key", None)], unknown_key),
