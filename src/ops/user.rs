@@ -11,13 +11,23 @@ use crate::model::{op_mask, Key, User, UserId};
 use crate::ops::Reply;
 use crate::query::Query;
 
-/// `uid=`, or the part before `:` of `subuser=uid:name`: the user an op acts on.
+/// The user a subuser or key op acts on, as radosgw's `RGWUserAdminOpState::set_subuser`
+/// decides it: the part before `:` of `subuser=uid:name` wins over `uid=` (keeping the
+/// tenant of `uid=` when it names none), else `uid=`.
 pub fn target_uid(q: &Query) -> Option<String> {
-    if let Some(u) = q.get_nonempty("uid") {
-        return Some(u.to_string());
+    let uid = q.get_nonempty("uid");
+    let Some((prefix, _)) = q.get_nonempty("subuser").and_then(|s| s.split_once(':')) else {
+        return uid.map(str::to_string);
+    };
+    let mut id = UserId::parse(prefix);
+    if id.id.is_empty() {
+        // radosgw then works on the anonymous user.
+        return None;
     }
-    let sub = q.get_nonempty("subuser")?;
-    sub.split_once(':').map(|(u, _)| u.to_string())
+    if id.tenant.is_empty() {
+        id.tenant = uid.map(|u| UserId::parse(u).tenant).unwrap_or_default();
+    }
+    Some(id.to_string())
 }
 
 /// The answer to a user request that names no user: radosgw 16 then works on the anonymous

@@ -102,6 +102,34 @@ def test_create_with_swift_key_type(request, level, uid):
 
 
 @pytest.mark.parametrize("level", ["rgw", "pacific"])
+def test_subuser_prefix_names_the_user(request, level, uid):
+    """Oracle (16.2.15): in a subuser op, the `uid:` before the subuser's name is the user
+    acted on, whatever `uid=` says (radosgw's `set_subuser` replaces the user id): a create
+    with `uid=U&subuser=O:s` makes `O:s`; a prefix naming nobody is NoSuchUser; a modify or
+    remove finds no such subuser on the prefix's user (NoSuchSubUser) even when `U` has one."""
+    admin = level_server(request, level).admin()
+    other = uid + "-o"
+    admin.create_user(uid)
+    admin.create_user(other)
+
+    def subusers(u):
+        return sorted(s["id"] for s in admin.get("/admin/user", [("uid", u)]).json()["subusers"])
+
+    r = admin.put("/admin/user", [("uid", uid), ("subuser", f"{other}:s1"), ("access", "read")])
+    assert r.status_code == 200, r.text
+    assert (subusers(uid), subusers(other)) == ([], [f"{other}:s1"])
+    r = admin.put("/admin/user", [("uid", uid), ("subuser", f"{uid}-nobody:s2")])
+    helpers.assert_error(r, 404, "NoSuchUser")
+    r = admin.put("/admin/user", [("uid", uid), ("subuser", f"{uid}:s3"), ("access", "read")])
+    assert r.status_code == 200, r.text
+    for method in ("POST", "DELETE"):
+        r = admin.request(method, "/admin/user", [("uid", uid), ("subuser", f"{other}:s3"),
+                                                  ("access", "full")])
+        helpers.assert_error(r, 404, "NoSuchSubUser")
+    assert (subusers(uid), subusers(other)) == ([f"{uid}:s3"], [f"{other}:s1"])
+
+
+@pytest.mark.parametrize("level", ["rgw", "pacific"])
 def test_missing_user_answers_in_radosgw_order(request, level, uid):
     """Oracle (16.2.15): a quota type radosgw does not know, and a quota set by parameters
     without a type, are 400 before the user is looked up; a modify of a missing uid that
