@@ -16,6 +16,7 @@ pub mod caps;
 pub mod ceph;
 pub mod cli;
 pub mod clock;
+pub mod cnum;
 pub mod config;
 pub mod domain;
 pub mod encode;

@@ -128,24 +128,10 @@ pub fn rest_int64(v: &str) -> Option<i64> {
     if v.is_empty() {
         return Some(0);
     }
-    let t = v.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
-    let (neg, digits) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+    match crate::cnum::strtol(v) {
+        Some((n, _, "")) if n != i64::MAX => Some(n),
+        _ => None,
     }
-    let n = digits.bytes().fold(0i64, |n, d| {
-        let d = i64::from(d - b'0');
-        if neg {
-            n.saturating_mul(10).saturating_sub(d)
-        } else {
-            n.saturating_mul(10).saturating_add(d)
-        }
-    });
-    (n != i64::MAX).then_some(n)
 }
 
 pub fn parse_bool(v: &str) -> Option<bool> {

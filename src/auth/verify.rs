@@ -11,6 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use hyper::header::AUTHORIZATION;
 
 use super::{sigv2, sigv4, AuthRequest, Identity, Payload, SecretLookup};
+use crate::cnum::atoll;
 use crate::error::{Error, Result};
 
 /// `RGW_AUTH_GRACE`: how far a header-signed request's time may be from ours.
@@ -224,28 +225,6 @@ pub(crate) fn unix_secs(t: SystemTime) -> i64 {
     i64::try_from(ms.div_euclid(1000)).unwrap_or(if ms < 0 { i64::MIN } else { i64::MAX })
 }
 
-/// C `atoll`: leading blanks, an optional sign, then digits up to the first non-digit; no
-/// digits → 0. Saturates instead of overflowing.
-pub(crate) fn atoll(s: &str) -> i64 {
-    let s = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (neg, digits) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let mut n: i64 = 0;
-    for b in digits.bytes().take_while(u8::is_ascii_digit) {
-        let d = i64::from(b - b'0');
-        n = n.saturating_mul(10);
-        n = if neg {
-            n.saturating_sub(d)
-        } else {
-            n.saturating_add(d)
-        };
-    }
-    n
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use std::collections::HashMap;
@@ -450,15 +429,5 @@ pub(crate) mod tests {
             check_skew(base - Duration::from_secs(901), t),
             Err(Error::RequestTimeTooSkewed)
         );
-    }
-
-    #[test]
-    fn atoll_like_c() {
-        assert_eq!(atoll("300"), 300);
-        assert_eq!(atoll(" 300abc"), 300);
-        assert_eq!(atoll("-5"), -5);
-        assert_eq!(atoll("abc"), 0);
-        assert_eq!(atoll(""), 0);
-        assert_eq!(atoll("99999999999999999999999"), i64::MAX);
     }
 }

@@ -10,59 +10,11 @@
 //!
 //! Anything else (`2x`, `0x10`, `1.5`) is `InvalidArgument`.
 
+use crate::cnum::{c_space, strtol};
 use crate::error::{Error, Result};
 
 /// `rgw_max_listing_results`: the most entries one listing page holds.
 pub const MAX_LISTING: i64 = 1000;
-
-/// C's `isspace` in the C locale.
-fn c_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-}
-
-/// C's `strtol(s, &end, 10)`: the value (saturated at the `long` bounds, with whether it
-/// overflowed) and the text after it, or None when no digit was read.
-fn strtol(s: &str) -> Option<(i64, bool, &str)> {
-    let b = s.as_bytes();
-    let mut i = b.iter().take_while(|&&c| c_space(c)).count();
-    let negative = match b.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
-    let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
-    if digits == 0 {
-        return None;
-    }
-    let mut v: i64 = 0;
-    let mut overflow = false;
-    for &d in &b[i..i + digits] {
-        let d = i64::from(d - b'0');
-        // Accumulate towards the sign so that LONG_MIN itself is representable.
-        let next = v.checked_mul(10).and_then(|x| {
-            if negative {
-                x.checked_sub(d)
-            } else {
-                x.checked_add(d)
-            }
-        });
-        match next {
-            Some(n) => v = n,
-            None => {
-                overflow = true;
-                v = if negative { i64::MIN } else { i64::MAX };
-                break;
-            }
-        }
-    }
-    Some((v, overflow, &s[i + digits..]))
-}
 
 /// `parse_value_and_bound(input, output, 0, rgw_max_listing_results, default)`.
 pub fn bounded(input: Option<&str>, default: usize) -> Result<usize> {

@@ -7,9 +7,9 @@ use hyper::HeaderMap;
 
 use super::key_cache::MAX_CACHED_SCOPE_PART;
 use super::{ALGORITHM, CONTENT_SHA256};
-use crate::auth::verify::atoll;
 use crate::auth::AuthRequest;
 use crate::clock::{format_iso8601_basic, parse_http_date, parse_iso8601_basic};
+use crate::cnum::atoll;
 use crate::config::Compat;
 use crate::error::{Error, Result};
 use crate::query::Query;
