@@ -391,15 +391,14 @@ impl Buckets {
                     tag: e.tag,
                     mtime_us: e.mtime_us,
                 };
-                if !incoming.applies(mode, Some(&ondisk)) {
+                let Some(s) = incoming.next_stamp(mode, Some(&ondisk)) else {
                     return Ok(false);
-                }
+                };
                 t.delete(schema::user_bucket(&b.owner, bk));
                 if linked {
                     t.put(schema::user_bucket(owner, bk), Vec::new());
                 }
                 b.owner = owner.to_string();
-                let s = incoming.stamp(Some(&ondisk), crate::clock::now_us());
                 b.entry = Some(EntryPoint {
                     ver: s.ver,
                     mtime_us: s.mtime_us,
@@ -428,11 +427,10 @@ impl Buckets {
                     tag: b.tag.clone(),
                     mtime_us: b.mtime_us,
                 };
-                if !incoming.applies(mode, Some(&ondisk)) {
+                let Some(s) = incoming.next_stamp(mode, Some(&ondisk)) else {
                     return Ok(false);
-                }
+                };
                 b.quota = quota;
-                let s = incoming.stamp(Some(&ondisk), crate::clock::now_us());
                 (b.ver, b.tag, b.mtime_us) = (s.ver, s.tag, s.mtime_us);
                 Ok(true)
             })

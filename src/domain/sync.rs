@@ -71,10 +71,17 @@ impl Incoming {
         Ok(Incoming { ver, mtime_us })
     }
 
+    /// The stamp a put of this document writes over `ondisk` (None: no record yet), now;
+    /// `None` when `mode` says the put does not apply.
+    pub fn next_stamp(&self, mode: UpdateType, ondisk: Option<&Stamp>) -> Option<Stamp> {
+        self.applies(mode, ondisk)
+            .then(|| self.stamp(ondisk, crate::clock::now_us()))
+    }
+
     /// Whether a put of this document applies over `ondisk` (None: no record yet).
     /// radosgw compares with an empty stamp when there is none, so a put by version never
     /// creates (an empty tag is not the document's).
-    pub fn applies(&self, mode: UpdateType, ondisk: Option<&Stamp>) -> bool {
+    fn applies(&self, mode: UpdateType, ondisk: Option<&Stamp>) -> bool {
         let none = Stamp::default();
         let ondisk = ondisk.unwrap_or(&none);
         match mode {
@@ -89,7 +96,7 @@ impl Incoming {
 
     /// The stamp the put writes: the document's version and tag (else the next version of
     /// the stored one, its tag kept, or a new tag for a new record) and its time (else now).
-    pub fn stamp(&self, ondisk: Option<&Stamp>, now_us: i64) -> Stamp {
+    fn stamp(&self, ondisk: Option<&Stamp>, now_us: i64) -> Stamp {
         let (ver, tag) = match (&self.ver, ondisk) {
             (Some((v, t)), _) if !t.is_empty() => (*v, t.clone()),
             (Some((v, _)), Some(o)) => (*v, o.tag.clone()),

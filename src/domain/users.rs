@@ -232,14 +232,14 @@ impl Users {
 
     /// A metadata put of `user` (create or replace): written with the stamp `incoming`
     /// gives, if it applies under `mode` (`domain::sync`). The stamp it replaced (empty
-    /// for a new user), or `None` when skipped. `keep` carries over from the stored record
-    /// what the document does not hold.
+    /// for a new user), or `None` when skipped. A replaced user keeps its account membership
+    /// and rate limit, which the document does not hold (radosgw keeps the rate limit in an
+    /// attribute).
     pub async fn put_synced(
         &self,
         user: User,
         mode: UpdateType,
         incoming: &Incoming,
-        keep: impl Fn(&User, &mut User) + Send + Sync,
     ) -> Result<Option<Stamp>> {
         let uid = user.uid.to_string();
         let mut step = |cur: Option<Arc<User>>| {
@@ -248,14 +248,14 @@ impl Users {
                 tag: c.tag.clone(),
                 mtime_us: c.mtime_us,
             });
-            if !incoming.applies(mode, ondisk.as_ref()) {
+            let Some(stamp) = incoming.next_stamp(mode, ondisk.as_ref()) else {
                 return Ok((Next::Keep, None));
-            }
+            };
             let mut u = user.clone();
             if let Some(c) = &cur {
-                keep(c, &mut u);
+                u.iam = c.iam.clone();
+                u.ratelimit = c.ratelimit;
             }
-            let stamp = incoming.stamp(ondisk.as_ref(), crate::clock::now_us());
             (u.ver, u.tag, u.mtime_us) = (stamp.ver, stamp.tag, stamp.mtime_us);
             Ok((Next::PutStamped(u), Some(ondisk.unwrap_or_default())))
         };

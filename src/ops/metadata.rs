@@ -368,15 +368,7 @@ pub async fn put(app: &App, r: PutReq) -> Result<Reply> {
     if user.uid.to_string() != key {
         return Err(Error::InvalidArgument);
     }
-    // The document has no account membership and no rate limit (radosgw keeps that in an
-    // attribute): a replaced user keeps its own.
-    let replaced = app
-        .users
-        .put_synced(user, mode, &incoming, |cur, u| {
-            u.iam = cur.iam.clone();
-            u.ratelimit = cur.ratelimit;
-        })
-        .await?;
+    let replaced = app.users.put_synced(user, mode, &incoming).await?;
     Ok(match replaced {
         Some(old) => Reply::MetadataUpdated {
             ver: old.ver,
