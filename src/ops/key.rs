@@ -147,10 +147,7 @@ pub async fn create(app: &App, r: KeyReq) -> Result<Reply> {
 
 pub async fn remove(app: &App, r: KeyReq) -> Result<Reply> {
     if r.key_type() == KeyType::Swift {
-        let uid = r.uid.as_deref().ok_or(match app.cfg.compat {
-            Compat::Pacific => Error::AccessDenied,
-            _ => Error::InvalidAccessKeyId,
-        })?;
+        let uid = r.uid.as_deref().ok_or_else(|| unknown_key(app))?;
         app.users.load(uid).await?;
         let sub = r.subuser_name().map_err(|_| Error::InvalidAccessKeyId)?;
         app.users
@@ -171,12 +168,12 @@ pub async fn remove(app: &App, r: KeyReq) -> Result<Reply> {
         // radosgw finds the user by the key; one it does not find leaves 16.2 on the
         // anonymous user, which is refused.
         None => {
-            let unknown = match app.cfg.compat {
-                Compat::Pacific => Error::AccessDenied,
-                _ => Error::InvalidAccessKeyId,
-            };
-            let ak = r.access_key.as_deref().ok_or(unknown.clone())?;
-            let owner = app.users.by_access_key(ak).await?.ok_or(unknown)?;
+            let ak = r.access_key.as_deref().ok_or_else(|| unknown_key(app))?;
+            let owner = app
+                .users
+                .by_access_key(ak)
+                .await?
+                .ok_or_else(|| unknown_key(app))?;
             owner.user.uid.to_string()
         }
     };
@@ -190,6 +187,15 @@ pub async fn remove(app: &App, r: KeyReq) -> Result<Reply> {
         })
         .await?;
     Ok(Reply::Empty)
+}
+
+/// A key remove that names no user and no key its user could be found by: 16.2 is then on
+/// the anonymous user, which is refused; later levels answer as for an unknown key.
+fn unknown_key(app: &App) -> Error {
+    match app.cfg.compat {
+        Compat::Pacific => Error::AccessDenied,
+        _ => Error::InvalidAccessKeyId,
+    }
 }
 
 /// A key create that names no user: radosgw 16.2 finds the user by the access key given
