@@ -77,7 +77,7 @@ impl Buckets {
 
     /// Drop the cached record (after a conflict showed it may be stale).
     pub fn forget(&self, bk: &str) {
-        self.records.invalidate(&bk.to_string());
+        self.records.invalidate(bk);
     }
 
     /// Buckets linked to a user, sorted by key (radosgw's omap order).
@@ -220,7 +220,7 @@ impl Buckets {
             }
             Err(e) => {
                 if e == CommitError::Conflict {
-                    self.records.invalidate(&bk.to_string());
+                    self.records.invalidate(bk);
                 }
                 Err(e)
             }

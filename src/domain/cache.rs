@@ -181,7 +181,7 @@ impl<K: Eq + Hash + Clone + Weigh, V: Clone + Weigh> Cache<K, V> {
     }
 
     /// Forget `k` (after a failed optimistic write, the cached value may be stale).
-    pub fn invalidate(&self, k: &K) {
+    pub fn invalidate<Q: Hash + quick_cache::Equivalent<K> + ?Sized>(&self, k: &Q) {
         let mut s = self.lock(self.stripe(k));
         s.generation += 1;
         self.map.remove(k);

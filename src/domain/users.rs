@@ -312,7 +312,7 @@ impl Users {
                     // usual case: answer with radosgw's code), or the record changed under
                     // us (read it again and redo the change).
                     self.check_unique(cur.as_deref(), new.as_deref()).await?;
-                    self.records.invalidate(&uid.to_string());
+                    self.records.invalidate(uid);
                     retry.next().await?;
                 }
                 Err(CommitError::Store(e)) => return Err(e.into()),
