@@ -132,6 +132,7 @@ async fn serve_connection<IO>(
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(idle)
+        .half_close(true)
         .serve_connection(TokioIo::new(conn::Conn::new(io, send)), svc);
     let open = &crate::metrics::get().open_connections;
     open.inc();
