@@ -497,7 +497,11 @@ async fn s3_request(
         } else {
             content_length(resp.headers()) + wire_extra
         };
-        account(app, &req, resp.status(), sent, bytes_received);
+        // radosgw 16.2.15 counts object data only (PutObject, UploadPart, a form upload's
+        // file): XML and JSON bodies read whole (ACLs, tagging, CORS, lifecycle, policy,
+        // DeleteObjects, CompleteMultipartUpload) add nothing to `bytes_received` (probed).
+        let received = if streaming { bytes_received } else { 0 };
+        account(app, &req, resp.status(), sent, received);
     }
     // Changes of who may do what: bucket creation and removal, ACLs.
     if matches!(

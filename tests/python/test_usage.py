@@ -117,6 +117,33 @@ def test_usage_counts_bytes_and_ops(start_server, uid):
         {"entries": [], "summary": []}
 
 
+def test_only_object_data_counts_as_received(start_server, uid):
+    """radosgw 16.2.15 (probed) counts the bytes of objects and parts received, never those
+    of the XML and JSON bodies an op reads whole."""
+    srv = start_server(env=FAST)
+    ak, sk = make_user(srv, uid)
+    s3 = s3_client(srv, ak, sk)
+    b = f"{uid}-b"
+    s3.create_bucket(Bucket=b, CreateBucketConfiguration={"LocationConstraint": "default"})
+    s3.put_object(Bucket=b, Key="a", Body=b"a" * 100)
+    s3.put_object_tagging(Bucket=b, Key="a", Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
+    s3.put_bucket_cors(Bucket=b, CORSConfiguration={
+        "CORSRules": [{"AllowedMethods": ["GET"], "AllowedOrigins": ["*"]}]})
+    acl = s3.get_bucket_acl(Bucket=b)
+    s3.put_bucket_acl(Bucket=b, AccessControlPolicy={"Grants": acl["Grants"],
+                                                     "Owner": acl["Owner"]})
+    up = s3.create_multipart_upload(Bucket=b, Key="m")["UploadId"]
+    etag = s3.upload_part(Bucket=b, Key="m", UploadId=up, PartNumber=1, Body=b"m" * 50)["ETag"]
+    s3.complete_multipart_upload(Bucket=b, Key="m", UploadId=up, MultipartUpload={
+        "Parts": [{"PartNumber": 1, "ETag": etag}]})
+    s3.delete_objects(Bucket=b, Delete={"Objects": [{"Key": "a"}]})
+    u = wait_usage(rgwa(srv), uid, 9)
+    received = {c: v[1] for c, v in cats(u["entries"][0]["buckets"][0]).items()}
+    assert received == {"create_bucket": 0, "put_obj": 150, "put_obj_tags": 0, "put_cors": 0,
+                        "get_acls": 0, "put_acls": 0, "init_multipart": 0,
+                        "complete_multipart": 0, "multi_object_delete": 0}, received
+
+
 def test_usage_owner_is_the_bucket_owner_and_anonymous(start_server, uid):
     srv = start_server(env=FAST)
     ak, sk = make_user(srv, uid)
