@@ -236,16 +236,32 @@ pub async fn complete(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> 
         .map(|p| p.value.data.clone())
         .collect();
     app.objects.blobs.remove_all(unused).await;
-    Ok(completed(&b, &req.key, &etag))
+    Ok(completed(app, req, &b, &etag))
 }
 
-/// The answer to a completion.
-fn completed(b: &Bucket, key: &str, etag: &str) -> Reply {
+/// The answer to a completion. `Location` is radosgw's (`compute_domain_uri`): the S3
+/// domain when one is set (its `rgw_dns_name`), else the scheme and the request's `Host`;
+/// then `tenant:bucket` for a tenant's bucket, which also gets a `Tenant`, and the key.
+fn completed(app: &App, req: &S3Request, b: &Bucket, etag: &str) -> Reply {
+    let base = if app.cfg.s3_domain.is_empty() {
+        let scheme = if req.peer.tls { "https" } else { "http" };
+        format!("{scheme}://{}", req.header("host").unwrap_or_default())
+    } else {
+        app.cfg.s3_domain.clone()
+    };
     let mut x = Xml::new();
     x.open_ns("CompleteMultipartUploadResult");
-    x.elem("Location", &format!("{}/{}", b.name, key));
+    if b.tenant.is_empty() {
+        x.elem("Location", &format!("{base}/{}/{}", b.name, req.key));
+    } else {
+        x.elem(
+            "Location",
+            &format!("{base}/{}:{}/{}", b.tenant, b.name, req.key),
+        );
+        x.elem("Tenant", &b.tenant);
+    }
     x.elem("Bucket", &b.name);
-    x.elem("Key", key);
+    x.elem("Key", &req.key);
     x.elem("ETag", &quoted(etag));
     x.close("CompleteMultipartUploadResult");
     Reply::xml(x.finish())
@@ -268,7 +284,7 @@ async fn completed_before(
     }
     let etag = format!("{}-{}", hex::encode(md5.finalize()), wanted.len());
     match app.objects.get(&b.data_key(), &req.key).await? {
-        Some(o) if o.etag == etag => Ok(completed(b, &req.key, &etag)),
+        Some(o) if o.etag == etag => Ok(completed(app, req, b, &etag)),
         _ => Err(Error::NoSuchUpload),
     }
 }

@@ -426,6 +426,25 @@ def test_encryption_and_storage_classes_are_refused_not_ignored(rgw, admin, s3, 
     assert stats["usage"]["rgw.main"]["num_objects"] == 4
 
 
+def test_completion_names_the_object_as_radosgw(rgw, admin, s3, uid):
+    """CompleteMultipartUpload's Location is radosgw's: the scheme and Host (no S3 domain is
+    set), the bucket (`tenant:bucket` for a tenant's, with a Tenant element) and the key."""
+    def complete(c, bucket):
+        c.create_bucket(Bucket=bucket)
+        up = c.create_multipart_upload(Bucket=bucket, Key="d/m k")["UploadId"]
+        etag = c.upload_part(Bucket=bucket, Key="d/m k", UploadId=up, PartNumber=1,
+                             Body=b"x")["ETag"]
+        r = c.complete_multipart_upload(Bucket=bucket, Key="d/m k", UploadId=up, MultipartUpload={
+            "Parts": [{"PartNumber": 1, "ETag": etag}]})
+        return r["Location"], r["Bucket"], r["Key"]
+
+    assert complete(s3, f"{uid}-loc") == (f"{rgw.url}/{uid}-loc/d/m k", f"{uid}-loc", "d/m k")
+    tenant = f"t{uid[:10].replace('-', '')}"
+    k = admin.create_user(uid, tenant=tenant)["keys"][0]
+    t3 = client(rgw, k["access_key"], k["secret_key"])
+    assert complete(t3, "tbk") == (f"{rgw.url}/{tenant}:tbk/d/m k", "tbk", "d/m k")
+
+
 def test_get_and_head_one_part(rgw, s3, s3user, uid):
     """GetObject/HeadObject `partNumber`, as AWS answers it (radosgw 16 ignores it and sends
     the whole object, which would corrupt a download made part by part): 206 with the part's
