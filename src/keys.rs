@@ -3,6 +3,8 @@
 const UPPER_DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const LOWER_DIGITS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+/// `gen_rand_alphanumeric`'s table: 64 characters, so `-` and `_` too.
+const ALNUM_DASH: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
 
 fn pick(alphabet: &[u8], n: usize) -> String {
     // Rejection sampling keeps every character equally likely.
@@ -33,6 +35,14 @@ pub fn random_lower_alnum(n: usize) -> String {
     pick(LOWER_DIGITS, n)
 }
 
+/// A multipart upload id: `2~` and the 31 characters radosgw's `gen_rand_alphanumeric`
+/// writes into its 32-byte buffer (the last byte is the terminating NUL).
+pub fn upload_id() -> String {
+    let mut s = String::from("2~");
+    s.push_str(&pick(ALNUM_DASH, 31));
+    s
+}
+
 /// Metadata version tag, like radosgw's 24-character object version tags.
 pub fn random_tag() -> String {
     let mut s = String::from("_");
@@ -53,5 +63,12 @@ mod tests {
         assert_eq!(s.len(), 40);
         assert!(s.bytes().all(|c| c.is_ascii_alphanumeric()));
         assert_ne!(super::secret_key(), s);
+        // As radosgw 16.2.15's: `2~nX8v6mdR7HPUL35TCj1_L76fxSvD-7i`.
+        let u = super::upload_id();
+        assert_eq!(u.len(), 33);
+        assert!(u.starts_with("2~"));
+        assert!(u[2..]
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
     }
 }

@@ -57,7 +57,7 @@ impl Uploads {
     }
 
     pub fn new_id() -> String {
-        format!("2~{}", &crate::keys::secret_key()[..32])
+        crate::keys::upload_id()
     }
 
     /// Start upload `up` in bucket `b`, which must still exist (this instance of it), so a
