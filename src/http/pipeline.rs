@@ -143,10 +143,10 @@ async fn dispatch(
             is_head,
             None,
         ),
-        Err(e) => {
-            let (bucket, _) = route::bucket_and_key(&parts.headers, &path, &app.cfg.s3_domain);
-            respond::error(app, &e, Dialect::S3, rid, &bucket, is_head, None)
-        }
+        // radosgw names the bucket of an error only once the request is authenticated
+        // (`postauth_init`), after the op was chosen: a method or sub-resource with no op
+        // is answered without `BucketName`.
+        Err(e) => respond::error(app, &e, Dialect::S3, rid, "", is_head, None),
         Ok(Route::Admin(op, section)) => {
             logged.op = op.name();
             admin_request(app, parts, query, op, section, body, rid, logged).await
@@ -477,10 +477,19 @@ async fn s3_request(
             app.ratelimit.settle(charge, bytes_received, sent);
             (resp, extra)
         }
-        Err(e) => (
-            respond::error(app, &e, Dialect::S3, rid, &req.bucket, is_head, None),
-            0,
-        ),
+        Err(e) => {
+            // As for routing errors: a request whose credentials did not verify is refused
+            // before radosgw names its bucket. A suspended user (known, refused after) and
+            // an anonymous request (refused by the bucket's permissions) get `BucketName`.
+            let unverified = !authed
+                && req.caller.user.is_none()
+                && !is_anonymous(app, &req.headers, &req.query);
+            let bucket = if unverified { "" } else { req.bucket.as_str() };
+            (
+                respond::error(app, &e, Dialect::S3, rid, bucket, is_head, None),
+                0,
+            )
+        }
     };
     // A request with `Origin` gets its bucket's CORS headers, error or not (a preflight's
     // are its answer). radosgw counts a request as signed by its Authorization header.

@@ -964,3 +964,31 @@ def test_relaxed_bucket_names(target, tadmin, uid, start_server):
         r = c.put("/" + helpers.q(name))
         assert r.status_code == 400 and "<Code>InvalidBucketName</Code>" in r.text, (name,
                                                                                       r.text)
+
+
+def test_bucket_is_named_in_errors_once_the_request_is_authenticated(target, tadmin, uid):
+    """Oracle (16.2.15): radosgw sets the request's bucket in `postauth_init`, so an error
+    body names it (`BucketName`) only for requests that got past authentication: not for a
+    signature, key or clock that does not verify, nor for a method with no op (405); but for
+    a missing key, an anonymous caller refused by the bucket, and a suspended user."""
+    ak, sk = new_user(tadmin, uid)
+    c = helpers.Client(target, ak, sk)
+    b = f"{uid}-b"
+    assert c.request("PUT", f"/{b}").status_code == 200
+
+    def named(r):
+        m = re.search(r"<BucketName>([^<]*)</BucketName>", r.text)
+        return r.status_code, re.search(r"<Code>([^<]*)</Code>", r.text).group(1), \
+            m and m.group(1)
+
+    assert named(c.request("GET", f"/{b}", auth="v4-badsig")) == \
+        (403, "SignatureDoesNotMatch", None)
+    assert named(helpers.Client(target, "NOSUCHKEY0000000000X", "x" * 40).request(
+        "GET", f"/{b}")) == (403, "InvalidAccessKeyId", None)
+    assert named(c.request("GET", f"/{b}", auth="v4-skew")) == \
+        (403, "RequestTimeTooSkewed", None)
+    assert named(c.request("PATCH", f"/{b}/k")) == (405, "MethodNotAllowed", None)
+    assert named(c.request("GET", f"/{b}/nokey")) == (404, "NoSuchKey", b)
+    assert named(c.request("GET", f"/{b}", auth="none")) == (403, "AccessDenied", b)
+    tadmin.post("/admin/user", [("uid", uid), ("suspended", "true")])
+    assert named(c.request("GET", f"/{b}")) == (403, "UserSuspended", b)
