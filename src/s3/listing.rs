@@ -10,12 +10,20 @@ use crate::domain::objects::{ObjectMeta, Page};
 use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
 
-/// Characters radosgw leaves unescaped in `encoding-type=url` keys (`url_encode` escapes
-/// `/` too).
+/// Characters radosgw leaves unescaped in `encoding-type=url` keys: those its
+/// `char_needs_url_encoding` passes, letters, digits and `! $ ' ( ) * - . _ | ~` (so `/` is
+/// escaped too).
 pub const URL_KEY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
     .remove(b'-')
-    .remove(b'_')
     .remove(b'.')
+    .remove(b'_')
+    .remove(b'|')
     .remove(b'~');
 
 /// The same for common prefixes, which radosgw encodes with `url_encode(p, false)`: `/`

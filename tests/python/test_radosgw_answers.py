@@ -992,3 +992,21 @@ def test_bucket_is_named_in_errors_once_the_request_is_authenticated(target, tad
     assert named(c.request("GET", f"/{b}", auth="none")) == (403, "AccessDenied", b)
     tadmin.post("/admin/user", [("uid", uid), ("suspended", "true")])
     assert named(c.request("GET", f"/{b}")) == (403, "UserSuspended", b)
+
+
+def test_listing_url_encodes_keys_as_radosgw(target, tadmin, uid):
+    """Oracle (16.2.15): `encoding-type=url` escapes what radosgw's `char_needs_url_encoding`
+    does: blanks, controls, non-ASCII and `"#%&+,/:;<=>?@[\\]^`{}`; letters, digits and
+    `!$'()*-._|~` stay (common prefixes keep their `/`)."""
+    ak, sk = new_user(tadmin, uid)
+    c = helpers.Client(target, ak, sk)
+    b = f"{uid}-b"
+    s3 = helpers.s3_client(target, ak, sk)
+    s3.create_bucket(Bucket=b)
+    s3.put_object(Bucket=b, Key="d/!$'()*-._|~ \"#%&+,:;<=>?@[\\]^`{}é", Body=b"1")
+    r = c.request("GET", f"/{b}", query=[("encoding-type", "url")])
+    assert re.findall(r"<Key>([^<]*)</Key>", r.text) == [
+        "d%2F!$&apos;()*-._|~%20%22%23%25%26%2B%2C%3A%3B%3C%3D%3E%3F%40%5B%5C%5D%5E%60%7B%7D"
+        "%C3%A9"]
+    r = c.request("GET", f"/{b}", query=[("encoding-type", "url"), ("delimiter", "!")])
+    assert re.findall(r"<Prefix>([^<]*)</Prefix>", r.text) == ["", "d/!"]
