@@ -20,6 +20,7 @@ pub mod conn;
 pub mod operator;
 pub mod pipeline;
 pub mod respond;
+mod swift_auth;
 pub mod tls;
 pub mod workers;
 

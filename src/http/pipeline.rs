@@ -157,7 +157,14 @@ async fn dispatch(
         }
         Ok(Route::SwiftAuth) => {
             logged.op = "swift_auth_get";
-            swift_auth(app, &parts.headers, rid, logged).await
+            if let Some(u) = parts
+                .headers
+                .get("x-auth-user")
+                .and_then(|v| v.to_str().ok())
+            {
+                logged.uid = u.to_string();
+            }
+            super::swift_auth::answer(app, &parts.headers, rid).await
         }
     }
 }
@@ -574,36 +581,4 @@ fn account(app: &App, req: &S3Request, status: StatusCode, sent: u64, received: 
         bytes_received: received,
         status,
     });
-}
-
-async fn swift_auth(
-    app: &App,
-    headers: &HeaderMap,
-    rid: &str,
-    logged: &mut Logged,
-) -> Response<RespBody> {
-    if let Some(u) = headers.get("x-auth-user").and_then(|v| v.to_str().ok()) {
-        logged.uid = u.to_string();
-    }
-    // Nobody is authenticated yet: each try at a key is an anonymous read, so the
-    // anonymous rate limit bounds guessing swift keys.
-    if let Err(e) = app.ratelimit.admit(None, None, true) {
-        return respond::error(app, &e, Dialect::Swift, rid, "", false, None);
-    }
-    match crate::swift::auth_get(app, headers).await {
-        Ok(g) => Response::builder()
-            .status(StatusCode::NO_CONTENT)
-            .header("X-Storage-Url", g.storage_url)
-            .header("X-Storage-Token", &g.token)
-            .header("X-Auth-Token", &g.token)
-            .header("X-Trans-Id", rid)
-            .header("X-Openstack-Request-Id", rid)
-            .header(
-                hyper::header::CONTENT_TYPE,
-                "application/json; charset=utf-8",
-            )
-            .body(body::empty())
-            .unwrap_or_else(|_| Response::new(body::empty())),
-        Err((e, status)) => respond::error(app, &e, Dialect::Swift, rid, "", false, Some(status)),
-    }
 }
