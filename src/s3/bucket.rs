@@ -155,6 +155,9 @@ pub async fn create(app: &App, req: &S3Request, _body: Bytes) -> Result<Reply> {
     if !valid_name(&req.bucket, app.cfg.relaxed_bucket_names) {
         return Err(Error::InvalidBucketName);
     }
+    if super::object_lock::asked_on_create(&req.headers) {
+        return Err(Error::NotImplemented);
+    }
     // An account's user creates buckets the account owns (radosgw 19).
     let uid = req
         .caller

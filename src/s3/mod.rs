@@ -27,6 +27,7 @@ pub mod listing;
 pub mod multipart;
 pub mod numbers;
 pub mod object;
+pub mod object_lock;
 pub mod policy;
 pub mod post_object;
 pub mod public_access;
@@ -59,6 +60,13 @@ pub enum S3Op {
     GetObjectAcl,
     PutObjectAcl,
     GetObjectTagging,
+    /// `?retention` and `?legal-hold` of an object, `PUT ?object-lock` of a bucket: what a
+    /// bucket without object lock answers (`object_lock`).
+    GetObjectRetention,
+    PutObjectRetention,
+    GetObjectLegalHold,
+    PutObjectLegalHold,
+    PutBucketObjectLock,
     /// `GET ?attributes` (`attributes`).
     GetObjectAttributes,
     PutObjectTagging,
@@ -113,6 +121,11 @@ impl S3Op {
             GetObject | HeadObject => "get_obj",
             DeleteObject => "delete_obj",
             GetObjectTagging => "get_obj_tags",
+            GetObjectRetention => "get_obj_retention",
+            PutObjectRetention => "put_obj_retention",
+            GetObjectLegalHold => "get_obj_legal_hold",
+            PutObjectLegalHold => "put_obj_legal_hold",
+            PutBucketObjectLock => "put_bucket_object_lock",
             GetObjectAttributes => "get_obj_attrs",
             PutObjectTagging => "put_obj_tags",
             DeleteObjectTagging => "delete_obj_tags",
@@ -161,6 +174,10 @@ impl S3Op {
                 | PutBucketLifecycle
                 | PutPublicAccessBlock
                 | CompleteUpload
+                // Read (and checked against its signature) though the op refuses it.
+                | PutObjectRetention
+                | PutObjectLegalHold
+                | PutBucketObjectLock
         )
     }
 
@@ -182,6 +199,8 @@ impl S3Op {
                 | HeadObject
                 | GetObjectAcl
                 | GetObjectTagging
+                | GetObjectRetention
+                | GetObjectLegalHold
                 | GetObjectAttributes
                 | GetBucketTagging
                 | GetBucketCors
@@ -412,6 +431,10 @@ pub async fn run(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
         GetObjectAcl => acl::get_object(app, req).await,
         PutObjectAcl => Box::pin(acl::put_object(app, req, body.bytes())).await,
         GetObjectTagging => tagging::get(app, req).await,
+        GetObjectRetention | GetObjectLegalHold | PutObjectRetention | PutObjectLegalHold => {
+            object_lock::object(app, req).await
+        }
+        PutBucketObjectLock => object_lock::put_bucket(req),
         GetObjectAttributes => attributes::get(app, req).await,
         PutObjectTagging => Box::pin(tagging::put(app, req, body.bytes())).await,
         DeleteObjectTagging => Box::pin(tagging::delete(app, req)).await,

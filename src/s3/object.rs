@@ -5,7 +5,7 @@ use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, ETAG, LAST_MODIFIED};
 use http::{HeaderMap, StatusCode};
 
-use super::{acl, check_version_id, iso_ms, tagging, Body, Reply, ReplyBody, S3Request};
+use super::{acl, check_version_id, iso_ms, tagging, Body, Reply, ReplyBody, S3Op, S3Request};
 use crate::app::App;
 use crate::authz::{self, OpKind};
 use crate::config::Compat;
@@ -165,6 +165,9 @@ pub async fn upload(
     authz::s3(&asked, &b.owner, &b.acl, perm::WRITE, OpKind::Write)?;
     refuse_encryption(&req.headers)?;
     check_storage_class(&req.headers)?;
+    if req.op == S3Op::PutObject {
+        super::object_lock::refuse_upload_headers(&req.headers, crate::clock::now_us())?;
+    }
     let acl = upload_acl(app, req, &b).await?;
     let tags = match (tags, req.header("x-amz-tagging")) {
         (Some(t), _) => t,

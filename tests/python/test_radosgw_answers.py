@@ -1010,3 +1010,58 @@ def test_listing_url_encodes_keys_as_radosgw(target, tadmin, uid):
         "%C3%A9"]
     r = c.request("GET", f"/{b}", query=[("encoding-type", "url"), ("delimiter", "!")])
     assert re.findall(r"<Prefix>([^<]*)</Prefix>", r.text) == ["", "d/!"]
+
+
+def test_object_lock_on_a_bucket_without_it(target, tadmin, uid):
+    """Oracle (16.2.15), a bucket created without object lock: ?retention and ?legal-hold of
+    an object are the caller's permission, then the object (NoSuchKey), then 400
+    InvalidRequest saying why, whatever the body; PUT ?object-lock is 409 InvalidBucketState;
+    PutObject's object-lock headers are 400 InvalidArgument when malformed, else
+    InvalidRequest, and store nothing. A bucket created with object lock is one radosgw makes
+    versioned; we keep no versions and refuse it (501), creating nothing."""
+    ak, sk = new_user(tadmin, uid)
+    c = helpers.Client(target, ak, sk)
+    b = f"{uid}-b"
+    assert c.request("PUT", f"/{b}").status_code == 200
+    assert c.request("PUT", f"/{b}/a", body=b"1").status_code == 200
+
+    def answer(r):
+        code = re.search(r"<Code>([^<]*)</Code>", r.text)
+        message = re.search(r"<Message>([^<]*)</Message>", r.text)
+        return r.status_code, code and code.group(1), message and message.group(1)
+
+    ret = (b'<Retention xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Mode>GOVERNANCE'
+           b'</Mode><RetainUntilDate>2030-01-01T00:00:00Z</RetainUntilDate></Retention>')
+    not_configured = "bucket object lock not configured"
+    for method, sub, body, message in [
+            ("GET", "retention", b"", not_configured),
+            ("GET", "legal-hold", b"", not_configured),
+            ("PUT", "retention", ret, "object retention can&apos;t be set if bucket object "
+                                      "lock not configured"),
+            ("PUT", "legal-hold", b"<x", "object legal hold can&apos;t be set if bucket "
+                                         "object lock not enabled")]:
+        r = c.request(method, f"/{b}/a", query=[(sub, None)], body=body)
+        assert answer(r) == (400, "InvalidRequest", message), (method, sub, r.text)
+        r = c.request(method, f"/{b}/nokey", query=[(sub, None)], body=body)
+        assert answer(r)[:2] == (404, "NoSuchKey"), (method, sub, r.text)
+    r = c.request("PUT", f"/{b}", query=[("object-lock", None)], body=b"<x")
+    assert answer(r) == (409, "InvalidBucketState", "object lock configuration can&apos;t be "
+                         "set if bucket object lock not enabled"), r.text
+    other = helpers.Client(target, *new_user(tadmin, uid + "-o"))
+    assert other.request("GET", f"/{b}/a", query=[("retention", None)]).status_code == 403
+    assert other.request("PUT", f"/{b}", query=[("object-lock", None)]).status_code == 403
+    mode = {"x-amz-object-lock-mode": "GOVERNANCE"}
+    until = {"x-amz-object-lock-retain-until-date": "2030-01-01T00:00:00Z"}
+    for headers, code in [({**mode, **until}, "InvalidRequest"),
+                          ({"x-amz-object-lock-legal-hold": "OFF"}, "InvalidRequest"),
+                          (mode, "InvalidArgument"),
+                          ({"x-amz-object-lock-legal-hold": "bogus"}, "InvalidArgument")]:
+        r = c.request("PUT", f"/{b}/locked", body=b"2", headers=headers)
+        assert answer(r)[:2] == (400, code), (headers, r.text)
+    assert c.request("HEAD", f"/{b}/locked").status_code == 404
+    r = c.request("PUT", f"/{b}-lk", headers={"x-amz-bucket-object-lock-enabled": "true"})
+    if EXTERNAL_URL:
+        assert r.status_code == 200
+    else:
+        assert answer(r)[:2] == (501, "NotImplemented"), r.text
+        assert c.request("HEAD", f"/{b}-lk").status_code == 404

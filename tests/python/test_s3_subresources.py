@@ -1,6 +1,7 @@
 """Every S3 sub-resource x method x level, as raw SigV4 requests (botocore S3SigV4Auth): the few
-rgw-admin implements answer 2xx (or, reading a configuration no bucket has here, radosgw's 404),
-every other one answers exactly 501 NotImplemented (S3 XML error body) and changes nothing -- the bucket still exists, the object's bytes and ETag and the
+rgw-admin implements answer 2xx (or, reading a configuration no bucket has here, radosgw's 404;
+or, for object lock, radosgw's refusal on a bucket without it), every other one answers exactly
+501 NotImplemented (S3 XML error body) and changes nothing -- the bucket still exists, the object's bytes and ETag and the
 bucket's key list are as before.
 
 radosgw 16.2.15 behaves differently for most of these (recorded in RADOSGW below, from
@@ -71,6 +72,15 @@ ABSENT = {
     "tagging": "NoSuchTagSet",
     "object-lock": "ObjectLockConfigurationNotFoundError",
     "encryption": "ServerSideEncryptionConfigurationNotFoundError",
+}
+# ...and object lock, which no bucket has here, refused as radosgw refuses it on a bucket
+# without it (s3::object_lock): these answer radosgw's error and change nothing.
+REFUSED = {
+    ("object", "GET", "retention"): (400, "InvalidRequest"),
+    ("object", "PUT", "retention"): (400, "InvalidRequest"),
+    ("object", "GET", "legal-hold"): (400, "InvalidRequest"),
+    ("object", "PUT", "legal-hold"): (400, "InvalidRequest"),
+    ("bucket", "PUT", "object-lock"): (409, "InvalidBucketState"),
 }
 # Implemented ops allowed to change the object's bytes/ETag, the key list or the bucket's
 # existence (none of the above does; UploadPartCopy is not a sub-resource, see the other module).
@@ -335,6 +345,9 @@ def test_subresource(target, owner, level, method, sub):
             return
         if (level, method, sub) in IMPLEMENTED:
             assert 200 <= r.status_code < 300, ctx
+        elif (level, method, sub) in REFUSED:
+            status, code = REFUSED[(level, method, sub)]
+            assert r.status_code == status and f"<Code>{code}</Code>" in r.text, ctx
         elif level == "bucket" and method in ("GET", "HEAD") and sub in ABSENT:
             assert r.status_code == 404, ctx
             if method == "GET":
