@@ -44,8 +44,11 @@ pub fn route(
     if let Some(rest) = admin_rest(path, &cfg.admin_entry) {
         return admin::route(method, rest, q, cfg.compat);
     }
+    // radosgw's Swift auth entry (`rgw_swift_auth_entry`, `auth`): a GET of `/auth` itself
+    // is one too (`swift -A http://host/auth`). A virtual-hosted request names an object.
     if (method == Method::GET || method == Method::HEAD)
-        && matches!(path, "/auth/1.0" | "/auth/v1.0")
+        && matches!(path, "/auth" | "/auth/" | "/auth/1.0" | "/auth/v1.0")
+        && vhost_bucket(headers, &cfg.s3_domain).is_none()
     {
         return Ok(Route::SwiftAuth);
     }
@@ -122,10 +125,13 @@ pub(crate) mod tests {
             r_at("GET", "/", "", Compat::Reef),
             Ok(Route::S3(_))
         ));
-        assert_eq!(
-            r_at("GET", "/auth/1.0", "", Compat::Reef),
-            Ok(Route::SwiftAuth)
-        );
+        for path in ["/auth", "/auth/", "/auth/1.0", "/auth/v1.0"] {
+            assert_eq!(
+                r_at("GET", path, "", Compat::Reef),
+                Ok(Route::SwiftAuth),
+                "{path}"
+            );
+        }
         // `/auth/1.0` with another method is an object `1.0` in bucket `auth`
         let Ok(Route::S3(t)) = r_at("PUT", "/auth/1.0", "", Compat::Reef) else {
             panic!()
@@ -150,6 +156,19 @@ pub(crate) mod tests {
         assert_eq!(
             bucket_and_key(&h, "/a/b.jpg", ""),
             ("a".to_string(), "b.jpg".to_string())
+        );
+        // In a virtual-hosted bucket, `/auth/v1.0` is an object, not Swift auth.
+        let cfg = Config {
+            s3_domain: "s3.example.com".into(),
+            ..Config::default()
+        };
+        let Ok(Route::S3(t)) = route(&Method::GET, "/auth/v1.0", &Query::default(), &h, &cfg)
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (t.op, t.bucket.as_str(), t.key.as_str()),
+            (S3Op::GetObject, "pics", "auth/v1.0")
         );
     }
 }
