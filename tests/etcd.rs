@@ -106,8 +106,11 @@ impl Cluster {
             let s = EtcdStore::open(EtcdSettings {
                 endpoints: self.clients.clone(),
                 prefix: prefix.to_string(),
+                // Long enough for an election on a starved 2-core box: a CI run saw a
+                // leader's successor take more than 5 s, and a commit given up then is an
+                // error where the tests expect a pause. (The gateway's default is 30 s.)
                 timeouts: Timeouts {
-                    total: Duration::from_secs(5),
+                    total: Duration::from_secs(20),
                     ..timeouts
                 },
             })
