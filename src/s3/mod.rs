@@ -546,6 +546,7 @@ pub async fn anonymous_may_send_body(app: &App, bucket: &str, key: &str, op: S3O
             | S3Op::PutBucketPolicy
             | S3Op::PutBucketLifecycle
             | S3Op::PutPublicAccessBlock
+            | S3Op::PutBucketObjectLock
     ) {
         return Err(Error::AccessDenied);
     }
@@ -563,10 +564,16 @@ pub async fn anonymous_may_send_body(app: &App, bucket: &str, key: &str, op: S3O
     let need = match op {
         S3Op::DeleteObjects | S3Op::CompleteUpload => perm::WRITE,
         S3Op::PutBucketAcl | S3Op::PutObjectAcl => perm::WRITE_ACP,
-        S3Op::PutObjectTagging => perm::WRITE,
+        S3Op::PutObjectTagging | S3Op::PutObjectRetention | S3Op::PutObjectLegalHold => perm::WRITE,
         _ => return Ok(()),
     };
-    if matches!(op, S3Op::PutObjectAcl | S3Op::PutObjectTagging) {
+    if matches!(
+        op,
+        S3Op::PutObjectAcl
+            | S3Op::PutObjectTagging
+            | S3Op::PutObjectRetention
+            | S3Op::PutObjectLegalHold
+    ) {
         let o = app
             .objects
             .get(&b.data_key(), key)

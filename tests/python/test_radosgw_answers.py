@@ -1050,6 +1050,11 @@ def test_object_lock_on_a_bucket_without_it(target, tadmin, uid):
     other = helpers.Client(target, *new_user(tadmin, uid + "-o"))
     assert other.request("GET", f"/{b}/a", query=[("retention", None)]).status_code == 403
     assert other.request("PUT", f"/{b}", query=[("object-lock", None)]).status_code == 403
+    # Nobody unsigned may: refused before the body is read.
+    for path, sub in [(f"/{b}/a", "retention"), (f"/{b}/a", "legal-hold"),
+                      (f"/{b}", "object-lock")]:
+        r = c.request("PUT", path, query=[(sub, None)], body=ret, auth="none")
+        assert answer(r)[:2] == (403, "AccessDenied"), (sub, r.text)
     mode = {"x-amz-object-lock-mode": "GOVERNANCE"}
     until = {"x-amz-object-lock-retain-until-date": "2030-01-01T00:00:00Z"}
     for headers, code in [({**mode, **until}, "InvalidRequest"),
