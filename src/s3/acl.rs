@@ -238,11 +238,7 @@ pub async fn get_object(app: &App, req: &S3Request) -> Result<Reply> {
 pub async fn put_object(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
     check_version_id(req)?;
     let b = req.bucket()?;
-    let o = app
-        .objects
-        .get(&b.data_key(), &req.key)
-        .await?
-        .ok_or(Error::NoSuchKey)?;
+    let o = super::object_to_write(app, &b, &req.key).await?;
     let asked = req.asked(&b, Some(&req.key), "s3:PutObjectAcl");
     authz::s3(&asked, &o.owner, &o.acl, perm::WRITE_ACP, OpKind::Write)?;
     let acl = requested(app, req, &body, &o.owner, &b.owner).await?;

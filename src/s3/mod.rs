@@ -483,6 +483,19 @@ pub async fn object_to_read(
     }
 }
 
+/// The object a write of its ACL, tags or lock settings names: `NoSuchKey` when missing,
+/// before any permission is checked (radosgw loads it first).
+pub async fn object_to_write(
+    app: &App,
+    b: &Bucket,
+    key: &str,
+) -> Result<Arc<crate::domain::objects::ObjectMeta>> {
+    app.objects
+        .get(&b.data_key(), key)
+        .await?
+        .ok_or(Error::NoSuchKey)
+}
+
 /// A bucket's `BlockPublicAcls`: an ACL granting everyone or every authenticated user is
 /// refused as it is set (on the bucket, an object, an upload or a copy).
 pub fn refuse_public_acl(b: &Bucket, acl: &crate::domain::acl::Acl) -> Result<()> {
@@ -561,24 +574,18 @@ pub async fn anonymous_may_send_body(app: &App, bucket: &str, key: &str, op: S3O
         return Ok(());
     }
     let asked = Asked::without_policy(&caller);
-    let need = match op {
-        S3Op::DeleteObjects | S3Op::CompleteUpload => perm::WRITE,
-        S3Op::PutBucketAcl | S3Op::PutObjectAcl => perm::WRITE_ACP,
-        S3Op::PutObjectTagging | S3Op::PutObjectRetention | S3Op::PutObjectLegalHold => perm::WRITE,
+    // The permission the op needs, and whether the object's ACL (else the bucket's) grants it.
+    let (need, of_object) = match op {
+        S3Op::DeleteObjects | S3Op::CompleteUpload => (perm::WRITE, false),
+        S3Op::PutBucketAcl => (perm::WRITE_ACP, false),
+        S3Op::PutObjectAcl => (perm::WRITE_ACP, true),
+        S3Op::PutObjectTagging | S3Op::PutObjectRetention | S3Op::PutObjectLegalHold => {
+            (perm::WRITE, true)
+        }
         _ => return Ok(()),
     };
-    if matches!(
-        op,
-        S3Op::PutObjectAcl
-            | S3Op::PutObjectTagging
-            | S3Op::PutObjectRetention
-            | S3Op::PutObjectLegalHold
-    ) {
-        let o = app
-            .objects
-            .get(&b.data_key(), key)
-            .await?
-            .ok_or(Error::NoSuchKey)?;
+    if of_object {
+        let o = object_to_write(app, &b, key).await?;
         return authz::s3(&asked, &o.owner, &o.acl(), need, OpKind::Write);
     }
     authz::s3(&asked, &b.owner, &b.acl, need, OpKind::Write)

@@ -3,8 +3,8 @@
 //! keeps no versions, so that create is refused (`NotImplemented`) rather than answered with
 //! a bucket that would not hold what it was asked to. Every other object-lock request gets
 //! the answer radosgw 16.2.15 gives for a bucket without it (probed): the permission, the
-//! object, then `InvalidRequest` (`InvalidBucketState` for the bucket's configuration), and
-//! no body is read.
+//! object, then `InvalidRequest` (`InvalidBucketState` for the bucket's configuration),
+//! whatever a PUT's body says (it is read only to check it against its signature).
 
 use hyper::HeaderMap;
 
@@ -35,10 +35,7 @@ pub async fn object(app: &App, req: &S3Request) -> Result<Reply> {
         ),
     };
     let o = if write {
-        app.objects
-            .get(&b.data_key(), &req.key)
-            .await?
-            .ok_or(Error::NoSuchKey)?
+        super::object_to_write(app, &b, &req.key).await?
     } else {
         super::object_to_read(app, req, &b).await?
     };

@@ -89,11 +89,7 @@ async fn set(
     tags: Vec<(String, String)>,
 ) -> Result<()> {
     let b = req.bucket()?;
-    let o = app
-        .objects
-        .get(&b.data_key(), &req.key)
-        .await?
-        .ok_or(Error::NoSuchKey)?;
+    let o = super::object_to_write(app, &b, &req.key).await?;
     let asked = req
         .asked(&b, Some(&req.key), action)
         .with_object_tags(&o.tags);
