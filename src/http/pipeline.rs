@@ -12,7 +12,7 @@ use hyper::header::CONTENT_LENGTH;
 use hyper::http::request::Parts;
 use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 
-use super::authn::{authenticate_headers, authenticate_whole_body, is_anonymous};
+use super::authn::{authenticate_upload, authenticate_whole_body, is_anonymous};
 use super::body::{self, RespBody, Verified};
 use super::respond::{self, Dialect};
 use crate::app::App;
@@ -386,8 +386,9 @@ async fn s3_request(
             None,
         )
     } else if streaming {
-        let (verified, caller) = authenticate_headers(app, &parts, &query, vhost_bucket).await;
-        (verified, caller, Bytes::new(), Some(incoming))
+        let (verified, caller, read, incoming) =
+            authenticate_upload(app, &parts, &query, vhost_bucket, incoming, MAX_S3_BODY).await;
+        (verified, caller, read.unwrap_or_default(), incoming)
     } else {
         // Without a key, whether the op may run is known before the body is read.
         let anonymous = if op.takes_body() && is_anonymous(app, &parts.headers, &query) {

@@ -5,6 +5,7 @@ URL order (unsorted). radosgw rejects both (oracle fixture 014); the default `re
 accepts them, `pacific` must answer like radosgw.
 """
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -83,6 +84,77 @@ def test_pacific_accepts_curl_with_unsigned_payload_header(pacific):
     u = json.loads(body)
     assert u["user_id"] == "admin"
     assert u["system"] == "false" and u["admin"] == "false"  # pacific: strings
+
+
+def curl_upload(url, data_arg, user=f"{helpers.ADMIN_AK}:{helpers.ADMIN_SK}"):
+    """`curl --aws-sigv4` uploading as an operator does: `-T file` (signs the empty body's
+    hash) or `--data-binary @file` (signs the file's hash); neither sends the hash."""
+    args = [CURL, "-sS", "--max-time", "60", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user",
+            user, "-o", "-", "-w", "\n%{http_code}", *data_arg, url]
+    p = subprocess.run(args, capture_output=True, text=True, timeout=90)
+    assert p.returncode == 0, p.stderr
+    body, _, code = p.stdout.rpartition("\n")
+    return int(code), body
+
+
+def test_curl_uploads_objects(rgw, admin, uid, tmp_path):
+    """Reef: `curl -T` (any size; the body is taken as sent, as radosgw takes every upload
+    without x-amz-content-sha256) and `--data-binary` (its hash checked, so the body read
+    whole: up to 4 MiB) store what they send; a wrong secret stores nothing."""
+    hdr = ["x-amz-content-sha256: UNSIGNED-PAYLOAD"]
+    bucket = f"{rgw.url}/{uid}-curl-up"
+    assert curl(bucket, "PUT", headers=hdr)[0] == 200
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(6 * 1024 * 1024 + 7))
+    small = tmp_path / "small.txt"
+    small.write_bytes(b"small and signed\n")
+    assert curl_upload(f"{bucket}/big.bin", ["-T", str(big)]) == (200, "")
+    put_small = ["-X", "PUT", "--data-binary", f"@{small}"]
+    assert curl_upload(f"{bucket}/dir/small.txt", put_small) == (200, "")
+    r = requests.get(f"{bucket}/big.bin", auth=None,
+                     headers=helpers.sign_v4("GET", f"{bucket}/big.bin", helpers.ADMIN_AK,
+                                             helpers.ADMIN_SK))
+    assert r.status_code == 200 and r.content == big.read_bytes()
+    status, body = curl(f"{bucket}/dir/small.txt")
+    assert (status, body) == (200, "small and signed\n")
+    for data in (["-T", str(small)], put_small, ["-T", str(big)]):
+        status, body = curl_upload(f"{bucket}/wrong", data, user=f"{helpers.ADMIN_AK}:{'x' * 40}")
+        assert status == 403 and "<Code>SignatureDoesNotMatch</Code>" in body, (data, body)
+    stats = admin.get("/admin/bucket", [("bucket", f"{uid}-curl-up"), ("stats", "true")]).json()
+    assert stats["usage"]["rgw.main"]["num_objects"] == 2
+    assert stats["usage"]["rgw.main"]["size"] == big.stat().st_size + small.stat().st_size
+
+
+def test_body_signed_without_its_hash_header_must_be_the_one_signed(rgw, uid):
+    """A body whose hash the signature covers without x-amz-content-sha256 (botocore's
+    SigV4Auth, as curl --data-binary) is checked: another body is refused and not stored."""
+    hdr = ["x-amz-content-sha256: UNSIGNED-PAYLOAD"]
+    bucket = f"{rgw.url}/{uid}-curl-body"
+    assert curl(bucket, "PUT", headers=hdr)[0] == 200
+    url = f"{bucket}/obj"
+    headers = helpers.sign_v4("PUT", url, helpers.ADMIN_AK, helpers.ADMIN_SK, body=b"signed",
+                              signer=helpers.SigV4Auth)
+    assert "x-amz-content-sha256" not in {k.lower() for k in headers}
+    r = requests.put(url, data=b"forged", headers=headers)
+    assert r.status_code == 403 and "<Code>SignatureDoesNotMatch</Code>" in r.text, r.text
+    assert curl(url)[0] == 404
+    r = requests.put(url, data=b"signed", headers=headers)
+    assert r.status_code == 200, r.text
+    assert curl(url) == (200, "signed")
+
+
+def test_pacific_refuses_curl_uploads_like_radosgw(pacific, tmp_path):
+    """radosgw 16.2 signs UNSIGNED-PAYLOAD for a request without x-amz-content-sha256, so
+    neither of curl's upload signatures verifies."""
+    hdr = ["x-amz-content-sha256: UNSIGNED-PAYLOAD"]
+    bucket = f"{pacific.url}/{helpers.unique('pac-curl')}"
+    assert curl(bucket, "PUT", headers=hdr)[0] == 200
+    f = tmp_path / "f.txt"
+    f.write_bytes(b"data")
+    for data in (["-T", str(f)], ["-X", "PUT", "--data-binary", f"@{f}"]):
+        status, body = curl_upload(f"{bucket}/f.txt", data)
+        assert status == 403 and "<Code>SignatureDoesNotMatch</Code>" in body, (data, body)
+    assert curl(f"{bucket}/f.txt", headers=hdr)[0] == 404
 
 
 def test_object_names_over_1024_bytes_or_not_utf8_are_refused(rgw, uid):
