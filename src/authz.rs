@@ -127,6 +127,9 @@ pub struct Asked<'a> {
     pub ignore_public_acls: bool,
     /// The bucket's `RestrictPublicBuckets`: the policy's public statements grant nothing.
     pub restrict_public: bool,
+    /// The bucket is requester-pays and the caller has not said it will pay: refused
+    /// whatever the policy and the grants say (`s3::request_payment`).
+    pub unpaid: bool,
 }
 
 impl<'a> Asked<'a> {
@@ -140,6 +143,7 @@ impl<'a> Asked<'a> {
             policy: None,
             ignore_public_acls: false,
             restrict_public: false,
+            unpaid: false,
         }
     }
 
@@ -203,7 +207,7 @@ pub fn s3(asked: &Asked<'_>, owner: &str, acl: &Acl, need: u32, kind: OpKind) ->
     if caller.is_admin() {
         return Ok(());
     }
-    if !op_mask_allows(caller, kind) {
+    if asked.unpaid || !op_mask_allows(caller, kind) {
         return Err(Error::AccessDenied);
     }
     match asked.effect() {

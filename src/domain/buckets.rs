@@ -417,6 +417,7 @@ impl Buckets {
         &self,
         bk: &str,
         quota: Quota,
+        requester_pays: bool,
         mode: UpdateType,
         incoming: &Incoming,
     ) -> Result<Option<Arc<Bucket>>> {
@@ -431,6 +432,7 @@ impl Buckets {
                     return Ok(false);
                 };
                 b.quota = quota;
+                b.requester_pays = requester_pays;
                 (b.ver, b.tag, b.mtime_us) = (s.ver, s.tag, s.mtime_us);
                 Ok(true)
             })

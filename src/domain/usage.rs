@@ -62,18 +62,25 @@ pub use crate::store::schema::UsageKey as EntryKey;
 type Shard = hashbrown::HashTable<(EntryKey, Counters)>;
 
 /// The hash of an entry's parts, the same whether they are borrowed or owned.
-fn hash_parts(owner: &str, bucket: &str, hour: u64, category: &str) -> u64 {
+fn hash_parts(owner: &str, bucket: &str, hour: u64, category: &str, paid: Option<&str>) -> u64 {
     use std::hash::BuildHasher;
     let mut h = foldhash::fast::FixedState::with_seed(0x5eed).build_hasher();
     owner.hash(&mut h);
     bucket.hash(&mut h);
     hour.hash(&mut h);
     category.hash(&mut h);
+    paid.hash(&mut h);
     h.finish()
 }
 
 fn entry_hash((k, _): &(EntryKey, Counters)) -> u64 {
-    hash_parts(&k.owner, &k.bucket, k.hour, &k.category)
+    hash_parts(
+        &k.owner,
+        &k.bucket,
+        k.hour,
+        &k.category,
+        k.bucket_owner.as_deref(),
+    )
 }
 
 /// One stored record.
@@ -85,7 +92,12 @@ pub struct Record {
 
 /// One request, as the request path reports it.
 pub struct Request<'a> {
+    /// The bucket's owner (the caller's uid for requests that name no bucket).
     pub owner: &'a str,
+    /// Who pays instead, on a requester-pays bucket: the caller (`anonymous` for nobody),
+    /// under whose uid the request is counted, naming the bucket's owner. radosgw's
+    /// `log_usage`; `None` when that is the owner itself.
+    pub payer: Option<&'a str>,
     pub bucket: &'a str,
     pub category: &'a str,
     pub bytes_sent: u64,
@@ -149,7 +161,12 @@ impl UsageLog {
             // radosgw: `!s->is_err()`, i.e. 2xx and 3xx.
             successful_ops: u64::from((200..400).contains(&r.status)),
         };
-        let h = hash_parts(r.owner, r.bucket, hour, r.category);
+        // A payer's entry is its own, naming the bucket's owner.
+        let (user, paid) = match r.payer {
+            Some(p) if p != r.owner => (p, Some(r.owner)),
+            _ => (r.owner, None),
+        };
+        let h = hash_parts(user, r.bucket, hour, r.category, paid);
         let new = {
             let mut m = self.shards[(h as usize) % SHARDS]
                 .lock()
@@ -157,9 +174,10 @@ impl UsageLog {
             // Found by its parts: a request that adds to an entry allocates nothing.
             let found = m.find_mut(h, |(k, _)| {
                 k.hour == hour
-                    && k.owner == r.owner
+                    && k.owner == user
                     && k.bucket == r.bucket
                     && k.category == r.category
+                    && k.bucket_owner.as_deref() == paid
             });
             match found {
                 Some((_, cur)) => {
@@ -168,10 +186,11 @@ impl UsageLog {
                 }
                 None => {
                     let key = EntryKey {
-                        owner: r.owner.to_string(),
+                        owner: user.to_string(),
                         bucket: r.bucket.to_string(),
                         hour,
                         category: r.category.to_string(),
+                        bucket_owner: paid.map(str::to_string),
                     };
                     m.insert_unique(h, (key, c), entry_hash);
                     true
@@ -344,6 +363,8 @@ impl UsageLog {
 pub struct BucketUsage {
     pub user: String,
     pub bucket: String,
+    /// The bucket's owner when `user` paid for using it (requester pays).
+    pub bucket_owner: Option<String>,
     pub epoch: u64,
     pub categories: BTreeMap<String, Counters>,
 }
@@ -358,10 +379,14 @@ pub fn aggregate(records: &[Record]) -> Vec<BucketUsage> {
             .or_insert_with(|| BucketUsage {
                 user: r.key.owner.clone(),
                 bucket: r.key.bucket.clone(),
+                bucket_owner: None,
                 epoch: r.key.hour,
                 categories: BTreeMap::new(),
             });
         e.epoch = e.epoch.min(r.key.hour);
+        if r.key.bucket_owner.is_some() {
+            e.bucket_owner.clone_from(&r.key.bucket_owner);
+        }
         e.categories
             .entry(r.key.category.clone())
             .or_default()
@@ -461,6 +486,7 @@ mod tests {
     ) -> Request<'a> {
         Request {
             owner,
+            payer: None,
             bucket,
             category: cat,
             bytes_sent: sent,
@@ -528,6 +554,38 @@ mod tests {
         assert_eq!(left.len(), 2);
         assert_eq!(log.trim(None, &|_| true).await.unwrap(), 2);
         assert!(log.read(None, &|_| true).await.unwrap().is_empty());
+    }
+
+    /// A payer's request is the payer's, naming the bucket's owner; the owner paying for
+    /// its own request is an ordinary one.
+    #[tokio::test]
+    async fn payers_count_apart() {
+        let (_d, s) = store();
+        let log = UsageLog::new(s, true, Duration::from_secs(3600), 1000);
+        let paid = |payer| Request {
+            payer: Some(payer),
+            ..req("owner", "b", "get_obj", 5, 0, 200)
+        };
+        log.record_at(7200, req("owner", "b", "get_obj", 5, 0, 200));
+        log.record_at(7200, paid("owner"));
+        log.record_at(7200, paid("bob"));
+        log.record_at(7201, paid("bob"));
+        assert_eq!(log.pending(), 2);
+        log.flush().await.unwrap();
+        let agg = aggregate(&log.read(None, &|_| true).await.unwrap());
+        let lines: Vec<_> = agg
+            .iter()
+            .map(|l| {
+                (
+                    l.user.as_str(),
+                    l.bucket_owner.as_deref(),
+                    l.categories["get_obj"].ops,
+                )
+            })
+            .collect();
+        assert_eq!(lines, [("bob", Some("owner"), 2), ("owner", None, 2)]);
+        let bobs = log.read(Some("bob"), &|k| k.bucket == "b").await.unwrap();
+        assert_eq!(bobs.len(), 1);
     }
 
     #[tokio::test]

@@ -288,6 +288,11 @@ pub fn public_access_block(body: &[u8]) -> Result<[Option<String>; 4]> {
     ])
 }
 
+/// `<RequestPaymentConfiguration>`: its `Payer`, `None` when absent.
+pub fn request_payment(body: &[u8]) -> Result<Option<String>> {
+    parse(body, "RequestPaymentConfiguration")?.opt_token("Payer")
+}
+
 /// `<CreateBucketConfiguration><LocationConstraint/>?</CreateBucketConfiguration>`.
 /// A blank body or an empty constraint is `None`: both mean the default placement.
 pub fn create_bucket_configuration(body: &[u8]) -> Result<Option<String>> {

@@ -476,7 +476,11 @@ async fn s3_request(
     let (mut resp, wire_extra) = match res {
         Ok((charge, reply)) => {
             let extra = reply.wire_extra;
-            let resp = respond::s3(reply, rid);
+            let mut resp = respond::s3(reply, rid);
+            if (req.target.as_ref()).is_some_and(|b| s3::request_payment::pays(b, &req.caller)) {
+                let v = hyper::header::HeaderValue::from_static("requester");
+                resp.headers_mut().insert("x-amz-request-charged", v);
+            }
             let sent = if is_head {
                 0
             } else {
@@ -574,8 +578,13 @@ fn account(app: &App, req: &S3Request, status: StatusCode, sent: u64, received: 
     } else {
         req.bucket.as_str()
     };
+    let payer = match &req.target {
+        Some(b) if b.requester_pays && req.op != S3Op::CreateBucket => Some(req.caller.uid()),
+        _ => None,
+    };
     app.usage.record(usage::Request {
         owner: &owner,
+        payer: payer.as_deref(),
         bucket,
         category: req.op.name(),
         bytes_sent: sent,

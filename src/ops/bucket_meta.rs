@@ -237,8 +237,8 @@ fn json_bool(v: &serde_json::Value) -> Option<bool> {
 
 /// `PUT /admin/metadata/bucket.instance?key=B:ID`: the instance document as GET gives it,
 /// stamped as it says (`domain::sync`). Its quota is applied (as `PUT /admin/bucket?quota`
-/// would); the owner must stay (it changes through the entry point), the rest describes
-/// what cannot change here. The record written, or `None` when `update-type` skipped it.
+/// would) and who pays (as `PUT ?requestPayment`); the owner must stay (it changes through
+/// the entry point), the rest describes what cannot change here. The record written, or `None` when `update-type` skipped it.
 pub async fn put_instance(
     app: &App,
     key: &str,
@@ -259,8 +259,12 @@ pub async fn put_instance(
         Some(q) => crate::ops::quota::quota_from_json(b.quota, q)?,
         None => b.quota,
     };
+    let requester_pays = match info.get("requester_pays") {
+        Some(v) => json_bool(v).ok_or(Error::InvalidArgument)?,
+        None => b.requester_pays,
+    };
     app.buckets
-        .put_instance(&b.key(), quota, mode, incoming)
+        .put_instance(&b.key(), quota, requester_pays, mode, incoming)
         .await
 }
 
@@ -308,7 +312,7 @@ pub async fn metadata_get(app: &App, section: &str, key: &str) -> Result<Node> {
             .node("quota", b.quota.dump())
             .uint("num_shards", NUM_SHARDS as u64)
             .int("bi_shard_hash_type", 0)
-            .legacy_bool("requester_pays", false)
+            .legacy_bool("requester_pays", b.requester_pays)
             .legacy_bool("has_website", false)
             .legacy_bool("swift_versioning", false)
             .str("swift_ver_location", "")

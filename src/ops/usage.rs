@@ -133,13 +133,17 @@ pub async fn get(app: &App, req: GetReq) -> Result<Reply> {
             let mut buckets = Vec::new();
             while i < lines.len() && lines[i].user == user {
                 let l = &lines[i];
+                // A payer's line names the bucket's owner, then the payer.
+                let mut line = ObjBuilder::new()
+                    .str("bucket", l.bucket.as_str())
+                    .str("time", crate::clock::utime(l.epoch as i64 * 1_000_000))
+                    .uint("epoch", l.epoch)
+                    .str("owner", l.bucket_owner.as_deref().unwrap_or(&l.user));
+                if l.bucket_owner.is_some() {
+                    line = line.str("payer", l.user.as_str());
+                }
                 buckets.push(
-                    ObjBuilder::new()
-                        .str("bucket", l.bucket.as_str())
-                        .str("time", crate::clock::utime(l.epoch as i64 * 1_000_000))
-                        .uint("epoch", l.epoch)
-                        .str("owner", l.user.as_str())
-                        .node("categories", categories(&l.categories, &filter))
+                    line.node("categories", categories(&l.categories, &filter))
                         .build(),
                 );
                 i += 1;

@@ -142,7 +142,7 @@ const RULES: &[Rule] = &[
     config(&["encryption"], Config::Encryption),
     config(&["notification"], Config::Notification),
     config(&["logging"], Config::Logging),
-    config(&["requestPayment"], Config::RequestPayment),
+    read(&["requestPayment"], S3Op::GetBucketRequestPayment),
     read(&["policyStatus"], S3Op::GetBucketPolicyStatus),
     read(&["publicAccessBlock"], S3Op::GetPublicAccessBlock),
     rule(Bucket, GET, &[], &[], Any, S3Op::ListObjects),
@@ -159,6 +159,14 @@ const RULES: &[Rule] = &[
     ),
     rule(Bucket, PUT, &["cors"], &[], Any, S3Op::PutBucketCors),
     rule(Bucket, PUT, &["policy"], &[], Any, S3Op::PutBucketPolicy),
+    rule(
+        Bucket,
+        PUT,
+        &["requestPayment"],
+        &[],
+        Any,
+        S3Op::PutBucketRequestPayment,
+    ),
     rule(
         Bucket,
         PUT,
@@ -474,7 +482,6 @@ mod tests {
             ("encryption", Config::Encryption),
             ("notification", Config::Notification),
             ("logging", Config::Logging),
-            ("requestPayment", Config::RequestPayment),
         ] {
             for m in ["GET", "HEAD"] {
                 assert_eq!(op(m, "b", "", sub, false), Ok(S3Op::GetBucketConfig(c)));
@@ -485,6 +492,33 @@ mod tests {
                 }
             }
             assert_eq!(op("GET", "b", "k", sub, false), Err(Error::NotImplemented));
+        }
+    }
+
+    /// Who pays is read and set; it is never deleted, and an object has no such setting.
+    #[test]
+    fn request_payment_requests() {
+        for m in ["GET", "HEAD"] {
+            assert_eq!(
+                op(m, "b", "", "requestPayment", false),
+                Ok(S3Op::GetBucketRequestPayment)
+            );
+        }
+        assert_eq!(
+            op("PUT", "b", "", "requestPayment", false),
+            Ok(S3Op::PutBucketRequestPayment)
+        );
+        for m in ["DELETE", "POST"] {
+            assert_eq!(
+                op(m, "b", "", "requestPayment", false),
+                Err(Error::NotImplemented)
+            );
+        }
+        for m in ["GET", "PUT"] {
+            assert_eq!(
+                op(m, "b", "k", "requestPayment", false),
+                Err(Error::NotImplemented)
+            );
         }
     }
 

@@ -145,6 +145,7 @@ fn new_bucket(app: &App, req: &S3Request, owner: &str, acl: crate::domain::acl::
         parsed_policy: Default::default(),
         lifecycle: None,
         public_access: None,
+        requester_pays: false,
         data: None,
     }
 }

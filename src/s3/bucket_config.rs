@@ -1,7 +1,7 @@
 //! Bucket configurations this gateway never holds: object lock,
-//! default encryption, notifications, logging, request payment. Reading one answers what radosgw
+//! default encryption, notifications, logging. Reading one answers what radosgw
 //! answers for a bucket that has none (checked against radosgw 16.2.15), so tools that read
-//! them by themselves — s3cmd `info` and `payer`, mc, terraform's bucket refresh — see an
+//! them by themselves — s3cmd `info`, mc, terraform's bucket refresh — see an
 //! ordinary bucket instead of an error. Setting or removing any of them stays
 //! `501 NotImplemented` (route/s3.rs): nothing here stores anything.
 
@@ -17,7 +17,6 @@ pub enum Config {
     Encryption,
     Notification,
     Logging,
-    RequestPayment,
 }
 
 impl Config {
@@ -28,7 +27,6 @@ impl Config {
             Config::Encryption => "get_bucket_encryption",
             Config::Notification => "pubsub_notifications_get_s3",
             Config::Logging => "get_bucket_logging",
-            Config::RequestPayment => "get_request_payment",
         }
     }
 
@@ -39,7 +37,6 @@ impl Config {
             Config::Encryption => "s3:GetBucketEncryption",
             Config::Notification => "s3:GetBucketNotification",
             Config::Logging => "s3:GetBucketLogging",
-            Config::RequestPayment => "s3:GetBucketRequestPayment",
         }
     }
 }
@@ -71,11 +68,6 @@ pub fn get(req: &S3Request, what: Config) -> Result<Reply> {
             // Logging disabled: the element with nothing in it.
             x.open_ns("BucketLoggingStatus");
             x.close("BucketLoggingStatus");
-        }
-        Config::RequestPayment => {
-            x.open_ns("RequestPaymentConfiguration");
-            x.elem("Payer", "BucketOwner");
-            x.close("RequestPaymentConfiguration");
         }
     }
     Ok(Reply::xml(x.finish()))

@@ -31,7 +31,11 @@ pub mod object_lock;
 pub mod policy;
 pub mod post_object;
 pub mod public_access;
+pub mod request_payment;
 pub mod tagging;
+mod unsigned;
+
+pub use unsigned::anonymous_may_send_body;
 
 /// Which S3 operation a request is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +90,8 @@ pub enum S3Op {
     DeleteBucketLifecycle,
     GetPublicAccessBlock,
     PutPublicAccessBlock,
+    GetBucketRequestPayment,
+    PutBucketRequestPayment,
     DeletePublicAccessBlock,
     CreateUpload,
     UploadPart,
@@ -144,6 +150,8 @@ impl S3Op {
             DeleteBucketLifecycle => "delete_lifecycle",
             GetPublicAccessBlock => "get_bucket_public_access_block",
             PutPublicAccessBlock => "put_bucket_public_access_block",
+            GetBucketRequestPayment => "get_request_payment",
+            PutBucketRequestPayment => "set_request_payment",
             DeletePublicAccessBlock => "delete_bucket_public_access_block",
             CreateUpload => "init_multipart",
             CompleteUpload => "complete_multipart",
@@ -173,6 +181,7 @@ impl S3Op {
                 | PutBucketPolicy
                 | PutBucketLifecycle
                 | PutPublicAccessBlock
+                | PutBucketRequestPayment
                 | CompleteUpload
                 // Read (and checked against its signature) though the op refuses it.
                 | PutObjectRetention
@@ -208,6 +217,7 @@ impl S3Op {
                 | GetBucketPolicyStatus
                 | GetBucketLifecycle
                 | GetPublicAccessBlock
+                | GetBucketRequestPayment
                 | ListParts
         )
     }
@@ -264,6 +274,7 @@ impl S3Request {
         let Some(policy) = b.policy() else {
             let mut asked = Asked::without_policy(&self.caller);
             asked.ignore_public_acls = block.ignore_public_acls;
+            asked.unpaid = request_payment::refused(b, self);
             return asked;
         };
         let resource = match key {
@@ -278,6 +289,7 @@ impl S3Request {
             policy: Some((policy.clone(), self.policy_env(action))),
             ignore_public_acls: block.ignore_public_acls,
             restrict_public: block.restrict_public_buckets,
+            unpaid: request_payment::refused(b, self),
         }
     }
 
@@ -453,6 +465,8 @@ pub async fn run(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
         DeleteBucketLifecycle => Box::pin(lifecycle::delete(app, req)).await,
         GetPublicAccessBlock => public_access::get(req),
         PutPublicAccessBlock => Box::pin(public_access::put(app, req, body.bytes())).await,
+        GetBucketRequestPayment => request_payment::get(req),
+        PutBucketRequestPayment => Box::pin(request_payment::put(app, req, body.bytes())).await,
         DeletePublicAccessBlock => Box::pin(public_access::delete(app, req)).await,
         CreateUpload => Box::pin(multipart::create(app, req)).await,
         UploadPart => Box::pin(multipart::upload_part(app, req, body)).await,
@@ -542,51 +556,4 @@ pub fn iso_ms(us: i64) -> String {
     let s = crate::clock::utime(us);
     // utime is `...SS.uuuuuuZ`: keep milliseconds.
     format!("{}Z", &s[..s.len() - 4])
-}
-
-/// May an anonymous request send `op`'s body? The op's own check, made before the body is
-/// read, so that nobody without a key can make the gateway buffer one: the bucket must
-/// exist and grant everyone the permission the op needs.
-pub async fn anonymous_may_send_body(app: &App, bucket: &str, key: &str, op: S3Op) -> Result<()> {
-    let caller = Caller::anonymous();
-    // Only a signed caller creates a bucket, and only its owner sets its tags or CORS rules:
-    // nobody unsigned owns one.
-    if matches!(
-        op,
-        S3Op::CreateBucket
-            | S3Op::PutBucketTagging
-            | S3Op::PutBucketCors
-            | S3Op::PutBucketPolicy
-            | S3Op::PutBucketLifecycle
-            | S3Op::PutPublicAccessBlock
-            | S3Op::PutBucketObjectLock
-    ) {
-        return Err(Error::AccessDenied);
-    }
-    let b = app
-        .buckets
-        .get(&crate::domain::buckets::named("", bucket))
-        .await?
-        .ok_or(Error::NoSuchBucket)?;
-    // A policy may grant strangers what the ACLs do not: the op decides, after the body
-    // (bounded as every body is).
-    if b.policy.is_some() {
-        return Ok(());
-    }
-    let asked = Asked::without_policy(&caller);
-    // The permission the op needs, and whether the object's ACL (else the bucket's) grants it.
-    let (need, of_object) = match op {
-        S3Op::DeleteObjects | S3Op::CompleteUpload => (perm::WRITE, false),
-        S3Op::PutBucketAcl => (perm::WRITE_ACP, false),
-        S3Op::PutObjectAcl => (perm::WRITE_ACP, true),
-        S3Op::PutObjectTagging | S3Op::PutObjectRetention | S3Op::PutObjectLegalHold => {
-            (perm::WRITE, true)
-        }
-        _ => return Ok(()),
-    };
-    if of_object {
-        let o = object_to_write(app, &b, key).await?;
-        return authz::s3(&asked, &o.owner, &o.acl(), need, OpKind::Write);
-    }
-    authz::s3(&asked, &b.owner, &b.acl, need, OpKind::Write)
 }

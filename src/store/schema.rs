@@ -180,21 +180,35 @@ pub fn part_writes(id: &str) -> Vec<u8> {
 /// Where one (owner, hour, bucket, category) of the usage log is counted.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UsageKey {
+    /// Whose usage it is: the bucket's owner, or who paid (requester pays).
     pub owner: String,
     pub bucket: String,
     /// Start of the hour, unix seconds.
     pub hour: u64,
     pub category: String,
+    /// The bucket's owner when `owner` is a payer other than it; kept after the bucket's
+    /// name, past a byte no bucket name has, with `%` and `/` escaped.
+    pub bucket_owner: Option<String>,
 }
 
+/// Sets a usage key's bucket apart from the owner of a bucket its payer used.
+const USAGE_PAID: char = '\u{1}';
+
 pub fn usage(k: &UsageKey) -> Vec<u8> {
+    let bucket = match &k.bucket_owner {
+        None => std::borrow::Cow::Borrowed(k.bucket.as_str()),
+        Some(o) => {
+            let o = o.replace('%', "%25").replace('/', "%2F");
+            std::borrow::Cow::Owned(format!("{}{USAGE_PAID}{o}", k.bucket))
+        }
+    };
     key(&[
         USAGE,
         &k.owner,
         "/",
         &format!("{:010}", k.hour),
         "/",
-        &k.bucket,
+        &bucket,
         "/",
         &k.category,
     ])
@@ -215,11 +229,16 @@ pub fn parse_usage(k: &[u8]) -> Option<UsageKey> {
     let bucket = it.next()?;
     let hour = it.next()?.parse().ok()?;
     let owner = it.next()?;
+    let (bucket, bucket_owner) = match bucket.split_once(USAGE_PAID) {
+        None => (bucket, None),
+        Some((b, o)) => (b, Some(o.replace("%2F", "/").replace("%25", "%"))),
+    };
     Some(UsageKey {
         owner: owner.to_string(),
         bucket: bucket.to_string(),
         hour,
         category: category.to_string(),
+        bucket_owner,
     })
 }
 
@@ -291,9 +310,20 @@ mod tests {
             bucket: "bk".into(),
             hour: 3600,
             category: "put_obj".into(),
+            bucket_owner: None,
         };
         assert_eq!(usage(&k), b"usage/acme$a/b/0000003600/bk/put_obj".to_vec());
-        assert_eq!(parse_usage(&usage(&k)), Some(k));
+        assert_eq!(parse_usage(&usage(&k)), Some(k.clone()));
+        // A payer's entry names the bucket's owner, whatever its uid holds.
+        let paid = UsageKey {
+            bucket_owner: Some("t$o/w%2Fn".into()),
+            ..k
+        };
+        assert_eq!(
+            usage(&paid),
+            b"usage/acme$a/b/0000003600/bk\x01t$o%2Fw%252Fn/put_obj".to_vec()
+        );
+        assert_eq!(parse_usage(&usage(&paid)), Some(paid));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 """Bucket configurations, read as boto3 and s3cmd `info` read them while a bucket has none
-(CORS, policy, lifecycle and public access block until they are put; object lock, logging,
-request payment, which the gateway never holds): the answers radosgw 16.2.15 gives, only to the
+(CORS, policy, lifecycle, public access block and request payment until they are put; object
+lock and logging, which the gateway never holds): the answers radosgw 16.2.15 gives, only to the
 bucket's owner (setting one never held stays 501 NotImplemented and changes nothing:
 test_s3_subresources.py); and bucket tags, kept as radosgw keeps them. Policies and lifecycle
 themselves: test_s3_bucket_policy.py, test_s3_lifecycle.py."""
@@ -121,9 +121,12 @@ def test_s3cmd_reads_them(rgw, owner, tmp_path):
     for line in ("Payer:     BucketOwner", "Expiration Rule: none", "Policy:    none",
                  "CORS:      none"):
         assert line in p.stdout, p.stdout
-    # `payer` sets who pays (PutBucketRequestPayment): not implemented, nothing changes.
+    # `payer` sets who pays (PutBucketRequestPayment; test_s3_request_payment.py).
     p = s3cmd("payer", "--requester-pays", f"s3://{bucket}")
-    assert p.returncode != 0 and "501" in p.stderr, (p.stdout, p.stderr)
+    assert p.returncode == 0, p.stderr
+    assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "Requester"
+    assert "Payer:     Requester" in s3cmd("info", f"s3://{bucket}").stdout
+    assert s3cmd("payer", f"s3://{bucket}").returncode == 0
     assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "BucketOwner"
 
 

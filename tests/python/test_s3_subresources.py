@@ -47,6 +47,7 @@ IMPLEMENTED = {
     ("bucket", "DELETE", "lifecycle"),  # DeleteBucketLifecycle
     ("bucket", "PUT", "publicAccessBlock"),     # PutPublicAccessBlock
     ("bucket", "DELETE", "publicAccessBlock"),  # DeletePublicAccessBlock
+    ("bucket", "PUT", "requestPayment"),  # PutBucketRequestPayment
     ("bucket", "GET", "uploads"),       # ListMultipartUploads
     ("object", "POST", "uploads"),      # CreateMultipartUpload
     ("object", "GET", "attributes"),    # GetObjectAttributes (asked for the ETag, below)

@@ -167,6 +167,50 @@ def test_usage_owner_is_the_bucket_owner_and_anonymous(start_server, uid):
     assert cats(everyone["entries"][0]["buckets"][0])["list_buckets"][2:] == (1, 1)
 
 
+def test_requester_pays_usage_is_the_payers(start_server, uid):
+    """On a requester-pays bucket radosgw counts a request as its caller's (anonymous
+    included, and refused requests too), the line naming the bucket's owner and the payer;
+    the owner's own requests stay the owner's, without `payer`."""
+    srv = start_server(env=FAST)
+    ak, sk = make_user(srv, uid)
+    s3 = s3_client(srv, ak, sk)
+    b = f"{uid}-rp"
+    s3.create_bucket(Bucket=b, ACL="public-read")
+    s3.put_object(Bucket=b, Key="k", Body=b"12345678", ACL="public-read")
+    s3.put_bucket_request_payment(Bucket=b,
+                                  RequestPaymentConfiguration={"Payer": "Requester"})
+    other = f"{uid}-o"
+    oak, osk = make_user(srv, other)
+    s3o = s3_client(srv, oak, osk)
+    got = s3o.get_object(Bucket=b, Key="k", RequestPayer="requester")
+    assert got["Body"].read() == b"12345678" and got["RequestCharged"] == "requester"
+    with pytest.raises(ClientError) as e:
+        s3o.get_object(Bucket=b, Key="k")
+    refused = sent(e.value.response)
+    anon = requests.get(f"{srv.url}/{b}/k", timeout=helpers.HTTP_TIMEOUT)
+    assert anon.status_code == 403
+    s3.get_object(Bucket=b, Key="k")
+    admin = rgwa(srv)
+    u = wait_usage(admin, other, 2)
+    (line,) = u["entries"][0]["buckets"]
+    assert (line["bucket"], line["owner"], line["payer"]) == (b, uid, other)
+    assert cats(line) == {"get_obj": (8 + refused, 0, 2, 1)}
+    mine = wait_usage(admin, uid, 5)
+    (line,) = mine["entries"][0]["buckets"]
+    assert line["owner"] == uid and "payer" not in line
+    assert cats(line)["get_obj"] == (8, 0, 1, 1)
+    everyone = wait_usage(admin, "anonymous", 1)
+    (line,) = everyone["entries"][0]["buckets"]
+    assert (line["owner"], line["payer"]) == (uid, "anonymous")
+    assert cats(line)["get_obj"][2:] == (1, 0)
+    # The bucket selects the payer's lines too; trimming the payer's leaves the owner's.
+    by_bucket = srv.admin().get("/admin/usage", [("uid", other), ("bucket", b)]).json()["entries"]
+    assert by_bucket[0]["buckets"][0]["payer"] == other
+    admin.trim_usage(uid=other)
+    assert admin.get_usage(uid=other, show_entries=True)["entries"] == []
+    assert admin.get_usage(uid=uid, show_entries=True)["entries"] != []
+
+
 def test_usage_errors(start_server, uid):
     srv = start_server(env=FAST)
     admin = srv.admin()

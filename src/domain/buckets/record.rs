@@ -54,6 +54,9 @@ pub struct Bucket {
     /// `?publicAccessBlock`; `None`: all four off, as radosgw reads a bucket without one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_access: Option<crate::domain::acl::PublicAccessBlock>,
+    /// `?requestPayment`: other callers pay for their requests (`s3::request_payment`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub requester_pays: bool,
     /// Where its objects, uploads and counters are kept when not under its own key: a
     /// bucket renamed (`PUT /admin/bucket?new-bucket-name`) keeps them where they were, and
     /// a bucket made under a name whose old data space a renamed bucket holds gets its own

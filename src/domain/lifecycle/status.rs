@@ -157,6 +157,7 @@ mod tests {
             parsed_policy: Default::default(),
             lifecycle: Some(rules),
             public_access: None,
+            requester_pays: false,
             data: None,
         }
     }
