@@ -226,17 +226,9 @@ impl Uploads {
 
     /// Uploads in progress in a bucket, in (key, upload id) order, after (`key`, `id`)
     /// markers when given, at most `max` (+1 to tell whether more remain).
-    pub async fn list(
-        &self,
-        bk: &str,
-        prefix: &str,
-        key_marker: &str,
-        id_marker: &str,
-        max: usize,
-    ) -> Result<Vec<Stored<Upload>>> {
-        let mut scan_prefix = schema::uploads(bk);
-        scan_prefix.extend_from_slice(prefix.as_bytes());
-        let start = if key_marker.is_empty() {
+    /// Where a listing after the markers starts.
+    fn list_start(&self, bk: &str, key_marker: &str, id_marker: &str) -> Option<Vec<u8>> {
+        if key_marker.is_empty() {
             None
         } else if id_marker.is_empty() {
             // Every upload of the marker key is skipped.
@@ -248,7 +240,20 @@ impl Uploads {
             Some(crate::store::after(&schema::upload(
                 bk, key_marker, id_marker,
             )))
-        };
+        }
+    }
+
+    pub async fn list(
+        &self,
+        bk: &str,
+        prefix: &str,
+        key_marker: &str,
+        id_marker: &str,
+        max: usize,
+    ) -> Result<Vec<Stored<Upload>>> {
+        let mut scan_prefix = schema::uploads(bk);
+        scan_prefix.extend_from_slice(prefix.as_bytes());
+        let start = self.list_start(bk, key_marker, id_marker);
         let rows = self
             .store
             .scan(&scan_prefix, start.as_deref(), max.saturating_add(1))
@@ -259,6 +264,87 @@ impl Uploads {
                 Ok(Stored { raw, value })
             })
             .collect()
+    }
+}
+
+/// One page of ListMultipartUploads.
+#[derive(Debug, Default)]
+pub struct UploadPage {
+    pub uploads: Vec<Upload>,
+    /// The keys' common prefixes, in order, each counted as one entry of the page.
+    pub prefixes: Vec<String>,
+    pub truncated: bool,
+}
+
+impl Uploads {
+    /// Up to `max` uploads after the markers, those whose key has `delimiter` after `prefix`
+    /// rolled up into one common prefix each (an object listing's rule): a page skips the
+    /// rest of a prefix in one seek, and a key marker that is a prefix resumes after it.
+    pub async fn list_page(
+        &self,
+        bk: &str,
+        prefix: &str,
+        delimiter: &str,
+        (key_marker, id_marker): (&str, &str),
+        max: usize,
+    ) -> Result<UploadPage> {
+        let mut page = UploadPage::default();
+        if delimiter.is_empty() {
+            let rows = self.list(bk, prefix, key_marker, id_marker, max).await?;
+            page.uploads = rows.into_iter().map(|s| s.value).collect();
+            page.truncated = page.uploads.len() > max;
+            page.uploads.truncate(max);
+            return Ok(page);
+        }
+        if max == 0 {
+            return Ok(page);
+        }
+        let base = schema::uploads(bk);
+        let mut scan_prefix = base.clone();
+        scan_prefix.extend_from_slice(prefix.as_bytes());
+        let mut cursor = self.list_start(bk, key_marker, id_marker);
+        // Bounded work per page, as an object listing's.
+        let mut budget = 100_000usize;
+        loop {
+            let batch = self
+                .store
+                .scan(&scan_prefix, cursor.as_deref(), 1000)
+                .await?;
+            let n = batch.len();
+            budget = budget.saturating_sub(n);
+            let mut jumped = false;
+            for (k, raw) in batch {
+                cursor = Some(crate::store::after(&k));
+                let u: Upload = decode(&raw)?;
+                let common = u.key.get(prefix.len()..).and_then(|rest| {
+                    let i = rest.find(delimiter)?;
+                    Some(format!("{prefix}{}", &rest[..i + delimiter.len()]))
+                });
+                if page.uploads.len() + page.prefixes.len() >= max {
+                    page.truncated = true;
+                    return Ok(page);
+                }
+                let Some(cp) = common else {
+                    page.uploads.push(u);
+                    continue;
+                };
+                if cp.as_str() > key_marker {
+                    page.prefixes.push(cp.clone());
+                }
+                let mut skip = base.clone();
+                skip.extend_from_slice(cp.as_bytes());
+                cursor = crate::store::past_prefix(&skip);
+                jumped = true;
+                break;
+            }
+            if cursor.is_none() || (!jumped && n < 1000) {
+                return Ok(page);
+            }
+            if budget == 0 && page.uploads.len() + page.prefixes.len() > 0 {
+                page.truncated = true;
+                return Ok(page);
+            }
+        }
     }
 }
 

@@ -380,20 +380,20 @@ pub async fn list_uploads(app: &App, req: &S3Request) -> Result<Reply> {
     let key_marker = q.get("key-marker").unwrap_or("");
     let id_marker = q.get("upload-id-marker").unwrap_or("");
     let max = numbers::bounded(q.get("max-uploads"), 1000)?;
-    let mut ups: Vec<Upload> = app
-        .uploads
-        .list(&b.data_key(), prefix, key_marker, id_marker, max)
-        .await?
-        .into_iter()
-        .map(|s| s.value)
-        .collect();
-    let truncated = ups.len() > max;
-    ups.truncate(max);
+    let delimiter = q.get("delimiter").unwrap_or("");
+    let markers = (key_marker, id_marker);
+    let mut page = (app.uploads)
+        .list_page(&b.data_key(), prefix, delimiter, markers, max)
+        .await?;
+    // radosgw 16.2 leaves out the uploads a delimiter rolls up and names no common prefix
+    // (it never copies them out of its listing); 17 and later list them, as AWS does.
+    if app.cfg.compat == Compat::Pacific {
+        page.prefixes.clear();
+    }
     let mut x = Xml::new();
     x.open_ns("ListMultipartUploadsResult");
     // radosgw's order; empty markers, prefix and delimiter are left out.
     x.elem("Bucket", &b.name);
-    let delimiter = q.get("delimiter").unwrap_or("");
     for (tag, v) in [
         ("Prefix", prefix),
         ("KeyMarker", key_marker),
@@ -403,16 +403,28 @@ pub async fn list_uploads(app: &App, req: &S3Request) -> Result<Reply> {
             x.elem(tag, v);
         }
     }
-    if let Some(last) = ups.last() {
-        x.elem("NextKeyMarker", &last.key);
-        x.elem("NextUploadIdMarker", &last.id);
+    // The page's last entry: an upload, or a common prefix (the next page resumes past it).
+    match (page.uploads.last(), page.prefixes.last()) {
+        (_, Some(p))
+            if page
+                .uploads
+                .last()
+                .is_none_or(|u| p.as_str() > u.key.as_str()) =>
+        {
+            x.elem("NextKeyMarker", p);
+        }
+        (Some(last), _) => {
+            x.elem("NextKeyMarker", &last.key);
+            x.elem("NextUploadIdMarker", &last.id);
+        }
+        _ => {}
     }
     x.num("MaxUploads", max);
     if !delimiter.is_empty() {
         x.elem("Delimiter", delimiter);
     }
-    x.bool("IsTruncated", truncated);
-    for u in &ups {
+    x.bool("IsTruncated", page.truncated);
+    for u in &page.uploads {
         let name = app.users.display_name(&u.owner).await;
         x.open("Upload");
         x.elem("Key", &u.key);
@@ -422,6 +434,11 @@ pub async fn list_uploads(app: &App, req: &S3Request) -> Result<Reply> {
         x.elem("StorageClass", "STANDARD");
         x.elem("Initiated", &iso_ms(u.initiated_us));
         x.close("Upload");
+    }
+    for p in &page.prefixes {
+        x.open("CommonPrefixes");
+        x.elem("Prefix", p);
+        x.close("CommonPrefixes");
     }
     x.close("ListMultipartUploadsResult");
     Ok(Reply::xml(x.finish()))

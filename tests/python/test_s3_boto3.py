@@ -178,6 +178,45 @@ def test_abort_and_list_uploads(s3, uid):
     assert keys_of(s3, b) == []
 
 
+def test_list_uploads_with_a_delimiter(rgw, pacific, s3, uid):
+    """Uploads whose key has the delimiter after the prefix roll up into common prefixes,
+    each one entry of a page, as the object listing's do (AWS; radosgw 17 and later); a
+    page ending on a prefix resumes past it. radosgw 16.2 (pacific) leaves them out and
+    names no prefix."""
+    b = f"{uid}-d"
+    s3.create_bucket(Bucket=b)
+    keys = ["a/1", "a/2", "b", "c/x/y", "c/z", "d"]
+    ups = {k: s3.create_multipart_upload(Bucket=b, Key=k)["UploadId"] for k in keys}
+
+    def listing(**kw):
+        r = s3.list_multipart_uploads(Bucket=b, **kw)
+        return ([u["Key"] for u in r.get("Uploads", [])],
+                [p["Prefix"] for p in r.get("CommonPrefixes", [])], r)
+
+    assert listing(Delimiter="/")[:2] == (["b", "d"], ["a/", "c/"])
+    assert listing(Delimiter="/", Prefix="c/")[:2] == (["c/z"], ["c/x/"])
+    assert listing(Prefix="c/")[:2] == (["c/x/y", "c/z"], [])
+    # Pages of two entries: [a/, b], [c/, d].
+    got, prefixes, r = listing(Delimiter="/", MaxUploads=2)
+    assert (got, prefixes, r["IsTruncated"], r["NextKeyMarker"]) == (["b"], ["a/"], True, "b")
+    got, prefixes, r = listing(Delimiter="/", MaxUploads=1)
+    assert (got, prefixes, r["IsTruncated"], r["NextKeyMarker"]) == ([], ["a/"], True, "a/")
+    got, prefixes, r = listing(Delimiter="/", MaxUploads=2, KeyMarker="a/")
+    assert (got, prefixes, r["IsTruncated"]) == (["b"], ["c/"], True)
+    got, prefixes, r = listing(Delimiter="/", KeyMarker="c/")
+    assert (got, prefixes, r["IsTruncated"]) == (["d"], [], False)
+    # pacific: as radosgw 16.2.15 answers (probed).
+    k = pacific.admin().create_user(uid)["keys"][0]
+    p3 = client(pacific, k["access_key"], k["secret_key"])
+    p3.create_bucket(Bucket=b)
+    for key in keys:
+        p3.create_multipart_upload(Bucket=b, Key=key)
+    r = p3.list_multipart_uploads(Bucket=b, Delimiter="/")
+    assert [u["Key"] for u in r["Uploads"]] == ["b", "d"] and "CommonPrefixes" not in r
+    for k, up in ups.items():
+        s3.abort_multipart_upload(Bucket=b, Key=k, UploadId=up)
+
+
 # --- aws-chunked, signed by hand (AWS SigV4 streaming) -----------------------------------------
 def _h(data):
     return hashlib.sha256(data).hexdigest()
