@@ -27,8 +27,14 @@ pub const URL_KEY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUM
     .remove(b'~');
 
 /// The same for common prefixes, which radosgw encodes with `url_encode(p, false)`: `/`
-/// stays as it is (whatever the delimiter).
-const URL_PREFIX: &percent_encoding::AsciiSet = &URL_KEY.remove(b'/');
+/// stays as it is (whatever the delimiter). Also the keys of ListMultipartUploads.
+pub const URL_PREFIX: &percent_encoding::AsciiSet = &URL_KEY.remove(b'/');
+
+/// `encoding-type=url`, in any case (radosgw compares it with `strcasecmp`).
+pub fn url_encoding(q: &crate::query::Query) -> bool {
+    q.get("encoding-type")
+        .is_some_and(|e| e.eq_ignore_ascii_case("url"))
+}
 
 /// `max-keys`, read as radosgw reads it ([`super::numbers::bounded`]).
 fn max_keys(req: &S3Request) -> Result<usize> {
@@ -59,7 +65,7 @@ impl Common {
             prefix: q.get("prefix").unwrap_or("").to_string(),
             delimiter: q.get("delimiter").unwrap_or("").to_string(),
             max: max_keys(req)?,
-            url: q.get("encoding-type") == Some("url"),
+            url: url_encoding(q),
         })
     }
 

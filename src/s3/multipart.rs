@@ -14,7 +14,7 @@ use md5::{Digest, Md5};
 use super::object::{
     check_quota, content_md5, load_source, quoted, receive_within_quota, stored_headers, upload_acl,
 };
-use super::{iso_ms, numbers, tagging, Body, Reply, S3Request};
+use super::{iso_ms, listing, numbers, tagging, Body, Reply, S3Request};
 use crate::app::App;
 use crate::authz::{self, OpKind};
 use crate::config::Compat;
@@ -381,6 +381,19 @@ pub async fn list_uploads(app: &App, req: &S3Request) -> Result<Reply> {
     let id_marker = q.get("upload-id-marker").unwrap_or("");
     let max = numbers::bounded(q.get("max-uploads"), 1000)?;
     let delimiter = q.get("delimiter").unwrap_or("");
+    // Keys and common prefixes URL-encoded, `/` kept; here (not in an object listing)
+    // radosgw refuses any other encoding, an empty one included.
+    let url = q.get("encoding-type").is_some();
+    if url && !listing::url_encoding(q) {
+        return Err(Error::InvalidArgument.saying("Invalid Encoding Method specified in Request"));
+    }
+    let enc = |s: &str| -> String {
+        if url {
+            percent_encoding::utf8_percent_encode(s, listing::URL_PREFIX).to_string()
+        } else {
+            s.to_string()
+        }
+    };
     let markers = (key_marker, id_marker);
     let mut page = (app.uploads)
         .list_page(&b.data_key(), prefix, delimiter, markers, max)
@@ -427,7 +440,7 @@ pub async fn list_uploads(app: &App, req: &S3Request) -> Result<Reply> {
     for u in &page.uploads {
         let name = app.users.display_name(&u.owner).await;
         x.open("Upload");
-        x.elem("Key", &u.key);
+        x.elem("Key", &enc(&u.key));
         x.elem("UploadId", &u.id);
         owner_xml(&mut x, "Initiator", &u.owner, &name);
         owner_xml(&mut x, "Owner", &u.owner, &name);
@@ -437,7 +450,7 @@ pub async fn list_uploads(app: &App, req: &S3Request) -> Result<Reply> {
     }
     for p in &page.prefixes {
         x.open("CommonPrefixes");
-        x.elem("Prefix", p);
+        x.elem("Prefix", &enc(p));
         x.close("CommonPrefixes");
     }
     x.close("ListMultipartUploadsResult");

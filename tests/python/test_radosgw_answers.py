@@ -1012,6 +1012,36 @@ def test_listing_url_encodes_keys_as_radosgw(target, tadmin, uid):
     assert re.findall(r"<Prefix>([^<]*)</Prefix>", r.text) == ["", "d/!"]
 
 
+def test_upload_listing_url_encodes_keys_as_radosgw(target, tadmin, uid):
+    """Oracle (16.2.15): ListMultipartUploads with `encoding-type=url` (any case) encodes the
+    uploads' keys keeping `/` (`url_encode(key, false)`), not the markers or the prefix;
+    any other encoding, an empty one included, is 400 InvalidArgument saying so. Object
+    listings take `URL` too (and ignore other values)."""
+    ak, sk = new_user(tadmin, uid)
+    c = helpers.Client(target, ak, sk)
+    b = f"{uid}-b"
+    s3 = helpers.s3_client(target, ak, sk)
+    s3.create_bucket(Bucket=b)
+    for key in ["a b/1", "c+d", "e&f"]:
+        s3.create_multipart_upload(Bucket=b, Key=key)
+    s3.put_object(Bucket=b, Key="c+d", Body=b"1")
+    for enc in ("url", "URL"):
+        r = c.request("GET", f"/{b}", query=[("uploads", None), ("encoding-type", enc)])
+        assert re.findall(r"<Key>([^<]*)</Key>", r.text) == ["a%20b/1", "c%2Bd", "e%26f"]
+        assert "<NextKeyMarker>e&amp;f</NextKeyMarker>" in r.text and "EncodingType" not in r.text
+        r = c.request("GET", f"/{b}", query=[("encoding-type", enc)])
+        assert re.findall(r"<Key>([^<]*)</Key>", r.text) == ["c%2Bd"], r.text
+    r = c.request("GET", f"/{b}", query=[("uploads", None), ("encoding-type", "url"),
+                                         ("prefix", "a b")])
+    assert "<Prefix>a b</Prefix>" in r.text and "<Key>a%20b/1</Key>" in r.text
+    for enc in ("foo", ""):
+        r = c.request("GET", f"/{b}", query=[("uploads", None), ("encoding-type", enc)])
+        assert r.status_code == 400 and "<Code>InvalidArgument</Code>" in r.text, r.text
+        assert "<Message>Invalid Encoding Method specified in Request</Message>" in r.text
+        r = c.request("GET", f"/{b}", query=[("encoding-type", enc)])
+        assert re.findall(r"<Key>([^<]*)</Key>", r.text) == ["c+d"], r.text
+
+
 def test_object_lock_on_a_bucket_without_it(target, tadmin, uid):
     """Oracle (16.2.15), a bucket created without object lock: ?retention and ?legal-hold of
     an object are the caller's permission, then the object (NoSuchKey), then 400
