@@ -59,9 +59,11 @@ pub fn pays(b: &Bucket, caller: &Caller) -> bool {
 }
 
 /// Refused before any grant is looked at: a caller who would pay and has not said it will
-/// (anonymous callers cannot).
+/// (anonymous callers cannot). Not for CopyObject: radosgw's copy checks the grants and
+/// policies of its source and destination itself, never who pays (probed: a copy from or
+/// into a requester-pays bucket needs no `x-amz-request-payer`; UploadPartCopy does).
 pub fn refused(b: &Bucket, req: &S3Request) -> bool {
-    if !pays(b, &req.caller) {
+    if !pays(b, &req.caller) || req.op == super::S3Op::CopyObject {
         return false;
     }
     let said = req

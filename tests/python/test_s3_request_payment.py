@@ -111,6 +111,18 @@ def test_others_pay_or_are_refused(target, pair):
     r = other.put(f"/{bucket}/new", body=b"abc", headers=PAYS)
     assert (r.status_code, charged(r)) == (200, "requester"), r.text
     assert other.get(f"/{bucket}/new", headers=PAYS).content == b"abc"
+    # radosgw's CopyObject never asks who pays, from or into the bucket (UploadPartCopy does).
+    r = other.put(f"/{bucket}/copy", headers={"x-amz-copy-source": f"{bucket}/obj"})
+    assert (r.status_code, charged(r)) == (200, "requester"), r.text
+    up = re.search(r"<UploadId>([^<]*)</UploadId>",
+                   other.post(f"/{bucket}/part", [("uploads", None)], headers=PAYS).text).group(1)
+    r = other.put(f"/{bucket}/part", [("partNumber", "1"), ("uploadId", up)],
+                  headers={"x-amz-copy-source": f"{bucket}/obj"})
+    assert (r.status_code, code(r)) == (403, "AccessDenied"), r.text
+    r = other.put(f"/{bucket}/part", [("partNumber", "1"), ("uploadId", up)],
+                  headers={"x-amz-copy-source": f"{bucket}/obj", **PAYS})
+    assert (r.status_code, charged(r)) == (200, "requester"), r.text
+    assert other.delete(f"/{bucket}/part", [("uploadId", up)], headers=PAYS).status_code == 204
     r = other.get(f"/{bucket}/missing", headers=PAYS)
     assert (r.status_code, code(r), charged(r)) == (404, "NoSuchKey", None), r.text
     # What the grants do not allow stays refused.
