@@ -46,6 +46,8 @@ errors! {
     InvalidArgument => ("InvalidArgument", 400),
     InvalidRequest => ("InvalidRequest", 400),
     InvalidBucketName => ("InvalidBucketName", 400),
+    /// CreateBucket naming another zonegroup or a placement that does not exist.
+    InvalidLocationConstraint => ("InvalidLocationConstraint", 400),
     InvalidObjectName => ("InvalidObjectName", 400),
     InvalidSecretKey => ("InvalidSecretKey", 400),
     InvalidKeyType => ("InvalidKeyType", 400),

@@ -293,16 +293,11 @@ pub fn request_payment(body: &[u8]) -> Result<Option<String>> {
     parse(body, "RequestPaymentConfiguration")?.opt_token("Payer")
 }
 
-/// `<CreateBucketConfiguration><LocationConstraint/>?</CreateBucketConfiguration>`.
-/// A blank body or an empty constraint is `None`: both mean the default placement.
-pub fn create_bucket_configuration(body: &[u8]) -> Result<Option<String>> {
-    if body.iter().all(|&b| is_xml_space(b as char)) {
-        return Ok(None);
-    }
+/// `<CreateBucketConfiguration><LocationConstraint/></CreateBucketConfiguration>`: the
+/// constraint as sent (radosgw does not trim it); the element must be there.
+pub fn create_bucket_configuration(body: &[u8]) -> Result<String> {
     let root = parse(body, "CreateBucketConfiguration")?;
-    Ok(root
-        .opt_token("LocationConstraint")?
-        .filter(|l| !l.is_empty()))
+    Ok(root.req("LocationConstraint")?.text.clone())
 }
 
 fn grant(grant: &Elem) -> Result<GrantXml> {

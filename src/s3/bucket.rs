@@ -132,7 +132,7 @@ fn new_bucket(app: &App, req: &S3Request, owner: &str, acl: crate::domain::acl::
         owner: owner.to_string(),
         creation_us: now,
         mtime_us: now,
-        placement_rule: "default-placement".into(),
+        placement_rule: PLACEMENT.into(),
         quota: app.default_bucket_quota(),
         acl,
         ver: 1,
@@ -150,12 +150,13 @@ fn new_bucket(app: &App, req: &S3Request, owner: &str, acl: crate::domain::acl::
     }
 }
 
-pub async fn create(app: &App, req: &S3Request, _body: Bytes) -> Result<Reply> {
+pub async fn create(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
     authz::create_bucket(&req.caller)?;
     let user = req.caller.user.clone().ok_or(Error::AccessDenied)?;
     if !valid_name(&req.bucket, app.cfg.relaxed_bucket_names) {
         return Err(Error::InvalidBucketName);
     }
+    check_location(&body)?;
     if super::object_lock::asked_on_create(&req.headers) {
         return Err(Error::NotImplemented);
     }
@@ -203,6 +204,35 @@ pub async fn create(app: &App, req: &S3Request, _body: Bytes) -> Result<Reply> {
             _ => Err(Error::BucketAlreadyExists),
         },
     }
+}
+
+/// The zonegroup's name (its S3 api name: GetBucketLocation's answer) and its one placement
+/// target, as in a single-zone radosgw.
+const ZONEGROUP: &str = "default";
+const PLACEMENT: &str = "default-placement";
+
+/// CreateBucket's configuration, as radosgw 16.2.15 reads it (probed): no body is none;
+/// any other (blanks included) must be a `CreateBucketConfiguration` with a
+/// `LocationConstraint` (`InvalidArgument`), and that is empty or `<api>[:<placement>]`,
+/// the api the zonegroup's (`default`) or empty, the placement the one there is
+/// (`default-placement`) or empty (`InvalidLocationConstraint`), also for a bucket that
+/// exists. A client's region (`us-east-1`, `EU`) is not a zonegroup here, as in radosgw.
+fn check_location(body: &[u8]) -> Result<()> {
+    if body.is_empty() {
+        return Ok(());
+    }
+    let lc = crate::encode::s3_read::create_bucket_configuration(body)
+        .map_err(|_| Error::InvalidArgument)?;
+    let (api, placement) = lc.split_once(':').unwrap_or((&lc, ""));
+    if !api.is_empty() && api != ZONEGROUP {
+        let e = Error::InvalidLocationConstraint;
+        return Err(e.saying("The specified location-constraint is not valid"));
+    }
+    if !placement.is_empty() && placement != PLACEMENT {
+        let e = Error::InvalidLocationConstraint;
+        return Err(e.saying("The specified placement target does not exist"));
+    }
+    Ok(())
 }
 
 /// HEAD bucket, with radosgw's usage headers (and, for the owner, its quota headers).
@@ -282,7 +312,7 @@ pub fn location(req: &S3Request) -> Result<Reply> {
     authz::s3(&asked, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
     let mut x = Xml::new();
     x.open_ns("LocationConstraint");
-    x.raw("default");
+    x.raw(ZONEGROUP);
     x.close("LocationConstraint");
     // radosgw sends this one document without a Content-Type.
     let mut r = Reply::new(StatusCode::OK);

@@ -1042,6 +1042,47 @@ def test_upload_listing_url_encodes_keys_as_radosgw(target, tadmin, uid):
         assert re.findall(r"<Key>([^<]*)</Key>", r.text) == ["c+d"], r.text
 
 
+def test_create_bucket_configuration_as_radosgw_reads_it(target, tadmin, uid):
+    """Oracle (16.2.15): CreateBucket's body is none or a CreateBucketConfiguration with a
+    LocationConstraint (else 400 InvalidArgument, blanks included); the constraint is empty
+    or `<api>[:<placement>]` with the zonegroup's api (`default`) and an existing placement
+    (`default-placement`), as sent (not trimmed); a client's region is 400
+    InvalidLocationConstraint, also for a bucket that exists, after the name's check."""
+    ak, sk = new_user(tadmin, uid)
+    c = helpers.Client(target, ak, sk)
+    ns = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
+
+    def config(lc):
+        return (f"<CreateBucketConfiguration {ns}><LocationConstraint>{lc}"
+                "</LocationConstraint></CreateBucketConfiguration>").encode()
+
+    def answer(r):
+        m = re.search(r"<Code>([^<]*)</Code><Message>([^<]*)</Message>", r.text)
+        return (r.status_code, *(m.groups() if m else (None, None)))
+    bad_lc = (400, "InvalidLocationConstraint", "The specified location-constraint is not valid")
+    no_placement = (400, "InvalidLocationConstraint",
+                    "The specified placement target does not exist")
+    cases = [(b"", (200, None, None)), (config(""), (200, None, None)),
+             (config("default"), (200, None, None)), (config("default:default-placement"),
+                                                      (200, None, None)),
+             (config(":default-placement"), (200, None, None)), (config("default:"),
+                                                                  (200, None, None)),
+             (config("us-east-1"), bad_lc), (config("EU"), bad_lc), (config("Default"), bad_lc),
+             (config(" default"), bad_lc), (config("bogus:default-placement"), bad_lc),
+             (config("default:bogus"), no_placement), (config(":bogus"), no_placement),
+             (b"   ", (400, "InvalidArgument", "")), (b"<x", (400, "InvalidArgument", "")),
+             (f"<CreateBucketConfiguration {ns}/>".encode(), (400, "InvalidArgument", ""))]
+    for i, (body, want) in enumerate(cases):
+        r = c.request("PUT", f"/{uid}-{i}", body=body)
+        assert answer(r) == want, (body, r.text)
+        exists = c.request("HEAD", f"/{uid}-{i}").status_code
+        assert exists == (200 if want[0] == 200 else 404), body
+    assert answer(c.request("PUT", f"/{uid}-0", body=config("EU"))) == bad_lc
+    assert answer(c.request("PUT", f"/{uid}-0", body=config(":bogus"))) == no_placement
+    assert answer(c.request("PUT", f"/{uid}_X..", body=config("EU")))[:2] == (
+        400, "InvalidBucketName")
+
+
 def test_object_lock_on_a_bucket_without_it(target, tadmin, uid):
     """Oracle (16.2.15), a bucket created without object lock: ?retention and ?legal-hold of
     an object are the caller's permission, then the object (NoSuchKey), then 400
