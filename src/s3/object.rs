@@ -209,15 +209,15 @@ pub async fn upload(
     Ok((etag, checksum))
 }
 
-/// Parse `bytes=a-b` against an object of `size` bytes; `None` for no/ignored Range.
+/// Parse `bytes=a-b` against an object of `size` bytes; `None` for no/ignored Range. Of
+/// several ranges radosgw serves the first (its `parse_range` reads to the first `-` and
+/// the number after it), as a 206 of that range alone.
 pub fn parse_range(h: Option<&str>, size: u64) -> Result<Option<(u64, u64)>> {
     let Some(h) = h else { return Ok(None) };
     let Some(spec) = h.trim().strip_prefix("bytes=") else {
         return Ok(None);
     };
-    if spec.contains(',') {
-        return Ok(None);
-    }
+    let spec = spec.split(',').next().unwrap_or_default();
     let (a, b) = spec.split_once('-').ok_or(Error::InvalidRange)?;
     let (a, b) = (a.trim(), b.trim());
     let (start, end) = if a.is_empty() {

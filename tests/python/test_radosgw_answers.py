@@ -1083,6 +1083,23 @@ def test_create_bucket_configuration_as_radosgw_reads_it(target, tadmin, uid):
         400, "InvalidBucketName")
 
 
+def test_several_ranges_get_the_first(target, tadmin, uid):
+    """Oracle (16.2.15): of several byte ranges radosgw serves the first, as a 206 of it."""
+    ak, sk = new_user(tadmin, uid)
+    c = helpers.Client(target, ak, sk)
+    assert c.request("PUT", f"/{uid}-r").status_code == 200
+    assert c.request("PUT", f"/{uid}-r/k", body=b"0123456789").status_code == 200
+    for rng, want in [("bytes=0-1,3-4", (206, "bytes 0-1/10", b"01")),
+                      ("bytes=3-4,0-1", (206, "bytes 3-4/10", b"34")),
+                      ("bytes=0-1, 3-4", (206, "bytes 0-1/10", b"01")),
+                      ("bytes=-2,0-1", (206, "bytes 8-9/10", b"89")),
+                      ("bytes=0-1,20-30", (206, "bytes 0-1/10", b"01"))]:
+        r = c.request("GET", f"/{uid}-r/k", headers={"Range": rng})
+        assert (r.status_code, r.headers.get("Content-Range"), r.content) == want, rng
+    r = c.request("GET", f"/{uid}-r/k", headers={"Range": "bytes=20-30,0-1"})
+    assert r.status_code == 416 and "<Code>InvalidRange</Code>" in r.text
+
+
 def test_object_lock_on_a_bucket_without_it(target, tadmin, uid):
     """Oracle (16.2.15), a bucket created without object lock: ?retention and ?legal-hold of
     an object are the caller's permission, then the object (NoSuchKey), then 400

@@ -57,7 +57,18 @@ fn ranges() {
     assert_eq!(parse_range(Some("bytes=5-"), 10).unwrap(), Some((5, 9)));
     assert_eq!(parse_range(Some("bytes=-3"), 10).unwrap(), Some((7, 9)));
     assert_eq!(parse_range(Some("bytes=8-100"), 10).unwrap(), Some((8, 9)));
-    assert_eq!(parse_range(Some("bytes=0-1,3-4"), 10).unwrap(), None);
+    assert_eq!(
+        parse_range(Some("bytes=0-1,3-4"), 10).unwrap(),
+        Some((0, 1))
+    );
+    assert_eq!(
+        parse_range(Some("bytes=-2, 0-1"), 10).unwrap(),
+        Some((8, 9))
+    );
+    assert_eq!(
+        parse_range(Some("bytes=20-30,0-1"), 10),
+        Err(Error::InvalidRange)
+    );
     assert_eq!(parse_range(Some("items=0-1"), 10).unwrap(), None);
     assert_eq!(parse_range(Some("bytes=10-"), 10), Err(Error::InvalidRange));
     assert_eq!(parse_range(Some("bytes=-0"), 10), Err(Error::InvalidRange));
