@@ -1100,6 +1100,34 @@ def test_several_ranges_get_the_first(target, tadmin, uid):
     assert r.status_code == 416 and "<Code>InvalidRange</Code>" in r.text
 
 
+def test_copy_conditions_under_radosgw_names(target, tadmin, uid):
+    """Oracle (16.2.15): CopyObject reads its own `x-amz-copy-if-*` names: a failed If-Match
+    or If-Unmodified-Since is 412, an If-None-Match that matches or an If-Modified-Since the
+    source is not newer than is 304, and nothing is copied. (It ignores AWS's
+    `x-amz-copy-source-if-*`, which we check, answering 412 as AWS does.)"""
+    ak, sk = new_user(tadmin, uid)
+    c = helpers.Client(target, ak, sk)
+    b = f"{uid}-c"
+    assert c.request("PUT", f"/{b}").status_code == 200
+    etag = c.request("PUT", f"/{b}/o", body=b"data").headers["ETag"]
+    src = {"x-amz-copy-source": f"{b}/o"}
+    old, new = "Mon, 01 Jan 2001 00:00:00 GMT", "Mon, 01 Jan 2040 00:00:00 GMT"
+    for h, want in [({"x-amz-copy-if-match": '"bad"'}, 412),
+                    ({"x-amz-copy-if-unmodified-since": old}, 412),
+                    ({"x-amz-copy-if-none-match": etag}, 304),
+                    ({"x-amz-copy-if-modified-since": new}, 304)]:
+        r = c.request("PUT", f"/{b}/copy", headers={**src, **h})
+        assert r.status_code == want, (h, r.text)
+        if want == 412:
+            assert "<Code>PreconditionFailed</Code>" in r.text
+        assert c.request("HEAD", f"/{b}/copy").status_code == 404, h
+    r = c.request("PUT", f"/{b}/copy", headers={**src, "x-amz-copy-if-match": etag})
+    assert r.status_code == 200 and c.request("GET", f"/{b}/copy").content == b"data"
+    if not helpers.EXTERNAL_URL:
+        r = c.request("PUT", f"/{b}/copy2", headers={**src, "x-amz-copy-source-if-match": '"x"'})
+        assert r.status_code == 412 and "<Code>PreconditionFailed</Code>" in r.text
+
+
 def test_object_lock_on_a_bucket_without_it(target, tadmin, uid):
     """Oracle (16.2.15), a bucket created without object lock: ?retention and ?legal-hold of
     an object are the caller's permission, then the object (NoSuchKey), then 400

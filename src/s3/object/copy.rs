@@ -52,26 +52,26 @@ pub async fn load_source(
     let asked = req.asked(&sbucket, Some(&sk), "s3:GetObject");
     authz::s3(&asked, &so.owner, &so.acl, perm::READ, OpKind::Read)?;
     // A copy has no 304: any failed condition on its source is 412.
-    if copy_conditions(req, &so)?.is_some() {
+    if copy_conditions(req, &so, "x-amz-copy-source-if-")?.is_some() {
         return Err(Error::PreconditionFailed);
     }
     Ok((sbucket, so))
 }
 
-/// `x-amz-copy-source-if-*`: the conditions of a copy, on its source.
-fn copy_conditions(req: &S3Request, so: &ObjectMeta) -> Result<Option<StatusCode>> {
+/// The conditions of a copy on its source, named `<prefix>match` and so on: AWS's
+/// `x-amz-copy-source-if-*`, or radosgw 16.2's own `x-amz-copy-if-*` (the only ones it
+/// reads for CopyObject).
+fn copy_conditions(req: &S3Request, so: &ObjectMeta, prefix: &str) -> Result<Option<StatusCode>> {
+    use http::header::{IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_UNMODIFIED_SINCE};
     let mut h = HeaderMap::new();
-    for (from, to) in [
-        ("x-amz-copy-source-if-match", "if-match"),
-        ("x-amz-copy-source-if-none-match", "if-none-match"),
-        ("x-amz-copy-source-if-modified-since", "if-modified-since"),
-        (
-            "x-amz-copy-source-if-unmodified-since",
-            "if-unmodified-since",
-        ),
+    for (cond, to) in [
+        ("match", IF_MATCH),
+        ("none-match", IF_NONE_MATCH),
+        ("modified-since", IF_MODIFIED_SINCE),
+        ("unmodified-since", IF_UNMODIFIED_SINCE),
     ] {
-        if let Some(v) = req.headers.get(from) {
-            h.insert(http::HeaderName::from_static(to), v.clone());
+        if let Some(v) = req.headers.get(format!("{prefix}{cond}").as_str()) {
+            h.insert(to, v.clone());
         }
     }
     check_conditions(&h, &so.etag, so.mtime_us)
@@ -84,6 +84,11 @@ pub async fn copy(app: &App, req: &S3Request) -> Result<Reply> {
     // radosgw 16.2.15 copies without looking at encryption headers; it does check the class.
     check_storage_class(&req.headers)?;
     let (sbucket, so) = load_source(app, req).await?;
+    // radosgw's names, answered as radosgw answers them: 412, or 304 for a source that
+    // matches `If-None-Match` or is not newer than `If-Modified-Since`; nothing copied.
+    if let Some(status) = copy_conditions(req, &so, "x-amz-copy-if-")? {
+        return Ok(Reply::empty(status));
+    }
     let replace = req.header("x-amz-metadata-directive") == Some("REPLACE");
     if sbucket.data_key() == b.data_key() && *req.key == *copy_source(req)?.1 && !replace {
         return Err(Error::InvalidRequest);
