@@ -10,6 +10,7 @@ pub mod cache;
 pub mod cors;
 pub mod lifecycle;
 pub mod objects;
+pub mod paging;
 pub mod policy;
 pub mod quota;
 pub mod ratelimit;

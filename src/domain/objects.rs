@@ -11,6 +11,7 @@ use crate::domain::acl::Acl;
 use crate::domain::blobs::Blobs;
 use crate::domain::buckets::{decode, encode, main_delta, size_actual, ver_delta, Bucket, Buckets};
 use crate::domain::cache::{weigh_pairs, Cache, Weigh};
+use crate::domain::paging;
 use crate::error::{Error, Result};
 use crate::store::{schema, CommitError, Retry, Store, Txn};
 
@@ -332,80 +333,31 @@ impl Objects {
         max: usize,
     ) -> Result<Page> {
         let base = schema::objects(bk);
-        let mut scan_prefix = base.clone();
-        scan_prefix.extend_from_slice(prefix.as_bytes());
         // A marker before the prefix starts at the prefix (the store clamps the start).
-        let mut cursor: Option<Vec<u8>> = (!after.is_empty()).then(|| {
+        let cursor: Option<Vec<u8>> = (!after.is_empty()).then(|| {
             let mut c = base.clone();
             c.extend_from_slice(after.as_bytes());
             crate::store::after(&c)
         });
-        let mut page = Page::default();
-        if max == 0 {
-            return Ok(page);
-        }
-        // Bounded work per page: a few thousand entries read, then the page is cut short
-        // (truncated) rather than reading without end.
-        let mut budget = 100_000usize;
-        loop {
-            let batch = self
-                .store
-                .scan(&scan_prefix, cursor.as_deref(), 1000)
-                .await?;
-            if batch.is_empty() {
-                return Ok(page);
-            }
-            let n = batch.len();
-            budget = budget.saturating_sub(n);
-            let mut jumped = false;
-            for (k, v) in batch {
-                let key = String::from_utf8_lossy(&k[base.len()..]).into_owned();
-                cursor = Some(crate::store::after(&k));
-                let rest = &key[prefix.len()..];
-                let common = if delimiter.is_empty() {
-                    None
-                } else {
-                    rest.find(delimiter)
-                        .map(|i| format!("{prefix}{}", &rest[..i + delimiter.len()]))
-                };
-                if page.objects.len() + page.prefixes.len() >= max {
-                    // One more entry exists beyond this page (unless it folds into the last
-                    // common prefix we already returned).
-                    if common.is_none()
-                        || common.as_deref() != page.prefixes.last().map(String::as_str)
-                    {
-                        page.truncated = true;
-                        return Ok(page);
-                    }
-                    continue;
-                }
-                match common {
-                    Some(cp) => {
-                        if page.prefixes.last() != Some(&cp) && cp.as_str() > after {
-                            page.next_marker = cp.clone();
-                            page.prefixes.push(cp.clone());
-                        }
-                        // Skip the rest of this prefix in one seek.
-                        let mut skip = base.clone();
-                        skip.extend_from_slice(cp.as_bytes());
-                        cursor = crate::store::past_prefix(&skip);
-                        jumped = true;
-                        break;
-                    }
-                    None => {
-                        page.next_marker = key.clone();
-                        page.objects.push((key, decode(&v)?));
-                    }
-                }
-            }
-            if cursor.is_none() || (!jumped && n < 1000) {
-                return Ok(page);
-            }
-            if budget == 0 && !page.next_marker.is_empty() {
-                page.truncated = true;
-                return Ok(page);
-            }
-        }
+        let read = |k: &[u8], v: &[u8]| {
+            let key = String::from_utf8_lossy(&k[base.len()..]).into_owned();
+            Ok((key.clone(), (key, decode(v)?)))
+        };
+        let p = paging::page(
+            &self.store,
+            (&base, prefix, delimiter),
+            cursor,
+            after,
+            max,
+            read,
+        )
+        .await?;
+        Ok(Page {
+            objects: p.entries,
+            prefixes: p.prefixes,
+            truncated: p.truncated,
+            next_marker: p.next_marker,
+        })
     }
 
     /// Every object of a bucket, a page at a time (purges, index checks).

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::acl::Acl;
 use crate::domain::blobs::Blobs;
 use crate::domain::buckets::{decode, encode, main_delta, multimeta_delta, size_actual};
+use crate::domain::paging::Page;
 use crate::error::{Error, Result};
 use crate::store::{schema, CommitError, Store, Txn};
 
@@ -267,19 +268,10 @@ impl Uploads {
     }
 }
 
-/// One page of ListMultipartUploads.
-#[derive(Debug, Default)]
-pub struct UploadPage {
-    pub uploads: Vec<Upload>,
-    /// The keys' common prefixes, in order, each counted as one entry of the page.
-    pub prefixes: Vec<String>,
-    pub truncated: bool,
-}
-
 impl Uploads {
     /// Up to `max` uploads after the markers, those whose key has `delimiter` after `prefix`
-    /// rolled up into one common prefix each (an object listing's rule): a page skips the
-    /// rest of a prefix in one seek, and a key marker that is a prefix resumes after it.
+    /// rolled up into one common prefix each (an object listing's rule, `domain::paging`):
+    /// a key marker that names a prefix resumes after it.
     pub async fn list_page(
         &self,
         bk: &str,
@@ -287,64 +279,29 @@ impl Uploads {
         delimiter: &str,
         (key_marker, id_marker): (&str, &str),
         max: usize,
-    ) -> Result<UploadPage> {
-        let mut page = UploadPage::default();
-        if delimiter.is_empty() {
-            let rows = self.list(bk, prefix, key_marker, id_marker, max).await?;
-            page.uploads = rows.into_iter().map(|s| s.value).collect();
-            page.truncated = page.uploads.len() > max;
-            page.uploads.truncate(max);
-            return Ok(page);
-        }
+    ) -> Result<Page<Upload>> {
         if max == 0 {
-            return Ok(page);
+            // radosgw says an empty page of a bucket with uploads after the markers is
+            // truncated (an object listing's is not).
+            let more = !self
+                .list(bk, prefix, key_marker, id_marker, 0)
+                .await?
+                .is_empty();
+            return Ok(Page {
+                entries: Vec::new(),
+                prefixes: Vec::new(),
+                truncated: more,
+                next_marker: String::new(),
+            });
         }
         let base = schema::uploads(bk);
-        let mut scan_prefix = base.clone();
-        scan_prefix.extend_from_slice(prefix.as_bytes());
-        let mut cursor = self.list_start(bk, key_marker, id_marker);
-        // Bounded work per page, as an object listing's.
-        let mut budget = 100_000usize;
-        loop {
-            let batch = self
-                .store
-                .scan(&scan_prefix, cursor.as_deref(), 1000)
-                .await?;
-            let n = batch.len();
-            budget = budget.saturating_sub(n);
-            let mut jumped = false;
-            for (k, raw) in batch {
-                cursor = Some(crate::store::after(&k));
-                let u: Upload = decode(&raw)?;
-                let common = u.key.get(prefix.len()..).and_then(|rest| {
-                    let i = rest.find(delimiter)?;
-                    Some(format!("{prefix}{}", &rest[..i + delimiter.len()]))
-                });
-                if page.uploads.len() + page.prefixes.len() >= max {
-                    page.truncated = true;
-                    return Ok(page);
-                }
-                let Some(cp) = common else {
-                    page.uploads.push(u);
-                    continue;
-                };
-                if cp.as_str() > key_marker {
-                    page.prefixes.push(cp.clone());
-                }
-                let mut skip = base.clone();
-                skip.extend_from_slice(cp.as_bytes());
-                cursor = crate::store::past_prefix(&skip);
-                jumped = true;
-                break;
-            }
-            if cursor.is_none() || (!jumped && n < 1000) {
-                return Ok(page);
-            }
-            if budget == 0 && page.uploads.len() + page.prefixes.len() > 0 {
-                page.truncated = true;
-                return Ok(page);
-            }
-        }
+        let cursor = self.list_start(bk, key_marker, id_marker);
+        let read = |_: &[u8], v: &[u8]| {
+            let u: Upload = decode(v)?;
+            Ok((u.key.clone(), u))
+        };
+        let where_ = (base.as_slice(), prefix, delimiter);
+        crate::domain::paging::page(&self.store, where_, cursor, key_marker, max, read).await
     }
 }
 

@@ -402,6 +402,10 @@ pub async fn list_uploads(app: &App, req: &S3Request) -> Result<Reply> {
     // (it never copies them out of its listing); 17 and later list them, as AWS does.
     if app.cfg.compat == Compat::Pacific {
         page.prefixes.clear();
+        page.next_marker = page
+            .entries
+            .last()
+            .map_or_else(String::new, |u| u.key.clone());
     }
     let mut x = Xml::new();
     x.open_ns("ListMultipartUploadsResult");
@@ -417,19 +421,12 @@ pub async fn list_uploads(app: &App, req: &S3Request) -> Result<Reply> {
         }
     }
     // The page's last entry: an upload, or a common prefix (the next page resumes past it).
-    match (page.uploads.last(), page.prefixes.last()) {
-        (_, Some(p))
-            if page
-                .uploads
-                .last()
-                .is_none_or(|u| p.as_str() > u.key.as_str()) =>
-        {
-            x.elem("NextKeyMarker", p);
-        }
-        (Some(last), _) => {
+    match page.entries.last() {
+        Some(last) if last.key == page.next_marker => {
             x.elem("NextKeyMarker", &last.key);
             x.elem("NextUploadIdMarker", &last.id);
         }
+        _ if !page.next_marker.is_empty() => x.elem("NextKeyMarker", &page.next_marker),
         _ => {}
     }
     x.num("MaxUploads", max);
@@ -437,7 +434,7 @@ pub async fn list_uploads(app: &App, req: &S3Request) -> Result<Reply> {
         x.elem("Delimiter", delimiter);
     }
     x.bool("IsTruncated", page.truncated);
-    for u in &page.uploads {
+    for u in &page.entries {
         let name = app.users.display_name(&u.owner).await;
         x.open("Upload");
         x.elem("Key", &enc(&u.key));

@@ -213,6 +213,7 @@ def test_list_uploads_with_a_delimiter(rgw, pacific, s3, uid):
         p3.create_multipart_upload(Bucket=b, Key=key)
     r = p3.list_multipart_uploads(Bucket=b, Delimiter="/")
     assert [u["Key"] for u in r["Uploads"]] == ["b", "d"] and "CommonPrefixes" not in r
+    assert r["NextKeyMarker"] == "d" and r["NextUploadIdMarker"] == r["Uploads"][1]["UploadId"]
     for k, up in ups.items():
         s3.abort_multipart_upload(Bucket=b, Key=k, UploadId=up)
 
