@@ -266,9 +266,7 @@ impl Uploads {
             })
             .collect()
     }
-}
 
-impl Uploads {
     /// Up to `max` uploads after the markers, those whose key has `delimiter` after `prefix`
     /// rolled up into one common prefix each (an object listing's rule, `domain::paging`):
     /// a key marker that names a prefix resumes after it.

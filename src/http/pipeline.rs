@@ -477,7 +477,11 @@ async fn s3_request(
         Ok((charge, reply)) => {
             let extra = reply.wire_extra;
             let mut resp = respond::s3(reply, rid);
-            if (req.target.as_ref()).is_some_and(|b| s3::request_payment::pays(b, &req.caller)) {
+            if req
+                .target
+                .as_ref()
+                .is_some_and(|b| s3::request_payment::pays(b, &req.caller))
+            {
                 let v = hyper::header::HeaderValue::from_static("requester");
                 resp.headers_mut().insert("x-amz-request-charged", v);
             }

@@ -238,7 +238,8 @@ fn json_bool(v: &serde_json::Value) -> Option<bool> {
 /// `PUT /admin/metadata/bucket.instance?key=B:ID`: the instance document as GET gives it,
 /// stamped as it says (`domain::sync`). Its quota is applied (as `PUT /admin/bucket?quota`
 /// would) and who pays (as `PUT ?requestPayment`); the owner must stay (it changes through
-/// the entry point), the rest describes what cannot change here. The record written, or `None` when `update-type` skipped it.
+/// the entry point), the rest describes what cannot change here. The record written, or
+/// `None` when `update-type` skipped it.
 pub async fn put_instance(
     app: &App,
     key: &str,

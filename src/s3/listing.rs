@@ -30,6 +30,15 @@ pub const URL_KEY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUM
 /// stays as it is (whatever the delimiter). Also the keys of ListMultipartUploads.
 pub const URL_PREFIX: &percent_encoding::AsciiSet = &URL_KEY.remove(b'/');
 
+/// `s` as listed: URL-encoded (escaping what `set` does not keep) for `encoding-type=url`.
+pub fn listed(url: bool, s: &str, set: &'static percent_encoding::AsciiSet) -> String {
+    if url {
+        percent_encoding::utf8_percent_encode(s, set).to_string()
+    } else {
+        s.to_string()
+    }
+}
+
 /// `encoding-type=url`, in any case (radosgw compares it with `strcasecmp`).
 pub fn url_encoding(q: &crate::query::Query) -> bool {
     q.get("encoding-type")
@@ -71,20 +80,12 @@ impl Common {
 
     /// A key as listed: URL-encoded for `encoding-type=url`.
     fn enc(&self, s: &str) -> String {
-        self.enc_with(s, URL_KEY)
+        listed(self.url, s, URL_KEY)
     }
 
     /// A common prefix as listed.
     fn enc_prefix(&self, s: &str) -> String {
-        self.enc_with(s, URL_PREFIX)
-    }
-
-    fn enc_with(&self, s: &str, set: &'static percent_encoding::AsciiSet) -> String {
-        if self.url {
-            percent_encoding::utf8_percent_encode(s, set).to_string()
-        } else {
-            s.to_string()
-        }
+        listed(self.url, s, URL_PREFIX)
     }
 
     fn common_prefixes(&self, x: &mut Xml, prefixes: &[String]) {

@@ -387,13 +387,7 @@ pub async fn list_uploads(app: &App, req: &S3Request) -> Result<Reply> {
     if url && !listing::url_encoding(q) {
         return Err(Error::InvalidArgument.saying("Invalid Encoding Method specified in Request"));
     }
-    let enc = |s: &str| -> String {
-        if url {
-            percent_encoding::utf8_percent_encode(s, listing::URL_PREFIX).to_string()
-        } else {
-            s.to_string()
-        }
-    };
+    let enc = |s: &str| listing::listed(url, s, listing::URL_PREFIX);
     let markers = (key_marker, id_marker);
     let mut page = (app.uploads)
         .list_page(&b.data_key(), prefix, delimiter, markers, max)
