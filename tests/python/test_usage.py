@@ -144,16 +144,22 @@ def test_only_object_data_counts_as_received(start_server, uid):
                         "complete_multipart": 0, "multi_object_delete": 0}, received
 
 
-def test_usage_owner_is_the_bucket_owner_and_anonymous(start_server, uid):
-    srv = start_server(env=FAST)
+def public_object(srv, uid, b):
+    """`uid`'s public-read bucket `b` holding the public-read 8-byte object `k`, and a second
+    user: (the owner's client, the other's uid, the other's client)."""
     ak, sk = make_user(srv, uid)
     s3 = s3_client(srv, ak, sk)
-    b = f"{uid}-pub"
     s3.create_bucket(Bucket=b, ACL="public-read")
     s3.put_object(Bucket=b, Key="k", Body=b"12345678", ACL="public-read")
     other = f"{uid}-o"
     oak, osk = make_user(srv, other)
-    s3o = s3_client(srv, oak, osk)
+    return s3, other, s3_client(srv, oak, osk)
+
+
+def test_usage_owner_is_the_bucket_owner_and_anonymous(start_server, uid):
+    srv = start_server(env=FAST)
+    b = f"{uid}-pub"
+    _, other, s3o = public_object(srv, uid, b)
     assert s3o.get_object(Bucket=b, Key="k")["Body"].read() == b"12345678"
     anon = requests.get(f"{srv.url}/{b}/k", timeout=helpers.HTTP_TIMEOUT)
     assert anon.status_code == 200
@@ -172,16 +178,10 @@ def test_requester_pays_usage_is_the_payers(start_server, uid):
     included, and refused requests too), the line naming the bucket's owner and the payer;
     the owner's own requests stay the owner's, without `payer`."""
     srv = start_server(env=FAST)
-    ak, sk = make_user(srv, uid)
-    s3 = s3_client(srv, ak, sk)
     b = f"{uid}-rp"
-    s3.create_bucket(Bucket=b, ACL="public-read")
-    s3.put_object(Bucket=b, Key="k", Body=b"12345678", ACL="public-read")
+    s3, other, s3o = public_object(srv, uid, b)
     s3.put_bucket_request_payment(Bucket=b,
                                   RequestPaymentConfiguration={"Payer": "Requester"})
-    other = f"{uid}-o"
-    oak, osk = make_user(srv, other)
-    s3o = s3_client(srv, oak, osk)
     got = s3o.get_object(Bucket=b, Key="k", RequestPayer="requester")
     assert got["Body"].read() == b"12345678" and got["RequestCharged"] == "requester"
     with pytest.raises(ClientError) as e:
