@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::ceph::NUM_SHARDS;
+use crate::domain::acl::{Acl, Canned};
 use crate::domain::cache::Cache;
 use crate::domain::sync::{Incoming, Stamp, UpdateType};
 use crate::error::{Error, Result};
@@ -268,6 +269,7 @@ impl Buckets {
         nb.name = to.to_string();
         nb.tenant = to_tenant.to_string();
         nb.owner = owner.to_string();
+        nb.acl = Acl::canned(Canned::Private, owner, owner);
         // radosgw writes a new instance and entry point under the new name, then links
         // them: both at version 2, with new tags.
         let now = crate::clock::now_us();
@@ -512,12 +514,14 @@ impl Buckets {
     }
 
     /// Link the bucket to `uid`, its owner from now on (`PUT /admin/bucket`): radosgw writes
-    /// the instance (the owner) and the entry point, even when the owner stays.
+    /// the instance (the owner, and an ACL granting the new owner alone full control: the
+    /// grants the bucket had go) and the entry point, even when the owner stays.
     pub async fn change_owner(&self, bk: &str, uid: &str) -> Result<Arc<Bucket>> {
         self.modify(bk, |b, t| {
             t.delete(schema::user_bucket(&b.owner, bk));
             t.put(schema::user_bucket(uid, bk), Vec::new());
             b.owner = uid.to_string();
+            b.acl = Acl::canned(Canned::Private, uid, uid);
             b.write_entry(true, crate::clock::now_us());
             Ok(())
         })

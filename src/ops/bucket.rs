@@ -103,31 +103,32 @@ impl InfoReq {
     }
 }
 
+/// `GET /admin/bucket`. A bucket named is loaded first, and with it the user named: either
+/// missing is `NoSuchBucket`. Then, as radosgw's `RGWBucketAdminOp::info`: before squid a
+/// `uid` lists that user's buckets, keeping only the one named (`[]` when the user does not
+/// own it); from squid on the bucket named wins and its stats object is the answer.
 pub async fn info(app: &App, r: InfoReq) -> Result<Reply> {
     let n = &r.name;
-    if n.bucket.is_some() && n.uid.is_none() {
+    if n.bucket.is_some() {
+        if let Some(uid) = &n.uid {
+            app.users.get(uid).await?.ok_or(Error::NoSuchBucket)?;
+        }
         let b = n.load(app).await?.ok_or(Error::NoSuchBucket)?;
-        return Ok(Reply::Doc(Doc::new("stats", stats_doc(app, &b).await?)));
+        match &n.uid {
+            Some(uid) if app.cfg.compat < Compat::Squid => {
+                let mut owned = app.buckets.of_user(uid).await?;
+                owned.retain(|x| x.key() == b.key());
+                let items = list_items(app, &owned, r.stats).await?;
+                return Ok(Reply::Doc(Doc::new("buckets", items)));
+            }
+            _ => return Ok(Reply::Doc(Doc::new("stats", stats_doc(app, &b).await?))),
+        }
     }
     if let Some(page) = &r.page {
-        if n.bucket.is_none() {
-            return paged(app, n.uid.as_deref(), page, r.stats).await;
-        }
+        return paged(app, n.uid.as_deref(), page, r.stats).await;
     }
     let list: Vec<Arc<Bucket>> = match &n.uid {
-        Some(uid) => {
-            let mut v = app.buckets.of_user(uid).await?;
-            if let Some(b) = &n.bucket {
-                v.retain(|x| x.name == *b);
-                if v.is_empty() {
-                    return Err(Error::NoSuchBucket);
-                }
-                if v.len() == 1 {
-                    return Ok(Reply::Doc(Doc::new("stats", stats_doc(app, &v[0]).await?)));
-                }
-            }
-            v
-        }
+        Some(uid) => app.buckets.of_user(uid).await?,
         None => all_buckets(app).await?,
     };
     let items = list_items(app, &list, r.stats).await?;

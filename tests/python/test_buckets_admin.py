@@ -7,6 +7,7 @@ import hashlib
 import socket
 
 import pytest
+import requests
 import rgwadmin
 from botocore.exceptions import ClientError
 from rgwadmin import exceptions as rex
@@ -105,6 +106,76 @@ def test_unlink_link(rgw, admin, rgwa, s3, uid):
     rgwa.link_bucket(b, other, bucket_id=info["id"])
     assert rgwa.get_bucket(uid=other) == [b]
     assert rgwa.get_bucket(bucket=b)["owner"] == other
+
+
+def test_link_gives_the_new_owner_a_fresh_acl(rgw, admin, rgwa, s3, uid):
+    """radosgw's `RGWBucket::link` writes a default ACL for the new owner: the grants the
+    bucket had (its old owner's, a public read) are gone, also when the link renames it."""
+    b = f"{uid}-b"
+    s3.create_bucket(Bucket=b, ACL="public-read")
+    assert requests.get(f"{rgw.url}/{b}").status_code == 200
+    other = helpers.unique("linkee")
+    k = admin.create_user(other, "Link Target")["keys"][0]
+    rgwa.link_bucket(b, other, bucket_id=rgwa.get_bucket(bucket=b)["id"])
+    policy = admin.request("GET", "/admin/bucket", [("policy", ""), ("bucket", b)]).json()
+    assert policy["acl"]["acl_user_map"] == [{"user": other, "acl": 15}]
+    assert policy["acl"]["acl_group_map"] == []
+    assert policy["owner"] == {"id": other, "display_name": "Link Target"}
+    assert requests.get(f"{rgw.url}/{b}").status_code == 403
+    with pytest.raises(ClientError) as e:
+        s3.list_objects_v2(Bucket=b)
+    assert (code_of(e), status_of(e)) == ("AccessDenied", 403)
+    theirs = helpers.s3_client(rgw, k["access_key"], k["secret_key"])
+    grants = theirs.get_bucket_acl(Bucket=b)["Grants"]
+    assert [(g["Grantee"]["ID"], g["Permission"]) for g in grants] == [(other, "FULL_CONTROL")]
+    # Linked back under a new name: the ACL is the new owner's again.
+    theirs.put_bucket_acl(Bucket=b, ACL="public-read")
+    rgwa.link_bucket(b, uid, bucket_id=rgwa.get_bucket(bucket=b)["id"])
+    r = admin.request("PUT", "/admin/bucket", [("bucket", b), ("uid", other),
+                                               ("bucket-id", rgwa.get_bucket(bucket=b)["id"]),
+                                               ("new-bucket-name", b + "2")])
+    assert r.status_code == 200, r.text
+    policy = admin.request("GET", "/admin/bucket", [("policy", ""), ("bucket", b + "2")]).json()
+    assert policy["acl"]["acl_user_map"] == [{"user": other, "acl": 15}]
+    assert policy["acl"]["acl_group_map"] == []
+
+
+@pytest.mark.parametrize("level", ["pacific", "squid"])
+def test_bucket_info_with_uid_and_bucket(request, level):
+    """`GET /admin/bucket?uid=U&bucket=B`: the bucket and the user must exist (else
+    NoSuchBucket); before squid radosgw lists U's buckets keeping B (`[]` when U does not own
+    it, probed on 16.2.15); from squid on B's stats object is the answer, whoever owns it."""
+    srv = request.getfixturevalue(level)
+    adm = srv.admin()
+    u1, u2 = helpers.unique("bi"), helpers.unique("bj")
+    clients = {}
+    for u in (u1, u2):
+        k = adm.create_user(u)["keys"][0]
+        clients[u] = helpers.Client(srv, k["access_key"], k["secret_key"])
+        assert clients[u].request("PUT", f"/{u}-b").status_code == 200
+
+    def info(*q):
+        r = adm.request("GET", "/admin/bucket", list(q))
+        return r.status_code, r.json()
+
+    mine = info(("uid", u1), ("bucket", f"{u1}-b"))
+    theirs = info(("uid", u1), ("bucket", f"{u2}-b"))
+    if level == "pacific":
+        assert mine == (200, [f"{u1}-b"])
+        assert theirs == (200, [])
+        status, docs = info(("uid", u1), ("bucket", f"{u1}-b"), ("stats", "true"))
+        assert status == 200 and [d["bucket"] for d in docs] == [f"{u1}-b"]
+        r = adm.request("GET", "/admin/bucket", [("uid", u1), ("bucket", f"{u1}-b"),
+                                                 ("format", "xml")])
+        assert r.text.endswith(f"<buckets><bucket>{u1}-b</bucket></buckets>")
+    else:
+        assert mine[0] == 200 and (mine[1]["bucket"], mine[1]["owner"]) == (f"{u1}-b", u1)
+        assert theirs[0] == 200 and (theirs[1]["bucket"], theirs[1]["owner"]) == (f"{u2}-b", u2)
+    for q in ((("uid", u1), ("bucket", "nosuchbucket")),
+              (("uid", "nosuchuser"), ("bucket", f"{u1}-b"))):
+        status, err = info(*q)
+        assert (status, err["Code"]) == (404, "NoSuchBucket")
+    assert info(("uid", "nosuchuser")) == (200, [])
 
 
 def test_remove_bucket_and_purge_user(rgw, admin, rgwa, s3, uid):

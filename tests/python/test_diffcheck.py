@@ -38,7 +38,6 @@ REASONS = {
     "md5-first": "radosgw checks Content-MD5 (BadDigest) before If-None-Match",
     "email-self": "radosgw 16.2 refuses setting an email already set (EmailExists against the user itself)",
     "email-cascade": "follows from the modify radosgw refused",
-    "bucket-uid": "with both `bucket` and `uid`, radosgw answers an array",
     "ims-bogus": "radosgw refuses an unparsable If-Modified-Since with 400",
     "inm-star": "radosgw ignores If-None-Match: * on GET/HEAD; we answer 304",
     "range-precedence": "radosgw orders range and precondition checks differently",
@@ -49,8 +48,8 @@ REASONS = {
     "ifmatch-star": "radosgw 16.2 compares the ETag with `*` on If-Match and answers 412 (we follow HTTP: any object matches)",
 }
 KNOWN = {
-    1: {17: "partnum", 18: "partnum-cascade", 52: "complete-first", 53: "complete-again", 58: "md5-first", 66: "email-self", 69: "email-cascade", 72: "bucket-uid", 76: "ims-bogus", 90: "inm-star", 92: "partnum", 116: "inm-star", 120: "ims-bogus"},
-    2: {22: "partnum", 23: "partnum-cascade", 30: "bucket-uid", 64: "partnum", 65: "partnum-cascade", 81: "opmask-bogus", 106: "email-elsewhere", 110: "md5-first", 121: "complete-first", 122: "complete-again", 125: "range-precedence"},
+    1: {17: "partnum", 18: "partnum-cascade", 52: "complete-first", 53: "complete-again", 58: "md5-first", 66: "email-self", 69: "email-cascade", 76: "ims-bogus", 90: "inm-star", 92: "partnum", 116: "inm-star", 120: "ims-bogus"},
+    2: {22: "partnum", 23: "partnum-cascade", 64: "partnum", 65: "partnum-cascade", 81: "opmask-bogus", 106: "email-elsewhere", 110: "md5-first", 121: "complete-first", 122: "complete-again", 125: "range-precedence"},
     3: {10: "inm-star", 11: "range-precedence", 29: "inm-star", 51: "maxb-bogus", 60: "inm-star", 65: "inm-star", 99: "partnum", 100: "partnum-cascade", 120: "partnum"},
     7: {22: "maxb-empty", 46: "inm-star", 60: "opmask-bogus", 66: "partnum", 67: "partnum-cascade", 77: "partnum-cascade", 84: "partnum", 98: "ifmatch-star", 111: "partnum"},
 }
