@@ -129,6 +129,7 @@ use Level::{Bucket, Object, Service};
 /// The table, first match wins.
 const RULES: &[Rule] = &[
     rule(Service, GET, &[], &[], Any, S3Op::ListBuckets),
+    rule(Service, GET, &["usage"], &[], Any, S3Op::GetUsage),
     read(&["location"], S3Op::GetBucketLocation),
     read(&["acl"], S3Op::GetBucketAcl),
     read(&["versioning"], S3Op::GetBucketVersioning),

@@ -32,6 +32,7 @@ pub mod policy;
 pub mod post_object;
 pub mod public_access;
 pub mod request_payment;
+pub mod self_usage;
 pub mod tagging;
 mod unsigned;
 
@@ -41,6 +42,8 @@ pub use unsigned::anonymous_may_send_body;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum S3Op {
     ListBuckets,
+    /// `GET /?usage`: the caller's usage and quota summary (`self_usage`).
+    GetUsage,
     CreateBucket,
     HeadBucket,
     DeleteBucket,
@@ -109,6 +112,7 @@ impl S3Op {
         use S3Op::*;
         match self {
             ListBuckets => "list_buckets",
+            GetUsage => "get_self_usage",
             CreateBucket => "create_bucket",
             HeadBucket => "stat_bucket",
             DeleteBucket => "delete_bucket",
@@ -196,6 +200,7 @@ impl S3Op {
         matches!(
             self,
             ListBuckets
+                | GetUsage
                 | HeadBucket
                 | ListObjects
                 | ListObjectVersions
@@ -422,6 +427,7 @@ pub async fn run(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
     expected_owner(app, req)?;
     match req.op {
         ListBuckets => bucket::list_buckets(app, req).await,
+        GetUsage => self_usage::get(app, req).await,
         CreateBucket => Box::pin(bucket::create(app, req, body.bytes())).await,
         HeadBucket => bucket::head(app, req).await,
         DeleteBucket => Box::pin(bucket::delete(app, req)).await,

@@ -293,3 +293,57 @@ def test_preflight_finds_a_tenants_bucket_by_the_urls_key(rgw, admin, uid):
     r = requests.options(f"{rgw.url}/{b}/k", headers={"Origin": "http://app.example",
                                                       "Access-Control-Request-Method": "GET"})
     assert r.status_code == 404, r.text
+
+
+def test_self_usage_summary(rgw, admin, user):
+    """`GET /?usage` (s3-tests' test_account_usage), as radosgw 16.2.15 answers it (probed):
+    no log entries at the service level, the user's quotas (the bucket quota's two limits
+    swapped, as radosgw writes them), stored bytes and objects, and each bucket's bytes."""
+    uid, s3, auth = user
+    url = f"{rgw.url}/?usage"
+    r = requests.get(url, auth=auth)
+    assert r.status_code == 200, r.text
+    assert r.text.endswith(
+        "<Usage><Entries></Entries><Summary><QuotaMaxBytes>-1</QuotaMaxBytes>"
+        "<QuotaMaxBuckets>1000</QuotaMaxBuckets><QuotaMaxObjCount>-1</QuotaMaxObjCount>"
+        "<QuotaMaxBytesPerBucket>-1</QuotaMaxBytesPerBucket>"
+        "<QuotaMaxObjCountPerBucket>-1</QuotaMaxObjCountPerBucket><TotalBytes>0</TotalBytes>"
+        "<TotalBytesRounded>0</TotalBytesRounded><TotalEntries>0</TotalEntries></Summary>"
+        "<CapacityUsed><User><Buckets></Buckets></User></CapacityUsed></Usage>"), r.text
+    for b, objects in ((f"{uid}-b", [b"x" * 5000, b"y" * 10]), (f"{uid}-a", [b"z"])):
+        s3.create_bucket(Bucket=b)
+        for i, body in enumerate(objects):
+            s3.put_object(Bucket=b, Key=f"o{i}", Body=body)
+    assert admin.post("/admin/user", [("uid", uid), ("max-buckets", "7")]).status_code == 200
+    for q in ([("quota", ""), ("quota-type", "user"), ("max-objects", "50"),
+               ("max-size", "123456"), ("enabled", "true")],
+              [("quota", ""), ("quota-type", "bucket"), ("max-objects", "9"),
+               ("max-size", "8888"), ("enabled", "true")]):
+        assert admin.put("/admin/user", [("uid", uid)] + q).status_code == 200
+    r = requests.get(url, auth=auth)
+    assert r.status_code == 200 and r.headers["Content-Type"] == "application/xml", r.text
+    assert r.text.endswith(
+        "<Usage><Entries></Entries><Summary><QuotaMaxBytes>123456</QuotaMaxBytes>"
+        "<QuotaMaxBuckets>7</QuotaMaxBuckets><QuotaMaxObjCount>50</QuotaMaxObjCount>"
+        "<QuotaMaxBytesPerBucket>9</QuotaMaxBytesPerBucket>"
+        "<QuotaMaxObjCountPerBucket>8888</QuotaMaxObjCountPerBucket><TotalBytes>5011</TotalBytes>"
+        "<TotalBytesRounded>16384</TotalBytesRounded><TotalEntries>3</TotalEntries></Summary>"
+        f"<CapacityUsed><User><Buckets><Entry><Bucket>{uid}-a</Bucket><Bytes>1</Bytes>"
+        "<Bytes_Rounded>4096</Bytes_Rounded></Entry>"
+        f"<Entry><Bucket>{uid}-b</Bucket><Bytes>5010</Bytes><Bytes_Rounded>12288</Bytes_Rounded>"
+        "</Entry></Buckets></User></CapacityUsed></Usage>"), r.text
+    # What s3-tests reads, through boto3's ListBuckets with `?usage` added.
+    s3.meta.events.register("before-call.s3.ListBuckets",
+                            lambda params, **_: params.update(url=params["url"] + "?usage"))
+    body = {}
+    s3.meta.events.register("after-call.s3.ListBuckets",
+                            lambda http_response, **_: body.update(x=http_response.content))
+    s3.list_buckets()
+    assert b"<QuotaMaxBuckets>7</QuotaMaxBuckets>" in body["x"]
+    # Anonymous callers and unreadable dates are refused.
+    r = requests.get(url)
+    assert (r.status_code, "<Code>AccessDenied</Code>" in r.text) == (403, True), r.text
+    r = requests.get(f"{url}&start-date=garbage", auth=auth)
+    assert (r.status_code, "<Code>InvalidArgument</Code>" in r.text) == (400, True), r.text
+    assert requests.get(f"{url}&start-date=2026-01-01&end-date=2030-01-01",
+                        auth=auth).status_code == 200
