@@ -64,7 +64,6 @@ errors! {
     EntityTooLarge => ("EntityTooLarge", 400),
     EntityTooSmall => ("EntityTooSmall", 400),
     InvalidPart => ("InvalidPart", 400),
-    InvalidPartOrder => ("InvalidPartOrder", 400),
     MetadataTooLarge => ("MetadataTooLarge", 400),
     /// AWS's code for a browser upload whose fields before the file pass its limit.
     MaxPostPreDataLengthExceeded => ("MaxPostPreDataLengthExceeded", 400),

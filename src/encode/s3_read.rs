@@ -117,11 +117,18 @@ pub fn complete_multipart(body: &[u8]) -> Result<Vec<CompletePart>> {
             .to_owned();
         Ok(CompletePart { number, etag })
     });
-    let parts = parts.collect::<Result<Vec<_>>>()?;
-    if parts.is_empty() {
+    // radosgw reads the list into a map by part number (`RGWMultiCompleteUpload::xml_end`,
+    // every release): the parts come in number order whatever order they were sent in, and
+    // a number listed twice names the ETag listed last.
+    let mut by_number = std::collections::BTreeMap::new();
+    for p in parts {
+        let p = p?;
+        by_number.insert(p.number, p);
+    }
+    if by_number.is_empty() {
         return Err(Error::MalformedXml);
     }
-    Ok(parts)
+    Ok(by_number.into_values().collect())
 }
 
 /// `<AccessControlPolicy><Owner/>?<AccessControlList><Grant/>*</AccessControlList>?`.

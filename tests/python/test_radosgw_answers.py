@@ -832,6 +832,39 @@ def test_complete_multipart_retry_answers_as_the_first(target, tadmin, uid):
     assert s3.get_object(Bucket=b, Key="mp")["Body"].read() == b"new"
 
 
+def test_complete_multipart_reads_parts_by_number(target, tadmin, uid):
+    """Oracle: radosgw reads a completion's parts into a map by number (every release): any
+    order is number order, and a number listed twice names the ETag listed last (s3-tests'
+    test_multipart_resend_first_finishes_last lists part 1's two uploads, older first). A
+    stale ETag listed last is InvalidPart; nothing is completed then."""
+    ak, sk = new_user(tadmin, uid)
+    s3 = helpers.s3_client(target, ak, sk)
+    b = f"{uid}-mp"
+    s3.create_bucket(Bucket=b)
+
+    def upload(key, parts):
+        up = s3.create_multipart_upload(Bucket=b, Key=key)["UploadId"]
+        etags = [s3.upload_part(Bucket=b, Key=key, UploadId=up, PartNumber=n, Body=data)["ETag"]
+                 for n, data in parts]
+        return up, [{"PartNumber": n, "ETag": e} for (n, _), e in zip(parts, etags)]
+
+    up, listed = upload("dup", [(1, b"B" * 8), (1, b"A" * 8)])
+    with pytest.raises(ClientError) as e:
+        s3.complete_multipart_upload(Bucket=b, Key="dup", UploadId=up,
+                                     MultipartUpload={"Parts": listed[::-1]})
+    assert code_of(e) == ("InvalidPart", 400)
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=b, Key="dup")
+    s3.complete_multipart_upload(Bucket=b, Key="dup", UploadId=up,
+                                 MultipartUpload={"Parts": listed})
+    assert s3.get_object(Bucket=b, Key="dup")["Body"].read() == b"A" * 8
+    up, listed = upload("order", [(1, b"x" * (5 * MiB)), (2, b"y" * 8)])
+    s3.complete_multipart_upload(Bucket=b, Key="order", UploadId=up,
+                                 MultipartUpload={"Parts": [listed[1], listed[0], listed[1]]})
+    got = s3.get_object(Bucket=b, Key="order")["Body"].read()
+    assert (len(got), got[:1], got[-8:]) == (5 * MiB + 8, b"x", b"y" * 8)
+
+
 def test_delete_bucket_with_only_an_unfinished_upload(target, tadmin, uid):
     """Oracle: DeleteBucket on a bucket whose only content is an upload in progress → 204;
     the upload and its parts go with it (a bucket re-created with the name lists no upload,

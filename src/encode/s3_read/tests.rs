@@ -218,3 +218,12 @@ fn boto3_tagging_and_create_bucket() {
     let cases = "<BucketConfiguration/>\n<CreateBucketConfiguration>\n<CreateBucketConfiguration/>";
     bad(create_bucket_configuration, cases);
 }
+
+#[test]
+fn complete_multipart_reads_parts_by_number_as_radosgw() {
+    // Out of order, and part 1 twice: number order, the ETag listed last for part 1.
+    let body = "<CompleteMultipartUpload><Part><PartNumber>2</PartNumber><ETag>b</ETag></Part><Part><PartNumber>1</PartNumber><ETag>old</ETag></Part><Part><PartNumber>1</PartNumber><ETag>new</ETag></Part></CompleteMultipartUpload>";
+    let want =
+        r#"[CompletePart { number: 1, etag: "new" }, CompletePart { number: 2, etag: "b" }]"#;
+    assert_eq!(debug(complete_multipart(body.as_bytes())), want);
+}
