@@ -865,6 +865,26 @@ def test_complete_multipart_reads_parts_by_number(target, tadmin, uid):
     assert (len(got), got[:1], got[-8:]) == (5 * MiB + 8, b"x", b"y" * 8)
 
 
+def test_copy_onto_itself_says_why_it_is_refused(target, tadmin, uid):
+    """Oracle: a copy of an object onto itself that changes nothing is 400 InvalidRequest
+    with radosgw's explanation (clients print it); REPLACE makes it a metadata update."""
+    ak, sk = new_user(tadmin, uid)
+    s3 = helpers.s3_client(target, ak, sk)
+    b = f"{uid}-cp"
+    s3.create_bucket(Bucket=b)
+    s3.put_object(Bucket=b, Key="k", Body=b"x", Metadata={"a": "1"})
+    with pytest.raises(ClientError) as e:
+        s3.copy_object(Bucket=b, Key="k", CopySource={"Bucket": b, "Key": "k"})
+    assert code_of(e) == ("InvalidRequest", 400)
+    assert e.value.response["Error"]["Message"] == (
+        "This copy request is illegal because it is trying to copy an object to itself "
+        "without changing the object's metadata, storage class, website redirect location "
+        "or encryption attributes.")
+    s3.copy_object(Bucket=b, Key="k", CopySource={"Bucket": b, "Key": "k"},
+                   MetadataDirective="REPLACE", Metadata={"a": "2"})
+    assert s3.head_object(Bucket=b, Key="k")["Metadata"] == {"a": "2"}
+
+
 def test_delete_bucket_with_only_an_unfinished_upload(target, tadmin, uid):
     """Oracle: DeleteBucket on a bucket whose only content is an upload in progress → 204;
     the upload and its parts go with it (a bucket re-created with the name lists no upload,

@@ -91,7 +91,12 @@ pub async fn copy(app: &App, req: &S3Request) -> Result<Reply> {
     }
     let replace = req.header("x-amz-metadata-directive") == Some("REPLACE");
     if sbucket.data_key() == b.data_key() && *req.key == *copy_source(req)?.1 && !replace {
-        return Err(Error::InvalidRequest);
+        // radosgw's words (`RGWCopyObj::init_common`), which clients show as the reason.
+        return Err(Error::InvalidRequest.saying(
+            "This copy request is illegal because it is trying to copy an object to itself \
+             without changing the object's metadata, storage class, website redirect location \
+             or encryption attributes.",
+        ));
     }
     let acl = upload_acl(app, req, &b).await?;
     let tags = match req.header("x-amz-tagging-directive") {
