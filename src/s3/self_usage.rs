@@ -38,15 +38,21 @@ pub async fn get(app: &App, req: &S3Request) -> Result<Reply> {
     x.open("Usage");
     x.open("Entries");
     x.close("Entries");
+    let (uq, bq) = (&user.user_quota, &user.bucket_quota);
+    let summary: [(&str, i128); 8] = [
+        ("QuotaMaxBytes", uq.max_size.into()),
+        ("QuotaMaxBuckets", user.max_buckets.into()),
+        ("QuotaMaxObjCount", uq.max_objects.into()),
+        ("QuotaMaxBytesPerBucket", bq.max_objects.into()),
+        ("QuotaMaxObjCountPerBucket", bq.max_size.into()),
+        ("TotalBytes", size.into()),
+        ("TotalBytesRounded", rounded.into()),
+        ("TotalEntries", objects.into()),
+    ];
     x.open("Summary");
-    x.num("QuotaMaxBytes", user.user_quota.max_size);
-    x.num("QuotaMaxBuckets", user.max_buckets);
-    x.num("QuotaMaxObjCount", user.user_quota.max_objects);
-    x.num("QuotaMaxBytesPerBucket", user.bucket_quota.max_objects);
-    x.num("QuotaMaxObjCountPerBucket", user.bucket_quota.max_size);
-    x.num("TotalBytes", size);
-    x.num("TotalBytesRounded", rounded);
-    x.num("TotalEntries", objects);
+    for (name, v) in summary {
+        x.num(name, v);
+    }
     x.close("Summary");
     x.open("CapacityUsed");
     x.open("User");
