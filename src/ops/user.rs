@@ -317,6 +317,13 @@ pub async fn create(app: &App, caller: &Caller, r: CreateReq) -> Result<Reply> {
     if app.users.get(&uid.to_string()).await?.is_some() {
         return Err(Error::UserAlreadyExists);
     }
+    // So does it a user found by the email or the access key (`found_by_email`,
+    // `found_by_key`): an email another user holds is 409 even without a display name.
+    match found_by(app, r.email.as_deref(), r.keys.access_key.as_deref()).await? {
+        Some(Found::Email) => return Err(Error::EmailExists),
+        Some(Found::Key) => return Err(Error::KeyExists),
+        None => {}
+    }
     let display_name = r.display_name.as_deref().ok_or(Error::InvalidArgument)?;
     let mut user = User::new(uid.clone(), display_name.to_string());
     if let Some(caps) = r.caps.as_deref().filter(|c| !c.is_empty()) {

@@ -81,6 +81,27 @@ def test_create_of_an_existing_uid_is_409_whatever_else_it_says(request, level, 
 
 
 @pytest.mark.parametrize("level", ["rgw", "pacific"])
+def test_create_with_a_taken_email_or_key_is_409_before_the_display_name(request, level, uid):
+    """Oracle (16.2.15): a user found by the email or the access key also "exists" before
+    the display name is asked for (execute_add): 409 EmailExists / KeyExists even without
+    one; a new uid with a free email and no display name is still 400."""
+    admin = level_server(request, level).admin()
+    ak = ("K" + uid.replace("-", "").upper() + "0" * 20)[:20]
+    assert admin.put("/admin/user", [("uid", uid), ("display-name", "U"),
+                                     ("email", f"{uid}@example.com"),
+                                     ("access-key", ak), ("secret-key", "s" * 40)]).status_code == 200
+    for extra, code in (([("email", f"{uid}@example.com")], "EmailExists"),
+                        ([("email", f"{uid}@EXAMPLE.com"), ("key-type", "s3"),
+                          ("generate-key", "false")], "EmailExists"),
+                        ([("access-key", ak)], "KeyExists")):
+        r = admin.put("/admin/user", [("uid", uid + "-new")] + extra)
+        assert (r.status_code, r.json()["Code"]) == (409, code), (extra, r.text)
+    r = admin.put("/admin/user", [("uid", uid + "-new"), ("email", f"{uid}-free@example.com")])
+    assert (r.status_code, r.json()["Code"]) == (400, "InvalidArgument"), r.text
+    assert admin.get("/admin/user", [("uid", uid + "-new")]).status_code == 404
+
+
+@pytest.mark.parametrize("level", ["rgw", "pacific"])
 def test_create_with_swift_key_type(request, level, uid):
     """Oracle (16.2.15): user create with `key-type=swift` cannot make the key (it needs a
     subuser): InvalidAccessKeyId, and no user, whatever key is given or generated; unless no
