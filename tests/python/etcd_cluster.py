@@ -4,6 +4,7 @@ Never the packaged etcd service."""
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -15,6 +16,20 @@ import helpers
 
 ETCD_BIN = os.environ.get("ETCD_BIN", "/usr/bin/etcd")
 READY_TIMEOUT = 60  # seconds for the cluster to elect a leader
+
+
+def distinct_free_ports(n):
+    """`n` different free ports: all are held at once while chosen, so none comes twice."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 def available():
@@ -29,7 +44,24 @@ class Cluster:
         self.names = []
 
     def start(self):
-        ports = [(helpers.free_port(), helpers.free_port()) for _ in range(3)]
+        """Three members, healthy; a start that fails (a port taken between choosing it and
+        binding it, a member that dies) is retried once on new ports, and its members' logs
+        are in the error if that fails too."""
+        failures = []
+        for _ in range(2):
+            why = self._start_once()
+            if why is None:
+                return self
+            failures.append(why)
+            self.stop()
+            self.dir = tempfile.mkdtemp(prefix="rgw-admin-etcd-")
+            self.procs, self.clients = [], []
+        raise RuntimeError("etcd cluster did not start:\n" + "\n".join(failures))
+
+    def _start_once(self):
+        """None once every member answers healthy, else why not (with the logs' tails)."""
+        ports = distinct_free_ports(6)
+        ports = list(zip(ports[0::2], ports[1::2]))
         initial = ",".join(f"m{i}=http://127.0.0.1:{p}" for i, (_, p) in enumerate(ports))
         for i, (c, p) in enumerate(ports):
             client, peer = f"http://127.0.0.1:{c}", f"http://127.0.0.1:{p}"
@@ -48,12 +80,21 @@ class Cluster:
         deadline = time.monotonic() + READY_TIMEOUT
         while True:
             if all(self.healthy(i) for i in range(3)):
-                return self
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("etcd cluster not healthy within "
-                                   f"{READY_TIMEOUT} s (logs in {self.dir})")
+                return None
+            dead = [i for i, p in enumerate(self.procs) if p.poll() is not None]
+            if dead or time.monotonic() > deadline:
+                why = f"members {dead} exited" if dead else f"not healthy within {READY_TIMEOUT} s"
+                return why + "".join(self._log_tail(i) for i in range(3))
             time.sleep(0.2)
+
+    def _log_tail(self, i, lines=5):
+        try:
+            with open(os.path.join(self.dir, f"m{i}.log"), errors="replace") as f:
+                tail = f.read().splitlines()[-lines:]
+        except OSError:
+            tail = []
+        sep = f"\n  m{i}: "
+        return sep + sep.join(tail)
 
     def healthy(self, i):
         try:
