@@ -4,7 +4,6 @@ Never the packaged etcd service."""
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -16,20 +15,6 @@ import helpers
 
 ETCD_BIN = os.environ.get("ETCD_BIN", "/usr/bin/etcd")
 READY_TIMEOUT = 60  # seconds for the cluster to elect a leader
-
-
-def distinct_free_ports(n):
-    """`n` different free ports: all are held at once while chosen, so none comes twice."""
-    socks = []
-    try:
-        for _ in range(n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def available():
@@ -46,7 +31,7 @@ class Cluster:
     def start(self):
         """Three members, healthy; a start that fails (a port taken between choosing it and
         binding it, a member that dies) is retried once on new ports, and its members' logs
-        are in the error if that fails too."""
+        are in the error if that fails too. `free_port` never gives a port twice."""
         failures = []
         for _ in range(2):
             why = self._start_once()
@@ -60,7 +45,7 @@ class Cluster:
 
     def _start_once(self):
         """None once every member answers healthy, else why not (with the logs' tails)."""
-        ports = distinct_free_ports(6)
+        ports = [helpers.free_port() for _ in range(6)]
         ports = list(zip(ports[0::2], ports[1::2]))
         initial = ",".join(f"m{i}=http://127.0.0.1:{p}" for i, (_, p) in enumerate(ports))
         for i, (c, p) in enumerate(ports):

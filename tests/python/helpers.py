@@ -107,10 +107,19 @@ def unique(prefix="u"):
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
+_GIVEN_PORTS = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port never handed out before in this run: the kernel may pick a port it just
+    released again, and two servers told the same port make one fail to start."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _GIVEN_PORTS:
+            _GIVEN_PORTS.add(port)
+            return port
 
 
 def clean_env(extra=None):
