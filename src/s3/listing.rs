@@ -83,17 +83,18 @@ impl Common {
         listed(self.url, s, URL_KEY)
     }
 
-    /// A common prefix as listed.
-    fn enc_prefix(&self, s: &str) -> String {
-        listed(self.url, s, URL_PREFIX)
-    }
-
     fn common_prefixes(&self, x: &mut Xml, prefixes: &[String]) {
-        for p in prefixes {
-            x.open("CommonPrefixes");
-            x.elem("Prefix", &self.enc_prefix(p));
-            x.close("CommonPrefixes");
-        }
+        common_prefixes(x, self.url, prefixes);
+    }
+}
+
+/// One `CommonPrefixes` element per prefix, URL-encoded (`/` kept) for `encoding-type=url`:
+/// object listings and ListMultipartUploads alike.
+pub fn common_prefixes(x: &mut Xml, url: bool, prefixes: &[String]) {
+    for p in prefixes {
+        x.open("CommonPrefixes");
+        x.elem("Prefix", &listed(url, p, URL_PREFIX));
+        x.close("CommonPrefixes");
     }
 }
 

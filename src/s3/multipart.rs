@@ -384,7 +384,6 @@ pub async fn list_uploads(app: &App, req: &S3Request) -> Result<Reply> {
     if url && !listing::url_encoding(q) {
         return Err(Error::InvalidArgument.saying("Invalid Encoding Method specified in Request"));
     }
-    let enc = |s: &str| listing::listed(url, s, listing::URL_PREFIX);
     let markers = (key_marker, id_marker);
     let mut page = (app.uploads)
         .list_page(&b.data_key(), prefix, delimiter, markers, max)
@@ -428,7 +427,7 @@ pub async fn list_uploads(app: &App, req: &S3Request) -> Result<Reply> {
     for u in &page.entries {
         let name = app.users.display_name(&u.owner).await;
         x.open("Upload");
-        x.elem("Key", &enc(&u.key));
+        x.elem("Key", &listing::listed(url, &u.key, listing::URL_PREFIX));
         x.elem("UploadId", &u.id);
         owner_xml(&mut x, "Initiator", &u.owner, &name);
         owner_xml(&mut x, "Owner", &u.owner, &name);
@@ -436,11 +435,7 @@ pub async fn list_uploads(app: &App, req: &S3Request) -> Result<Reply> {
         x.elem("Initiated", &iso_ms(u.initiated_us));
         x.close("Upload");
     }
-    for p in &page.prefixes {
-        x.open("CommonPrefixes");
-        x.elem("Prefix", &enc(p));
-        x.close("CommonPrefixes");
-    }
+    listing::common_prefixes(&mut x, url, &page.prefixes);
     x.close("ListMultipartUploadsResult");
     Ok(Reply::xml(x.finish()))
 }
