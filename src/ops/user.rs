@@ -294,13 +294,8 @@ pub async fn create(app: &App, caller: &Caller, r: CreateReq) -> Result<Reply> {
         }
         // radosgw 16 treats a missing uid as the anonymous user and refuses it, after its
         // lookups by email and access key have found nobody (else that user "exists").
-        return Err(
-            match found_by(app, r.email.as_deref(), r.keys.access_key.as_deref()).await? {
-                Some(Found::Email) => Error::EmailExists,
-                Some(Found::Key) => Error::KeyExists,
-                None => Error::AccessDenied,
-            },
-        );
+        let found = found_by(app, r.email.as_deref(), r.keys.access_key.as_deref()).await?;
+        return Err(found.map_or(Error::AccessDenied, Found::exists));
     };
     let mut uid = UserId::parse(uid);
     if let Some(t) = &r.tenant {
@@ -317,12 +312,10 @@ pub async fn create(app: &App, caller: &Caller, r: CreateReq) -> Result<Reply> {
     if app.users.get(&uid.to_string()).await?.is_some() {
         return Err(Error::UserAlreadyExists);
     }
-    // So does it a user found by the email or the access key (`found_by_email`,
-    // `found_by_key`): an email another user holds is 409 even without a display name.
-    match found_by(app, r.email.as_deref(), r.keys.access_key.as_deref()).await? {
-        Some(Found::Email) => return Err(Error::EmailExists),
-        Some(Found::Key) => return Err(Error::KeyExists),
-        None => {}
+    // A user found by the email or the access key exists too (`found_by_email`,
+    // `found_by_key`): 409 before the display name is asked for.
+    if let Some(found) = found_by(app, r.email.as_deref(), r.keys.access_key.as_deref()).await? {
+        return Err(found.exists());
     }
     let display_name = r.display_name.as_deref().ok_or(Error::InvalidArgument)?;
     let mut user = User::new(uid.clone(), display_name.to_string());
@@ -490,6 +483,16 @@ fn email(e: &str) -> String {
 enum Found {
     Email,
     Key,
+}
+
+impl Found {
+    /// What a create answers for a user found so (`execute_add`: the user "exists").
+    fn exists(self) -> Error {
+        match self {
+            Found::Email => Error::EmailExists,
+            Found::Key => Error::KeyExists,
+        }
+    }
 }
 
 async fn found_by(
