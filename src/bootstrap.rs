@@ -5,7 +5,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::app::App;
 use crate::config::{Compat, Config, StoreKind};
 use crate::domain::blobs::Blobs;
 use crate::domain::buckets::{Bucket, Buckets};
@@ -14,6 +13,7 @@ use crate::domain::ratelimit::Limiter;
 use crate::domain::uploads::Uploads;
 use crate::domain::usage::UsageLog;
 use crate::domain::users::Users;
+use crate::domain::App;
 use crate::encode::RenderCache;
 use crate::model::{Key, User, UserId};
 use crate::store::etcd::{EtcdSettings, EtcdStore, Timeouts};

@@ -7,7 +7,6 @@
 //! layer may use. See the README's Architecture section.
 
 pub mod account;
-pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod authz;

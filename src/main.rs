@@ -359,7 +359,7 @@ fn serve(cfg: Config) -> ExitCode {
 
 /// Lifecycle passes in the background, every `lc_interval` seconds (or twice per debug
 /// "day"): a pass that fails is logged and the next one tries again.
-fn run_lifecycle(app: std::sync::Arc<rgw_admin::app::App>) {
+fn run_lifecycle(app: std::sync::Arc<rgw_admin::domain::App>) {
     let every = match app.cfg.lc_debug_interval {
         0 => app.cfg.lc_interval,
         d => (d / 2).max(1),

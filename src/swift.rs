@@ -13,7 +13,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use http::{HeaderMap, StatusCode};
 use sha1::Sha1;
 
-use crate::app::App;
+use crate::domain::App;
 use crate::error::Error;
 
 /// radosgw's `rgw_swift_token_expiration` default (seconds).

@@ -3,9 +3,9 @@
 
 use std::borrow::Cow;
 
-use crate::app::App;
 use crate::domain::lifecycle::status;
 use crate::domain::lifecycle::{Expiration, LcRule};
+use crate::domain::App;
 use crate::encode::{Doc, Node, ObjBuilder};
 use crate::error::{Error, Result};
 

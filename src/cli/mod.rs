@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::app::App;
 use crate::authz::Caller;
 use crate::config::{Compat, StoreKind};
+use crate::domain::App;
 use crate::encode::json::{render_pretty, PrettyArray};
 use crate::encode::Doc;
 use crate::ops::{self, AdminOp, Reply, Request};

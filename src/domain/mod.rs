@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod acl;
+mod app;
 pub mod blobs;
 pub mod buckets;
 pub mod cache;
@@ -18,6 +19,8 @@ pub mod sync;
 pub mod uploads;
 pub mod usage;
 pub mod users;
+
+pub use app::App;
 
 use std::collections::HashSet;
 

@@ -11,11 +11,11 @@ use hyper::http::request::Parts;
 use hyper::HeaderMap;
 
 use super::body;
-use crate::app::App;
 use crate::auth::{self, AuthRequest, BodyVerifier, Credentials, Identity, Payload, SecretLookup};
 use crate::authz::Caller;
 use crate::config::{Compat, SigV2};
 use crate::domain::users::KeyOwner;
+use crate::domain::App;
 use crate::error::{Error, Result};
 use crate::query::Query;
 use crate::s3;

@@ -15,7 +15,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 
-use crate::app::App;
+use crate::domain::App;
 use crate::store::{schema, Txn};
 
 /// How long `/ready` waits for the store before calling it not ready.

@@ -12,7 +12,7 @@ use hyper::header::{HeaderValue, ACCEPT_RANGES, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{HeaderMap, Response, StatusCode};
 
 use super::body::{self, RespBody};
-use crate::app::App;
+use crate::domain::App;
 use crate::encode::{json, xml, Doc, Format, ObjBuilder, Style};
 use crate::error::{Error, Result};
 use crate::ops::{AdminOp, KeyPages, Reply};

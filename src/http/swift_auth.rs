@@ -5,7 +5,7 @@ use hyper::{HeaderMap, Response, StatusCode};
 
 use super::body::{self, RespBody};
 use super::respond::{self, Dialect};
-use crate::app::App;
+use crate::domain::App;
 
 /// Answer `GET /auth/v1.0` (radosgw's swift_auth_get): the storage URL and a token.
 pub(super) async fn answer(app: &App, headers: &HeaderMap, rid: &str) -> Response<RespBody> {

@@ -3,7 +3,7 @@
 //! Every answer is the account document (`RGWAccountInfo::dump`, root `AccountInfo`).
 
 use crate::account::{self, Account};
-use crate::app::App;
+use crate::domain::App;
 use crate::encode::Doc;
 use crate::error::{Error, Result};
 use crate::ops::Reply;

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::app::App;
 use crate::ceph::{shard_of, NUM_SHARDS};
 use crate::config::Compat;
 use crate::domain::buckets::{bkey, size_actual, Bucket, Stats};
+use crate::domain::App;
 use crate::encode::{Doc, Node, ObjBuilder};
 use crate::error::{Error, Result};
 use crate::model::{Quota, UserId};

@@ -5,12 +5,12 @@ use std::collections::HashMap;
 
 pub use crate::domain::acl::grantee_names;
 
-use crate::app::App;
 use crate::ceph::{acl_blob, BlobGrant, NUM_SHARDS};
 use crate::config::Compat;
 use crate::domain::acl::{Acl, Grantee};
 use crate::domain::buckets::{Bucket, EntryPoint};
 use crate::domain::sync::{Incoming, UpdateType};
+use crate::domain::App;
 use crate::encode::{Node, ObjBuilder};
 use crate::error::{Error, Result};
 

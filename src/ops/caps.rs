@@ -1,7 +1,7 @@
 //! `/admin/user?caps`: add and remove admin caps (`RGWOp_Caps_*`); both answer the user's
 //! resulting caps.
 
-use crate::app::App;
+use crate::domain::App;
 use crate::encode::Doc;
 use crate::error::{Error, Result};
 use crate::ops::Reply;

@@ -1,6 +1,6 @@
 //! `GET /admin/info` (Quincy+): the storage backends behind the gateway.
 
-use crate::app::App;
+use crate::domain::App;
 use crate::encode::{Doc, Node, ObjBuilder};
 use crate::error::Result;
 use crate::ops::Reply;

@@ -1,7 +1,7 @@
 //! `/admin/user?key`: create and remove S3 and Swift keys (`RGWOp_Key_*`).
 
-use crate::app::App;
 use crate::config::Compat;
+use crate::domain::App;
 use crate::encode::Doc;
 use crate::error::{Error, Result};
 use crate::keys;

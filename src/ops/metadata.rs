@@ -5,11 +5,11 @@ use std::sync::Arc;
 use base64::Engine;
 use bytes::Bytes;
 
-use crate::app::App;
 use crate::authz::Caller;
 use crate::domain::buckets::Buckets;
 use crate::domain::sync::{Incoming, UpdateType};
 use crate::domain::users::Users;
+use crate::domain::App;
 use crate::encode::{str_arr, Doc, ObjBuilder};
 use crate::error::{Error, Result};
 use crate::ops::user::{cursor, parse_cursor};

@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use crate::app::App;
 use crate::authz::Caller;
 use crate::caps::{READ, WRITE};
 use crate::config::Compat;
+use crate::domain::App;
 use crate::encode::Doc;
 use crate::error::Result;
 use crate::model::User;

@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::app::App;
+use crate::domain::App;
 use crate::encode::{Doc, ObjBuilder};
 use crate::error::{Error, Result};
 use crate::model::Quota;

@@ -1,8 +1,8 @@
 //! `/admin/ratelimit`: per-user, per-bucket and global rate limits
 //! (`RGWOp_Ratelimit_Info`/`_Set`). Enforcement is in `crate::domain::ratelimit`.
 
-use crate::app::App;
 use crate::domain::buckets::bkey;
+use crate::domain::App;
 use crate::encode::{Doc, ObjBuilder};
 use crate::error::{Error, Result};
 use crate::model::{RateLimit, UserId};

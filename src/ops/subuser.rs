@@ -1,6 +1,6 @@
 //! `/admin/user?subuser`: create, modify, remove (`RGWOp_Subuser_*`).
 
-use crate::app::App;
+use crate::domain::App;
 use crate::encode::Doc;
 use crate::error::{Error, Result};
 use crate::keys;

@@ -2,10 +2,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::app::App;
 use crate::config::Compat;
 use crate::domain::buckets::bkey;
 use crate::domain::usage::{aggregate, parse_date, split_categories, Counters, EntryKey};
+use crate::domain::App;
 use crate::encode::{Doc, Node, ObjBuilder};
 use crate::error::{Error, Result};
 use crate::model::UserId;

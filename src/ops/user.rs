@@ -1,9 +1,9 @@
 //! `/admin/user`: info, create, modify, remove, list (`RGWOp_User_*`).
 
-use crate::app::App;
 use crate::authz::Caller;
 use crate::ceph::{rados_key, USERS_NS};
 use crate::config::Compat;
+use crate::domain::App;
 use crate::encode::{Doc, ObjBuilder};
 use crate::error::{Error, Result};
 use crate::keys;

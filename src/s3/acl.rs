@@ -8,9 +8,9 @@ use bytes::Bytes;
 use http::StatusCode;
 
 use super::{check_version_id, Reply, S3Request};
-use crate::app::App;
 use crate::authz::{self, OpKind};
 use crate::domain::acl::{perm, Acl, Canned, Grant, Grantee, Group};
+use crate::domain::App;
 use crate::encode::s3::Xml;
 use crate::encode::s3_read::{self, GranteeXml};
 use crate::error::{Error, Result};

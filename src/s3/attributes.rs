@@ -7,9 +7,9 @@
 use http::header::LAST_MODIFIED;
 
 use super::{check_version_id, object_to_read, Reply, S3Request};
-use crate::app::App;
 use crate::authz::{self, OpKind};
 use crate::domain::acl::perm;
+use crate::domain::App;
 use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
 

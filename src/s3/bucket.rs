@@ -4,10 +4,10 @@ use bytes::Bytes;
 use http::StatusCode;
 
 use super::{acl, iso_ms, Reply, S3Request};
-use crate::app::App;
 use crate::authz::{self, OpKind};
 use crate::domain::acl::perm;
 use crate::domain::buckets::Bucket;
+use crate::domain::App;
 use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
 

@@ -9,10 +9,10 @@ use http::StatusCode;
 
 use super::bucket::change_as_owner;
 use super::{Reply, S3Request};
-use crate::app::App;
 use crate::authz::{self, OpKind};
 use crate::domain::buckets::Bucket;
 use crate::domain::cors::{self, CorsRule};
+use crate::domain::App;
 use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
 

@@ -3,10 +3,10 @@
 
 use super::object::quoted;
 use super::{iso_ms, Reply, S3Request};
-use crate::app::App;
 use crate::authz::{self, OpKind};
 use crate::domain::acl::perm;
 use crate::domain::objects::{ObjectMeta, Page};
+use crate::domain::App;
 use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
 

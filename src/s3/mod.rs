@@ -9,11 +9,11 @@ use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderMap, StatusCode};
 
-use crate::app::App;
 use crate::authz::{self, Asked, Caller, OpKind};
 use crate::domain::acl::perm;
 use crate::domain::blobs::{BlobReader, ChunkSource};
 use crate::domain::buckets::Bucket;
+use crate::domain::App;
 use crate::error::{Error, Result};
 use crate::query::Query;
 

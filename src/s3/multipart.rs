@@ -15,7 +15,6 @@ use super::object::{
     check_quota, content_md5, load_source, quoted, receive_within_quota, stored_headers, upload_acl,
 };
 use super::{iso_ms, listing, numbers, tagging, Body, Reply, S3Request};
-use crate::app::App;
 use crate::authz::{self, OpKind};
 use crate::config::Compat;
 use crate::domain::acl::perm;
@@ -23,6 +22,7 @@ use crate::domain::blobs::Received;
 use crate::domain::buckets::Bucket;
 use crate::domain::objects::{Guard, ObjectMeta};
 use crate::domain::uploads::{Part, Stored, Upload, Uploads, MAX_PARTS, MIN_PART};
+use crate::domain::App;
 use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
 

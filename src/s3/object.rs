@@ -6,13 +6,13 @@ use http::header::{CONTENT_LENGTH, CONTENT_TYPE, ETAG, LAST_MODIFIED};
 use http::{HeaderMap, StatusCode};
 
 use super::{acl, check_version_id, iso_ms, tagging, Body, Reply, ReplyBody, S3Op, S3Request};
-use crate::app::App;
 use crate::authz::{self, OpKind};
 use crate::config::Compat;
 use crate::domain::acl::{perm, Acl, Canned};
 use crate::domain::blobs::{Received, SMALL};
 use crate::domain::buckets::Bucket;
 use crate::domain::objects::{Guard, ObjectMeta};
+use crate::domain::App;
 use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
 

@@ -9,9 +9,9 @@
 use hyper::HeaderMap;
 
 use super::{check_version_id, Reply, S3Op, S3Request};
-use crate::app::App;
 use crate::authz::{self, OpKind};
 use crate::domain::acl::perm;
+use crate::domain::App;
 use crate::error::{Error, Result};
 
 const NOT_CONFIGURED: &str = "bucket object lock not configured";

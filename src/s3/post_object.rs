@@ -11,12 +11,12 @@ use http::{HeaderMap, StatusCode};
 
 use super::object::{self, MAX_KEY_LEN};
 use super::{Body, Reply, S3Op, S3Request};
-use crate::app::App;
 use crate::auth::post_policy::{Fields, Policy, Signed};
 use crate::authz::Caller;
 use crate::config::SigV2;
 use crate::domain::acl::Canned;
 use crate::domain::blobs::MAX_PUT;
+use crate::domain::App;
 use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
 

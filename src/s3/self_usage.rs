@@ -10,7 +10,7 @@
 //! them reads radosgw's.
 
 use super::{Reply, S3Request};
-use crate::app::App;
+use crate::domain::App;
 use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
 

@@ -5,10 +5,10 @@ use http::StatusCode;
 
 use super::bucket::change_as_owner;
 use super::{check_version_id, Reply, S3Request};
-use crate::app::App;
 use crate::authz::{self, OpKind};
 use crate::domain::acl::perm;
 use crate::domain::buckets::Bucket;
+use crate::domain::App;
 use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
 

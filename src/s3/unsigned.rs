@@ -2,9 +2,9 @@
 //! refuse it anyway, so that nobody without a key can make the gateway buffer a body.
 
 use super::{object_to_write, S3Op};
-use crate::app::App;
 use crate::authz::{self, Asked, Caller, OpKind};
 use crate::domain::acl::perm;
+use crate::domain::App;
 use crate::error::{Error, Result};
 
 /// May an anonymous request send `op`'s body? The op's own check, made before the body is

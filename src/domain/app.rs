@@ -1,5 +1,6 @@
 //! The running gateway's state (or one CLI command's): settings, the store, and the domain
-//! services on it. Built once by `bootstrap::open`.
+//! services on it, which admin ops and S3 ops alike are given. It lives with the services it
+//! holds, so that the ops import nothing above the domain. Built once by `bootstrap::open`.
 
 use std::sync::Arc;
 
