@@ -4,8 +4,9 @@
 #   - signed admin read:   GET /admin/user?uid=admin (SigV4)
 #   - signed object read:  GET of a 4 KiB object (SigV4), usage log on, then off (and three
 #     alternated pairs of on/off runs, for the usage log's cost)
-#   - bare hyper with 10 us of busy work per request: what a fixed cost per request does to
-#     throughput on this box (the client shares the cores, so it costs more than its share)
+#   - bare hyper with 2, 4 and 6 us of busy work per request: what each microsecond of fixed
+#     cost per request does to throughput on this box (the client shares the cores, so a
+#     microsecond costs more than its share), and so how much work over bare a ratio allows
 # A benchmark, not a test: it prints figures and never fails on them. Needs wrk and curl.
 # Loopback only. Each run is `seconds` long with `clients` keep-alive connections.
 #   bash scripts/bench.sh [seconds] [clients]
@@ -53,7 +54,10 @@ load() { # label url path query pid
 }
 
 "$bin/examples/bare" 127.0.0.1:7498 & pids+=($!); bare=$!
-"$bin/examples/bare" 127.0.0.1:7495 10 & pids+=($!); bare_work=$!
+work_us=(2 4 6); bare_work=()
+for i in "${!work_us[@]}"; do
+    "$bin/examples/bare" 127.0.0.1:$((7490 + i)) "${work_us[$i]}" & pids+=($!); bare_work+=($!)
+done
 start_rgw 7497
 head -c 4096 /dev/urandom >"$work/obj"
 s3 PUT http://127.0.0.1:7497/bench
@@ -67,7 +71,9 @@ load bare http://127.0.0.1:7498 / "" $bare
 load admin-read http://127.0.0.1:7497 /admin/user uid=admin $rgw_pid
 load object-get-4k http://127.0.0.1:7497 /bench/obj4k "" $rgw_pid
 load object-get-4k-no-usage http://127.0.0.1:7496 /bench/obj4k "" $rgw_nousage
-load bare-10us-work http://127.0.0.1:7495 / "" $bare_work
+for i in "${!work_us[@]}"; do
+    load "bare-${work_us[$i]}us-work" "http://127.0.0.1:$((7490 + i))" / "" "${bare_work[$i]}"
+done
 load bare-again http://127.0.0.1:7498 / "" $bare
 # The usage log's cost is a few percent at most: one pair of runs on this shared box differs
 # by more than that, so the two servers take turns and the medians are compared.
@@ -79,8 +85,8 @@ python3 - "$work" <<'PY'
 import json, sys
 w = sys.argv[1]
 r = {k: json.load(open(f"{w}/{k}.json"))["rps"] for k in
-     ["bare", "admin-read", "object-get-4k", "object-get-4k-no-usage", "bare-10us-work",
-      "bare-again"]}
+     ["bare", "admin-read", "object-get-4k", "object-get-4k-no-usage", "bare-2us-work",
+      "bare-4us-work", "bare-6us-work", "bare-again"]}
 bare = (r["bare"] + r["bare-again"]) / 2
 print(f"ratios to bare hyper ({bare:.0f} req/s, mean of the two runs):")
 print(f"  signed admin read      {r['admin-read'] / bare:.2f} x")
@@ -89,7 +95,8 @@ med = lambda k, f: sorted(json.load(open(f"{w}/{k}-{i}.json"))[f] for i in (1, 2
 on, off = med("usage-on", "rps"), med("usage-off", "rps")
 print(f"  usage log cost on GET  {100 * (1 - on / off):+.1f} % of throughput (medians of 3 alternated runs: "
       f"{on:.0f} vs {off:.0f} req/s; CPU {med('usage-on', 'cpu_us'):.1f} vs {med('usage-off', 'cpu_us'):.1f} us/req)")
-print(f"  bare + 10 us of work   {r['bare-10us-work'] / bare:.2f} x  (the same box's price of a fixed cost per request)")
+work = "  ".join(f"+{u} us {r[f'bare-{u}us-work'] / bare:.2f} x" for u in (2, 4, 6))
+print(f"  bare + busy work       {work}  (the same box's price of a fixed cost per request)")
 c = {k: json.load(open(f"{w}/{k}.json"))["cpu_us"] for k in r}
 print(f"server CPU per request: bare {(c['bare'] + c['bare-again']) / 2:.1f} us, admin read {c['admin-read']:.1f} us, "
       f"4 KiB GET {c['object-get-4k']:.1f} us ({c['object-get-4k-no-usage']:.1f} us without the usage log)")
