@@ -5,6 +5,8 @@ const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 const LOWER_DIGITS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 /// `gen_rand_alphanumeric`'s table: 64 characters, so `-` and `_` too.
 const ALNUM_DASH: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
+/// `gen_rand_alphanumeric_no_underscore`'s table: `.` where the other has `_`.
+const ALNUM_DASH_DOT: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-.";
 
 fn pick(alphabet: &[u8], n: usize) -> String {
     // Rejection sampling keeps every character equally likely.
@@ -43,6 +45,13 @@ pub fn upload_id() -> String {
     s
 }
 
+/// An object version id: 31 characters of `0-9A-Za-z-.`, as radosgw 16.2.15 makes them
+/// (`gen_rand_alphanumeric_no_underscore` into a 32-byte buffer). Never `null`, which
+/// names the null version.
+pub fn version_id() -> String {
+    pick(ALNUM_DASH_DOT, 31)
+}
+
 /// Metadata version tag, like radosgw's 24-character object version tags.
 pub fn random_tag() -> String {
     let mut s = String::from("_");
@@ -70,5 +79,11 @@ mod tests {
         assert!(u[2..]
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        // As radosgw 16.2.15's: `fearJxwboSgP9N.snx5j.E9slGL1-Ug`.
+        let v = super::version_id();
+        assert_eq!(v.len(), 31);
+        assert!(v
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.'));
     }
 }

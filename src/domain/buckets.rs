@@ -443,7 +443,7 @@ impl Buckets {
     }
 
     /// Remove an empty bucket: its record, indexes, link and counters. `BucketNotEmpty` if
-    /// it has objects or uploads in progress (uploads are the caller's to abort first).
+    /// it has objects (any version, delete markers included) or uploads in progress (uploads are the caller's to abort first).
     pub async fn remove(&self, b: &Bucket) -> Result<()> {
         let bk = b.key();
         let dk = b.data_key();
@@ -457,6 +457,12 @@ impl Buckets {
                 .scan(&schema::objects(&dk), None, 1)
                 .await?
                 .is_empty()
+                // Noncurrent versions and delete markers keep a bucket too, as in radosgw.
+                && self
+                    .store
+                    .scan(&schema::object_versions(&dk), None, 1)
+                    .await?
+                    .is_empty()
                 && self
                     .store
                     .scan(&schema::uploads(&dk), None, 1)

@@ -76,10 +76,12 @@ pub fn follow_changes(
     });
 }
 
-/// The data files (id, size) a store entry names: an object's, or an uploaded part's; none
-/// for every other key. Backups copy exactly these, and `check` looks for them.
+/// The data files (id, size) a store entry names: an object version's, or an uploaded
+/// part's; none for every other key. Backups copy exactly these, and `check` looks for them.
 pub fn data_named_by(key: &[u8], value: &[u8]) -> Result<Vec<(String, u64)>> {
-    if key.starts_with(schema::OBJECT.as_bytes()) {
+    if key.starts_with(schema::OBJECT.as_bytes())
+        || key.starts_with(schema::OBJECT_VERSION.as_bytes())
+    {
         Ok(decode::<ObjectMeta>(value)?.data)
     } else if key.starts_with(schema::PART.as_bytes()) {
         let p = decode::<Part>(value)?;
@@ -117,22 +119,37 @@ pub async fn sweep(store: &Store, blobs: &Blobs) -> Result<usize> {
             !orphans.is_empty()
         })
         .await?;
+        // A file passes between an object's current entry and its noncurrent ones both
+        // ways (a new version retires it, deleting the current one promotes it): reading
+        // noncurrent, current, then noncurrent again finds one that moves once meanwhile.
         let mut err = None;
-        crate::store::for_each_page(store, schema::OBJECT.as_bytes(), 1000, |rows| {
-            for (_, v) in rows {
-                match decode::<ObjectMeta>(&v) {
-                    Ok(o) => o.data.iter().for_each(|(id, _)| {
-                        orphans.remove(id);
-                    }),
-                    Err(e) => {
-                        err = Some(e);
-                        return false;
+        for prefix in [
+            schema::OBJECT_VERSION,
+            schema::OBJECT,
+            schema::OBJECT_VERSION,
+        ] {
+            if orphans.is_empty() {
+                break;
+            }
+            crate::store::for_each_page(store, prefix.as_bytes(), 1000, |rows| {
+                for (_, v) in rows {
+                    match decode::<ObjectMeta>(&v) {
+                        Ok(o) => o.data.iter().for_each(|(id, _)| {
+                            orphans.remove(id);
+                        }),
+                        Err(e) => {
+                            err = Some(e);
+                            return false;
+                        }
                     }
                 }
+                !orphans.is_empty()
+            })
+            .await?;
+            if err.is_some() {
+                break;
             }
-            !orphans.is_empty()
-        })
-        .await?;
+        }
         if let Some(e) = err {
             // An unreadable entry could name any file: delete nothing.
             return Err(e);

@@ -1,7 +1,9 @@
-//! The object index: one entry per object (versioning is never enabled), committed only
-//! after the object's data is durable, together with the bucket's stats counters, so a
-//! listing and `bucket stats` are exact under concurrent writers. S3 handlers and admin ops
-//! both use these functions; neither reaches into the other.
+//! The object index: one entry per object (its current version), committed only after the
+//! object's data is durable, together with the bucket's stats counters, so a listing and
+//! `bucket stats` are exact under concurrent writers. In a bucket that has had versioning,
+//! the versions an object had before and its delete markers are kept beside it
+//! (`versions`). S3 handlers and admin ops both use these functions; neither reaches into
+//! the other.
 
 use std::sync::Arc;
 
@@ -15,7 +17,12 @@ use crate::domain::paging;
 use crate::error::{Error, Result};
 use crate::store::{schema, CommitError, Retry, Store, Txn};
 
-/// One stored object (the current and only version).
+mod version_listing;
+mod versions;
+pub use version_listing::VersionPage;
+pub use versions::Removed;
+
+/// One stored object version (or delete marker).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ObjectMeta {
     pub size: u64,
@@ -37,9 +44,21 @@ pub struct ObjectMeta {
     /// uploaded without one, and for those completed from parts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<(String, String)>,
+    /// The version's id; `None` for the null version (every object written while the
+    /// bucket had no versioning, or had it suspended).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    /// A delete marker: no data, counted in no stats, only ever a noncurrent entry.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delete_marker: bool,
 }
 
 impl ObjectMeta {
+    /// The id S3 names the version by: `null` for the null version.
+    pub fn vid(&self) -> &str {
+        self.version_id.as_deref().unwrap_or("null")
+    }
+
     /// The object's ACL with its owner filled in.
     pub fn acl(&self) -> Acl {
         self.acl.for_owner(&self.owner)
@@ -101,6 +120,40 @@ pub struct Page {
     pub next_marker: String,
 }
 
+/// What one write does to the bucket's stats, and the data files it leaves unnamed.
+#[derive(Default)]
+struct Plan {
+    size: i64,
+    actual: i64,
+    count: i64,
+    free: Vec<String>,
+}
+
+impl Plan {
+    /// A version (not a delete marker) comes into the index.
+    fn add(&mut self, o: &ObjectMeta) {
+        if !o.delete_marker {
+            self.size += o.size as i64;
+            self.actual += size_actual(o.size) as i64;
+            self.count += 1;
+        }
+    }
+
+    /// A version leaves the index for good: its data files go once the change is durable.
+    fn drop(&mut self, o: ObjectMeta) {
+        if !o.delete_marker {
+            self.size -= o.size as i64;
+            self.actual -= size_actual(o.size) as i64;
+            self.count -= 1;
+        }
+        self.free.extend(data_ids(&o));
+    }
+
+    fn stats(&self) -> Vec<i64> {
+        main_delta(self.size, self.actual, self.count)
+    }
+}
+
 pub struct Objects {
     store: Store,
     pub blobs: Arc<Blobs>,
@@ -144,22 +197,22 @@ impl Objects {
         Ok(Some(o))
     }
 
-    /// Install `meta` as the object `key` (replacing any current version), keeping the
-    /// bucket's stats exact, under the conditions of `guard`. The old version's data files
-    /// are deleted once the change is durable.
+    /// Install `meta` as the object `key`, keeping the bucket's stats exact, under the
+    /// conditions of `guard`. The version it replaces is dropped (its data files deleted once
+    /// the change is durable) or, in a bucket with versioning, kept as a noncurrent version:
+    /// see [`Objects::plan_write`]. Returns the new version's id when the bucket has
+    /// versioning enabled (the one S3 answers with `x-amz-version-id`).
     pub async fn install(
         &self,
         buckets: &Buckets,
         b: &Bucket,
         key: &str,
-        meta: ObjectMeta,
+        mut meta: ObjectMeta,
         guard: Guard,
-    ) -> Result<()> {
+    ) -> Result<Option<String>> {
         let name = b.key();
         let bk = b.data_key();
         let k = schema::object(&bk, key);
-        let new_raw = encode(&meta)?;
-        let meta = Arc::new(meta);
         let mut b = Arc::new(b.clone());
         let mut retry = Retry::new();
         loop {
@@ -170,14 +223,6 @@ impl Objects {
                     return Err(Error::PreconditionFailed);
                 }
             }
-            let (ds, dsa, dn) = match &cur {
-                Some(c) => (
-                    meta.size as i64 - c.size as i64,
-                    size_actual(meta.size) as i64 - size_actual(c.size) as i64,
-                    0,
-                ),
-                None => (meta.size as i64, size_actual(meta.size) as i64, 1),
-            };
             let mut t = guard
                 .with
                 .as_ref()
@@ -186,17 +231,20 @@ impl Objects {
             // The bucket (this instance of it) must still exist, so a concurrent bucket
             // removal cannot leave this object behind.
             t.expect(schema::bucket_instance(&name, &b.id), Some(Vec::new()))
-                .expect(k.clone(), cur_raw)
-                .put(k.clone(), new_raw.clone())
-                .incr(schema::bucket_stats(&bk), main_delta(ds, dsa, dn))
+                .expect(k.clone(), cur_raw);
+            let mut plan = Plan::default();
+            let announced = self
+                .plan_write(&mut t, &mut plan, &b, key, cur, &mut meta)
+                .await?;
+            plan.add(&meta);
+            t.put(k.clone(), encode(&meta)?)
+                .incr(schema::bucket_stats(&bk), plan.stats())
                 .incr(schema::bucket_versions(&bk), ver_delta(key));
             match self.store.commit(t).await {
                 Ok(seq) => {
-                    self.entries.written(k, Some(meta), seq);
-                    if let Some(c) = cur {
-                        self.blobs.remove_all(data_ids(&c)).await;
-                    }
-                    return Ok(());
+                    self.entries.written(k, Some(Arc::new(meta)), seq);
+                    self.blobs.remove_all(plan.free).await;
+                    return Ok(announced);
                 }
                 // The object changed under us, or the bucket went: look again, unless what
                 // the caller made the change depend on is gone.
@@ -217,6 +265,20 @@ impl Objects {
                 Err(CommitError::Store(e)) => return Err(e.into()),
             }
         }
+    }
+
+    /// Whether a bucket holds nothing: no object, no noncurrent version, no delete marker.
+    pub async fn is_empty(&self, bk: &str) -> Result<bool> {
+        Ok(self
+            .store
+            .scan(&schema::objects(bk), None, 1)
+            .await?
+            .is_empty()
+            && self
+                .store
+                .scan(&schema::object_versions(bk), None, 1)
+                .await?
+                .is_empty())
     }
 
     /// Do all of `t`'s checks hold now?
@@ -287,14 +349,22 @@ impl Objects {
         }
     }
 
-    /// Replace the entry's ACL or tags (`f` edits a copy), leaving data and stats alone;
-    /// `NoSuchKey` when absent.
+    /// Replace the ACL or tags of the current version, or of version `vid` (`f` edits a
+    /// copy), leaving data and stats alone; `NoSuchKey` when absent (a delete marker has
+    /// neither).
     pub async fn update(
         &self,
         bk: &str,
         key: &str,
+        vid: Option<&str>,
         f: impl Fn(&mut ObjectMeta) -> Result<()>,
     ) -> Result<Arc<ObjectMeta>> {
+        if let Some(vid) = vid {
+            let head = self.get(bk, key).await?;
+            if head.is_none_or(|h| h.vid() != vid) {
+                return self.update_noncurrent(bk, key, vid, f).await;
+            }
+        }
         let k = schema::object(bk, key);
         let mut retry = Retry::new();
         loop {

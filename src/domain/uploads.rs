@@ -303,7 +303,8 @@ impl Uploads {
     }
 }
 
-/// Remove a bucket that holds no object. radosgw looks only for objects to decide a bucket
+/// Remove a bucket that holds no object (of any version, delete markers included). radosgw
+/// looks only for objects to decide a bucket
 /// is empty: uploads still in progress are removed with it (and their parts, so the owner's
 /// stats drop them). A bucket with objects is left whole (`BucketNotEmpty`).
 pub async fn remove_bucket(
@@ -313,12 +314,7 @@ pub async fn remove_bucket(
     b: &crate::domain::buckets::Bucket,
 ) -> Result<()> {
     let bk = b.data_key();
-    if !objects
-        .list_page(&bk, "", "", "", 1)
-        .await?
-        .objects
-        .is_empty()
-    {
+    if !objects.is_empty(&bk).await? {
         return Err(Error::BucketNotEmpty);
     }
     uploads.abort_all(&objects.blobs, &bk).await?;

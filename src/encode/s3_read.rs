@@ -295,6 +295,12 @@ pub fn public_access_block(body: &[u8]) -> Result<[Option<String>; 4]> {
     ])
 }
 
+/// `<VersioningConfiguration>`: its `Status` and `MfaDelete`, each `None` when absent.
+pub fn versioning_configuration(body: &[u8]) -> Result<(Option<String>, Option<String>)> {
+    let root = parse(body, "VersioningConfiguration")?;
+    Ok((root.opt_token("Status")?, root.opt_token("MfaDelete")?))
+}
+
 /// `<RequestPaymentConfiguration>`: its `Payer`, `None` when absent.
 pub fn request_payment(body: &[u8]) -> Result<Option<String>> {
     parse(body, "RequestPaymentConfiguration")?.opt_token("Payer")

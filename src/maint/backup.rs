@@ -125,7 +125,11 @@ fn backup_into(data: &Path, objects: &Path, work: &Path) -> Result<Summary, Stri
         follower.catch_up()?;
         named.clear();
         let mut missing = 0u64;
-        for prefix in [crate::store::schema::OBJECT, crate::store::schema::PART] {
+        for prefix in [
+            crate::store::schema::OBJECT,
+            crate::store::schema::OBJECT_VERSION,
+            crate::store::schema::PART,
+        ] {
             follower.for_each(prefix.as_bytes(), |k, v| {
                 let files = crate::domain::data_named_by(k, v)
                     .map_err(|e| format!("entry {}: {e}", String::from_utf8_lossy(k)))?;

@@ -300,6 +300,18 @@ pub async fn check_index(app: &App, r: IndexReq) -> Result<Reply> {
             true
         })
         .await?;
+    // So are noncurrent versions (delete markers count nothing).
+    app.objects
+        .for_each_noncurrent(&bk, "", |page| {
+            for (_, o) in page.iter().filter(|(_, o)| !o.delete_marker) {
+                calc.size += o.size;
+                calc.size_actual += size_actual(o.size);
+                calc.num_objects += 1;
+                calc.written = true;
+            }
+            true
+        })
+        .await?;
     // Uploads in progress are in radosgw's index too: their parts as `rgw.main` entries,
     // each upload as an `rgw.multimeta` one.
     let (mut key_marker, mut id_marker) = (String::new(), String::new());
@@ -355,9 +367,10 @@ pub async fn check_index(app: &App, r: IndexReq) -> Result<Reply> {
     Ok(Reply::Doc(Doc::new("bucket_check", out.build())))
 }
 
-/// Delete every object and upload of a bucket, then the bucket.
+/// Delete every object (every version of it) and upload of a bucket, then the bucket.
 pub async fn purge_bucket(app: &App, b: &Bucket) -> Result<()> {
     let bk = b.data_key();
+    app.objects.purge_noncurrent(&bk).await?;
     loop {
         let mut keys = Vec::new();
         app.objects
@@ -376,6 +389,8 @@ pub async fn purge_bucket(app: &App, b: &Bucket) -> Result<()> {
             }
         }
     }
+    // What a write racing the purge retired meanwhile.
+    app.objects.purge_noncurrent(&bk).await?;
     app.uploads.abort_all(&app.objects.blobs, &bk).await?;
     let b = app
         .buckets
@@ -438,7 +453,14 @@ pub async fn remove_object(app: &App, r: ObjectRemoveReq) -> Result<Reply> {
     }
     let b = r.name.load(app).await?.ok_or(Error::NoSuchKey)?;
     let key = r.object.as_deref().ok_or(Error::InvalidArgument)?;
-    app.objects.remove(&b.data_key(), key).await?;
+    if b.versioning.is_none() {
+        app.objects.remove(&b.data_key(), key).await?;
+    } else {
+        // As an S3 delete by the bucket's owner: the current version is kept behind a
+        // delete marker (radosgw's `rgw_remove_object` deletes with the bucket's
+        // versioning).
+        app.objects.delete(&b, key, None, &b.owner).await?;
+    }
     Ok(Reply::Empty)
 }
 

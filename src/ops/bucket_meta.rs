@@ -8,7 +8,7 @@ pub use crate::domain::acl::grantee_names;
 use crate::ceph::{acl_blob, BlobGrant, NUM_SHARDS};
 use crate::config::Compat;
 use crate::domain::acl::{Acl, Grantee};
-use crate::domain::buckets::{Bucket, EntryPoint};
+use crate::domain::buckets::{Bucket, EntryPoint, Versioning};
 use crate::domain::sync::{Incoming, UpdateType};
 use crate::domain::App;
 use crate::encode::{Node, ObjBuilder};
@@ -27,7 +27,7 @@ fn explicit_placement() -> Node {
 }
 
 /// `bucket_stats` (root `stats`), in radosgw's field order. radosgw 19 (`squid`) moves
-/// `num_shards` after `index_type` and adds `versioning` (never enabled here: `off`),
+/// `num_shards` after `index_type` and adds `versioning` (`off`, `enabled`, `suspended`),
 /// `index_generation`, and `object_lock_enabled` / `mfa_enabled` (never set here).
 pub async fn stats_doc(app: &App, b: &Bucket) -> Result<Node> {
     let squid = app.cfg.compat >= Compat::Squid;
@@ -39,7 +39,12 @@ pub async fn stats_doc(app: &App, b: &Bucket) -> Result<Node> {
     }
     o = o.str("tenant", b.tenant.as_str());
     if squid {
-        o = o.str("versioning", "off");
+        let versioning = match b.versioning {
+            None => "off",
+            Some(Versioning::Enabled) => "enabled",
+            Some(Versioning::Suspended) => "suspended",
+        };
+        o = o.str("versioning", versioning);
     }
     o = o
         .str("zonegroup", app.cluster_id.as_str())
@@ -306,7 +311,15 @@ pub async fn metadata_get(app: &App, section: &str, key: &str) -> Result<Node> {
             .node("bucket", bucket_ref(&b))
             .str("creation_time", crate::clock::utime(b.creation_us))
             .str("owner", b.owner.as_str())
-            .int("flags", 0)
+            // radosgw's BUCKET_VERSIONED (2) and BUCKET_VERSIONS_SUSPENDED (4).
+            .int(
+                "flags",
+                match b.versioning {
+                    None => 0,
+                    Some(Versioning::Enabled) => 2,
+                    Some(Versioning::Suspended) => 6,
+                },
+            )
             .str("zonegroup", app.cluster_id.as_str())
             .str("placement_rule", b.placement_rule.as_str())
             .legacy_bool("has_instance_obj", false)

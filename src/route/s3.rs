@@ -153,6 +153,14 @@ const RULES: &[Rule] = &[
     rule(
         Bucket,
         PUT,
+        &["versioning"],
+        &[],
+        Any,
+        S3Op::PutBucketVersioning,
+    ),
+    rule(
+        Bucket,
+        PUT,
         &["object-lock"],
         &[],
         Any,
@@ -568,13 +576,11 @@ mod tests {
                 Err(Error::NotImplemented),
                 "{sub}"
             );
-            if sub != "acl" {
-                assert_eq!(
-                    op("PUT", "b", "", sub, false),
-                    Err(Error::NotImplemented),
-                    "{sub}"
-                );
-            }
+            let put = match sub {
+                "versioning" => Ok(S3Op::PutBucketVersioning),
+                _ => Err(Error::NotImplemented),
+            };
+            assert_eq!(op("PUT", "b", "", sub, false), put, "{sub}");
         }
         for sub in ["restore", "torrent", "attributes", "select&select-type=2"] {
             assert_eq!(

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use bytes::Bytes;
 use http::StatusCode;
 
-use super::{check_version_id, Reply, S3Request};
+use super::{Reply, S3Request};
 use crate::authz::{self, OpKind};
 use crate::domain::acl::{perm, Acl, Canned, Grant, Grantee, Group};
 use crate::domain::App;
@@ -224,7 +224,6 @@ pub async fn put_bucket(app: &App, req: &S3Request, body: Bytes) -> Result<Reply
 }
 
 pub async fn get_object(app: &App, req: &S3Request) -> Result<Reply> {
-    check_version_id(req)?;
     let b = req.bucket()?;
     let o = super::object_to_read(app, req, &b).await?;
     let acl = o.acl();
@@ -236,15 +235,14 @@ pub async fn get_object(app: &App, req: &S3Request) -> Result<Reply> {
 }
 
 pub async fn put_object(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
-    check_version_id(req)?;
     let b = req.bucket()?;
-    let o = super::object_to_write(app, &b, &req.key).await?;
+    let o = super::object_to_write(app, &b, &req.key, req.version_id()).await?;
     let asked = req.asked(&b, Some(&req.key), "s3:PutObjectAcl");
     authz::s3(&asked, &o.owner, &o.acl, perm::WRITE_ACP, OpKind::Write)?;
     let acl = requested(app, req, &body, &o.owner, &b.owner).await?;
     super::refuse_public_acl(&b, &acl)?;
     app.objects
-        .update(&b.data_key(), &req.key, |o| {
+        .update(&b.data_key(), &req.key, req.version_id(), |o| {
             o.acl = acl.clone();
             Ok(())
         })

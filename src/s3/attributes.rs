@@ -6,7 +6,7 @@
 
 use http::header::LAST_MODIFIED;
 
-use super::{check_version_id, object_to_read, Reply, S3Request};
+use super::{object_to_read, Reply, S3Request};
 use crate::authz::{self, OpKind};
 use crate::domain::acl::perm;
 use crate::domain::App;
@@ -53,7 +53,6 @@ fn number(req: &S3Request, name: &str, default: usize) -> Result<usize> {
 }
 
 pub async fn get(app: &App, req: &S3Request) -> Result<Reply> {
-    check_version_id(req)?;
     let want = requested(req)?;
     let max = number(req, "x-amz-max-parts", 1000)?.min(1000);
     let marker = number(req, "x-amz-part-number-marker", 0)?;
@@ -103,5 +102,5 @@ pub async fn get(app: &App, req: &S3Request) -> Result<Reply> {
     }
     x.close("GetObjectAttributesResponse");
     let r = Reply::xml(x.finish()).header(LAST_MODIFIED, crate::clock::http_date_us(o.mtime_us));
-    Ok(super::with_null_version(r, req))
+    Ok(super::with_version(r, req, &o))
 }

@@ -6,7 +6,7 @@ use http::StatusCode;
 use super::{acl, iso_ms, Reply, S3Request};
 use crate::authz::{self, OpKind};
 use crate::domain::acl::perm;
-use crate::domain::buckets::Bucket;
+use crate::domain::buckets::{Bucket, Versioning};
 use crate::domain::App;
 use crate::encode::s3::Xml;
 use crate::error::{Error, Result};
@@ -146,6 +146,7 @@ fn new_bucket(app: &App, req: &S3Request, owner: &str, acl: crate::domain::acl::
         lifecycle: None,
         public_access: None,
         requester_pays: false,
+        versioning: None,
         data: None,
     }
 }
@@ -320,15 +321,42 @@ pub fn location(req: &S3Request) -> Result<Reply> {
     Ok(r)
 }
 
-/// GetBucketVersioning: versioning is never enabled, so the configuration is empty.
+/// GetBucketVersioning: empty until versioning is first set, then its status (MFA delete is
+/// never on).
 pub fn versioning(req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
     let asked = req.asked(&b, None, "s3:GetBucketVersioning");
     authz::s3(&asked, &b.owner, &b.acl, perm::READ, OpKind::Read)?;
     let mut x = Xml::new();
     x.open_ns("VersioningConfiguration");
+    if let Some(v) = b.versioning {
+        x.elem("Status", v.status());
+        x.elem("MfaDelete", "Disabled");
+    }
     x.close("VersioningConfiguration");
     Ok(Reply::xml(x.finish()))
+}
+
+/// PutBucketVersioning: `Enabled` or `Suspended` (case as written), the owner's alone. Any
+/// other document is `InvalidArgument`, as radosgw 16.2.15 answers it (probed: bad or
+/// missing status, wrong root, malformed XML); MFA delete cannot be turned on
+/// (`AccessDenied`: no MFA device could ever authorise it).
+pub async fn put_versioning(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
+    let parse = |_: &Bucket| {
+        let (status, mfa) = crate::encode::s3_read::versioning_configuration(&body)
+            .map_err(|_| Error::InvalidArgument)?;
+        if mfa.as_deref() == Some("Enabled") {
+            return Err(Error::AccessDenied);
+        }
+        match status.as_deref() {
+            Some("Enabled") => Ok(Versioning::Enabled),
+            Some("Suspended") => Ok(Versioning::Suspended),
+            _ => Err(Error::InvalidArgument),
+        }
+    };
+    let set = |b: &mut Bucket, v: Versioning| b.versioning = Some(v);
+    change_as_owner(app, req, "s3:PutBucketVersioning", parse, set).await?;
+    Ok(Reply::empty(StatusCode::OK).header(http::header::CONTENT_TYPE, "application/xml"))
 }
 
 #[cfg(test)]

@@ -1,5 +1,4 @@
-//! Bucket listings: ListObjects v1 and v2, and ListObjectVersions (every version is the
-//! one version an unversioned bucket has: `null`, latest).
+//! Bucket listings: ListObjects v1 and v2 (current versions), and ListObjectVersions.
 
 use super::object::quoted;
 use super::{iso_ms, Reply, S3Request};
@@ -202,32 +201,60 @@ pub async fn list_objects(app: &App, req: &S3Request) -> Result<Reply> {
     Ok(super::bucket::with_wire_extra(app, Reply::xml(doc), &[n]))
 }
 
-fn version_xml(x: &mut Xml, c: &Common, k: &str, o: &ObjectMeta, owner_name: &str) {
-    x.open("Version");
+/// One `Version` or `DeleteMarker` of ListObjectVersions, as radosgw writes them.
+fn version_xml(x: &mut Xml, c: &Common, k: &str, o: &ObjectMeta, latest: bool, owner_name: &str) {
+    let tag = if o.delete_marker {
+        "DeleteMarker"
+    } else {
+        "Version"
+    };
+    x.open(tag);
     x.elem("Key", &c.enc(k));
-    x.elem("VersionId", "null");
-    x.bool("IsLatest", true);
+    x.elem("VersionId", o.vid());
+    x.bool("IsLatest", latest);
     x.elem("LastModified", &iso_ms(o.mtime_us));
-    x.elem("ETag", &quoted(&o.etag));
-    x.num("Size", o.size);
-    x.elem("StorageClass", "STANDARD");
+    if !o.delete_marker {
+        x.elem("ETag", &quoted(&o.etag));
+        x.num("Size", o.size);
+        x.elem("StorageClass", "STANDARD");
+    }
     owner_xml(x, &o.owner, owner_name);
     x.elem("Type", "Normal");
-    x.close("Version");
+    x.close(tag);
 }
 
-/// ListObjectVersions on a bucket that never had versioning: each object once, version
-/// `null`. `version-id-marker` can only be `null` (or empty): the key marker's one version.
+/// ListObjectVersions: every version and delete marker, keys ascending and each key's
+/// newest first (a bucket that never had versioning has each object once, version `null`).
+/// A page resumes after `version-id-marker` of `key-marker`, or with no version marker
+/// after every version of `key-marker` (AWS's rule; radosgw 16.2.15 lists the marker key's
+/// versions again then); a version marker without a key marker is only echoed.
 pub async fn list_versions(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
+    authz::s3(
+        &req.asked(&b, None, "s3:ListBucketVersions"),
+        &b.owner,
+        &b.acl,
+        perm::READ,
+        OpKind::Read,
+    )?;
     let q = &req.query;
     let c = Common::parse(req)?;
     let key_marker = q.get("key-marker").unwrap_or("").to_string();
     let vid_marker = q.get("version-id-marker").unwrap_or("").to_string();
-    if !vid_marker.is_empty() && vid_marker != "null" {
-        return Err(Error::InvalidArgument);
-    }
-    let page = page(app, req, "s3:ListBucketVersions", &c, &key_marker).await?;
+    let resume = if key_marker.is_empty() {
+        ""
+    } else {
+        &vid_marker
+    };
+    let page = app
+        .objects
+        .list_versions(
+            &b.data_key(),
+            (&c.prefix, &c.delimiter),
+            (&key_marker, resume),
+            c.max,
+        )
+        .await?;
     let owner_name = app.users.display_name(&b.owner).await;
     // radosgw's element order; keys are URL-encoded for `encoding-type=url`, the prefix
     // and markers are not.
@@ -247,11 +274,11 @@ pub async fn list_versions(app: &App, req: &S3Request) -> Result<Reply> {
     x.elem("KeyMarker", &key_marker);
     x.elem("VersionIdMarker", &vid_marker);
     if page.truncated {
-        x.elem("NextKeyMarker", &page.next_marker);
-        x.elem("NextVersionIdMarker", "null");
+        x.elem("NextKeyMarker", &page.next_key_marker);
+        x.elem("NextVersionIdMarker", &page.next_version_marker);
     }
-    for (k, o) in &page.objects {
-        version_xml(&mut x, &c, k, o, &owner_name);
+    for (k, o, latest) in &page.entries {
+        version_xml(&mut x, &c, k, o, *latest, &owner_name);
     }
     x.close("ListVersionsResult");
     Ok(Reply::xml(x.finish()))

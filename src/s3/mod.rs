@@ -55,6 +55,7 @@ pub enum S3Op {
     PutBucketAcl,
     GetBucketLocation,
     GetBucketVersioning,
+    PutBucketVersioning,
     /// A configuration no bucket has here (`bucket_config`).
     GetBucketConfig(bucket_config::Config),
     PutObject,
@@ -124,6 +125,7 @@ impl S3Op {
             PutBucketAcl | PutObjectAcl => "put_acls",
             GetBucketLocation => "get_bucket_location",
             GetBucketVersioning => "get_bucket_versioning",
+            PutBucketVersioning => "set_bucket_versioning",
             GetBucketConfig(c) => c.op_name(),
             PutObject | UploadPart => "put_obj",
             PostObject => "post_obj",
@@ -186,6 +188,7 @@ impl S3Op {
                 | PutBucketLifecycle
                 | PutPublicAccessBlock
                 | PutBucketRequestPayment
+                | PutBucketVersioning
                 | CompleteUpload
                 // Read (and checked against its signature) though the op refuses it.
                 | PutObjectRetention
@@ -254,6 +257,12 @@ pub struct Peer {
 impl S3Request {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The version the request names (`versionId`); an empty one names none, as radosgw
+    /// reads it.
+    pub fn version_id(&self) -> Option<&str> {
+        self.query.get("versionId").filter(|v| !v.is_empty())
     }
 
     /// The store key of the bucket the request names (`tenant:name`, else in the caller's
@@ -436,6 +445,7 @@ pub async fn run(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
         ListUploads => multipart::list_uploads(app, req).await,
         GetBucketLocation => bucket::location(req),
         GetBucketVersioning => bucket::versioning(req),
+        PutBucketVersioning => Box::pin(bucket::put_versioning(app, req, body.bytes())).await,
         GetBucketConfig(c) => bucket_config::get(req, c),
         GetBucketAcl => acl::get_bucket(app, req).await,
         PutBucketAcl => Box::pin(acl::put_bucket(app, req, body.bytes())).await,
@@ -493,7 +503,7 @@ pub async fn object_to_read(
     req: &S3Request,
     b: &Bucket,
 ) -> Result<Arc<crate::domain::objects::ObjectMeta>> {
-    match app.objects.get(&b.data_key(), &req.key).await? {
+    match version(app, b, &req.key, req.version_id()).await? {
         Some(o) => Ok(o),
         None => {
             let asked = req.asked(b, None, "s3:ListBucket");
@@ -503,17 +513,31 @@ pub async fn object_to_read(
     }
 }
 
-/// The object a write of its ACL, tags or lock settings names: `NoSuchKey` when missing,
-/// before any permission is checked (radosgw loads it first).
+/// The object a write of its ACL, tags or lock settings names (its version `vid`, else
+/// the current one): `NoSuchKey` when missing, before any permission is checked (radosgw
+/// loads it first).
 pub async fn object_to_write(
     app: &App,
     b: &Bucket,
     key: &str,
+    vid: Option<&str>,
 ) -> Result<Arc<crate::domain::objects::ObjectMeta>> {
-    app.objects
-        .get(&b.data_key(), key)
-        .await?
-        .ok_or(Error::NoSuchKey)
+    version(app, b, key, vid).await?.ok_or(Error::NoSuchKey)
+}
+
+/// Version `vid` of `key` (else its current version), if it exists and is not a delete
+/// marker: radosgw 16.2.15 serves neither a missing version nor a marker (`NoSuchKey`).
+async fn version(
+    app: &App,
+    b: &Bucket,
+    key: &str,
+    vid: Option<&str>,
+) -> Result<Option<Arc<crate::domain::objects::ObjectMeta>>> {
+    let found = match vid {
+        Some(v) => app.objects.get_version(&b.data_key(), key, v).await?,
+        None => app.objects.get(&b.data_key(), key).await?,
+    };
+    Ok(found.filter(|o| !o.delete_marker))
 }
 
 /// A bucket's `BlockPublicAcls`: an ACL granting everyone or every authenticated user is
@@ -539,23 +563,18 @@ fn expected_owner(app: &App, req: &S3Request) -> Result<()> {
     }
 }
 
-/// `versionId` may only name the one version an unversioned bucket has, `null`; any other
-/// names no object (`NoSuchKey`, as radosgw answers).
-pub fn check_version_id(req: &S3Request) -> Result<()> {
-    match req.query.get("versionId") {
-        None | Some("null") => Ok(()),
-        Some(_) => Err(Error::NoSuchKey),
+/// A read names the version it served: its id, or `null` when the request asked for the
+/// null version by name (radosgw 16.2.15 names a null version read without `versionId`
+/// not at all).
+pub fn with_version(r: Reply, req: &S3Request, o: &crate::domain::objects::ObjectMeta) -> Reply {
+    match (&o.version_id, req.version_id()) {
+        (Some(v), _) => r.header(VERSION_ID, v.as_str()),
+        (None, Some("null")) => r.header(VERSION_ID, "null"),
+        _ => r,
     }
 }
 
-/// A read of `versionId=null` (the one version an unversioned bucket has) names it back.
-pub fn with_null_version(r: Reply, req: &S3Request) -> Reply {
-    if req.query.get("versionId") == Some("null") {
-        r.header(HeaderName::from_static("x-amz-version-id"), "null")
-    } else {
-        r
-    }
-}
+pub const VERSION_ID: HeaderName = HeaderName::from_static("x-amz-version-id");
 
 /// `2026-11-23T08:56:24.344Z`, S3's timestamp form.
 pub fn iso_ms(us: i64) -> String {

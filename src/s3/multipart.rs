@@ -212,6 +212,8 @@ pub async fn complete(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> 
         acl: u.acl.clone(),
         tags: u.tags.clone(),
         checksum: None,
+        version_id: None,
+        delete_marker: false,
     };
     // Close the upload (checking no part was written since they were read, so a part
     // replaced meanwhile fails this instead of leaving the object on deleted data) and install the
@@ -224,7 +226,8 @@ pub async fn complete(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> 
         )),
         ..Guard::default()
     };
-    app.objects
+    let version_id = app
+        .objects
         .install(&app.buckets, &b, &req.key, meta, guard)
         .await?;
     let unused: Vec<String> = stored
@@ -233,7 +236,11 @@ pub async fn complete(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> 
         .map(|p| p.value.data.clone())
         .collect();
     app.objects.blobs.remove_all(unused).await;
-    Ok(completed(app, req, &b, &etag))
+    let r = completed(app, req, &b, &etag);
+    Ok(match version_id {
+        Some(v) => r.header(super::VERSION_ID, v),
+        None => r,
+    })
 }
 
 /// The answer to a completion. `Location` is radosgw's (`compute_domain_uri`): the S3

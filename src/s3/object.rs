@@ -5,7 +5,7 @@ use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, ETAG, LAST_MODIFIED};
 use http::{HeaderMap, StatusCode};
 
-use super::{acl, check_version_id, iso_ms, tagging, Body, Reply, ReplyBody, S3Op, S3Request};
+use super::{acl, iso_ms, tagging, Body, Reply, ReplyBody, S3Op, S3Request, VERSION_ID};
 use crate::authz::{self, OpKind};
 use crate::config::Compat;
 use crate::domain::acl::{perm, Acl, Canned};
@@ -111,25 +111,43 @@ pub async fn receive_within_quota(
     Ok(got)
 }
 
-/// Publish a received object as `key`, or delete its data if that fails.
-async fn install(app: &App, b: &Bucket, key: &str, meta: ObjectMeta) -> Result<()> {
+/// Publish a received object as `key`, or delete its data if that fails. The new version's
+/// id when the bucket has versioning enabled.
+async fn install(app: &App, b: &Bucket, key: &str, meta: ObjectMeta) -> Result<Option<String>> {
     let ids: Vec<String> = meta.data.iter().map(|(id, _)| id.clone()).collect();
-    if let Err(e) = app
+    match app
         .objects
         .install(&app.buckets, b, key, meta, Guard::default())
         .await
     {
-        app.objects.blobs.remove_all(ids).await;
-        return Err(e);
+        Ok(v) => Ok(v),
+        Err(e) => {
+            app.objects.blobs.remove_all(ids).await;
+            Err(e)
+        }
     }
-    Ok(())
+}
+
+/// What an upload stored: its ETag, the flexible checksum its body carried, and its version
+/// id (versioning enabled).
+pub struct Uploaded {
+    pub etag: String,
+    pub checksum: Option<(String, String)>,
+    pub version_id: Option<String>,
 }
 
 pub async fn put(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
-    let (etag, checksum) = upload(app, req, body, None).await?;
+    let Uploaded {
+        etag,
+        checksum,
+        version_id,
+    } = upload(app, req, body, None).await?;
     let mut r = Reply::empty(StatusCode::OK)
         .header(ETAG, quoted(&etag))
         .header(http::header::ACCEPT_RANGES, "bytes");
+    if let Some(v) = version_id {
+        r = r.header(VERSION_ID, v);
+    }
     if let Some(b) = req.target.as_deref().filter(|b| b.lifecycle.is_some()) {
         let tags = req.header("x-amz-tagging").map(tagging::from_header);
         let tags = tags.transpose()?.unwrap_or_default();
@@ -152,14 +170,13 @@ pub fn with_checksum(r: Reply, checksum: Option<&(String, String)>) -> Reply {
 }
 
 /// Store `body` as `req.key` with what the request's headers ask for (ACL, metadata,
-/// conditions, quota), and its tags: `tags`, or else those of `x-amz-tagging`. The ETag,
-/// and the flexible checksum the body carried.
+/// conditions, quota), and its tags: `tags`, or else those of `x-amz-tagging`.
 pub async fn upload(
     app: &App,
     req: &S3Request,
     body: Body,
     tags: Option<Vec<(String, String)>>,
-) -> Result<(String, Option<(String, String)>)> {
+) -> Result<Uploaded> {
     let b = req.bucket()?;
     let asked = req.asked(&b, Some(&req.key), "s3:PutObject");
     authz::s3(&asked, &b.owner, &b.acl, perm::WRITE, OpKind::Write)?;
@@ -204,9 +221,15 @@ pub async fn upload(
         acl,
         tags,
         checksum: checksum.clone(),
+        version_id: None,
+        delete_marker: false,
     };
-    install(app, &b, &req.key, meta).await?;
-    Ok((etag, checksum))
+    let version_id = install(app, &b, &req.key, meta).await?;
+    Ok(Uploaded {
+        etag,
+        checksum,
+        version_id,
+    })
 }
 
 /// Parse `bytes=a-b` against an object of `size` bytes; `None` for no/ignored Range. Of
@@ -346,7 +369,6 @@ fn part_bytes(o: &ObjectMeta, n: usize) -> Result<Option<(u64, u64, usize)>> {
 }
 
 pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
-    check_version_id(req)?;
     let part = part_number(req)?;
     let b = req.bucket()?;
     let o = super::object_to_read(app, req, &b).await?;
@@ -358,9 +380,10 @@ pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
     if req.headers.contains_key("x-amz-server-side-encryption") {
         return Err(Error::InvalidRequest);
     }
-    let mut r = Reply::new(StatusCode::OK)
+    let r = Reply::new(StatusCode::OK)
         .header(http::header::ACCEPT_RANGES, "bytes")
-        .header(LAST_MODIFIED, crate::clock::http_date_us(o.mtime_us))
+        .header(LAST_MODIFIED, crate::clock::http_date_us(o.mtime_us));
+    let mut r = super::with_version(r, req, &o)
         .header(http::HeaderName::from_static("x-rgw-object-type"), "Normal")
         .header(ETAG, quoted(&o.etag));
     r = super::lifecycle::with_expiration(r, &b, &req.key, &o.tags, o.mtime_us);
@@ -386,7 +409,6 @@ pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
     for (h, v) in overrides {
         r = r.header(http::HeaderName::from_static(h), v);
     }
-    r = super::with_null_version(r, req);
     if !o.tags.is_empty() {
         r = r.header(
             http::HeaderName::from_static("x-amz-tagging-count"),
@@ -454,15 +476,20 @@ pub async fn delete(app: &App, req: &S3Request) -> Result<Reply> {
     let b = req.bucket()?;
     let asked = req.asked(&b, Some(&req.key), "s3:DeleteObject");
     authz::s3(&asked, &b.owner, &b.acl, perm::WRITE, OpKind::Delete)?;
-    // A version other than `null` does not exist: deleting it deletes nothing.
-    if check_version_id(req).is_err() {
-        return Ok(Reply::empty(StatusCode::NO_CONTENT));
+    // S3 deletes are idempotent: a missing key or version is still 204.
+    let owner = upload_owner(req, &b);
+    let removed = app
+        .objects
+        .delete(&b, &req.key, req.version_id(), &owner)
+        .await?;
+    let mut r = Reply::empty(StatusCode::NO_CONTENT);
+    if let Some(v) = removed.version_id {
+        r = r.header(VERSION_ID, v);
     }
-    match app.objects.remove(&b.data_key(), &req.key).await {
-        // S3 deletes are idempotent: a missing key is still 204.
-        Ok(_) | Err(Error::NoSuchKey) => Ok(Reply::empty(StatusCode::NO_CONTENT)),
-        Err(e) => Err(e),
+    if removed.delete_marker {
+        r = r.header(http::HeaderName::from_static("x-amz-delete-marker"), "true");
     }
+    Ok(r)
 }
 
 pub async fn delete_many(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
@@ -477,25 +504,29 @@ pub async fn delete_many(app: &App, req: &S3Request, body: Bytes) -> Result<Repl
         may_delete("")?;
     }
     let d = crate::encode::s3_read::delete_objects(&body)?;
+    let owner = upload_owner(req, &b);
     let mut x = Xml::new();
     x.open_ns("DeleteResult");
     for obj in d.objects {
-        let res = match obj.version_id.as_deref() {
-            _ if b.policy.is_some() && may_delete(&obj.key).is_err() => Err(Error::AccessDenied),
-            None | Some("null") => match app.objects.remove(&b.data_key(), &obj.key).await {
-                Ok(_) | Err(Error::NoSuchKey) => Ok(()),
-                Err(e) => Err(e),
-            },
-            // No such version: nothing to delete, as for a missing key.
-            Some(_) => Ok(()),
+        // Each as DeleteObject: a missing key or version is deleted too. The version asked
+        // for is named back whatever it was.
+        let vid = obj.version_id.as_deref().filter(|v| !v.is_empty());
+        let res = if b.policy.is_some() && may_delete(&obj.key).is_err() {
+            Err(Error::AccessDenied)
+        } else {
+            app.objects.delete(&b, &obj.key, vid, &owner).await
         };
         match res {
-            Ok(()) if d.quiet => {}
-            Ok(()) => {
+            Ok(_) if d.quiet => {}
+            Ok(removed) => {
                 x.open("Deleted");
                 x.elem("Key", &obj.key);
                 if let Some(v) = &obj.version_id {
                     x.elem("VersionId", v);
+                }
+                if let (true, Some(v)) = (removed.delete_marker, &removed.version_id) {
+                    x.elem("DeleteMarker", "true");
+                    x.elem("DeleteMarkerVersionId", v);
                 }
                 x.close("Deleted");
             }

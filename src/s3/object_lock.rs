@@ -1,14 +1,14 @@
 //! Object lock, which no bucket has here. radosgw enables it only on a bucket created with
 //! `x-amz-bucket-object-lock-enabled: true`, which also turns versioning on; this gateway
-//! keeps no versions, so that create is refused (`NotImplemented`) rather than answered with
-//! a bucket that would not hold what it was asked to. Every other object-lock request gets
+//! keeps versions but enforces no retention, so that create is refused (`NotImplemented`)
+//! rather than answered with a bucket that would not hold what it was asked to. Every other object-lock request gets
 //! the answer radosgw 16.2.15 gives for a bucket without it (probed): the permission, the
 //! object, then `InvalidRequest` (`InvalidBucketState` for the bucket's configuration),
 //! whatever a PUT's body says (it is read only to check it against its signature).
 
 use hyper::HeaderMap;
 
-use super::{check_version_id, Reply, S3Op, S3Request};
+use super::{Reply, S3Op, S3Request};
 use crate::authz::{self, OpKind};
 use crate::domain::acl::perm;
 use crate::domain::App;
@@ -18,7 +18,6 @@ const NOT_CONFIGURED: &str = "bucket object lock not configured";
 
 /// GET and PUT `?retention` and `?legal-hold` of an object.
 pub async fn object(app: &App, req: &S3Request) -> Result<Reply> {
-    check_version_id(req)?;
     let b = req.bucket()?;
     let (action, write, message) = match req.op {
         S3Op::GetObjectRetention => ("s3:GetObjectRetention", false, NOT_CONFIGURED),
@@ -35,7 +34,7 @@ pub async fn object(app: &App, req: &S3Request) -> Result<Reply> {
         ),
     };
     let o = if write {
-        super::object_to_write(app, &b, &req.key).await?
+        super::object_to_write(app, &b, &req.key, req.version_id()).await?
     } else {
         super::object_to_read(app, req, &b).await?
     };

@@ -116,7 +116,9 @@ pub async fn post(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
         peer: req.peer,
     };
     let file = form.into_file(min, max);
-    let (etag, _) = object::upload(app, &upload, Body::Stream(Box::new(file)), Some(tags)).await?;
+    let etag = object::upload(app, &upload, Body::Stream(Box::new(file)), Some(tags))
+        .await?
+        .etag;
     answer(app, req, &fields, &upload.key, &etag)
 }
 

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use http::StatusCode;
 
 use super::bucket::change_as_owner;
-use super::{check_version_id, Reply, S3Request};
+use super::{Reply, S3Request};
 use crate::authz::{self, OpKind};
 use crate::domain::acl::perm;
 use crate::domain::buckets::Bucket;
@@ -72,7 +72,6 @@ pub fn tagging_doc(tags: &[(String, String)]) -> String {
 }
 
 pub async fn get(app: &App, req: &S3Request) -> Result<Reply> {
-    check_version_id(req)?;
     let b = req.bucket()?;
     let o = super::object_to_read(app, req, &b).await?;
     let asked = req
@@ -89,13 +88,13 @@ async fn set(
     tags: Vec<(String, String)>,
 ) -> Result<()> {
     let b = req.bucket()?;
-    let o = super::object_to_write(app, &b, &req.key).await?;
+    let o = super::object_to_write(app, &b, &req.key, req.version_id()).await?;
     let asked = req
         .asked(&b, Some(&req.key), action)
         .with_object_tags(&o.tags);
     authz::s3(&asked, &o.owner, &o.acl, perm::WRITE, OpKind::Write)?;
     app.objects
-        .update(&b.data_key(), &req.key, |o| {
+        .update(&b.data_key(), &req.key, req.version_id(), |o| {
             o.tags = tags.clone();
             Ok(())
         })
@@ -104,7 +103,6 @@ async fn set(
 }
 
 pub async fn put(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
-    check_version_id(req)?;
     let tags = crate::encode::s3_read::tagging(&body)?;
     validate(&tags)?;
     set(app, req, "s3:PutObjectTagging", sorted(tags)).await?;
@@ -112,7 +110,6 @@ pub async fn put(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
 }
 
 pub async fn delete(app: &App, req: &S3Request) -> Result<Reply> {
-    check_version_id(req)?;
     set(app, req, "s3:DeleteObjectTagging", Vec::new()).await?;
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }

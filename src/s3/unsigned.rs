@@ -53,7 +53,7 @@ pub async fn anonymous_may_send_body(app: &App, bucket: &str, key: &str, op: S3O
         _ => return Ok(()),
     };
     if of_object {
-        let o = object_to_write(app, &b, key).await?;
+        let o = object_to_write(app, &b, key, None).await?;
         return authz::s3(&asked, &o.owner, &o.acl(), need, OpKind::Write);
     }
     authz::s3(&asked, &b.owner, &b.acl, need, OpKind::Write)

@@ -19,7 +19,8 @@
 //! | `ubkt/<uid>/<bkey>`                   | empty: the user owns (is linked to) bucket |
 //! | `bstats/<bkey>`                       | counters `[size, size_actual, objects, written, uploads, uploads_written]` |
 //! | `bver/<bkey>`                         | counters: index version per shard          |
-//! | `obj/<bkey>/<key>`                    | object index entry                         |
+//! | `obj/<bkey>/<key>`                    | object index entry (the current version)   |
+//! | `objv/<bkey>/<key*>\0<time><vid>`     | a noncurrent version or a delete marker    |
 //! | `upload/<bkey>/<key>\0<upload id>`    | multipart upload in progress               |
 //! | `part/<upload id>/<nnnnn>`            | uploaded part                              |
 //! | `pseq/<upload id>`                    | counters `[part writes]` (see `Uploads::close_txn`) |
@@ -36,6 +37,11 @@
 //! without holding them all in memory. A user's record and all its index entries change in
 //! one `Txn`, whose checks make uid, email, access key and swift id unique across concurrent
 //! writers; a bucket's record, order and instance entries and its owner's link likewise.
+//!
+//! Versions: `<key*>` is the object key with bytes 0 and 1 escaped (`\x01\x01`, `\x01\x02`),
+//! so it holds no NUL, sorts as the key does and is a prefix of no other key's; `<time>` is
+//! `u64::MAX - mtime_us` in 16 hex digits (newest first) and `<vid>` the version id (`null`
+//! for the null version). A bucket that never had versioning has no `objv/` keys.
 //!
 //! Usage: `<hour>` is the start of the hour in unix seconds, 10 digits zero-padded so keys
 //! sort by time within an owner; `<bucket>` is empty for requests without a bucket and `-`
@@ -64,6 +70,7 @@ pub const BUCKET_INSTANCE: &str = "binst/";
 pub const USER_BUCKET: &str = "ubkt/";
 pub const BUCKET_DATA: &str = "bdata/";
 pub const OBJECT: &str = "obj/";
+pub const OBJECT_VERSION: &str = "objv/";
 pub const UPLOAD: &str = "upload/";
 pub const PART: &str = "part/";
 pub const USAGE: &str = "usage/";
@@ -153,6 +160,57 @@ pub fn objects(bk: &str) -> Vec<u8> {
 }
 pub fn object(bk: &str, k: &str) -> Vec<u8> {
     key(&[OBJECT, bk, "/", k])
+}
+
+/// Every noncurrent version and delete marker of a bucket.
+pub fn object_versions(bk: &str) -> Vec<u8> {
+    key(&[OBJECT_VERSION, bk, "/"])
+}
+/// Those of object `k` (a prefix of no other object's), or of every key under prefix `k`
+/// when `whole` is false.
+pub fn object_versions_of(bk: &str, k: &str, whole: bool) -> Vec<u8> {
+    let mut v = object_versions(bk);
+    escape_version_key(&mut v, k);
+    if whole {
+        v.push(0);
+    }
+    v
+}
+/// One version of object `k`, made at `mtime_us`, with id `vid` (`null` for the null one).
+pub fn object_version(bk: &str, k: &str, mtime_us: i64, vid: &str) -> Vec<u8> {
+    let mut v = object_versions_of(bk, k, true);
+    let newest_first = u64::MAX - mtime_us.max(0) as u64;
+    v.extend_from_slice(format!("{newest_first:016x}").as_bytes());
+    v.extend_from_slice(vid.as_bytes());
+    v
+}
+/// The object key of a version's store key.
+pub fn parse_object_version(bk: &str, k: &[u8]) -> Option<String> {
+    let rest = k.strip_prefix(object_versions(bk).as_slice())?;
+    let end = rest.iter().position(|&b| b == 0)?;
+    let mut out = Vec::with_capacity(end);
+    let mut it = rest[..end].iter();
+    while let Some(&b) = it.next() {
+        if b == 1 {
+            out.push(it.next()?.checked_sub(1)?);
+        } else {
+            out.push(b);
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Bytes 0 and 1 become `\x01` and their value plus one: no NUL is left to end the key
+/// early, and byte order is kept (`\x01\x01` < `\x01\x02` < `\x02`).
+fn escape_version_key(out: &mut Vec<u8>, k: &str) {
+    for &b in k.as_bytes() {
+        if b <= 1 {
+            out.push(1);
+            out.push(b + 1);
+        } else {
+            out.push(b);
+        }
+    }
 }
 
 pub fn uploads(bk: &str) -> Vec<u8> {
@@ -341,6 +399,33 @@ mod tests {
         let (h, n) = parse_order(USER_ORDER, &user_order("xavier")).unwrap();
         assert_eq!((h, n.as_str()), (0x13ee2934, "xavier"));
         assert_eq!(user_order_at(h, "xavier"), user_order("xavier"));
+    }
+
+    /// Version keys of one object sort newest first and after no other object's, keys that
+    /// hold NUL included, in the order of the object keys themselves.
+    #[test]
+    fn version_keys_sort_by_key_then_newest_first() {
+        let keys = ["a", "a\0", "a\0\x01", "a\x01", "a\x02", "a0", "b"];
+        let mut all = Vec::new();
+        for k in keys {
+            for t in [5, 9] {
+                all.push((object_version("bk", k, t, "v"), k, t));
+            }
+        }
+        let mut sorted = all.clone();
+        sorted.sort();
+        let order: Vec<(&str, i64)> = sorted.iter().map(|(_, k, t)| (*k, *t)).collect();
+        let want: Vec<(&str, i64)> = keys.iter().flat_map(|k| [(*k, 9), (*k, 5)]).collect();
+        assert_eq!(order, want);
+        for (sk, k, _) in &all {
+            assert_eq!(parse_object_version("bk", sk).as_deref(), Some(*k));
+            assert!(sk.starts_with(&object_versions_of("bk", k, true)));
+            let under_a = sk.starts_with(&object_versions_of("bk", "a", false));
+            assert_eq!(under_a, k.starts_with('a'), "{k:?}");
+        }
+        assert!(
+            !object_version("bk", "a\0", 1, "v").starts_with(&object_versions_of("bk", "a", true))
+        );
     }
 
     #[test]

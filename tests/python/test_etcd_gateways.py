@@ -190,6 +190,40 @@ def test_bucket_and_objects_through_a_read_through_c(gws, uid):
     assert st["usage"]["rgw.main"]["num_objects"] == len(bodies) - 1
 
 
+def test_versions_across_gateways_and_a_purge_of_many(gws, uid):
+    """Versions written through all three gateways are one history: listed and read through
+    any, a delete marker through one hides the object from the others, and a purge of more
+    versions than an etcd transaction has operations (128) empties the bucket."""
+    a, b, c = gws
+    ak, sk = keypair("VER")
+    a.admin().create_user(uid, access_key=ak, secret_key=sk)
+    s = [helpers.s3_client(g, ak, sk) for g in gws]
+    bucket = uid[:40].lower()
+    s[0].create_bucket(Bucket=bucket)
+    s[1].put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    ids = [s[i % 3].put_object(Bucket=bucket, Key="k", Body=b"v%d" % i)["VersionId"]
+           for i in range(6)]
+    listed = s[2].list_object_versions(Bucket=bucket)["Versions"]
+    assert [v["VersionId"] for v in listed] == ids[::-1]
+    assert s[2].get_object(Bucket=bucket, Key="k", VersionId=ids[1])["Body"].read() == b"v1"
+    s[0].delete_object(Bucket=bucket, Key="k")
+    with pytest.raises(s[1].exceptions.NoSuchKey):
+        s[1].get_object(Bucket=bucket, Key="k")
+    for i in range(150):
+        s[i % 3].put_object(Bucket=bucket, Key=f"m{i % 5}", Body=b"x")
+    st = b.admin().get("/admin/bucket", [("bucket", bucket), ("stats", "true")]).json()
+    assert st["usage"]["rgw.main"]["num_objects"] == 156
+    r = c.admin().request("DELETE", "/admin/bucket", [("bucket", bucket),
+                                                       ("purge-objects", "true")])
+    assert r.status_code == 200, r.text
+    with pytest.raises(s[2].exceptions.ClientError):
+        s[2].head_bucket(Bucket=bucket)
+    deadline = time.monotonic() + REVOKE_BOUND
+    while a.admin().get("/admin/bucket", [("bucket", bucket)]).status_code != 404:
+        assert time.monotonic() < deadline, "the purge through C is not seen by A"
+        time.sleep(0.05)
+
+
 def test_multipart_of_many_parts_completes_and_aborts(gws, uid):
     """An upload's parts are closed by one prefix deletion, so an upload of more parts than
     an etcd transaction has operations (128) still completes and aborts, and the bucket's

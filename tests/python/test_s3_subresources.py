@@ -33,6 +33,7 @@ IMPLEMENTED = {
     ("object", "GET", "acl"),           # GetObjectAcl
     ("object", "PUT", "acl"),           # PutObjectAcl
     ("bucket", "GET", "versioning"),    # GetBucketVersioning
+    ("bucket", "PUT", "versioning"),    # PutBucketVersioning
     ("bucket", "GET", "versions"),      # ListObjectVersions
     ("object", "GET", "tagging"),       # GetObjectTagging
     ("object", "PUT", "tagging"),       # PutObjectTagging

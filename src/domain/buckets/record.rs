@@ -57,12 +57,34 @@ pub struct Bucket {
     /// `?requestPayment`: other callers pay for their requests (`s3::request_payment`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub requester_pays: bool,
+    /// `?versioning`: `None` until first set; a bucket never goes back to it (S3 has no
+    /// way to), only to `Suspended`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versioning: Option<Versioning>,
     /// Where its objects, uploads and counters are kept when not under its own key: a
     /// bucket renamed (`PUT /admin/bucket?new-bucket-name`) keeps them where they were, and
     /// a bucket made under a name whose old data space a renamed bucket holds gets its own
     /// (`<key>#<id>`; `#` is in no bucket name). Absent from every other record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
+}
+
+/// A bucket's versioning state once set: new objects get version ids (`Enabled`) or are the
+/// null version (`Suspended`); older versions are kept in both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Versioning {
+    Enabled,
+    Suspended,
+}
+
+impl Versioning {
+    /// The `Status` S3 names it by.
+    pub fn status(self) -> &'static str {
+        match self {
+            Versioning::Enabled => "Enabled",
+            Versioning::Suspended => "Suspended",
+        }
+    }
 }
 
 /// The bucket's entry point (`/admin/metadata/bucket`), which radosgw versions apart from the

@@ -4,13 +4,13 @@
 //! is left alone: it is removed only while it is still the version that expired.
 
 use crate::domain::buckets::{Bucket, Buckets};
-use crate::domain::objects::Objects;
+use crate::domain::objects::{ObjectMeta, Objects};
 use crate::domain::uploads::Uploads;
 use crate::error::{Error, Result};
 use crate::store::Store;
 
 use super::status::{self, State};
-use super::{Expiration, LcClock};
+use super::{Expiration, LcClock, LcRule};
 
 /// Objects or uploads read per page.
 const PAGE: usize = 1000;
@@ -74,6 +74,60 @@ async fn recorded(s: &Scope<'_>, b: &Bucket, clock: LcClock, report: &mut Report
     res.and(recorded)
 }
 
+/// A rule's `NoncurrentVersionExpiration` (a version goes `NoncurrentDays` after a newer
+/// one replaced it) and `ExpiredObjectDeleteMarker` (a delete marker that is all that is left
+/// of an object goes).
+async fn noncurrent(
+    b: &Bucket,
+    objects: &Objects,
+    rule: &LcRule,
+    prefix: &str,
+    clock: LcClock,
+    report: &mut Report,
+) -> Result<()> {
+    let markers = matches!(
+        rule.expiration,
+        Some(Expiration::ExpiredObjectDeleteMarker(true))
+    );
+    if rule.noncurrent_days.is_none() && !markers {
+        return Ok(());
+    }
+    let bk = b.data_key();
+    let mut cursor = None;
+    // The key last seen and the time of its version last seen: the next (older) version
+    // of the same key became noncurrent then.
+    let mut newer: Option<(String, i64)> = None;
+    loop {
+        let (rows, next) = objects.noncurrent_page(&bk, prefix, cursor, PAGE).await?;
+        for (key, o) in rows {
+            let since = match &newer {
+                Some((k, t)) if *k == key => Some(*t),
+                _ => objects.get(&bk, &key).await?.map(|h| h.mtime_us),
+            };
+            newer = Some((key.clone(), o.mtime_us));
+            if !rule.covers(&key, &o.tags) {
+                continue;
+            }
+            let expired = match (since, rule.noncurrent_days) {
+                (Some(since), Some(days)) => clock.past(since.div_euclid(1_000_000), days),
+                // The latest is a delete marker: it goes once nothing else is left.
+                (None, _) => markers && o.delete_marker && objects.only_marker(&bk, &key).await?,
+                _ => false,
+            };
+            if expired {
+                let removed = objects.delete(b, &key, Some(o.vid()), &b.owner).await?;
+                if removed.version_id.is_some() {
+                    report.expired += 1;
+                }
+            }
+        }
+        match next {
+            Some(n) => cursor = Some(n),
+            None => return Ok(()),
+        }
+    }
+}
+
 async fn bucket(
     b: &Bucket,
     objects: &Objects,
@@ -104,6 +158,15 @@ async fn bucket(
                 {
                     continue;
                 }
+                if b.versioning.is_some() {
+                    // A versioned object expires behind a delete marker; its data stays.
+                    let still = |cur: Option<&ObjectMeta>| cur.is_some_and(|c| c.mtime_us == mtime);
+                    let removed = objects.delete_if(b, key, None, &b.owner, still).await?;
+                    if removed.delete_marker {
+                        report.expired += 1;
+                    }
+                    continue;
+                }
                 match objects
                     .remove_if(&bk, key, |cur| cur.mtime_us == mtime)
                     .await
@@ -115,6 +178,9 @@ async fn bucket(
             }
             more = page.truncated;
             after = page.next_marker;
+        }
+        if b.versioning.is_some() {
+            noncurrent(b, objects, rule, prefix, clock, report).await?;
         }
         let Some(days) = rule.abort_days else {
             continue;

@@ -158,6 +158,7 @@ mod tests {
             lifecycle: Some(rules),
             public_access: None,
             requester_pays: false,
+            versioning: None,
             data: None,
         }
     }

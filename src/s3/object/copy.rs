@@ -4,33 +4,31 @@
 use super::*;
 
 /// `x-amz-copy-source`: `[/]bucket/key[?versionId=..]`, URL-encoded. Split before decoding,
-/// so an encoded `?` in a key is part of the key.
-pub fn copy_source(req: &S3Request) -> Result<(String, String)> {
+/// so an encoded `?` in a key is part of the key. (bucket, key, version).
+pub fn copy_source(req: &S3Request) -> Result<(String, String, Option<String>)> {
     parse_copy_source(req.header("x-amz-copy-source").unwrap_or(""))
 }
 
 /// `/bucket/key[?versionId=v]`: split at `?` before decoding, so an encoded `?` stays in the
 /// key (security review L6).
-pub(super) fn parse_copy_source(src: &str) -> Result<(String, String)> {
+pub(super) fn parse_copy_source(src: &str) -> Result<(String, String, Option<String>)> {
     let (path, version) = match src.split_once('?') {
         Some((p, q)) => (
             p,
             crate::query::Query::parse(q)?
                 .get("versionId")
+                .filter(|v| !v.is_empty())
                 .map(str::to_string),
         ),
         None => (src, None),
     };
-    if version.as_deref().is_some_and(|v| v != "null") {
-        return Err(Error::NoSuchKey);
-    }
     let path = crate::query::decode_path(path.trim_start_matches('/'))
         .map_err(|_| Error::InvalidArgument)?;
     let (sb, sk) = path.split_once('/').ok_or(Error::InvalidArgument)?;
     if sb.is_empty() || sk.is_empty() {
         return Err(Error::InvalidArgument);
     }
-    Ok((sb.to_string(), sk.to_string()))
+    Ok((sb.to_string(), sk.to_string(), version))
 }
 
 /// The source object of a copy, which the caller must be allowed to read.
@@ -38,17 +36,13 @@ pub async fn load_source(
     app: &App,
     req: &S3Request,
 ) -> Result<(std::sync::Arc<Bucket>, std::sync::Arc<ObjectMeta>)> {
-    let (sb, sk) = copy_source(req)?;
+    let (sb, sk, version) = copy_source(req)?;
     let sbucket = app
         .buckets
         .get(&crate::domain::buckets::named(req.caller.tenant(), &sb))
         .await?
         .ok_or(Error::NoSuchBucket)?;
-    let so = app
-        .objects
-        .get(&sbucket.data_key(), &sk)
-        .await?
-        .ok_or(Error::NoSuchKey)?;
+    let so = crate::s3::object_to_write(app, &sbucket, &sk, version.as_deref()).await?;
     let asked = req.asked(&sbucket, Some(&sk), "s3:GetObject");
     authz::s3(&asked, &so.owner, &so.acl, perm::READ, OpKind::Read)?;
     // A copy has no 304: any failed condition on its source is 412.
@@ -90,7 +84,14 @@ pub async fn copy(app: &App, req: &S3Request) -> Result<Reply> {
         return Ok(Reply::empty(status));
     }
     let replace = req.header("x-amz-metadata-directive") == Some("REPLACE");
-    if sbucket.data_key() == b.data_key() && *req.key == *copy_source(req)?.1 && !replace {
+    // A copy of an older version onto its own key restores it: that changes something.
+    let (_, source_key, source_version) = copy_source(req)?;
+    let onto_itself = sbucket.data_key() == b.data_key() && req.key == source_key && !replace;
+    let of_current = match &source_version {
+        None => true,
+        Some(v) => (app.objects.get(&b.data_key(), &req.key).await?).is_some_and(|h| h.vid() == v),
+    };
+    if onto_itself && of_current {
         // radosgw's words (`RGWCopyObj::init_common`), which clients show as the reason.
         return Err(Error::InvalidRequest.saying(
             "This copy request is illegal because it is trying to copy an object to itself \
@@ -133,6 +134,8 @@ pub async fn copy(app: &App, req: &S3Request) -> Result<Reply> {
         tags,
         // The same bytes: the source's full-object checksum holds for the copy.
         checksum: so.checksum.clone(),
+        version_id: None,
+        delete_marker: false,
     };
     let etag = meta.etag.clone();
     install(app, &b, &req.key, meta).await?;

@@ -37,16 +37,22 @@ fn put_preconditions_as_radosgw() {
 
 #[test]
 fn copy_source_splits_before_decoding() {
-    let ok = |b: &str, k: &str| Ok((b.to_string(), k.to_string()));
+    let ok = |b: &str, k: &str, v: Option<&str>| {
+        Ok((b.to_string(), k.to_string(), v.map(str::to_string)))
+    };
     assert_eq!(
         parse_copy_source("/b/a%3FversionId%3Dx"),
-        ok("b", "a?versionId=x")
+        ok("b", "a?versionId=x", None)
     );
-    assert_eq!(parse_copy_source("b/a%20c?versionId=null"), ok("b", "a c"));
+    assert_eq!(
+        parse_copy_source("b/a%20c?versionId=null"),
+        ok("b", "a c", Some("null"))
+    );
     assert_eq!(
         parse_copy_source("/b/k?versionId=v1"),
-        Err(Error::NoSuchKey)
+        ok("b", "k", Some("v1"))
     );
+    assert_eq!(parse_copy_source("/b/k?versionId="), ok("b", "k", None));
     assert_eq!(parse_copy_source("/b"), Err(Error::InvalidArgument));
 }
 
