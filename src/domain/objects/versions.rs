@@ -101,8 +101,12 @@ impl Objects {
             if !still(cur.as_ref()) {
                 return Ok(Removed::default());
             }
+            // The bucket (this instance of it) must still exist: a marker written into a
+            // bucket being removed would outlive it.
+            let instance = schema::bucket_instance(&b.key(), &b.id);
             let mut t = Txn::default();
-            t.expect(k.clone(), cur_raw);
+            t.expect(instance.clone(), Some(Vec::new()))
+                .expect(k.clone(), cur_raw);
             let mut plan = Plan::default();
             let removed = match vid {
                 Some(v) => {
@@ -154,6 +158,9 @@ impl Objects {
                 }
                 Err(CommitError::Conflict) => {
                     self.entries.invalidate(&k);
+                    if self.store.get(&instance).await?.is_none() {
+                        return Err(Error::NoSuchBucket);
+                    }
                     retry.next().await?;
                 }
                 Err(CommitError::Store(e)) => return Err(e.into()),
