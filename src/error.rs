@@ -102,6 +102,8 @@ errors! {
     SubuserExists => ("SubuserExists", 409),
     BucketNotEmpty => ("BucketNotEmpty", 409),
     InvalidBucketState => ("InvalidBucketState", 409),
+    /// An object lock default retention of no days or years.
+    InvalidRetentionPeriod => ("InvalidRetentionPeriod", 400),
     /// radosgw 19's `ERR_ACCOUNT_EXISTS`: an account id, name or email already taken.
     AccountAlreadyExists => ("AccountAlreadyExists", 409),
     /// radosgw 19's `ERR_LIMIT_EXCEEDED`: e.g. a user created into an account at `max_users`.

@@ -10,6 +10,7 @@ pub mod buckets;
 pub mod cache;
 pub mod cors;
 pub mod lifecycle;
+pub mod object_lock;
 pub mod objects;
 pub mod paging;
 pub mod policy;

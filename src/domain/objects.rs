@@ -20,7 +20,7 @@ use crate::store::{schema, CommitError, Retry, Store, Txn};
 mod version_listing;
 mod versions;
 pub use version_listing::VersionPage;
-pub use versions::Removed;
+pub use versions::{Removed, LOCKED};
 
 /// One stored object version (or delete marker).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,6 +51,12 @@ pub struct ObjectMeta {
     /// A delete marker: no data, counted in no stats, only ever a noncurrent entry.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub delete_marker: bool,
+    /// Object lock: the version's retention, and its legal hold once one was set (`OFF`
+    /// included: radosgw shows it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<crate::domain::object_lock::Retention>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_hold: Option<bool>,
 }
 
 impl ObjectMeta {

@@ -295,6 +295,37 @@ pub fn public_access_block(body: &[u8]) -> Result<[Option<String>; 4]> {
     ])
 }
 
+/// `<ObjectLockConfiguration>`: `ObjectLockEnabled`, and its `Rule` (`None`: no rule): the
+/// rule's `DefaultRetention` as `[Mode, Days, Years]` as sent (`None`: a rule without one).
+pub type LockRuleXml = Option<[Option<String>; 3]>;
+pub fn object_lock_configuration(body: &[u8]) -> Result<(Option<String>, Option<LockRuleXml>)> {
+    let root = parse(body, "ObjectLockConfiguration")?;
+    let enabled = root.opt_token("ObjectLockEnabled")?;
+    let rule = match root.opt("Rule")? {
+        None => None,
+        Some(r) => Some(match r.opt("DefaultRetention")? {
+            None => None,
+            Some(d) => Some([
+                d.opt_token("Mode")?,
+                d.opt_token("Days")?,
+                d.opt_token("Years")?,
+            ]),
+        }),
+    };
+    Ok((enabled, rule))
+}
+
+/// `<Retention>`: its `Mode` and `RetainUntilDate` as sent.
+pub fn retention(body: &[u8]) -> Result<(Option<String>, Option<String>)> {
+    let root = parse(body, "Retention")?;
+    Ok((root.opt_token("Mode")?, root.opt_token("RetainUntilDate")?))
+}
+
+/// `<LegalHold>`: its `Status` as sent.
+pub fn legal_hold(body: &[u8]) -> Result<Option<String>> {
+    parse(body, "LegalHold")?.opt_token("Status")
+}
+
 /// `<VersioningConfiguration>`: its `Status` and `MfaDelete`, each `None` when absent.
 pub fn versioning_configuration(body: &[u8]) -> Result<(Option<String>, Option<String>)> {
     let root = parse(body, "VersioningConfiguration")?;

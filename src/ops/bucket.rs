@@ -459,7 +459,7 @@ pub async fn remove_object(app: &App, r: ObjectRemoveReq) -> Result<Reply> {
         // As an S3 delete by the bucket's owner: the current version is kept behind a
         // delete marker (radosgw's `rgw_remove_object` deletes with the bucket's
         // versioning).
-        app.objects.delete(&b, key, None, &b.owner).await?;
+        app.objects.delete(&b, key, None, &b.owner, false).await?;
     }
     Ok(Reply::Empty)
 }

@@ -57,7 +57,7 @@ pub async fn stats_doc(app: &App, b: &Bucket) -> Result<Node> {
         o = o
             .int("index_generation", 0)
             .uint("num_shards", NUM_SHARDS as u64)
-            .bool("object_lock_enabled", false)
+            .bool("object_lock_enabled", b.object_lock.is_some())
             .bool("mfa_enabled", false);
     }
     Ok(o.str("owner", b.owner.as_str())
@@ -311,14 +311,15 @@ pub async fn metadata_get(app: &App, section: &str, key: &str) -> Result<Node> {
             .node("bucket", bucket_ref(&b))
             .str("creation_time", crate::clock::utime(b.creation_us))
             .str("owner", b.owner.as_str())
-            // radosgw's BUCKET_VERSIONED (2) and BUCKET_VERSIONS_SUSPENDED (4).
+            // radosgw's BUCKET_VERSIONED (2), BUCKET_VERSIONS_SUSPENDED (4) and
+            // BUCKET_OBJ_LOCK_ENABLED (0x20).
             .int(
                 "flags",
                 match b.versioning {
                     None => 0,
                     Some(Versioning::Enabled) => 2,
                     Some(Versioning::Suspended) => 6,
-                },
+                } | if b.object_lock.is_some() { 0x20 } else { 0 },
             )
             .str("zonegroup", app.cluster_id.as_str())
             .str("placement_rule", b.placement_rule.as_str())

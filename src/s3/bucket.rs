@@ -147,6 +147,7 @@ fn new_bucket(app: &App, req: &S3Request, owner: &str, acl: crate::domain::acl::
         public_access: None,
         requester_pays: false,
         versioning: None,
+        object_lock: None,
         data: None,
     }
 }
@@ -158,9 +159,7 @@ pub async fn create(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
         return Err(Error::InvalidBucketName);
     }
     check_location(&body)?;
-    if super::object_lock::asked_on_create(&req.headers) {
-        return Err(Error::NotImplemented);
-    }
+    let locked = super::object_lock::asked_on_create(&req.headers)?;
     // An account's user creates buckets the account owns (radosgw 19).
     let uid = req
         .caller
@@ -195,7 +194,12 @@ pub async fn create(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
     if max_buckets < 0 || (max_buckets > 0 && owned >= max_buckets as usize) {
         return Err(Error::TooManyBuckets);
     }
-    let b = new_bucket(app, req, &uid, acl.clone());
+    let mut b = new_bucket(app, req, &uid, acl.clone());
+    if locked {
+        // Object lock keeps versions: radosgw turns versioning on with it, for good.
+        b.object_lock = Some(Default::default());
+        b.versioning = Some(Versioning::Enabled);
+    }
     match app.buckets.create(b).await? {
         Some(_) => Ok(Reply::empty(StatusCode::OK)),
         None => match app.buckets.get(&req.bucket_key()).await? {
@@ -342,7 +346,7 @@ pub fn versioning(req: &S3Request) -> Result<Reply> {
 /// missing status, wrong root, malformed XML); MFA delete cannot be turned on
 /// (`AccessDenied`: no MFA device could ever authorise it).
 pub async fn put_versioning(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
-    let parse = |_: &Bucket| {
+    let parse = |b: &Bucket| {
         let (status, mfa) = crate::encode::s3_read::versioning_configuration(&body)
             .map_err(|_| Error::InvalidArgument)?;
         if mfa.as_deref() == Some("Enabled") {
@@ -350,6 +354,9 @@ pub async fn put_versioning(app: &App, req: &S3Request, body: Bytes) -> Result<R
         }
         match status.as_deref() {
             Some("Enabled") => Ok(Versioning::Enabled),
+            Some("Suspended") if b.object_lock.is_some() => Err(Error::InvalidBucketState.saying(
+                "bucket versioning cannot be disabled on buckets with object lock enabled",
+            )),
             Some("Suspended") => Ok(Versioning::Suspended),
             _ => Err(Error::InvalidArgument),
         }

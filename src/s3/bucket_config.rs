@@ -1,9 +1,9 @@
-//! Bucket configurations this gateway never holds: object lock,
-//! default encryption, notifications, logging. Reading one answers what radosgw
-//! answers for a bucket that has none (checked against radosgw 16.2.15), so tools that read
-//! them by themselves — s3cmd `info`, mc, terraform's bucket refresh — see an
-//! ordinary bucket instead of an error. Setting or removing any of them stays
-//! `501 NotImplemented` (route/s3.rs): nothing here stores anything.
+//! Bucket configurations read by one sub-resource each: object lock (kept by buckets created
+//! with it: `object_lock`), and those this gateway never holds: default encryption,
+//! notifications, logging. Reading one of those answers what radosgw answers for a bucket
+//! that has none (checked against radosgw 16.2.15), so tools that read them by themselves —
+//! s3cmd `info`, mc, terraform's bucket refresh — see an ordinary bucket instead of an
+//! error. Setting or removing them stays `501 NotImplemented` (route/s3.rs).
 
 use super::{Reply, S3Request};
 use crate::authz::{self, OpKind};
@@ -53,7 +53,7 @@ pub fn get(req: &S3Request, what: Config) -> Result<Reply> {
         Xml::new()
     };
     match what {
-        Config::ObjectLock => return Err(Error::ObjectLockConfigurationNotFound),
+        Config::ObjectLock => return super::object_lock::get_bucket(&b),
         // Encryption is refused on every upload (`object::refuse_encryption`), so no bucket
         // has a default: radosgw 17 and later (and AWS) answer this. 16.2 does not know the
         // sub-resource and lists the bucket instead.

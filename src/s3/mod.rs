@@ -460,9 +460,9 @@ pub async fn run(app: &App, req: &S3Request, body: Body) -> Result<Reply> {
         PutObjectAcl => Box::pin(acl::put_object(app, req, body.bytes())).await,
         GetObjectTagging => tagging::get(app, req).await,
         GetObjectRetention | GetObjectLegalHold | PutObjectRetention | PutObjectLegalHold => {
-            object_lock::object(app, req).await
+            Box::pin(object_lock::object(app, req, body.bytes())).await
         }
-        PutBucketObjectLock => object_lock::put_bucket(req),
+        PutBucketObjectLock => Box::pin(object_lock::put_bucket(app, req, body.bytes())).await,
         GetObjectAttributes => attributes::get(app, req).await,
         PutObjectTagging => Box::pin(tagging::put(app, req, body.bytes())).await,
         DeleteObjectTagging => Box::pin(tagging::delete(app, req)).await,

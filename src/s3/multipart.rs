@@ -214,6 +214,9 @@ pub async fn complete(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> 
         checksum: None,
         version_id: None,
         delete_marker: false,
+        // Only the bucket's default: radosgw reads no lock headers on an upload.
+        retention: super::object_lock::default_lock(&b, crate::clock::now_us()),
+        legal_hold: None,
     };
     // Close the upload (checking no part was written since they were read, so a part
     // replaced meanwhile fails this instead of leaving the object on deleted data) and install the

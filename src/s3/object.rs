@@ -182,9 +182,11 @@ pub async fn upload(
     authz::s3(&asked, &b.owner, &b.acl, perm::WRITE, OpKind::Write)?;
     refuse_encryption(&req.headers)?;
     check_storage_class(&req.headers)?;
-    if req.op == S3Op::PutObject {
-        super::object_lock::refuse_upload_headers(&req.headers, crate::clock::now_us())?;
-    }
+    let (retention, legal_hold) = if req.op == S3Op::PutObject {
+        super::object_lock::upload_lock(&req.headers, &b, crate::clock::now_us())?
+    } else {
+        (None, None)
+    };
     let acl = upload_acl(app, req, &b).await?;
     let tags = match (tags, req.header("x-amz-tagging")) {
         (Some(t), _) => t,
@@ -207,10 +209,12 @@ pub async fn upload(
         checksum,
     } = receive_within_quota(app, req, &b, body, md5).await?;
     let etag = hex::encode(md5);
+    let now = crate::clock::now_us();
+    let retention = retention.or_else(|| super::object_lock::default_lock(&b, now));
     let meta = ObjectMeta {
         size,
         etag: etag.clone(),
-        mtime_us: crate::clock::now_us(),
+        mtime_us: now,
         content_type: req
             .header("content-type")
             .unwrap_or("binary/octet-stream")
@@ -223,6 +227,8 @@ pub async fn upload(
         checksum: checksum.clone(),
         version_id: None,
         delete_marker: false,
+        retention,
+        legal_hold,
     };
     let version_id = install(app, &b, &req.key, meta).await?;
     Ok(Uploaded {
@@ -383,9 +389,10 @@ pub async fn get(app: &App, req: &S3Request, head: bool) -> Result<Reply> {
     let r = Reply::new(StatusCode::OK)
         .header(http::header::ACCEPT_RANGES, "bytes")
         .header(LAST_MODIFIED, crate::clock::http_date_us(o.mtime_us));
-    let mut r = super::with_version(r, req, &o)
+    let r = super::with_version(r, req, &o)
         .header(http::HeaderName::from_static("x-rgw-object-type"), "Normal")
         .header(ETAG, quoted(&o.etag));
+    let mut r = super::object_lock::with_lock_headers(r, &o);
     r = super::lifecycle::with_expiration(r, &b, &req.key, &o.tags, o.mtime_us);
     if let Some(st) = check_conditions(&req.headers, &o.etag, o.mtime_us)? {
         r.status = st;
@@ -478,9 +485,10 @@ pub async fn delete(app: &App, req: &S3Request) -> Result<Reply> {
     authz::s3(&asked, &b.owner, &b.acl, perm::WRITE, OpKind::Delete)?;
     // S3 deletes are idempotent: a missing key or version is still 204.
     let owner = upload_owner(req, &b);
+    let bypass = super::object_lock::bypass(req);
     let removed = app
         .objects
-        .delete(&b, &req.key, req.version_id(), &owner)
+        .delete(&b, &req.key, req.version_id(), &owner, bypass)
         .await?;
     let mut r = Reply::empty(StatusCode::NO_CONTENT);
     if let Some(v) = removed.version_id {
@@ -505,6 +513,7 @@ pub async fn delete_many(app: &App, req: &S3Request, body: Bytes) -> Result<Repl
     }
     let d = crate::encode::s3_read::delete_objects(&body)?;
     let owner = upload_owner(req, &b);
+    let bypass = super::object_lock::bypass(req);
     let mut x = Xml::new();
     x.open_ns("DeleteResult");
     for obj in d.objects {
@@ -514,7 +523,7 @@ pub async fn delete_many(app: &App, req: &S3Request, body: Bytes) -> Result<Repl
         let res = if b.policy.is_some() && may_delete(&obj.key).is_err() {
             Err(Error::AccessDenied)
         } else {
-            app.objects.delete(&b, &obj.key, vid, &owner).await
+            app.objects.delete(&b, &obj.key, vid, &owner, bypass).await
         };
         match res {
             Ok(_) if d.quiet => {}
@@ -533,8 +542,13 @@ pub async fn delete_many(app: &App, req: &S3Request, body: Bytes) -> Result<Repl
             Err(e) => {
                 x.open("Error");
                 x.elem("Key", &obj.key);
+                // radosgw names the version a lock kept, and says only the code.
+                let locked = e.message() == crate::domain::objects::LOCKED;
+                if let (true, Some(v)) = (locked, &obj.version_id) {
+                    x.elem("VersionId", v);
+                }
                 x.elem("Code", e.code());
-                x.elem("Message", "");
+                x.elem("Message", if locked { e.code() } else { "" });
                 x.close("Error");
             }
         }

@@ -61,6 +61,9 @@ pub struct Bucket {
     /// way to), only to `Suspended`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub versioning: Option<Versioning>,
+    /// Object lock, which only a bucket created with it has (`None` for every other).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_lock: Option<crate::domain::object_lock::ObjectLock>,
     /// Where its objects, uploads and counters are kept when not under its own key: a
     /// bucket renamed (`PUT /admin/bucket?new-bucket-name`) keeps them where they were, and
     /// a bucket made under a name whose old data space a renamed bucket holds gets its own

@@ -114,8 +114,13 @@ async fn noncurrent(
                 (None, _) => markers && o.delete_marker && objects.only_marker(&bk, &key).await?,
                 _ => false,
             };
-            if expired {
-                let removed = objects.delete(b, &key, Some(o.vid()), &b.owner).await?;
+            // A lifecycle never lifts a retention or a legal hold.
+            let locked =
+                crate::domain::object_lock::forbids_delete(&o, crate::clock::now_us(), false);
+            if expired && !locked {
+                let removed = objects
+                    .delete(b, &key, Some(o.vid()), &b.owner, false)
+                    .await?;
                 if removed.version_id.is_some() {
                     report.expired += 1;
                 }
@@ -161,7 +166,9 @@ async fn bucket(
                 if b.versioning.is_some() {
                     // A versioned object expires behind a delete marker; its data stays.
                     let still = |cur: Option<&ObjectMeta>| cur.is_some_and(|c| c.mtime_us == mtime);
-                    let removed = objects.delete_if(b, key, None, &b.owner, still).await?;
+                    let removed = objects
+                        .delete_if(b, key, (None, false), &b.owner, still)
+                        .await?;
                     if removed.delete_marker {
                         report.expired += 1;
                     }

@@ -159,6 +159,7 @@ mod tests {
             public_access: None,
             requester_pays: false,
             versioning: None,
+            object_lock: None,
             data: None,
         }
     }

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use super::{ObjectMeta, Objects, Plan};
 use crate::domain::acl::Acl;
 use crate::domain::buckets::{decode, encode, ver_delta, Bucket, Versioning};
+use crate::domain::object_lock::forbids_delete;
 use crate::error::{Error, Result};
 use crate::store::{self, schema, CommitError, Retry, Txn};
 
@@ -27,6 +28,9 @@ struct Stored {
     raw: Vec<u8>,
     meta: ObjectMeta,
 }
+
+/// radosgw's words for a delete by id that a retention or legal hold refuses.
+pub const LOCKED: &str = "forbidden by object lock";
 
 /// What a delete did, as S3 reports it: the version it names (`x-amz-version-id`) and
 /// whether that is a delete marker (`x-amz-delete-marker`).
@@ -60,15 +64,17 @@ impl Objects {
     /// version (no versioning), or a new delete marker owned by `owner` in its place
     /// (versioning enabled: the current version is kept; suspended: the null version goes
     /// and the marker is the null one); with `vid`, that version for good (a missing one is
-    /// no error). radosgw's answers: see `Removed`.
+    /// no error, a locked one `AccessDenied`: see `object_lock::forbids_delete`, with
+    /// `bypass` the governance bypass). radosgw's answers: see `Removed`.
     pub async fn delete(
         &self,
         b: &Bucket,
         key: &str,
         vid: Option<&str>,
         owner: &str,
+        bypass: bool,
     ) -> Result<Removed> {
-        self.delete_if(b, key, vid, owner, |_| true).await
+        self.delete_if(b, key, (vid, bypass), owner, |_| true).await
     }
 
     /// [`Objects::delete`] only while `still` holds for the current version (`None`: there
@@ -78,7 +84,7 @@ impl Objects {
         &self,
         b: &Bucket,
         key: &str,
-        vid: Option<&str>,
+        (vid, bypass): (Option<&str>, bool),
         owner: &str,
         still: impl Fn(Option<&ObjectMeta>) -> bool,
     ) -> Result<Removed> {
@@ -111,7 +117,7 @@ impl Objects {
             let removed = match vid {
                 Some(v) => {
                     match self
-                        .plan_delete_version(&mut t, &mut plan, &bk, key, cur, v)
+                        .plan_delete_version(&mut t, &mut plan, (&bk, key), cur, (v, bypass))
                         .await?
                     {
                         Some(r) => r,
@@ -252,11 +258,18 @@ impl Objects {
         &self,
         t: &mut Txn,
         plan: &mut Plan,
-        bk: &str,
-        key: &str,
+        (bk, key): (&str, &str),
         cur: Option<ObjectMeta>,
-        v: &str,
+        (v, bypass): (&str, bool),
     ) -> Result<Option<Removed>> {
+        let now = crate::clock::now_us();
+        let unlocked = |o: &ObjectMeta| {
+            if forbids_delete(o, now, bypass) {
+                Err(Error::AccessDenied.saying(LOCKED))
+            } else {
+                Ok(())
+            }
+        };
         let k = schema::object(bk, key);
         let named = |dm| Removed {
             version_id: Some(v.to_string()),
@@ -264,6 +277,7 @@ impl Objects {
         };
         let has_current = cur.is_some();
         if let Some(c) = cur.filter(|c| c.vid() == v) {
+            unlocked(&c)?;
             t.delete(k.clone());
             plan.drop(c);
             if let Some(n) = self.newest_noncurrent(bk, key).await? {
@@ -276,6 +290,7 @@ impl Objects {
             // radosgw names a missing null version back, in a bucket that has versioning.
             return Ok((v == "null").then(|| named(false)));
         };
+        unlocked(&s.meta)?;
         let dm = s.meta.delete_marker;
         t.expect(s.key.clone(), Some(s.raw)).delete(s.key);
         plan.drop(s.meta);
@@ -490,5 +505,7 @@ fn delete_marker(owner: &str, version_id: Option<String>) -> ObjectMeta {
         checksum: None,
         version_id,
         delete_marker: true,
+        retention: None,
+        legal_hold: None,
     }
 }

@@ -116,6 +116,13 @@ pub async fn copy(app: &App, req: &S3Request) -> Result<Reply> {
     // Copy the bytes into a new data file, so the two objects never share data.
     let Received { id, size, .. } = app.objects.blobs.copy(&so.data, None).await?;
     let now = crate::clock::now_us();
+    // The source's lock goes with it into a bucket that has object lock (its default for a
+    // source without one); lock headers on a copy are not read, as radosgw reads none.
+    let (retention, legal_hold) = match (&b.object_lock, so.retention, so.legal_hold) {
+        (None, _, _) => (None, None),
+        (Some(_), None, None) => (crate::s3::object_lock::default_lock(&b, now), None),
+        (Some(_), r, h) => (r, h),
+    };
     let meta = ObjectMeta {
         size,
         etag: so.etag.clone(),
@@ -136,6 +143,8 @@ pub async fn copy(app: &App, req: &S3Request) -> Result<Reply> {
         checksum: so.checksum.clone(),
         version_id: None,
         delete_marker: false,
+        retention,
+        legal_hold,
     };
     let etag = meta.etag.clone();
     install(app, &b, &req.key, meta).await?;
