@@ -15,16 +15,83 @@ pub fn now_us() -> i64 {
 pub fn utime(us: i64) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(us as i128 * 1000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    gmtime(t, format_args!("{:06}", t.microsecond()))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.<fraction>Z`.
+fn gmtime(t: time::OffsetDateTime, fraction: std::fmt::Arguments) -> String {
     format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{fraction}Z",
         t.year(),
         t.month() as u8,
         t.day(),
         t.hour(),
         t.minute(),
         t.second(),
-        t.microsecond()
     )
+}
+
+/// radosgw's `from_iso_8601`: `YYYY-MM-DD`, optionally followed by `T` or a space,
+/// `HH:MM:SS`, up to nine digits of fraction and `Z`; fields past their range roll over into
+/// the next (`2030-13-01` is 2031-01-01), as `timegm` has them. Seconds and nanoseconds.
+pub fn parse_iso8601(s: &str) -> Option<(i64, u32)> {
+    let num = |v: &str| -> Option<i64> {
+        (!v.is_empty() && v.bytes().all(|c| c.is_ascii_digit()))
+            .then(|| v.parse().ok())
+            .flatten()
+    };
+    let (date, rest) = (s.get(..10)?, &s[10..]);
+    let d: Vec<&str> = date.split('-').collect();
+    let [y, mo, da] = d.as_slice() else {
+        return None;
+    };
+    if y.len() != 4 || mo.len() != 2 || da.len() != 2 {
+        return None;
+    }
+    let (y, mo, da) = (num(y)?, num(mo)?, num(da)?);
+    let (mut secs, mut nanos) = (0i64, 0u32);
+    if !rest.is_empty() {
+        let rest = rest.strip_prefix(['T', ' '])?.strip_suffix('Z')?;
+        let (hms, frac) = rest.split_once('.').unwrap_or((rest, ""));
+        let t: Vec<&str> = hms.split(':').collect();
+        let [h, mi, se] = t.as_slice() else {
+            return None;
+        };
+        if [h, mi, se].iter().any(|v| v.len() != 2) {
+            return None;
+        }
+        secs = num(h)? * 3600 + num(mi)? * 60 + num(se)?;
+        if !frac.is_empty() {
+            if frac.len() > 9 {
+                return None;
+            }
+            nanos = (num(frac)? * 10i64.pow(9 - frac.len() as u32)) as u32;
+        } else if rest.contains('.') {
+            return None;
+        }
+    }
+    let months = y * 12 + (mo - 1);
+    let days = days_from_civil(months.div_euclid(12), months.rem_euclid(12) + 1) + (da - 1);
+    Some((days * 86_400 + secs, nanos))
+}
+
+/// Days from 1970-01-01 to the first of month `m` of year `y` (Howard Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(y: i64, m: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `2030-01-01T00:00:00.000000000Z`: radosgw's object lock dates (seconds, nanoseconds).
+pub fn iso8601_ns(s: i64, ns: u32) -> String {
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(s).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    gmtime(t, format_args!("{ns:09}"))
 }
 
 /// The inverse of `utime` (and of radosgw's raw-seconds form `S.uuuuuu` for early times):
@@ -265,6 +332,36 @@ pub(crate) fn format_iso8601_basic(t: i64) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn iso8601_as_radosgw_reads_it() {
+        let at = |s| parse_iso8601(s).map(|(s, ns)| iso8601_ns(s, ns));
+        assert_eq!(
+            at("2030-01-01").as_deref(),
+            Some("2030-01-01T00:00:00.000000000Z")
+        );
+        assert_eq!(
+            at("2030-01-01T12:34:56.123456789Z").as_deref(),
+            Some("2030-01-01T12:34:56.123456789Z")
+        );
+        assert_eq!(
+            at("2030-13-01T00:00:00Z").as_deref(),
+            Some("2031-01-01T00:00:00.000000000Z")
+        );
+        assert_eq!(
+            at("2030-02-30T00:00:00Z").as_deref(),
+            Some("2030-03-02T00:00:00.000000000Z")
+        );
+        for bad in [
+            "garbage",
+            "",
+            "2030-01-01T00:00:00",
+            "Tue, 01 Jan 2030 00:00:00 GMT",
+            "1893456000",
+        ] {
+            assert_eq!(parse_iso8601(bad), None, "{bad}");
+        }
+    }
+
     #[test]
     fn utime_roundtrip() {
         let us = 1_795_424_179_123_456;

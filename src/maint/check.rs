@@ -393,6 +393,24 @@ impl Checker<'_> {
         }
     }
 
+    /// One object version (current or not) of bucket `bk`: its files, and its place in the
+    /// bucket's sums (a delete marker has neither).
+    fn count_version(&mut self, sums: &mut HashMap<String, Sums>, bk: &str, owner: &str, v: &[u8]) {
+        match decode::<crate::domain::objects::ObjectMeta>(v) {
+            Ok(o) if o.delete_marker => {}
+            Ok(o) => {
+                let s = sums.entry(bk.to_string()).or_default();
+                s.size += o.size as i64;
+                s.actual += size_actual(o.size) as i64;
+                s.objects += 1;
+                for (id, n) in &o.data {
+                    self.check_file(owner, id, *n);
+                }
+            }
+            Err(e) => self.report(format!("{owner}: corrupt entry: {e}"), None),
+        }
+    }
+
     /// Objects and upload parts: their files, their buckets, and the buckets' counters.
     async fn objects_and_stats(&mut self, buckets: &HashMap<String, Bucket>) -> Result<(), String> {
         let mut sums: HashMap<String, Sums> = HashMap::new();
@@ -406,19 +424,7 @@ impl Checker<'_> {
                 self.report(format!("obj/{rest}: malformed key"), None);
                 continue;
             };
-            let owner = format!("object {bk}/{key}");
-            match decode::<crate::domain::objects::ObjectMeta>(&v) {
-                Ok(o) => {
-                    let s = sums.entry(bk.to_string()).or_default();
-                    s.size += o.size as i64;
-                    s.actual += size_actual(o.size) as i64;
-                    s.objects += 1;
-                    for (id, n) in &o.data {
-                        self.check_file(&owner, id, *n);
-                    }
-                }
-                Err(e) => self.report(format!("{owner}: corrupt entry: {e}"), None),
-            }
+            self.count_version(&mut sums, bk, &format!("object {bk}/{key}"), &v);
         }
         // Noncurrent versions count as objects do; delete markers hold nothing.
         each(self.store, schema::OBJECT_VERSION, |k, v| {
@@ -432,19 +438,7 @@ impl Checker<'_> {
                 continue;
             };
             let owner = format!("object version {}", rest.replace('\0', " "));
-            match decode::<crate::domain::objects::ObjectMeta>(&v) {
-                Ok(o) if o.delete_marker => {}
-                Ok(o) => {
-                    let s = sums.entry(bk.to_string()).or_default();
-                    s.size += o.size as i64;
-                    s.actual += size_actual(o.size) as i64;
-                    s.objects += 1;
-                    for (id, n) in &o.data {
-                        self.check_file(&owner, id, *n);
-                    }
-                }
-                Err(e) => self.report(format!("{owner}: corrupt entry: {e}"), None),
-            }
+            self.count_version(&mut sums, bk, &owner, &v);
         }
         let mut uploads: HashMap<String, String> = HashMap::new();
         each(self.store, schema::UPLOAD, |k, _| {

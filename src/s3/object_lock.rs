@@ -162,7 +162,10 @@ pub async fn object(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
             let r = o.retention.ok_or(Error::ObjectLockConfigurationNotFound)?;
             x.open("Retention");
             x.elem("Mode", r.mode.as_str());
-            x.elem("RetainUntilDate", &format_time(r.until_s, r.until_ns));
+            x.elem(
+                "RetainUntilDate",
+                &crate::clock::iso8601_ns(r.until_s, r.until_ns),
+            );
             x.close("Retention");
         }
         S3Op::GetObjectLegalHold => {
@@ -180,7 +183,7 @@ pub async fn object(app: &App, req: &S3Request, body: Bytes) -> Result<Reply> {
                 .ok_or(Error::MalformedXml)?;
             let (until_s, until_ns) = until
                 .as_deref()
-                .and_then(parse_time)
+                .and_then(crate::clock::parse_iso8601)
                 .ok_or(Error::MalformedXml)?;
             let new = Retention {
                 mode,
@@ -262,7 +265,8 @@ pub fn upload_lock(
     let retention = match (mode, until) {
         (Some(m), Some(d)) => {
             let mode = LockMode::parse(m).ok_or(Error::InvalidArgument)?;
-            let (until_s, until_ns) = parse_time(d).ok_or(Error::InvalidArgument)?;
+            let (until_s, until_ns) =
+                crate::clock::parse_iso8601(d).ok_or(Error::InvalidArgument)?;
             let r = Retention {
                 mode,
                 until_s,
@@ -311,82 +315,10 @@ pub fn with_lock_headers(mut r: Reply, o: &ObjectMeta) -> Reply {
             )
             .header(
                 HeaderName::from_static("x-amz-object-lock-retain-until-date"),
-                format_time(ret.until_s, ret.until_ns),
+                crate::clock::iso8601_ns(ret.until_s, ret.until_ns),
             );
     }
     r
-}
-
-/// radosgw's `from_iso_8601`: `YYYY-MM-DD`, optionally followed by `T` or a space,
-/// `HH:MM:SS`, up to nine digits of fraction and `Z`; fields past their range roll over into
-/// the next (`2030-13-01` is 2031-01-01), as `timegm` has them. Seconds and nanoseconds.
-pub fn parse_time(s: &str) -> Option<(i64, u32)> {
-    let num = |v: &str| -> Option<i64> {
-        (!v.is_empty() && v.bytes().all(|c| c.is_ascii_digit()))
-            .then(|| v.parse().ok())
-            .flatten()
-    };
-    let (date, rest) = (s.get(..10)?, &s[10..]);
-    let d: Vec<&str> = date.split('-').collect();
-    let [y, mo, da] = d.as_slice() else {
-        return None;
-    };
-    if y.len() != 4 || mo.len() != 2 || da.len() != 2 {
-        return None;
-    }
-    let (y, mo, da) = (num(y)?, num(mo)?, num(da)?);
-    let (mut secs, mut nanos) = (0i64, 0u32);
-    if !rest.is_empty() {
-        let rest = rest.strip_prefix(['T', ' '])?.strip_suffix('Z')?;
-        let (hms, frac) = rest.split_once('.').unwrap_or((rest, ""));
-        let t: Vec<&str> = hms.split(':').collect();
-        let [h, mi, se] = t.as_slice() else {
-            return None;
-        };
-        if [h, mi, se].iter().any(|v| v.len() != 2) {
-            return None;
-        }
-        secs = num(h)? * 3600 + num(mi)? * 60 + num(se)?;
-        if !frac.is_empty() {
-            if frac.len() > 9 {
-                return None;
-            }
-            nanos = (num(frac)? * 10i64.pow(9 - frac.len() as u32)) as u32;
-        } else if rest.contains('.') {
-            return None;
-        }
-    }
-    let months = y * 12 + (mo - 1);
-    let days = days_from_civil(months.div_euclid(12), months.rem_euclid(12) + 1) + (da - 1);
-    Some((days * 86_400 + secs, nanos))
-}
-
-/// Days from 1970-01-01 to the first of month `m` of year `y` (Howard Hinnant's
-/// `days_from_civil`).
-fn days_from_civil(y: i64, m: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// `2030-01-01T00:00:00.000000000Z`, as radosgw writes lock dates.
-pub fn format_time(s: i64, ns: u32) -> String {
-    let t =
-        time::OffsetDateTime::from_unix_timestamp(s).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
-        t.year(),
-        t.month() as u8,
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        ns
-    )
 }
 
 #[cfg(test)]
@@ -457,7 +389,7 @@ mod tests {
         let r = r.unwrap();
         assert_eq!(r.mode, LockMode::Compliance);
         assert_eq!(
-            format_time(r.until_s, r.until_ns),
+            crate::clock::iso8601_ns(r.until_s, r.until_ns),
             "2030-01-01T00:00:00.500000000Z"
         );
         for (v, want) in [
@@ -467,36 +399,6 @@ mod tests {
         ] {
             let h = headers(&[("x-amz-bucket-object-lock-enabled", v)]);
             assert_eq!(asked_on_create(&h), want, "{v}");
-        }
-    }
-
-    #[test]
-    fn lock_dates_as_radosgw_reads_them() {
-        let at = |s| parse_time(s).map(|(s, ns)| format_time(s, ns));
-        assert_eq!(
-            at("2030-01-01").as_deref(),
-            Some("2030-01-01T00:00:00.000000000Z")
-        );
-        assert_eq!(
-            at("2030-01-01T12:34:56.123456789Z").as_deref(),
-            Some("2030-01-01T12:34:56.123456789Z")
-        );
-        assert_eq!(
-            at("2030-13-01T00:00:00Z").as_deref(),
-            Some("2031-01-01T00:00:00.000000000Z")
-        );
-        assert_eq!(
-            at("2030-02-30T00:00:00Z").as_deref(),
-            Some("2030-03-02T00:00:00.000000000Z")
-        );
-        for bad in [
-            "garbage",
-            "",
-            "2030-01-01T00:00:00",
-            "Tue, 01 Jan 2030 00:00:00 GMT",
-            "1893456000",
-        ] {
-            assert_eq!(parse_time(bad), None, "{bad}");
         }
     }
 

@@ -449,3 +449,13 @@ def snapshot(client, uids):
         r = client.get("/admin/user", [("uid", uid)])
         infos[uid] = (r.status_code, r.json() if r.status_code == 200 else None)
     return users, infos
+
+
+class S3User:
+    """A new user of `target`, with a boto3 client (`s3`) and a raw SigV4 one (`raw`)."""
+
+    def __init__(self, target, uid, display_name=None):
+        k = target.admin().create_user(uid, display_name=display_name or uid)["keys"][0]
+        self.id = uid
+        self.s3 = s3_client(target, k["access_key"], k["secret_key"])
+        self.raw = Client(target, k["access_key"], k["secret_key"])

@@ -24,11 +24,8 @@ DECL = '<?xml version="1.0" encoding="UTF-8"?>'
 FUTURE = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
 
 
-class User:
-    def __init__(self, target, uid):
-        k = target.admin().create_user(uid, display_name=f"Lock {uid}")["keys"][0]
-        self.s3 = helpers.s3_client(target, k["access_key"], k["secret_key"])
-        self.raw = helpers.Client(target, k["access_key"], k["secret_key"])
+def User(target, uid):
+    return helpers.S3User(target, uid, f"Lock {uid}")
 
 
 @pytest.fixture

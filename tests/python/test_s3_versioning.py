@@ -26,13 +26,8 @@ S3NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
 XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>'
 
 
-class User:
-    def __init__(self, target, uid):
-        info = target.admin().create_user(uid, display_name=f"Versions {uid}")
-        k = info["keys"][0]
-        self.id = uid
-        self.s3 = helpers.s3_client(target, k["access_key"], k["secret_key"])
-        self.raw = helpers.Client(target, k["access_key"], k["secret_key"])
+def User(target, uid):
+    return helpers.S3User(target, uid, f"Versions {uid}")
 
 
 @pytest.fixture
