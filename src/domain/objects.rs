@@ -304,17 +304,6 @@ impl Objects {
             .ok_or(Error::NoSuchKey)
     }
 
-    /// Remove object `key` only while `still` holds for it (the lifecycle removes the
-    /// version it found expired, not one written since): whether it was removed.
-    pub async fn remove_if(
-        &self,
-        bk: &str,
-        key: &str,
-        still: impl Fn(&ObjectMeta) -> bool,
-    ) -> Result<bool> {
-        Ok(self.remove_where(bk, key, still).await?.is_some())
-    }
-
     /// `NoSuchKey` when absent; `None` when `still` refuses the current entry.
     async fn remove_where(
         &self,

@@ -301,17 +301,20 @@ pub async fn check_index(app: &App, r: IndexReq) -> Result<Reply> {
         })
         .await?;
     // So are noncurrent versions (delete markers count nothing).
-    app.objects
-        .for_each_noncurrent(&bk, "", |page| {
-            for (_, o) in page.iter().filter(|(_, o)| !o.delete_marker) {
-                calc.size += o.size;
-                calc.size_actual += size_actual(o.size);
-                calc.num_objects += 1;
-                calc.written = true;
-            }
-            true
-        })
-        .await?;
+    let mut cursor = None;
+    loop {
+        let (page, next) = app.objects.noncurrent_page(&bk, "", cursor, 1000).await?;
+        for (_, o) in page.iter().filter(|(_, o)| !o.delete_marker) {
+            calc.size += o.size;
+            calc.size_actual += size_actual(o.size);
+            calc.num_objects += 1;
+            calc.written = true;
+        }
+        match next {
+            Some(n) => cursor = Some(n),
+            None => break,
+        }
+    }
     // Uploads in progress are in radosgw's index too: their parts as `rgw.main` entries,
     // each upload as an `rgw.multimeta` one.
     let (mut key_marker, mut id_marker) = (String::new(), String::new());

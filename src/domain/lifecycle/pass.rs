@@ -118,10 +118,8 @@ async fn noncurrent(
             let locked =
                 crate::domain::object_lock::forbids_delete(&o, crate::clock::now_us(), false);
             if expired && !locked {
-                let removed = objects
-                    .delete(b, &key, Some(o.vid()), &b.owner, false)
-                    .await?;
-                if removed.version_id.is_some() {
+                let done = objects.delete_if(b, &key, (Some(o.vid()), false), &b.owner, |_| true);
+                if done.await?.is_some() {
                     report.expired += 1;
                 }
             }
@@ -163,24 +161,15 @@ async fn bucket(
                 {
                     continue;
                 }
-                if b.versioning.is_some() {
-                    // A versioned object expires behind a delete marker; its data stays.
-                    let still = |cur: Option<&ObjectMeta>| cur.is_some_and(|c| c.mtime_us == mtime);
-                    let removed = objects
-                        .delete_if(b, key, (None, false), &b.owner, still)
-                        .await?;
-                    if removed.delete_marker {
-                        report.expired += 1;
-                    }
-                    continue;
-                }
-                match objects
-                    .remove_if(&bk, key, |cur| cur.mtime_us == mtime)
-                    .await
+                // The version found, not one written since; in a versioned bucket it
+                // expires behind a delete marker and its data stays.
+                let still = |cur: Option<&ObjectMeta>| cur.is_some_and(|c| c.mtime_us == mtime);
+                if objects
+                    .delete_if(b, key, (None, false), &b.owner, still)
+                    .await?
+                    .is_some()
                 {
-                    Ok(true) => report.expired += 1,
-                    Ok(false) | Err(Error::NoSuchKey) => {}
-                    Err(e) => return Err(e),
+                    report.expired += 1;
                 }
             }
             more = page.truncated;

@@ -74,12 +74,13 @@ impl Objects {
         owner: &str,
         bypass: bool,
     ) -> Result<Removed> {
-        self.delete_if(b, key, (vid, bypass), owner, |_| true).await
+        let removed = self.delete_if(b, key, (vid, bypass), owner, |_| true);
+        Ok(removed.await?.unwrap_or_default())
     }
 
     /// [`Objects::delete`] only while `still` holds for the current version (`None`: there
-    /// is none): the lifecycle expires the version it found, not one written since. Nothing
-    /// is done otherwise.
+    /// is none): the lifecycle expires the version it found, not one written since. `None`
+    /// when nothing was deleted or added.
     pub async fn delete_if(
         &self,
         b: &Bucket,
@@ -87,29 +88,30 @@ impl Objects {
         (vid, bypass): (Option<&str>, bool),
         owner: &str,
         still: impl Fn(Option<&ObjectMeta>) -> bool,
-    ) -> Result<Removed> {
+    ) -> Result<Option<Removed>> {
         let bk = b.data_key();
         let Some(mode) = b.versioning else {
             // Never versioned: only the null version exists.
-            if vid.is_none_or(|v| v == "null") {
-                match self.remove_where(&bk, key, |c| still(Some(c))).await {
-                    Ok(_) | Err(Error::NoSuchKey) => {}
-                    Err(e) => return Err(e),
-                }
+            if vid.is_some_and(|v| v != "null") {
+                return Ok(None);
             }
-            return Ok(Removed::default());
+            return match self.remove_where(&bk, key, |c| still(Some(c))).await {
+                Ok(removed) => Ok(removed.map(|_| Removed::default())),
+                Err(Error::NoSuchKey) => Ok(None),
+                Err(e) => Err(e),
+            };
         };
         let k = schema::object(&bk, key);
+        // The bucket (this instance of it) must still exist: a marker written into a bucket
+        // being removed would outlive it.
+        let instance = schema::bucket_instance(&b.key(), &b.id);
         let mut retry = Retry::new();
         loop {
             let cur_raw = self.store.get(&k).await?;
             let cur: Option<ObjectMeta> = cur_raw.as_deref().map(decode).transpose()?;
             if !still(cur.as_ref()) {
-                return Ok(Removed::default());
+                return Ok(None);
             }
-            // The bucket (this instance of it) must still exist: a marker written into a
-            // bucket being removed would outlive it.
-            let instance = schema::bucket_instance(&b.key(), &b.id);
             let mut t = Txn::default();
             t.expect(instance.clone(), Some(Vec::new()))
                 .expect(k.clone(), cur_raw);
@@ -121,7 +123,7 @@ impl Objects {
                         .await?
                     {
                         Some(r) => r,
-                        None => return Ok(Removed::default()),
+                        None => return Ok(None),
                     }
                 }
                 None => {
@@ -131,21 +133,14 @@ impl Objects {
                         && newest.as_ref().is_some_and(|n| n.meta.delete_marker)
                     {
                         // radosgw adds no second marker over one.
-                        return Ok(Removed::default());
+                        return Ok(None);
                     }
-                    let id = match mode {
-                        Versioning::Enabled => Some(crate::keys::version_id()),
-                        Versioning::Suspended => None,
-                    };
-                    let mut marker = delete_marker(owner, id);
+                    let mut marker = delete_marker(owner, new_id(mode));
                     marker.mtime_us = next_time(cur.as_ref(), newest.as_ref());
-                    if let Some(c) = cur {
+                    if cur.is_some() {
                         t.delete(k.clone());
-                        self.retire(&mut t, &mut plan, &bk, key, c, mode).await?;
-                    } else if mode == Versioning::Suspended {
-                        self.drop_noncurrent_null(&mut t, &mut plan, &bk, key)
-                            .await?;
                     }
+                    self.retire(&mut t, &mut plan, &bk, key, cur, mode).await?;
                     let mk = schema::object_version(&bk, key, marker.mtime_us, marker.vid());
                     t.expect(mk.clone(), None).put(mk, encode(&marker)?);
                     Removed {
@@ -160,7 +155,7 @@ impl Objects {
                 Ok(seq) => {
                     self.entries.written(k, None, seq);
                     self.blobs.remove_all(plan.free).await;
-                    return Ok(removed);
+                    return Ok(Some(removed));
                 }
                 Err(CommitError::Conflict) => {
                     self.entries.invalidate(&k);
@@ -196,41 +191,34 @@ impl Objects {
         };
         let newest = self.newest_noncurrent(&bk, key).await?;
         meta.mtime_us = meta.mtime_us.max(next_time(cur.as_ref(), newest.as_ref()));
-        meta.version_id = match mode {
-            Versioning::Enabled => Some(crate::keys::version_id()),
-            Versioning::Suspended => None,
-        };
-        match cur {
-            Some(c) => self.retire(t, plan, &bk, key, c, mode).await?,
-            None if mode == Versioning::Suspended => {
-                self.drop_noncurrent_null(t, plan, &bk, key).await?
-            }
-            None => {}
-        }
+        meta.version_id = new_id(mode);
+        self.retire(t, plan, &bk, key, cur, mode).await?;
         Ok(meta.version_id.clone())
     }
 
-    /// The current version `c` stops being current: kept as a noncurrent version, unless a
-    /// null version is about to take its place in a suspended bucket (then it is the one
-    /// replaced, or the noncurrent null version is).
+    /// The current version `cur` (if any) makes way for a new one: kept as a noncurrent
+    /// version, except where a null version is about to take its place in a suspended
+    /// bucket, when the null version the key has (current or not) is dropped instead.
     async fn retire(
         &self,
         t: &mut Txn,
         plan: &mut Plan,
         bk: &str,
         key: &str,
-        c: ObjectMeta,
+        cur: Option<ObjectMeta>,
         mode: Versioning,
     ) -> Result<()> {
         if mode == Versioning::Suspended {
-            if c.version_id.is_none() {
-                plan.drop(c);
+            if let Some(c) = cur.as_ref().filter(|c| c.version_id.is_none()) {
+                plan.drop(c.clone());
                 return Ok(());
             }
             self.drop_noncurrent_null(t, plan, bk, key).await?;
         }
-        let vk = schema::object_version(bk, key, c.mtime_us, c.vid());
-        t.expect(vk.clone(), None).put(vk, encode(&c)?);
+        if let Some(c) = cur {
+            let vk = schema::object_version(bk, key, c.mtime_us, c.vid());
+            t.expect(vk.clone(), None).put(vk, encode(&c)?);
+        }
         Ok(())
     }
 
@@ -281,7 +269,7 @@ impl Objects {
             t.delete(k.clone());
             plan.drop(c);
             if let Some(n) = self.newest_noncurrent(bk, key).await? {
-                self.promote(t, &k, n)?;
+                promote(t, &k, n)?;
             }
             return Ok(Some(named(false)));
         }
@@ -298,20 +286,10 @@ impl Objects {
         // takes its place.
         if first && !has_current {
             if let Some(n) = next {
-                self.promote(t, &k, n)?;
+                promote(t, &k, n)?;
             }
         }
         Ok(Some(named(dm)))
-    }
-
-    /// Make noncurrent version `n` the current one (a delete marker stays where it is).
-    fn promote(&self, t: &mut Txn, k: &[u8], n: Stored) -> Result<()> {
-        if !n.meta.delete_marker {
-            t.expect(n.key.clone(), Some(n.raw))
-                .delete(n.key)
-                .put(k.to_vec(), encode(&n.meta)?);
-        }
-        Ok(())
     }
 
     /// The key's newest noncurrent version or delete marker.
@@ -412,36 +390,9 @@ impl Objects {
         }
     }
 
-    /// Every noncurrent version and delete marker of a bucket, a page at a time (index
-    /// checks, the lifecycle): (object key, version).
-    pub async fn for_each_noncurrent(
-        &self,
-        bk: &str,
-        prefix: &str,
-        mut f: impl FnMut(Vec<(String, ObjectMeta)>) -> bool,
-    ) -> Result<()> {
-        let base = schema::object_versions_of(bk, prefix, false);
-        let mut err = None;
-        store::for_each_page(&self.store, &base, 1000, |rows| {
-            let mut page = Vec::with_capacity(rows.len());
-            for (k, v) in rows {
-                match (schema::parse_object_version(bk, &k), decode(&v)) {
-                    (Some(key), Ok(o)) => page.push((key, o)),
-                    (None, _) => {}
-                    (_, Err(e)) => {
-                        err = Some(e);
-                        return false;
-                    }
-                }
-            }
-            f(page)
-        })
-        .await?;
-        err.map_or(Ok(()), Err)
-    }
-
     /// Up to `n` noncurrent versions and delete markers of keys under `prefix`, from store
-    /// key `cursor` on (key order, each key's newest first), and where the next page starts.
+    /// key `cursor` on (key order, each key's newest first), and where the next page starts
+    /// (the lifecycle, index checks).
     pub async fn noncurrent_page(
         &self,
         bk: &str,
@@ -476,6 +427,25 @@ impl Objects {
             [(_, v)] => decode::<ObjectMeta>(v)?.delete_marker,
             _ => false,
         })
+    }
+}
+
+/// Make noncurrent version `n` the current one, at store key `k` (a delete marker stays
+/// where it is).
+fn promote(t: &mut Txn, k: &[u8], n: Stored) -> Result<()> {
+    if !n.meta.delete_marker {
+        t.expect(n.key.clone(), Some(n.raw))
+            .delete(n.key)
+            .put(k.to_vec(), encode(&n.meta)?);
+    }
+    Ok(())
+}
+
+/// A new version's id: a fresh one with versioning enabled, the null one suspended.
+fn new_id(mode: Versioning) -> Option<String> {
+    match mode {
+        Versioning::Enabled => Some(crate::keys::version_id()),
+        Versioning::Suspended => None,
     }
 }
 
