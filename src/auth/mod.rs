@@ -76,6 +76,7 @@ pub trait SecretLookup {
 
 pub use self::chunked::{
     header_checksum, BodyVerifier, Checksum, ChecksumAlgorithm, ChunkSigning, ChunkedSpec, Payload,
+    EMPTY_BODY_SHA256,
 };
 pub use self::verify::{authenticate, authenticate_streaming, credentials, verify, Credentials};
 mod verify;

@@ -154,34 +154,78 @@ pub fn legacy_uri(raw_path: &str) -> Cow<'_, str> {
     }
 }
 
-/// `get_v4_canonical_headers`: for each name in `SignedHeaders` (lower-cased), the request's
-/// values, each trimmed with inner blank runs collapsed, joined with `,`; sorted by name, one
-/// `name:value\n` each. A signed header the request lacks is skipped, as radosgw does. A
-/// signed `Content-MD5` that is not base64 → `AccessDenied`.
-pub fn canonical_headers(headers: &HeaderMap, signed_headers: &str) -> Result<Vec<u8>> {
-    let mut names: Vec<Cow<'_, str>> = signed_headers
-        .split(';')
-        .filter(|t| !t.is_empty())
-        .map(|t| {
-            if t.bytes().any(|b| b.is_ascii_uppercase()) {
+/// `SignedHeaders`, read once: the names as the canonical request lists them (lower-cased,
+/// sorted, without empty or repeated entries). The binding checks ask this same list, so a
+/// header counts as signed exactly when the canonical request holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedNames<'a>(Vec<Cow<'a, str>>);
+
+impl<'a> SignedNames<'a> {
+    pub fn parse(signed_headers: &'a str) -> SignedNames<'a> {
+        let mut names: Vec<Cow<'a, str>> = Vec::with_capacity(8);
+        // Signers send the list sorted and lower-cased: then it is taken as it is.
+        let mut in_order = true;
+        for t in split_ascii(signed_headers, b';').filter(|t| !t.is_empty()) {
+            let name = if t.bytes().any(|b| b.is_ascii_uppercase()) {
                 Cow::Owned(t.to_ascii_lowercase())
             } else {
                 Cow::Borrowed(t)
+            };
+            in_order &= names.last().is_none_or(|last| *last < name);
+            names.push(name);
+        }
+        if !in_order {
+            names.sort_unstable();
+            names.dedup();
+        }
+        SignedNames(names)
+    }
+
+    /// Whether `name` (lower case, as a `HeaderMap` holds names) is signed.
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.binary_search_by(|n| (**n).cmp(name)).is_ok()
+    }
+}
+
+/// `s` split at every `sep` (an ASCII byte), as `str::split` would, without its generic
+/// searcher: these lists are split on every request.
+pub(super) fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match memchr::memchr(sep, r.as_bytes()) {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                Some(&r[..i])
             }
-        })
-        .collect();
-    names.sort_unstable();
-    names.dedup();
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
+/// `get_v4_canonical_headers`: for each signed name, the request's values, each trimmed
+/// with inner blank runs collapsed, joined with `,`; one `name:value\n` each, in the order of
+/// [`SignedNames`]. A signed header the request lacks is skipped, as radosgw does. A signed
+/// `Content-MD5` that is not base64 → `AccessDenied`.
+pub fn canonical_headers(headers: &HeaderMap, names: &SignedNames) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(512);
-    for name in &names {
-        let mut values = headers.get_all(name.as_ref()).iter().peekable();
+    for name in &names.0 {
+        // A request has a handful of headers: comparing names beats parsing and hashing
+        // each signed one for a map lookup.
+        let mut values = headers
+            .iter()
+            .filter(|(k, _)| k.as_str() == name)
+            .peekable();
         if values.peek().is_none() {
             continue;
         }
         out.extend_from_slice(name.as_bytes());
         out.push(b':');
         let value_start = out.len();
-        for (i, v) in values.enumerate() {
+        for (i, (_, v)) in values.enumerate() {
             if i > 0 {
                 out.push(b',');
             }
@@ -297,9 +341,7 @@ pub(super) fn feed_string_to_sign(
     creq_hash: &[u8; 32],
     mut sink: impl FnMut(&[u8]),
 ) {
-    let mut hex_hash = [0u8; 64];
-    // 64 bytes is exactly twice 32: this cannot fail.
-    let _ = hex::encode_to_slice(creq_hash, &mut hex_hash);
+    let hex_hash = hex32(creq_hash);
     for part in [
         ALGORITHM.as_bytes(),
         b"\n",
@@ -311,6 +353,26 @@ pub(super) fn feed_string_to_sign(
     ] {
         sink(part);
     }
+}
+
+/// Lower-case hex of a SHA-256 digest, two digits per table lookup: each signed request
+/// writes two, and the `hex` crate's per-nibble encoder costs several times as much.
+pub(super) fn hex32(digest: &[u8; 32]) -> [u8; 64] {
+    const PAIRS: [[u8; 2]; 256] = {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut t = [[0u8; 2]; 256];
+        let mut i = 0;
+        while i < 256 {
+            t[i] = [DIGITS[i >> 4], DIGITS[i & 0xf]];
+            i += 1;
+        }
+        t
+    };
+    let mut out = [0u8; 64];
+    for (pair, &b) in out.chunks_exact_mut(2).zip(digest) {
+        pair.copy_from_slice(&PAIRS[b as usize]);
+    }
+    out
 }
 
 /// Lower-case hex of HMAC-SHA256(signing key, string to sign).

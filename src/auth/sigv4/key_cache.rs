@@ -6,7 +6,6 @@
 //! than any real one is never cached: such a request still verifies, at the cost of deriving
 //! its key each time.
 
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use hmac::KeyInit;
@@ -32,27 +31,72 @@ pub fn derive_signing_key(secret: &str, date: &str, region: &str, service: &str)
     hmac_sha256(&k_service, b"aws4_request")
 }
 
-/// A derived key, ready to use, and the secret it was derived from: a key whose secret has
-/// since changed must not be used.
+/// A derived key and the HMAC state keyed with it (inner and outer pads already hashed),
+/// cloned per signature.
 #[derive(Clone)]
-pub(super) struct CachedKey {
-    secret: Arc<str>,
+pub(super) struct Signer {
     pub(super) key: [u8; 32],
-    /// HMAC keyed with `key` (inner and outer pads already hashed), cloned per signature.
     pub(super) mac: HmacSha256,
 }
 
-impl CachedKey {
-    pub(super) fn new(secret: &Arc<str>, key: [u8; 32]) -> CachedKey {
-        CachedKey {
-            secret: Arc::clone(secret),
+impl Signer {
+    pub(super) fn new(key: [u8; 32]) -> Signer {
+        Signer {
             key,
             mac: HmacSha256::new_from_slice(&key).expect("HMAC-SHA256 accepts any key length"),
         }
     }
 }
 
-/// Derived keys by (access key, date, region, service), with the bytes they hold.
+/// A cached signer and the secret it was derived from: a key whose secret has since changed
+/// must not be used.
+pub(super) struct CachedKey {
+    secret: Arc<str>,
+    signer: Signer,
+}
+
+impl CachedKey {
+    pub(super) fn new(secret: &Arc<str>, signer: Signer) -> CachedKey {
+        CachedKey {
+            secret: Arc::clone(secret),
+            signer,
+        }
+    }
+}
+
+/// A credential scope (access key, date, region, service), as the cache keys it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) struct ScopeId([Box<str>; 4]);
+
+impl ScopeId {
+    fn len(&self) -> usize {
+        self.0.iter().map(|p| p.len()).sum()
+    }
+
+    #[cfg(test)]
+    pub(super) fn text(&self) -> String {
+        self.0.join("/")
+    }
+}
+
+/// A [`ScopeId`] borrowed from a request: looked up without building one. Hashes as the
+/// owned id does (both hash a slice of four strings).
+#[derive(Hash)]
+pub(super) struct Scope<'a>([&'a str; 4]);
+
+impl Scope<'_> {
+    pub(super) fn to_id(&self) -> ScopeId {
+        ScopeId(self.0.map(Box::from))
+    }
+}
+
+impl hashbrown::Equivalent<ScopeId> for Scope<'_> {
+    fn equivalent(&self, id: &ScopeId) -> bool {
+        self.0.iter().zip(&id.0).all(|(a, b)| *a == &**b)
+    }
+}
+
+/// Derived keys by credential scope, with the bytes they hold.
 pub(super) struct KeyCache {
     limit: usize,
     inner: RwLock<Entries>,
@@ -60,14 +104,14 @@ pub(super) struct KeyCache {
 
 #[derive(Default)]
 struct Entries {
-    map: HashMap<String, CachedKey>,
+    map: hashbrown::HashMap<ScopeId, CachedKey, foldhash::fast::RandomState>,
     bytes: usize,
 }
 
 /// What an entry holds: its id and secret (counted even though the secret is usually shared
 /// with the user record), the key and HMAC state, the map's slot.
-pub(super) fn entry_cost(id: &str, entry: &CachedKey) -> usize {
-    id.len() + entry.secret.len() + std::mem::size_of::<(u64, String, CachedKey)>()
+pub(super) fn entry_cost(id: &ScopeId, entry: &CachedKey) -> usize {
+    id.len() + entry.secret.len() + std::mem::size_of::<(u64, ScopeId, CachedKey)>()
 }
 
 impl KeyCache {
@@ -78,18 +122,21 @@ impl KeyCache {
         }
     }
 
-    /// The entry for `id`, if it was derived from this same secret.
-    pub(super) fn get(&self, id: &str, secret: &Arc<str>) -> Option<CachedKey> {
+    /// The signer for `id`, if it was derived from this same secret.
+    pub(super) fn get<Q>(&self, id: &Q, secret: &Arc<str>) -> Option<Signer>
+    where
+        Q: std::hash::Hash + hashbrown::Equivalent<ScopeId> + ?Sized,
+    {
         let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
         let entry = inner.map.get(id)?;
         let same = Arc::ptr_eq(&entry.secret, secret)
             || crate::auth::ct_eq(entry.secret.as_bytes(), secret.as_bytes());
-        same.then(|| entry.clone())
+        same.then(|| entry.signer.clone())
     }
 
     /// Remembers `entry` (replacing `id`'s), emptying the cache first when it would not fit;
     /// an entry bigger than the whole limit is not kept.
-    pub(super) fn insert(&self, id: String, entry: CachedKey) {
+    pub(super) fn insert(&self, id: ScopeId, entry: CachedKey) {
         let cost = entry_cost(&id, &entry);
         if cost > self.limit {
             return;
@@ -117,7 +164,7 @@ impl KeyCache {
     #[cfg(test)]
     pub(super) fn ids(&self) -> Vec<String> {
         let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
-        inner.map.keys().cloned().collect()
+        inner.map.keys().map(ScopeId::text).collect()
     }
 }
 
@@ -128,30 +175,32 @@ pub(super) fn key_cache() -> &'static KeyCache {
     CACHE.get_or_init(|| KeyCache::new(SIGNING_KEY_CACHE_BYTES))
 }
 
-/// The cache id of a credential scope, length-prefixed so that no two tuples share one
-/// whatever bytes they hold; `None` (not to be cached) when the date, region or service is
-/// longer than [`MAX_CACHED_SCOPE_PART`].
-pub(super) fn cache_id(
-    access_key: &str,
-    date: &str,
-    region: &str,
-    service: &str,
-) -> Option<String> {
+/// The cache's name for a credential scope; `None` (not to be cached) when the date, region
+/// or service is longer than [`MAX_CACHED_SCOPE_PART`].
+pub(super) fn scope<'a>(
+    access_key: &'a str,
+    date: &'a str,
+    region: &'a str,
+    service: &'a str,
+) -> Option<Scope<'a>> {
     if [date, region, service]
         .iter()
         .any(|p| p.len() > MAX_CACHED_SCOPE_PART)
     {
         return None;
     }
-    let parts = [access_key, date, region, service];
-    let mut id = String::with_capacity(parts.iter().map(|p| p.len() + 6).sum());
-    let mut len = itoa::Buffer::new();
-    for part in parts {
-        id.push_str(len.format(part.len()));
-        id.push(':');
-        id.push_str(part);
-    }
-    Some(id)
+    Some(Scope([access_key, date, region, service]))
+}
+
+/// [`scope`], owned.
+#[cfg(test)]
+pub(super) fn cache_id(
+    access_key: &str,
+    date: &str,
+    region: &str,
+    service: &str,
+) -> Option<ScopeId> {
+    scope(access_key, date, region, service).map(|s| s.to_id())
 }
 
 /// The signing key for this credential scope, from the cache when it was derived from the
@@ -163,13 +212,13 @@ pub fn signing_key(
     region: &str,
     service: &str,
 ) -> [u8; 32] {
-    let id = cache_id(access_key, date, region, service);
-    if let Some(entry) = id.as_deref().and_then(|id| key_cache().get(id, secret)) {
-        return entry.key;
+    let scope = scope(access_key, date, region, service);
+    if let Some(signer) = scope.as_ref().and_then(|s| key_cache().get(s, secret)) {
+        return signer.key;
     }
     let key = derive_signing_key(secret, date, region, service);
-    if let Some(id) = id {
-        key_cache().insert(id, CachedKey::new(secret, key));
+    if let Some(scope) = scope {
+        key_cache().insert(scope.to_id(), CachedKey::new(secret, Signer::new(key)));
     }
     key
 }

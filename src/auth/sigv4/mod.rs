@@ -27,7 +27,7 @@ mod verify;
 pub(crate) use self::canonical::is_base64_for_content_md5;
 pub use self::canonical::{
     canonical_headers, canonical_query, canonical_request, canonical_uri, legacy_uri, sha256_hex,
-    signature, string_to_sign, QueryForm,
+    signature, string_to_sign, QueryForm, SignedNames,
 };
 pub use self::key_cache::{
     derive_signing_key, signing_key, MAX_CACHED_SCOPE_PART, SIGNING_KEY_CACHE_BYTES,

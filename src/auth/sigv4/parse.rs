@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use hyper::HeaderMap;
 
+use super::canonical::{split_ascii, SignedNames};
 use super::key_cache::MAX_CACHED_SCOPE_PART;
 use super::{ALGORITHM, CONTENT_SHA256};
 use crate::auth::AuthRequest;
@@ -24,6 +25,8 @@ pub struct V4Auth<'a> {
     pub credential: &'a str,
     /// `SignedHeaders`, as sent: it enters the canonical request verbatim.
     pub signed_headers: &'a str,
+    /// The same, read: the headers the canonical request holds.
+    pub signed: SignedNames<'a>,
     /// The client's hex signature.
     pub signature: &'a str,
     /// The request time exactly as it goes into the string to sign.
@@ -52,10 +55,14 @@ pub fn parse_header<'a>(
         .and_then(|r| r.strip_prefix(' '))
         .ok_or(Error::AccessDenied)?;
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
-    for part in rest.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (key, value) = part.split_once('=').ok_or(Error::AccessDenied)?;
-        let value = value.trim();
-        match key.trim() {
+    // A header value is visible ASCII (`to_str`), so ASCII trimming is all trimming.
+    for part in split_ascii(rest, b',')
+        .map(str::trim_ascii)
+        .filter(|p| !p.is_empty())
+    {
+        let eq = memchr::memchr(b'=', part.as_bytes()).ok_or(Error::AccessDenied)?;
+        let value = part[eq + 1..].trim_ascii();
+        match part[..eq].trim_ascii() {
             "Credential" => credential = Some(value),
             "SignedHeaders" => signed_headers = Some(value),
             "Signature" => signature = Some(value),
@@ -72,6 +79,7 @@ pub fn parse_header<'a>(
         presigned: false,
         credential,
         signed_headers,
+        signed: SignedNames::parse(signed_headers),
         signature,
         amz_date,
         time,
@@ -124,6 +132,7 @@ pub fn parse_presigned(query: &Query) -> Result<V4Auth<'_>> {
         presigned: true,
         credential,
         signed_headers,
+        signed: SignedNames::parse(signed_headers),
         signature,
         amz_date: Cow::Borrowed(date),
         time,
@@ -147,7 +156,7 @@ impl<'a> Credential<'a> {
     /// `parse_v4_credentials`: exactly four `/` and the `aws4_request` terminator, else
     /// `AccessDenied`.
     pub fn parse(credential: &'a str) -> Result<Credential<'a>> {
-        let mut parts = credential.split('/');
+        let mut parts = split_ascii(credential, b'/');
         let (Some(access_key), Some(date), Some(region), Some(service), Some(term), None) = (
             parts.next(),
             parts.next(),
@@ -187,17 +196,15 @@ pub fn check_binding(req: &AuthRequest, auth: &V4Auth, cred: &Credential) -> Res
     {
         return Err(Error::AccessDenied);
     }
-    let signed = |name: &str| {
-        auth.signed_headers
-            .split(';')
-            .any(|s| s.trim().eq_ignore_ascii_case(name))
-    };
-    if !signed("host") {
+    if !auth.signed.contains("host") {
         return Err(Error::AccessDenied);
     }
     for name in req.headers.keys() {
         let name = name.as_str();
-        if name.starts_with("x-amz-") && name != CONTENT_SHA256.as_str() && !signed(name) {
+        if name.starts_with("x-amz-")
+            && name != CONTENT_SHA256.as_str()
+            && !auth.signed.contains(name)
+        {
             return Err(Error::AccessDenied);
         }
     }

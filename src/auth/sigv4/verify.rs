@@ -10,9 +10,9 @@ use sha2::{Digest, Sha256};
 
 use super::canonical::{
     canonical_headers, canonical_query, canonical_uri, feed_canonical_request, feed_string_to_sign,
-    legacy_uri, sha256_hex, QueryForm,
+    hex32, legacy_uri, sha256_hex, QueryForm,
 };
-use super::key_cache::{cache_id, derive_signing_key, key_cache, CachedKey};
+use super::key_cache::{derive_signing_key, key_cache, scope, CachedKey, Scope, Signer};
 use super::parse::{Credential, V4Auth};
 use super::{is_sha256_hex, CONTENT_SHA256, EMPTY_SHA256, UNSIGNED_PAYLOAD};
 use crate::auth::chunked::{
@@ -134,15 +134,15 @@ fn check_signature(
     secret: &Arc<str>,
     body: Option<&[u8]>,
 ) -> Result<[u8; 32]> {
-    let id = cache_id(cred.access_key, cred.date, cred.region, cred.service);
-    let (entry, cached) = match id.as_deref().and_then(|id| key_cache().get(id, secret)) {
-        Some(e) => (e, true),
+    let scope = scope(cred.access_key, cred.date, cred.region, cred.service);
+    let (signer, cached) = match scope.as_ref().and_then(|s| key_cache().get(s, secret)) {
+        Some(s) => (s, true),
         None => {
             let key = derive_signing_key(secret, cred.date, cred.region, cred.service);
-            (CachedKey::new(secret, key), false)
+            (Signer::new(key), false)
         }
     };
-    let headers = canonical_headers(req.headers, auth.signed_headers)?;
+    let headers = canonical_headers(req.headers, &auth.signed)?;
     let uri = canonical_uri(req.raw_path);
     let header_payload = req.headers.get(CONTENT_SHA256).map(|v| v.as_bytes());
     let body_hash = OnceCell::new();
@@ -158,12 +158,11 @@ fn check_signature(
             payload,
             |b| creq.update(b),
         );
-        let mut mac = entry.mac.clone();
+        let mut mac = signer.mac.clone();
         feed_string_to_sign(&auth.amz_date, cred.scope, &creq.finalize().into(), |b| {
             mac.update(b)
         });
-        let mut sig = [0u8; 64];
-        let _ = hex::encode_to_slice(mac.finalize().into_bytes(), &mut sig);
+        let sig = hex32(&mac.finalize().into_bytes().into());
         crate::auth::ct_eq(&sig, auth.signature.as_bytes())
     };
 
@@ -195,7 +194,7 @@ fn check_signature(
     };
     let mut ok = with_payloads(&uri, &query);
     if ok {
-        return finish(entry, cached, id);
+        return finish(signer, cached, scope, secret);
     }
     // Older radosgw signs the path as sent (only `+` → `%20`), as botocore's S3 signer does;
     // it differs from the re-encoded one only for paths with characters outside
@@ -246,7 +245,7 @@ fn check_signature(
     if !ok {
         return Err(Error::SignatureDoesNotMatch);
     }
-    finish(entry, cached, id)
+    finish(signer, cached, scope, secret)
 }
 
 /// Whether, for every name, the pair `Query::get` returns is the last one (the one 16.2
@@ -265,10 +264,15 @@ fn last_pairs_are_read(query: &crate::query::Query) -> bool {
 
 /// A verified signature: remember its key (the cache is filled only by verified requests)
 /// and hand it out for chunk signatures.
-fn finish(entry: CachedKey, cached: bool, id: Option<String>) -> Result<[u8; 32]> {
-    let key = entry.key;
-    if let (false, Some(id)) = (cached, id) {
-        key_cache().insert(id, entry);
+fn finish(
+    signer: Signer,
+    cached: bool,
+    scope: Option<Scope>,
+    secret: &Arc<str>,
+) -> Result<[u8; 32]> {
+    let key = signer.key;
+    if let (false, Some(scope)) = (cached, scope) {
+        key_cache().insert(scope.to_id(), CachedKey::new(secret, signer));
     }
     Ok(key)
 }

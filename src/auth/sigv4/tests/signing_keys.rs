@@ -51,12 +51,12 @@ fn signing_key_cache_is_bounded_by_bytes() {
     let key = derive_signing_key(&secret, "20261123", "us-east-1", "s3");
     let cache = KeyCache::new(LIMIT);
     let mut most = 0;
-    let mut last = String::new();
+    let mut last = cache_id("", "", "", "").unwrap();
     for i in 0..2000 {
         // Ids of every length a cacheable scope allows.
         let region = "r".repeat(i % (MAX_CACHED_SCOPE_PART + 1));
         let id = cache_id(&format!("AK{i:05}"), "20261123", &region, "s3").unwrap();
-        cache.insert(id.clone(), CachedKey::new(&secret, key));
+        cache.insert(id.clone(), CachedKey::new(&secret, Signer::new(key)));
         assert!(cache.bytes() <= LIMIT, "{} bytes after {i}", cache.bytes());
         assert_eq!(cache.get(&id, &secret).map(|e| e.key), Some(key));
         most = most.max(cache.ids().len());
@@ -66,11 +66,11 @@ fn signing_key_cache_is_bounded_by_bytes() {
     assert!(most > 1 && most < 2000, "{most}");
     // Replacing an entry does not count it twice.
     let before = cache.bytes();
-    cache.insert(last.clone(), CachedKey::new(&secret, key));
+    cache.insert(last.clone(), CachedKey::new(&secret, Signer::new(key)));
     assert_eq!(cache.bytes(), before);
     // An entry bigger than the whole cache is not kept, and does not empty the cache.
     let huge = cache_id(&"K".repeat(LIMIT), "20261123", "us-east-1", "s3").unwrap();
-    cache.insert(huge.clone(), CachedKey::new(&secret, key));
+    cache.insert(huge.clone(), CachedKey::new(&secret, Signer::new(key)));
     assert!(cache.get(&huge, &secret).is_none());
     assert_eq!(cache.bytes(), before);
     assert!(cache.get(&last, &secret).is_some());
@@ -79,7 +79,8 @@ fn signing_key_cache_is_bounded_by_bytes() {
     // The process cache holds about ten thousand typical clients.
     let typical = cache_id(ADMIN_AK, "20261123", "us-east-1", "s3").unwrap();
     let admin_secret: Arc<str> = Arc::from(ADMIN_SK);
-    let n = SIGNING_KEY_CACHE_BYTES / entry_cost(&typical, &CachedKey::new(&admin_secret, key));
+    let n = SIGNING_KEY_CACHE_BYTES
+        / entry_cost(&typical, &CachedKey::new(&admin_secret, Signer::new(key)));
     assert!((5_000..=20_000).contains(&n), "{n}");
 }
 
