@@ -65,8 +65,19 @@ pub struct RenderCache {
     map: quick_cache::sync::Cache<RenderKey, Rendered, ByLen>,
 }
 
-/// (record id, XML?, string booleans?)
-type RenderKey = (String, bool, bool);
+/// (record id: tenant and id, XML?, string booleans?)
+type RenderKey = (String, String, bool, bool);
+
+/// A [`RenderKey`] borrowed from a request, hashed as the owned one is (field by field, as
+/// a tuple hashes): a hit allocates nothing.
+#[derive(Hash)]
+struct RenderKeyRef<'a>(&'a str, &'a str, bool, bool);
+
+impl quick_cache::Equivalent<RenderKey> for RenderKeyRef<'_> {
+    fn equivalent(&self, k: &RenderKey) -> bool {
+        self.0 == k.0 && self.1 == k.1 && self.2 == k.2 && self.3 == k.3
+    }
+}
 /// (the record's (version, mtime), its rendered document)
 type Rendered = ((u64, i64), bytes::Bytes);
 
@@ -75,7 +86,7 @@ struct ByLen;
 
 impl quick_cache::Weighter<RenderKey, Rendered> for ByLen {
     fn weight(&self, k: &RenderKey, v: &Rendered) -> u64 {
-        (k.0.len() + v.1.len() + 64) as u64
+        (k.0.len() + k.1.len() + v.1.len() + 64) as u64
     }
 }
 
@@ -93,19 +104,20 @@ impl RenderCache {
     /// The document of record `id` at version `stamp`, rendered by `render` on a miss.
     pub fn get_or_render(
         &self,
-        id: &str,
+        id: (&str, &str),
         fmt: Format,
         style: Style,
         stamp: (u64, i64),
         render: impl FnOnce() -> String,
     ) -> bytes::Bytes {
-        let key = (id.to_string(), fmt == Format::Xml, style.string_bools);
-        if let Some((s, b)) = self.map.get(&key) {
+        let (xml, string_bools) = (fmt == Format::Xml, style.string_bools);
+        if let Some((s, b)) = self.map.get(&RenderKeyRef(id.0, id.1, xml, string_bools)) {
             if s == stamp {
                 return b;
             }
         }
         let b = bytes::Bytes::from(render());
+        let key = (id.0.to_string(), id.1.to_string(), xml, string_bools);
         self.map.insert(key, (stamp, b.clone()));
         b
     }
