@@ -13,6 +13,8 @@ use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Frame, Incoming};
+use hyper::header::CONTENT_LENGTH;
+use hyper::{HeaderMap, Response};
 
 use crate::auth::BodyVerifier;
 use crate::domain::blobs::{BlobReader, ChunkSource};
@@ -29,6 +31,29 @@ pub fn full(b: impl Into<Bytes>) -> RespBody {
 
 pub fn empty() -> RespBody {
     full(Bytes::new())
+}
+
+/// Whether a request says a body follows.
+pub fn declares_body(h: &HeaderMap) -> bool {
+    h.contains_key(hyper::header::TRANSFER_ENCODING) || content_length(h) > 0
+}
+
+/// How long an answer's body is: its `Content-Length`, else the length of a body known whole
+/// (whose header hyper writes), else 0 (streamed).
+pub fn answer_length(resp: &Response<RespBody>) -> u64 {
+    use hyper::body::Body as _;
+    match resp.headers().get(CONTENT_LENGTH) {
+        Some(_) => content_length(resp.headers()),
+        None => resp.body().size_hint().exact().unwrap_or(0),
+    }
+}
+
+/// A `Content-Length` header's value (0 when absent).
+pub fn content_length(h: &HeaderMap) -> u64 {
+    h.get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Read a whole request body of at most `limit` bytes: `EntityTooLarge` past it,

@@ -1,8 +1,7 @@
 //! The HTTP front: the accept loop with its limits, TLS and graceful shutdown (`serve`), the
 //! connection's framing checks (`conn`), the request pipeline (`pipeline`), bodies (`body`)
-//! and the one writer of answers (`respond`).
+//! the one writer of answers (`respond`) and request ids (`request_id`).
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,6 +18,7 @@ pub mod body;
 pub mod conn;
 pub mod operator;
 pub mod pipeline;
+mod request_id;
 pub mod respond;
 mod swift_auth;
 pub mod tls;
@@ -124,10 +124,7 @@ async fn serve_connection<IO>(
 {
     let idle = Duration::from_secs(app.cfg.idle_timeout);
     let send = Duration::from_secs(app.cfg.send_timeout);
-    let svc = hyper::service::service_fn(move |req| {
-        let app = app.clone();
-        async move { Ok::<_, Infallible>(pipeline::handle(app, req, peer).await) }
-    });
+    let svc = hyper::service::service_fn(move |req| pipeline::handle(app.clone(), req, peer));
     // hyper applies the header-read timeout from the moment it waits for a request head,
     // so it also closes connections idle between requests.
     let conn = hyper::server::conn::http1::Builder::new()

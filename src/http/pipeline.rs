@@ -2,18 +2,19 @@
 //! parse once → route → authenticate → authorize → rate-limit → op → encode → respond →
 //! account usage, with one log line and an `x-amz-request-id` on every answer.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::convert::Infallible;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use bytes::Bytes;
 use hyper::body::Incoming;
-use hyper::header::CONTENT_LENGTH;
 use hyper::http::request::Parts;
-use hyper::{HeaderMap, Method, Request, Response, StatusCode};
+use hyper::{Method, Request, Response, StatusCode};
 
 use super::authn::{authenticate_upload, authenticate_whole_body, is_anonymous};
 use super::body::{self, RespBody, Verified};
+use super::request_id::request_id;
 use super::respond::{self, Dialect};
 use crate::auth::{BodyVerifier, Payload};
 use crate::authz::{self, Caller};
@@ -32,35 +33,6 @@ pub const MAX_ADMIN_BODY: usize = 1 << 20;
 /// Largest non-upload S3 body read into memory (DeleteObjects, CompleteMultipartUpload).
 pub const MAX_S3_BODY: usize = 4 << 20;
 
-static REQ_SEQ: AtomicU64 = AtomicU64::new(1);
-
-/// radosgw's request id: `tx` + 21 hex digits of sequence, `-` + 10 of time, `-<client
-/// id>-<zone>`. Written by hand: it is made for every request.
-fn request_id(app: &App) -> String {
-    fn hex(out: &mut String, v: u64, width: usize) {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        for i in (0..width).rev() {
-            let d = if i < 16 { (v >> (4 * i)) & 0xf } else { 0 };
-            out.push(DIGITS[d as usize] as char);
-        }
-    }
-    let n = REQ_SEQ.fetch_add(1, Ordering::Relaxed);
-    let t = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let mut id = String::with_capacity(48 + app.zone.len());
-    id.push_str("tx");
-    hex(&mut id, n, 21);
-    id.push('-');
-    hex(&mut id, t, 10);
-    id.push('-');
-    id.push_str(itoa::Buffer::new().format(app.instance_id));
-    id.push('-');
-    id.push_str(&app.zone);
-    id
-}
-
 /// What the log line says about a request.
 struct Logged {
     op: &'static str,
@@ -69,17 +41,35 @@ struct Logged {
     required_caps: String,
 }
 
-pub async fn handle(app: Arc<App>, req: Request<Incoming>, peer: s3::Peer) -> Response<RespBody> {
+/// One request, start to end. The request is taken apart before the future is made, so the
+/// future holds its parts once (an `async fn` would keep the whole request besides them),
+/// and the answer is already the `Result` hyper's service returns: no wrapper future, whose
+/// every move would copy this one again.
+pub fn handle(
+    app: Arc<App>,
+    req: Request<Incoming>,
+    peer: s3::Peer,
+) -> impl std::future::Future<Output = std::result::Result<Response<RespBody>, Infallible>> {
     let start = Instant::now();
-    let rid = request_id(&app);
     let (parts, body) = req.into_parts();
+    answer(app, parts, body, peer, start)
+}
+
+async fn answer(
+    app: Arc<App>,
+    parts: Parts,
+    body: Incoming,
+    peer: s3::Peer,
+    start: Instant,
+) -> std::result::Result<Response<RespBody>, Infallible> {
+    let rid = request_id(&app);
     let mut logged = Logged {
         op: "-",
         uid: "-".into(),
         required_caps: String::new(),
     };
     let method = parts.method.clone();
-    let sent_body = declares_body(&parts.headers);
+    let sent_body = body::declares_body(&parts.headers);
     let mut resp = dispatch(&app, parts, body, peer, &rid, &mut logged).await;
     // A refused request's body may be unread, or still on its way (a client that waited
     // for 100-continue may send it anyway): say the connection ends here, so that no client
@@ -102,9 +92,12 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, peer: s3::Peer) -> Re
         latency_us: took.as_micros() as u64,
         required_caps: &logged.required_caps,
     });
-    resp
+    Ok(resp)
 }
 
+/// The branches run boxed: hyper moves the request's future several times before and as it
+/// starts, and every move copies its full size, which inline would be that of the biggest
+/// branch (3-4 KiB); one allocation per request costs less.
 async fn dispatch(
     app: &App,
     parts: Parts,
@@ -149,11 +142,17 @@ async fn dispatch(
         Err(e) => respond::error(app, &e, Dialect::S3, rid, "", is_head, None),
         Ok(Route::Admin(op, section)) => {
             logged.op = op.name();
-            admin_request(app, parts, query, op, section, body, rid, logged).await
+            Box::pin(admin_request(
+                app, parts, query, op, section, body, rid, logged,
+            ))
+            .await
         }
         Ok(Route::S3(target)) => {
             logged.op = target.op.name();
-            s3_request(app, parts, query, target, body, peer, rid, logged).await
+            Box::pin(s3_request(
+                app, parts, query, target, body, peer, rid, logged,
+            ))
+            .await
         }
         Ok(Route::SwiftAuth) => {
             logged.op = "swift_auth_get";
@@ -164,7 +163,7 @@ async fn dispatch(
             {
                 logged.uid = u.to_string();
             }
-            super::swift_auth::answer(app, &parts.headers, rid).await
+            Box::pin(super::swift_auth::answer(app, &parts.headers, rid)).await
         }
     }
 }
@@ -215,7 +214,7 @@ async fn admin_request(
     // against its hash instead, also where the op ignores it, so a client that signs its
     // body is believed only when the body is the one it signed; one that declares the empty
     // body's hash (and may send nothing) is answered without waiting for a body.
-    let declared = declares_body(&parts.headers);
+    let declared = body::declares_body(&parts.headers);
     let claimed = parts
         .headers
         .get(crate::auth::sigv4::CONTENT_SHA256)
@@ -286,7 +285,7 @@ async fn admin_request(
                 Err(e) => respond::error(app, &e, dialect, rid, "", is_head, None),
             };
             app.ratelimit
-                .settle(charge, body_len, content_length(resp.headers()));
+                .settle(charge, body_len, body::answer_length(&resp));
             resp
         }
     };
@@ -336,19 +335,6 @@ fn audit_line(rid: &str, caller: &Caller, op: &str, target: &[(&str, &str)], sta
 /// Reads are GET and HEAD; everything else writes.
 fn is_read(m: &Method) -> bool {
     m == Method::GET || m == Method::HEAD
-}
-
-/// Whether a request says a body follows.
-fn declares_body(h: &HeaderMap) -> bool {
-    h.contains_key(hyper::header::TRANSFER_ENCODING) || content_length(h) > 0
-}
-
-/// A response's `Content-Length` (0 when absent, e.g. streamed).
-fn content_length(h: &HeaderMap) -> u64 {
-    h.get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -488,7 +474,7 @@ async fn s3_request(
             let sent = if is_head {
                 0
             } else {
-                content_length(resp.headers())
+                body::answer_length(&resp)
             };
             app.ratelimit.settle(charge, bytes_received, sent);
             (resp, extra)
@@ -520,7 +506,7 @@ async fn s3_request(
         let sent = if is_head {
             0
         } else {
-            content_length(resp.headers()) + wire_extra
+            body::answer_length(&resp) + wire_extra
         };
         // radosgw 16.2.15 counts object data only (PutObject, UploadPart, a form upload's
         // file): XML and JSON bodies read whole (ACLs, tagging, CORS, lifecycle, policy,

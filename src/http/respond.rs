@@ -169,15 +169,14 @@ fn with_type(
 /// An admin op's answer.
 pub fn admin(app: &App, reply: Reply, fmt: Format, op: AdminOp, rid: &str) -> Response<RespBody> {
     let style = app.style();
-    let doc_body = |text: Bytes| {
-        with_type(base(rid), fmt, op)
-            .header(CONTENT_LENGTH, text.len())
-            .body(body::full(text))
-    };
+    // hyper writes `Content-Length` itself for a body of known length, straight into the
+    // head (where radosgw has it too: after the type, before the date), with no header value
+    // to allocate.
+    let doc_body = |text: Bytes| with_type(base(rid), fmt, op).body(body::full(text));
     let built = match reply {
         Reply::Doc(doc) => doc_body(Bytes::from(render_doc(&doc, fmt, op.buffered(), style))),
         Reply::UserInfo(u) => doc_body(app.rendered.get_or_render(
-            &u.uid.to_string(),
+            (&u.uid.tenant, &u.uid.id),
             fmt,
             style,
             (u.ver, u.mtime_us),
