@@ -216,6 +216,22 @@ impl Framing {
                 _ => {
                     // The bytes up to the next CR or LF only extend the current line.
                     let run = memchr::memchr2(b'\r', b'\n', &bytes[i..]).unwrap_or(bytes.len() - i);
+                    // A whole head line in this read, CRLF and all (most are): read in place.
+                    if self.state == State::Head
+                        && self.line_len == 0
+                        && !self.prev_cr
+                        && bytes.get(i + run..i + run + 2) == Some(b"\r\n")
+                        && self.head_len + run + 2 <= MAX_HEAD
+                    {
+                        self.head_len += run + 2;
+                        if !self.end_line(&bytes[i..i + run.min(LINE_KEEP)], run) {
+                            bytes[i + run + 1] = 0;
+                            self.state = State::Opaque;
+                            return None;
+                        }
+                        i += run + 2;
+                        continue;
+                    }
                     if self.state == State::Head {
                         self.head_len += run.max(1);
                         if self.head_len > MAX_HEAD {
@@ -238,7 +254,9 @@ impl Framing {
                     }
                     let b = bytes[i];
                     if b == b'\n' {
-                        if !self.prev_cr || !self.end_of_line() {
+                        let (kept, len) = (self.line, self.line_len);
+                        self.line_len = 0;
+                        if !self.prev_cr || !self.end_line(&kept[..len.min(LINE_KEEP)], len) {
                             bytes[i] = 0;
                             self.state = State::Opaque;
                             return None;
@@ -259,11 +277,9 @@ impl Framing {
         None
     }
 
-    /// A CRLF-terminated line ended; false refuses the request.
-    fn end_of_line(&mut self) -> bool {
-        let len = self.line_len;
-        let line = &self.line[..len.min(LINE_KEEP)];
-        self.line_len = 0;
+    /// A CRLF-terminated line ended: `line` is its first [`LINE_KEEP`] bytes, `len` its
+    /// length. False refuses the request.
+    fn end_line(&mut self, line: &[u8], len: usize) -> bool {
         match self.state {
             State::Head if len == 0 && !self.started => {
                 self.blank_lines += 1;
