@@ -27,11 +27,11 @@ impl Caller {
     }
 
     /// Who signed with `access_key`, a key of `owner`'s (the user's own or a subuser's).
-    pub fn of_key(owner: &crate::domain::users::KeyOwner, access_key: &str) -> Caller {
+    pub fn of_key(owner: &crate::domain::users::KeyOwner, access_key: String) -> Caller {
         Caller {
             user: Some(owner.user.clone()),
             subuser: owner.subuser.clone(),
-            access_key: Some(access_key.to_string()),
+            access_key: Some(access_key),
         }
     }
 

@@ -156,6 +156,10 @@ pub fn decode_path(s: &str) -> Result<String> {
 }
 
 fn decode_with(s: &str, plus_is_space: bool) -> Result<String> {
+    // Most names and values have nothing to decode (and are already UTF-8).
+    if !s.bytes().any(|b| b == b'%' || (plus_is_space && b == b'+')) {
+        return Ok(s.to_string());
+    }
     let s = if plus_is_space && s.contains('+') {
         std::borrow::Cow::Owned(s.replace('+', " "))
     } else {

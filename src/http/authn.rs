@@ -222,7 +222,7 @@ fn verify(
             let Some(o) = owner else {
                 return (Err(Error::InvalidAccessKeyId), Caller::anonymous());
             };
-            let caller = Caller::of_key(o, &ak);
+            let caller = Caller::of_key(o, ak);
             if o.user.suspended {
                 return (Err(Error::UserSuspended), caller);
             }

@@ -140,7 +140,7 @@ async fn form_caller(app: &App, signed: &Signed<'_>, policy: &str) -> Result<Cal
         .filter(|o| o.active && !o.user.suspended)
         .ok_or(Error::AccessDenied)?;
     signed.verify(policy, &owner.secret)?;
-    Ok(Caller::of_key(&owner, ak))
+    Ok(Caller::of_key(&owner, ak.to_string()))
 }
 
 /// The request headers a PutObject of the same object would have carried: the object's

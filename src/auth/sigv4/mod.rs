@@ -56,7 +56,37 @@ pub fn payload_is_hashed(headers: &HeaderMap) -> bool {
 }
 
 fn is_sha256_hex(b: &[u8]) -> bool {
-    b.len() == 64 && b.iter().all(u8::is_ascii_hexdigit)
+    sha256_from_hex(b).is_some()
+}
+
+/// The 32 bytes that 64 hex digits (either case) spell, else `None`: every header-signed
+/// request carries one (its payload hash), so this is one table lookup a digit.
+fn sha256_from_hex(b: &[u8]) -> Option<[u8; 32]> {
+    const NIBBLE: [u8; 256] = {
+        let mut t = [0xffu8; 256];
+        let mut i = 0;
+        while i < 10 {
+            t[b'0' as usize + i] = i as u8;
+            i += 1;
+        }
+        let mut i = 0;
+        while i < 6 {
+            t[b'a' as usize + i] = 10 + i as u8;
+            t[b'A' as usize + i] = 10 + i as u8;
+            i += 1;
+        }
+        t
+    };
+    let digits: &[u8; 64] = b.try_into().ok()?;
+    let mut out = [0u8; 32];
+    let mut bad = 0u8;
+    for (o, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        let (hi, lo) = (NIBBLE[pair[0] as usize], NIBBLE[pair[1] as usize]);
+        bad |= hi | lo;
+        *o = hi << 4 | lo;
+    }
+    // Digits are below 16; the table marks everything else 0xff.
+    (bad < 16).then_some(out)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use super::canonical::{
 };
 use super::key_cache::{derive_signing_key, key_cache, scope, CachedKey, Scope, Signer};
 use super::parse::{Credential, V4Auth};
-use super::{is_sha256_hex, CONTENT_SHA256, EMPTY_SHA256, UNSIGNED_PAYLOAD};
+use super::{is_sha256_hex, sha256_from_hex, CONTENT_SHA256, EMPTY_SHA256, UNSIGNED_PAYLOAD};
 use crate::auth::chunked::{
     ChunkSigning, ChunkedSpec, Payload, DECODED_LENGTH_HEADER, STREAMING_PAYLOAD,
     STREAMING_PAYLOAD_TRAILER, STREAMING_UNSIGNED_TRAILER, TRAILER_HEADER,
@@ -66,9 +66,7 @@ pub fn verify_streaming(
         return Ok(Payload::Unchecked);
     };
     let value = value.as_bytes();
-    if is_sha256_hex(value) {
-        let mut hash = [0u8; 32];
-        hex::decode_to_slice(value, &mut hash).map_err(|_| Error::InvalidArgument)?;
+    if let Some(hash) = sha256_from_hex(value) {
         return Ok(Payload::Sha256(hash));
     }
     let (signed, trailer) = match value {

@@ -534,3 +534,22 @@ fn hex_of_a_digest_is_lower_case_pairs() {
         );
     }
 }
+
+#[test]
+fn payload_hashes_are_64_hex_digits_of_either_case() {
+    let lower = EMPTY_SHA256;
+    let want: [u8; 32] = hex::decode(lower).unwrap().try_into().unwrap();
+    assert_eq!(super::sha256_from_hex(lower.as_bytes()), Some(want));
+    let upper = lower.to_ascii_uppercase();
+    assert_eq!(super::sha256_from_hex(upper.as_bytes()), Some(want));
+    for bad in [
+        &lower[..63],
+        &format!("{lower}0"),
+        &format!("g{}", &lower[1..]),
+        &format!("{} ", &lower[..63]),
+        UNSIGNED_PAYLOAD,
+        "",
+    ] {
+        assert_eq!(super::sha256_from_hex(bad.as_bytes()), None, "{bad}");
+    }
+}
