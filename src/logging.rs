@@ -98,19 +98,26 @@ impl Drop for Guard {
     }
 }
 
-impl Write for LogBuffer {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+impl LogBuffer {
+    /// Appends `data` (whole lines), or counts it dropped when the buffer is full.
+    fn push(&self, data: &[u8]) {
         let s = &self.0;
         let mut b = s.buf.lock().unwrap_or_else(|e| e.into_inner());
         if b.len() + data.len() > LIMIT {
             s.dropped.fetch_add(1, Ordering::Relaxed);
-            return Ok(data.len());
+            return;
         }
         let was_below = b.len() < EAGER;
         b.extend_from_slice(data);
         if was_below && b.len() >= EAGER {
             s.wake.notify_one();
         }
+    }
+}
+
+impl Write for LogBuffer {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.push(data);
         Ok(data.len())
     }
 
@@ -166,7 +173,8 @@ pub fn request(line: &RequestLine) {
         let mut s = cell.borrow_mut();
         s.clear();
         format_line(&mut s, line, *json, std::time::SystemTime::now());
-        let _ = buf.clone().write(s.as_bytes());
+        // Not through a clone: its reference count is shared by every connection thread.
+        buf.push(s.as_bytes());
     });
 }
 

@@ -124,6 +124,7 @@ async fn serve_connection<IO>(
 {
     let idle = Duration::from_secs(app.cfg.idle_timeout);
     let send = Duration::from_secs(app.cfg.send_timeout);
+    let app: pipeline::ConnApp = Arc::new(app);
     let svc = hyper::service::service_fn(move |req| pipeline::handle(app.clone(), req, peer));
     // hyper applies the header-read timeout from the moment it waits for a request head,
     // so it also closes connections idle between requests.

@@ -41,12 +41,18 @@ struct Logged {
     required_caps: String,
 }
 
+/// A connection's handle on the app. Each of the connection's requests takes a clone: the
+/// count that bumps is the connection's own, touched by its thread alone, and not the app's,
+/// which every connection thread shares (a shared count is a cache line the cores keep
+/// passing to each other).
+pub type ConnApp = Arc<Arc<App>>;
+
 /// One request, start to end. The request is taken apart before the future is made, so the
 /// future holds its parts once (an `async fn` would keep the whole request besides them),
 /// and the answer is already the `Result` hyper's service returns: no wrapper future, whose
 /// every move would copy this one again.
 pub fn handle(
-    app: Arc<App>,
+    app: ConnApp,
     req: Request<Incoming>,
     peer: s3::Peer,
 ) -> impl std::future::Future<Output = std::result::Result<Response<RespBody>, Infallible>> {
@@ -56,7 +62,7 @@ pub fn handle(
 }
 
 async fn answer(
-    app: Arc<App>,
+    app: ConnApp,
     parts: Parts,
     body: Incoming,
     peer: s3::Peer,
@@ -250,8 +256,8 @@ async fn admin_request(
     }
     let body_len = body.as_ref().map_or(0, |b| b.len() as u64);
     let res = async {
+        // A body is only handed over once `gate` has let the caller through.
         let body = body?;
-        gate(&caller)?;
         // Rate limits: charged after authentication, before the op runs.
         let charge = app
             .ratelimit
