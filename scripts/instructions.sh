@@ -52,9 +52,13 @@ measure() { # label path query auth "VAR=value ..." server-command...
     for _ in $(seq 300); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
     if [ "$path" = /bench/obj4k ]; then
         head -c 4096 /dev/urandom >"$work/obj"
-        for u in "http://127.0.0.1:$port/bench" "http://127.0.0.1:$port/bench/obj4k"; do
+        # The bucket without a body (a CreateBucket body must be its XML configuration),
+        # then the object.
+        for body in /dev/null "$work/obj"; do
+            u="http://127.0.0.1:$port/bench"
+            [ "$body" = /dev/null ] || u="$u/obj4k"
             curl -sf -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" --user "$ak:$sk" \
-                -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' --data-binary @"$work/obj" "$u" >/dev/null
+                -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' --data-binary @"$body" "$u" >/dev/null
         done
     fi
     client "$port" "$path" "$query" 50 "$auth"
