@@ -343,12 +343,13 @@ fn check_whole_body(
     body_checksum: bool,
 ) -> Result<Bytes> {
     let md5 = s3::object::content_md5_header(headers)?;
+    let checksum = match body_checksum {
+        true => auth::header_checksum(headers)?,
+        false => None,
+    };
     // The empty body of a read, with nothing but its payload hash to check: that hash is
     // known, and no verifier need run.
-    if body.is_empty()
-        && md5.is_none()
-        && !(body_checksum && auth::header_checksum(headers)?.is_some())
-    {
+    if body.is_empty() && md5.is_none() && checksum.is_none() {
         match payload {
             Payload::Unchecked => return Ok(body),
             Payload::Sha256(want) => {
@@ -361,10 +362,10 @@ fn check_whole_body(
             Payload::Chunked(_) => {}
         }
     }
-    let mut v = if body_checksum {
-        BodyVerifier::for_upload(payload, headers)?
-    } else {
-        BodyVerifier::new(payload)
+    // What `BodyVerifier::for_upload` does, with the header already read.
+    let mut v = match checksum {
+        Some((algorithm, value)) => BodyVerifier::with_checksum(payload, algorithm, Some(&value))?,
+        None => BodyVerifier::new(payload),
     };
     let mut out = Vec::with_capacity(body.len());
     v.feed(&body, &mut out)?;

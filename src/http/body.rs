@@ -13,7 +13,7 @@ use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Frame, Incoming};
-use hyper::header::CONTENT_LENGTH;
+use hyper::header::{HeaderValue, CONTENT_LENGTH};
 use hyper::{HeaderMap, Response};
 
 use crate::auth::BodyVerifier;
@@ -35,7 +35,8 @@ pub fn empty() -> RespBody {
 
 /// Whether a request says a body follows.
 pub fn declares_body(h: &HeaderMap) -> bool {
-    h.contains_key(hyper::header::TRANSFER_ENCODING) || content_length(h) > 0
+    h.contains_key(hyper::header::TRANSFER_ENCODING)
+        || h.get(CONTENT_LENGTH).is_some_and(|v| length(v) > 0)
 }
 
 /// How long an answer's body is: its `Content-Length`, else the length of a body known whole
@@ -43,17 +44,14 @@ pub fn declares_body(h: &HeaderMap) -> bool {
 pub fn answer_length(resp: &Response<RespBody>) -> u64 {
     use hyper::body::Body as _;
     match resp.headers().get(CONTENT_LENGTH) {
-        Some(_) => content_length(resp.headers()),
+        Some(v) => length(v),
         None => resp.body().size_hint().exact().unwrap_or(0),
     }
 }
 
-/// A `Content-Length` header's value (0 when absent).
-pub fn content_length(h: &HeaderMap) -> u64 {
-    h.get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
+/// A `Content-Length` value (0 when it is not a number).
+fn length(v: &HeaderValue) -> u64 {
+    v.to_str().ok().and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
 /// Read a whole request body of at most `limit` bytes: `EntityTooLarge` past it,

@@ -120,10 +120,7 @@ pub fn canonical_query(query: &Query, form: QueryForm, presigned: bool) -> Strin
 /// Whether every name and value is made of unreserved characters only (its own canonical
 /// encoding) and the pairs come sorted by name, then value.
 fn plain_and_sorted<'a>(mut params: impl Iterator<Item = &'a crate::query::Param>) -> bool {
-    let plain = |s: &str| {
-        s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
-    };
+    let plain = |s: &str| s.bytes().all(unreserved);
     let mut last: Option<(&str, &str)> = None;
     params.all(|p| {
         let pair = (p.name.as_str(), p.value.as_str());
@@ -144,6 +141,11 @@ fn join_pairs<'a>(out: &mut String, pairs: impl Iterator<Item = (&'a str, &'a st
     }
 }
 
+/// An RFC 3986 unreserved character: what [`QUERY_SET`] leaves as it is.
+fn unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
+}
+
 /// Borrowed when nothing needs escaping, as in most names and values.
 fn encode(b: &[u8]) -> Cow<'_, str> {
     percent_encode(b, QUERY_SET).into()
@@ -156,9 +158,7 @@ pub fn canonical_uri(raw_path: &str) -> Cow<'_, str> {
     if raw_path.is_empty() {
         return Cow::Borrowed("/");
     }
-    let plain = raw_path
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/'));
+    let plain = raw_path.bytes().all(|b| unreserved(b) || b == b'/');
     if plain {
         return Cow::Borrowed(raw_path);
     }
