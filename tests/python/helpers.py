@@ -37,6 +37,9 @@ import awssig  # noqa: E402  (stdlib SigV4 with a chosen date, from the oracle t
 ADMIN_AK = "ADMINACCESSKEY0000000"
 ADMIN_SK = "adminsecretkey00000000000000000000000000"
 HTTP_TIMEOUT = 15  # seconds, for every request a test makes
+# What every S3 XML answer starts with, and the namespace on its root element.
+XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>'
+S3NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
 
 
 def s3_client(server, ak, sk, **config):

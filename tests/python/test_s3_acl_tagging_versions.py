@@ -99,8 +99,8 @@ def assert_s3_error(resp, status, code):
         assert xml_code(resp) == code, ctx
 
 
-XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>'
-S3NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
+XML_DECL = helpers.XML_DECL
+S3NS = helpers.S3NS
 XSI = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 AUTH_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"

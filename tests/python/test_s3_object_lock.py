@@ -19,8 +19,8 @@ from botocore.exceptions import ClientError
 
 import helpers
 
-S3NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
-DECL = '<?xml version="1.0" encoding="UTF-8"?>'
+S3NS = helpers.S3NS
+DECL = helpers.XML_DECL
 FUTURE = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
 
 

@@ -22,8 +22,8 @@ from botocore.exceptions import ClientError
 
 import helpers
 
-S3NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
-XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>'
+S3NS = helpers.S3NS
+XML_DECL = helpers.XML_DECL
 
 
 def User(target, uid):
