@@ -16,21 +16,35 @@ pub const ADMIN_SUBRESOURCES: &[&str] = &[
     "subuser", "key", "caps", "index", "policy", "quota", "list", "object", "sync",
 ];
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Param {
+/// One parameter, as [`Query::params`] hands it out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param<'a> {
     /// Name exactly as sent on the wire (still percent-encoded).
-    pub raw_name: String,
+    pub raw_name: &'a str,
     /// Value exactly as sent; `None` when the name had no `=` (`?caps&uid=..`).
-    pub raw_value: Option<String>,
+    pub raw_value: Option<&'a str>,
     /// Decoded name (`+` is a space, `%XX` decoded).
-    pub name: String,
+    pub name: &'a str,
     /// Decoded value; empty for a bare name.
-    pub value: String,
+    pub value: &'a str,
+}
+
+/// Where one parameter's four strings are in [`Query::text`]: byte ranges, so a query is two
+/// allocations however many parameters it has (it is parsed for every request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Spans {
+    raw_name: (u32, u32),
+    raw_value: Option<(u32, u32)>,
+    name: (u32, u32),
+    value: (u32, u32),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Query {
-    pub params: Vec<Param>,
+    /// The query as sent, then the decoded form of each name or value that has escapes (one
+    /// that has none is its own decoded form).
+    text: String,
+    spans: Vec<Spans>,
 }
 
 impl Query {
@@ -38,43 +52,96 @@ impl Query {
     /// kept literally (as radosgw's `url_decode` does). A name or value that is not UTF-8
     /// after decoding, too long, or too many parameters → `InvalidArgument`.
     pub fn parse(raw: &str) -> Result<Query> {
-        let mut params = Vec::new();
-        for part in raw.split('&').filter(|p| !p.is_empty()) {
-            if params.len() >= MAX_PARAMS {
+        // Spans are u32; a longer query is refused long before (hyper's head limit).
+        if raw.len() > u32::MAX as usize / 2 {
+            return Err(Error::InvalidArgument);
+        }
+        let mut q = Query {
+            text: String::with_capacity(raw.len()),
+            spans: Vec::new(),
+        };
+        q.text.push_str(raw);
+        let mut at = 0;
+        for part in raw.split('&') {
+            let start = at;
+            at += part.len() + 1;
+            if part.is_empty() {
+                continue;
+            }
+            if q.spans.len() >= MAX_PARAMS {
                 return Err(Error::InvalidArgument);
             }
             let (raw_name, raw_value) = match part.split_once('=') {
-                Some((n, v)) => (n, Some(v)),
-                None => (part, None),
+                Some((n, _)) => (
+                    (start, start + n.len()),
+                    Some((start + n.len() + 1, start + part.len())),
+                ),
+                None => ((start, start + part.len()), None),
             };
-            let name = decode(raw_name)?;
+            let name = q.decoded(raw_name)?;
             let value = match raw_value {
-                Some(v) => decode(v)?,
-                None => String::new(),
+                Some(v) => q.decoded(v)?,
+                None => (0, 0),
             };
-            if name.len() > MAX_PARAM_LEN || value.len() > MAX_PARAM_LEN {
+            if name.1 - name.0 > MAX_PARAM_LEN || value.1 - value.0 > MAX_PARAM_LEN {
                 return Err(Error::InvalidArgument);
             }
-            params.push(Param {
-                raw_name: raw_name.to_string(),
-                raw_value: raw_value.map(str::to_string),
-                name,
-                value,
+            let span = |(a, b): (usize, usize)| (a as u32, b as u32);
+            q.spans.push(Spans {
+                raw_name: span(raw_name),
+                raw_value: raw_value.map(span),
+                name: span(name),
+                value: span(value),
             });
         }
-        Ok(Query { params })
+        Ok(q)
+    }
+
+    /// The decoded form of `text[range]`: the range itself when there is nothing to decode,
+    /// else the decoded text appended.
+    fn decoded(&mut self, (a, b): (usize, usize)) -> Result<(usize, usize)> {
+        let raw = &self.text[a..b];
+        if !raw.bytes().any(|c| c == b'%' || c == b'+') {
+            return Ok((a, b));
+        }
+        let d = decode(raw)?;
+        let start = self.text.len();
+        self.text.push_str(&d);
+        Ok((start, self.text.len()))
+    }
+
+    fn at(&self, (a, b): (u32, u32)) -> &str {
+        &self.text[a as usize..b as usize]
+    }
+
+    /// Compared as bytes: lookups by name are most of what reads a query.
+    fn is_named(&self, s: &Spans, name: &str) -> bool {
+        let (a, b) = s.name;
+        self.text.as_bytes().get(a as usize..b as usize) == Some(name.as_bytes())
+    }
+
+    /// The parameters in URL order.
+    pub fn params(&self) -> impl DoubleEndedIterator<Item = Param<'_>> + ExactSizeIterator + Clone {
+        let t = self.text.as_str();
+        let at = move |(a, b): (u32, u32)| &t[a as usize..b as usize];
+        self.spans.iter().map(move |s| Param {
+            raw_name: at(s.raw_name),
+            raw_value: s.raw_value.map(at),
+            name: at(s.name),
+            value: at(s.value),
+        })
     }
 
     /// Value of `name`: the last occurrence that carries a value wins, as in radosgw's value
     /// map, except that a later bare `name` does not erase an earlier `name=value`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        let mut found: Option<&Param> = None;
-        for p in self.params.iter().filter(|p| p.name == name) {
-            if found.is_none() || p.raw_value.is_some() {
-                found = Some(p);
+        let mut found: Option<&Spans> = None;
+        for s in self.spans.iter().filter(|s| self.is_named(s, name)) {
+            if found.is_none() || s.raw_value.is_some() {
+                found = Some(s);
             }
         }
-        found.map(|p| p.value.as_str())
+        found.map(|s| self.at(s.value))
     }
 
     /// Like [`get`](Self::get) but `None` for an empty value.
@@ -83,23 +150,21 @@ impl Query {
     }
 
     pub fn has(&self, name: &str) -> bool {
-        self.params.iter().any(|p| p.name == name)
+        self.spans.iter().any(|s| self.is_named(s, name))
     }
 
     /// Case-insensitive lookup, for the SigV4 presigned `X-Amz-*` names.
     pub fn get_ignore_case(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
+        self.params()
             .rev()
             .find(|p| p.name.eq_ignore_ascii_case(name))
-            .map(|p| p.value.as_str())
+            .map(|p| p.value)
     }
 
     /// The first admin sub-resource name in URL order, if any.
     pub fn first_admin_subresource(&self) -> Option<&str> {
-        self.params
-            .iter()
-            .map(|p| p.name.as_str())
+        self.params()
+            .map(|p| p.name)
             .find(|n| ADMIN_SUBRESOURCES.contains(n))
     }
 
@@ -206,7 +271,7 @@ mod tests {
         assert_eq!(q.get("uid"), Some("a b"));
         assert_eq!(q.get("user-caps"), Some("users=read;buckets=*"));
         assert_eq!(q.get("x"), Some("1 2"));
-        assert_eq!(q.params[0].raw_value, None);
+        assert_eq!(q.params().next().unwrap().raw_value, None);
     }
 
     #[test]

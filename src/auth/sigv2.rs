@@ -147,10 +147,10 @@ fn push_amz_headers(out: &mut Vec<u8>, req: &AuthRequest) {
 /// headers.
 fn push_amz_query(out: &mut Vec<u8>, query: &Query) {
     let mut owned: Vec<(String, &str)> = Vec::new();
-    for p in &query.params {
+    for p in query.params() {
         let lower = p.name.to_ascii_lowercase();
         if lower.starts_with("x-amz-meta-") || lower == "x-amz-security-token" {
-            owned.push((lower, p.value.as_str()));
+            owned.push((lower, p.value));
         }
     }
     let mut map: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
@@ -196,7 +196,7 @@ pub fn canonical_resource(raw_path: &str, query: &Query) -> String {
     out.push_str(raw_path);
     let mut first = true;
     for &name in SIGNED_SUBRESOURCES {
-        let Some(p) = query.params.iter().rev().find(|p| p.name == name) else {
+        let Some(p) = query.params().rev().find(|p| p.name == name) else {
             continue;
         };
         out.push(if first { '?' } else { '&' });
@@ -204,7 +204,7 @@ pub fn canonical_resource(raw_path: &str, query: &Query) -> String {
         out.push_str(name);
         if !p.value.is_empty() {
             out.push('=');
-            out.push_str(&p.value);
+            out.push_str(p.value);
         }
     }
     out

@@ -46,7 +46,7 @@ fn admin_flag<'q>(
     }
     match named.as_slice() {
         [] => Ok(None),
-        [one] => Ok(q.params.iter().map(|p| p.name.as_str()).find(|n| n == one)),
+        [one] => Ok(q.params().map(|p| p.name).find(|n| n == one)),
         _ => Err(Error::InvalidArgument),
     }
 }

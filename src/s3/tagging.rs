@@ -46,7 +46,10 @@ pub fn sorted(mut tags: Vec<(String, String)>) -> Vec<(String, String)> {
 /// `InvalidArgument` here, as radosgw answers it.
 pub fn from_header(v: &str) -> Result<Vec<(String, String)>> {
     let q = crate::query::Query::parse(v).map_err(|_| Error::InvalidArgument)?;
-    let tags: Vec<(String, String)> = q.params.into_iter().map(|p| (p.name, p.value)).collect();
+    let tags: Vec<(String, String)> = q
+        .params()
+        .map(|p| (p.name.to_string(), p.value.to_string()))
+        .collect();
     validate(&tags).map_err(|_| Error::InvalidArgument)?;
     Ok(sorted(tags))
 }

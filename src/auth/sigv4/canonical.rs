@@ -46,24 +46,19 @@ pub enum QueryForm {
 /// compares the name case-insensitively); in header form it is a parameter like any other.
 pub fn canonical_query(query: &Query, form: QueryForm, presigned: bool) -> String {
     let params = query
-        .params
-        .iter()
+        .params()
         .filter(|p| !(presigned && p.name.eq_ignore_ascii_case("X-Amz-Signature")));
     // The on-wire pairs are usually exactly as long as their canonical form.
     let wire: usize = query
-        .params
-        .iter()
-        .map(|p| p.raw_name.len() + p.raw_value.as_deref().map_or(0, str::len) + 2)
+        .params()
+        .map(|p| p.raw_name.len() + p.raw_value.map_or(0, str::len) + 2)
         .sum();
     let mut out = String::with_capacity(wire);
     match form {
         // Most queries (`uid=admin&format=json`) are already canonical: names and values
         // that need no escape, in sorted order. Then the canonical form is the pairs joined.
         QueryForm::Aws if plain_and_sorted(params.clone()) => {
-            join_pairs(
-                &mut out,
-                params.map(|p| (p.name.as_str(), p.value.as_str())),
-            );
+            join_pairs(&mut out, params.map(|p| (p.name, p.value)));
         }
         QueryForm::Aws => {
             let mut pairs: Vec<(Cow<str>, Cow<str>)> = params
@@ -83,8 +78,8 @@ pub fn canonical_query(query: &Query, form: QueryForm, presigned: bool) -> Strin
                 if i > 0 {
                     out.push('&');
                 }
-                out.push_str(&p.raw_name);
-                if let Some(v) = &p.raw_value {
+                out.push_str(p.raw_name);
+                if let Some(v) = p.raw_value {
                     out.push('=');
                     out.push_str(v);
                 }
@@ -99,12 +94,7 @@ pub fn canonical_query(query: &Query, form: QueryForm, presigned: bool) -> Strin
         QueryForm::DoubleEncoded => {
             // awscurl strips blanks and sorts the raw [name, value] lists before encoding.
             let mut pairs: Vec<(&str, &str)> = params
-                .map(|p| {
-                    (
-                        p.raw_name.trim(),
-                        p.raw_value.as_deref().unwrap_or("").trim(),
-                    )
-                })
+                .map(|p| (p.raw_name.trim(), p.raw_value.unwrap_or("").trim()))
                 .collect();
             pairs.sort_unstable();
             let encoded: Vec<(Cow<str>, Cow<str>)> = pairs
@@ -119,11 +109,11 @@ pub fn canonical_query(query: &Query, form: QueryForm, presigned: bool) -> Strin
 
 /// Whether every name and value is made of unreserved characters only (its own canonical
 /// encoding) and the pairs come sorted by name, then value.
-fn plain_and_sorted<'a>(mut params: impl Iterator<Item = &'a crate::query::Param>) -> bool {
+fn plain_and_sorted<'a>(mut params: impl Iterator<Item = crate::query::Param<'a>>) -> bool {
     let plain = |s: &str| s.bytes().all(unreserved);
     let mut last: Option<(&str, &str)> = None;
     params.all(|p| {
-        let pair = (p.name.as_str(), p.value.as_str());
+        let pair = (p.name, p.value);
         let ok = plain(pair.0) && plain(pair.1) && last.is_none_or(|l| l <= pair);
         last = Some(pair);
         ok

@@ -214,11 +214,8 @@ fn check_signature(
         // awscurl's second encoding of an escape (`%41` signed as `%2541`) is exactly the
         // standard form of the literal text `%41`: a query that has one would let its
         // signature also verify the request whose values are the undecoded text.
-        let double_encoded = !req.query.params.iter().any(|p| {
-            p.raw_name.contains(['%', '+'])
-                || p.raw_value
-                    .as_deref()
-                    .is_some_and(|v| v.contains(['%', '+']))
+        let double_encoded = !req.query.params().any(|p| {
+            p.raw_name.contains(['%', '+']) || p.raw_value.is_some_and(|v| v.contains(['%', '+']))
         });
         for (u, form) in [
             // curl 7.x signs the path and query string exactly as it sends them.
@@ -250,12 +247,13 @@ fn check_signature(
 /// signs): `get` prefers a valued pair, so `purge-data=false&uid=u&purge-data` would run with
 /// an unsigned `false`.
 fn last_pairs_are_read(query: &crate::query::Query) -> bool {
-    let params = &query.params;
-    params.iter().enumerate().all(|(i, p)| {
+    let params = query.params();
+    params.clone().enumerate().all(|(i, p)| {
         p.raw_value.is_some()
-            || params[i + 1..].iter().any(|q| q.name == p.name)
-            || params[..i]
-                .iter()
+            || params.clone().skip(i + 1).any(|q| q.name == p.name)
+            || params
+                .clone()
+                .take(i)
                 .all(|q| q.name != p.name || q.raw_value.is_none())
     })
 }
