@@ -209,14 +209,13 @@ pub(crate) fn timestamp(out: &mut String, now: std::time::SystemTime) {
         }
         out.push_str(&c.1);
     });
-    let us = d.subsec_micros();
-    out.push('.');
-    let digits = itoa::Buffer::new().format(us).len();
-    for _ in digits..6 {
-        out.push('0');
+    let mut us = d.subsec_micros();
+    let mut frac = *b".000000Z";
+    for d in frac[1..7].iter_mut().rev() {
+        *d = b'0' + (us % 10) as u8;
+        us /= 10;
     }
-    out.push_str(itoa::Buffer::new().format(us));
-    out.push('Z');
+    out.push_str(std::str::from_utf8(&frac).unwrap_or_default());
 }
 
 /// A field value in the text format: control characters escaped, so that no value can
@@ -236,6 +235,35 @@ fn text_value(out: &mut String, v: &str) {
 }
 
 fn format_line(out: &mut String, l: &RequestLine, json: bool, now: std::time::SystemTime) {
+    if json {
+        return format_json(out, l, now);
+    }
+    // Written out field by field: this runs for every request.
+    let mut num = itoa::Buffer::new();
+    out.reserve(96 + l.req.len() + l.method.len() + l.op.len() + l.uid.len());
+    timestamp(out, now);
+    out.push_str("  INFO ");
+    out.push_str(TARGET);
+    out.push_str(": req=");
+    text_value(out, l.req);
+    out.push_str(" method=");
+    text_value(out, l.method);
+    out.push_str(" op=");
+    text_value(out, l.op);
+    out.push_str(" uid=");
+    text_value(out, l.uid);
+    if !l.required_caps.is_empty() {
+        out.push_str(" required_caps=");
+        text_value(out, l.required_caps);
+    }
+    out.push_str(" status=");
+    out.push_str(num.format(l.status));
+    out.push_str(" latency_us=");
+    out.push_str(num.format(l.latency_us));
+    out.push('\n');
+}
+
+fn format_json(out: &mut String, l: &RequestLine, now: std::time::SystemTime) {
     use crate::encode::json::write_str;
     let mut num = itoa::Buffer::new();
     let all = [
@@ -254,46 +282,26 @@ fn format_line(out: &mut String, l: &RequestLine, json: bool, now: std::time::Sy
         ("status", u64::from(l.status)),
         ("latency_us", l.latency_us),
     ];
-    if json {
-        out.push_str("{\"timestamp\":\"");
-        timestamp(out, now);
-        out.push_str("\",\"level\":\"INFO\",\"fields\":{");
-        for (i, (name, v)) in texts.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            write_str(out, name);
-            out.push(':');
-            write_str(out, v);
-        }
-        for (name, v) in nums {
+    out.push_str("{\"timestamp\":\"");
+    timestamp(out, now);
+    out.push_str("\",\"level\":\"INFO\",\"fields\":{");
+    for (i, (name, v)) in texts.iter().enumerate() {
+        if i > 0 {
             out.push(',');
-            write_str(out, name);
-            out.push(':');
-            out.push_str(num.format(v));
         }
-        out.push_str("},\"target\":\"");
-        out.push_str(TARGET);
-        out.push_str("\"}\n");
-    } else {
-        timestamp(out, now);
-        out.push_str("  INFO ");
-        out.push_str(TARGET);
+        write_str(out, name);
         out.push(':');
-        for (name, v) in texts {
-            out.push(' ');
-            out.push_str(name);
-            out.push('=');
-            text_value(out, v);
-        }
-        for (name, v) in nums {
-            out.push(' ');
-            out.push_str(name);
-            out.push('=');
-            out.push_str(num.format(v));
-        }
-        out.push('\n');
+        write_str(out, v);
     }
+    for (name, v) in nums {
+        out.push(',');
+        write_str(out, name);
+        out.push(':');
+        out.push_str(num.format(v));
+    }
+    out.push_str("},\"target\":\"");
+    out.push_str(TARGET);
+    out.push_str("\"}\n");
 }
 
 #[cfg(test)]

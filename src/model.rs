@@ -31,6 +31,20 @@ impl UserId {
     }
 }
 
+impl UserId {
+    /// What `Display` writes, in place of `out`'s text, without the formatting machinery (the
+    /// request log names the caller of every request).
+    pub fn write_into(&self, out: &mut String) {
+        out.clear();
+        out.reserve(self.tenant.len() + 1 + self.id.len());
+        if !self.tenant.is_empty() {
+            out.push_str(&self.tenant);
+            out.push('$');
+        }
+        out.push_str(&self.id);
+    }
+}
+
 impl std::fmt::Display for UserId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.tenant.is_empty() {

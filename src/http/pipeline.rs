@@ -36,6 +36,7 @@ pub const MAX_S3_BODY: usize = 4 << 20;
 /// What the log line says about a request.
 struct Logged {
     op: &'static str,
+    /// Empty until the caller is known (logged as `-`).
     uid: String,
     /// The admin cap whose absence refused the request.
     required_caps: String,
@@ -71,7 +72,7 @@ async fn answer(
     let rid = request_id(&app);
     let mut logged = Logged {
         op: "-",
-        uid: "-".into(),
+        uid: String::new(),
         required_caps: String::new(),
     };
     let method = parts.method.clone();
@@ -93,7 +94,9 @@ async fn answer(
         req: &rid,
         method: method.as_str(),
         op: logged.op,
-        uid: &logged.uid,
+        uid: Some(logged.uid.as_str())
+            .filter(|u| !u.is_empty())
+            .unwrap_or("-"),
         status,
         latency_us: took.as_micros() as u64,
         required_caps: &logged.required_caps,
@@ -252,7 +255,7 @@ async fn admin_request(
     )
     .await;
     if let Some(u) = &caller.user {
-        logged.uid = u.uid.to_string();
+        u.uid.write_into(&mut logged.uid);
     }
     let body_len = body.as_ref().map_or(0, |b| b.len() as u64);
     let res = async {
@@ -410,7 +413,7 @@ async fn s3_request(
         }
     };
     if let Some(u) = &caller.user {
-        logged.uid = u.uid.to_string();
+        u.uid.write_into(&mut logged.uid);
     }
     let authed = verified.is_ok();
     let full_len = full.len() as u64;

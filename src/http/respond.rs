@@ -154,16 +154,40 @@ pub fn render_doc(doc: &Doc, fmt: Format, buffered: bool, style: Style) -> Strin
 
 /// radosgw sends no Content-Type on streamed JSON successes, `application/json` on buffered
 /// ones, and `application/xml` on XML.
+/// The `Content-Type` radosgw sends with an admin document: none for JSON it streams.
+fn doc_type(fmt: Format, op: AdminOp) -> Option<&'static str> {
+    match (fmt, op.buffered()) {
+        (Format::Json, false) => None,
+        (Format::Json, true) => Some("application/json"),
+        (Format::Xml, _) => Some("application/xml"),
+    }
+}
+
 fn with_type(
     b: hyper::http::response::Builder,
     fmt: Format,
     op: AdminOp,
 ) -> hyper::http::response::Builder {
-    match (fmt, op.buffered()) {
-        (Format::Json, false) => b,
-        (Format::Json, true) => b.header(CONTENT_TYPE, "application/json"),
-        (Format::Xml, _) => b.header(CONTENT_TYPE, "application/xml"),
+    match doc_type(fmt, op) {
+        None => b,
+        Some(t) => b.header(CONTENT_TYPE, t),
     }
+}
+
+/// An admin document, built directly with its header map sized once (the builder converts,
+/// hashes and grows it header by header): the answer of every read.
+fn doc_answer(rid: &str, fmt: Format, op: AdminOp, text: Bytes) -> Response<RespBody> {
+    let Ok(rid) = HeaderValue::from_str(rid) else {
+        return internal_error();
+    };
+    let mut resp = Response::new(body::full(text));
+    let h = resp.headers_mut();
+    h.reserve(2);
+    h.insert(REQUEST_ID, rid);
+    if let Some(t) = doc_type(fmt, op) {
+        h.insert(CONTENT_TYPE, HeaderValue::from_static(t));
+    }
+    resp
 }
 
 /// An admin op's answer.
@@ -172,7 +196,7 @@ pub fn admin(app: &App, reply: Reply, fmt: Format, op: AdminOp, rid: &str) -> Re
     // hyper writes `Content-Length` itself for a body of known length, straight into the
     // head (where radosgw has it too: after the type, before the date), with no header value
     // to allocate.
-    let doc_body = |text: Bytes| with_type(base(rid), fmt, op).body(body::full(text));
+    let doc_body = |text: Bytes| Ok::<_, hyper::http::Error>(doc_answer(rid, fmt, op, text));
     let built = match reply {
         Reply::Doc(doc) => doc_body(Bytes::from(render_doc(&doc, fmt, op.buffered(), style))),
         Reply::UserInfo(u) => doc_body(app.rendered.get_or_render(

@@ -91,3 +91,13 @@ fn quota_kb_rounds_up() {
     );
     assert_eq!(kb(i64::MAX), 1 << 53);
 }
+
+#[test]
+fn user_id_written_in_place_as_displayed() {
+    let mut out = String::from("stale");
+    for uid in ["admin", "t1$admin", "$x"] {
+        let u = UserId::parse(uid);
+        u.write_into(&mut out);
+        assert_eq!(out, u.to_string(), "{uid}");
+    }
+}
