@@ -4,17 +4,18 @@
 #   - signed admin read:   GET /admin/user?uid=admin (SigV4)
 #   - signed object read:  GET of a 4 KiB object (SigV4), usage log on, then off (and three
 #     alternated pairs of on/off runs, for the usage log's cost)
-#   - the two ratios again in 3 alternated rounds, each against its own bare run: the median
-#     round is the figure to quote (one pair of runs on this shared box moves by 20 %)
+#   - the two ratios again in alternated rounds (3, or ROUNDS), each against its own bare run:
+#     the median round is the figure to quote (one pair of runs on this shared box moves by
+#     20 %, and one round in five or so lands on a slow moment of the box)
 #   - bare hyper with 2, 4 and 6 us of busy work per request: what each microsecond of fixed
 #     cost per request does to throughput on this box (the client shares the cores, so a
 #     microsecond costs more than its share), and so how much work over bare a ratio allows
 # A benchmark, not a test: it prints figures and never fails on them. Needs wrk and curl.
 # Loopback only. Each run is `seconds` long with `clients` keep-alive connections.
-#   bash scripts/bench.sh [seconds] [clients]
+#   [ROUNDS=5] bash scripts/bench.sh [seconds] [clients]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs="${1:-10}"; clients="${2:-16}"
+secs="${1:-10}"; clients="${2:-16}"; rounds="${ROUNDS:-3}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rgw-admin/target}"
 cargo build --release --quiet --bin rgw-admin --example bare
 bin="$CARGO_TARGET_DIR/release"
@@ -86,14 +87,14 @@ done
 # Bare hyper's own rate moves by 20 % or more from one run to the next on a shared box: the
 # ratios are also taken round by round, each against the bare run just before it, and the
 # median round reported.
-for i in 1 2 3; do
+for i in $(seq "$rounds"); do
     load bare-$i http://127.0.0.1:7498 / "" $bare
     load admin-read-$i http://127.0.0.1:7497 /admin/user uid=admin $rgw_pid
     load object-get-4k-$i http://127.0.0.1:7497 /bench/obj4k "" $rgw_pid
 done
-python3 - "$work" <<'PY'
+python3 - "$work" "$rounds" <<'PY'
 import json, sys
-w = sys.argv[1]
+w, n = sys.argv[1], int(sys.argv[2])
 r = {k: json.load(open(f"{w}/{k}.json"))["rps"] for k in
      ["bare", "admin-read", "object-get-4k", "object-get-4k-no-usage", "bare-2us-work",
       "bare-4us-work", "bare-6us-work", "bare-again"]}
@@ -106,10 +107,10 @@ on, off = med("usage-on", "rps"), med("usage-off", "rps")
 print(f"  usage log cost on GET  {100 * (1 - on / off):+.1f} % of throughput (medians of 3 alternated runs: "
       f"{on:.0f} vs {off:.0f} req/s; CPU {med('usage-on', 'cpu_us'):.1f} vs {med('usage-off', 'cpu_us'):.1f} us/req)")
 rounds = lambda k: sorted(json.load(open(f"{w}/{k}-{i}.json"))["rps"] / json.load(open(f"{w}/bare-{i}.json"))["rps"]
-                          for i in (1, 2, 3))
+                          for i in range(1, n + 1))
 for label, k in (("signed admin read", "admin-read"), ("signed 4 KiB GET", "object-get-4k")):
-    lo, mid, hi = rounds(k)
-    print(f"  {label:<22} {mid:.2f} x  median of 3 alternated rounds (range {lo:.2f}-{hi:.2f})")
+    rs = rounds(k)
+    print(f"  {label:<22} {rs[len(rs) // 2]:.2f} x  median of {n} alternated rounds (range {rs[0]:.2f}-{rs[-1]:.2f})")
 work = "  ".join(f"+{u} us {r[f'bare-{u}us-work'] / bare:.2f} x" for u in (2, 4, 6))
 print(f"  bare + busy work       {work}  (the same box's price of a fixed cost per request)")
 c = {k: json.load(open(f"{w}/{k}.json"))["cpu_us"] for k in r}
