@@ -11,12 +11,15 @@
 
 use std::future::Future as _;
 use std::io;
+use std::os::fd::RawFd;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
+
+use super::write_batch;
 
 /// Blank lines tolerated before a request line (RFC 9112 asks servers to skip at least one).
 const MAX_LEADING_BLANK_LINES: u8 = 4;
@@ -30,7 +33,8 @@ const CUT_HEAD: &[u8] = b"\0\r\n\r\n";
 /// connection that never finishes its head makes hyper buffer.
 const MAX_HEAD: usize = 16 * 1024;
 
-/// A client connection: framing checked on the way in, stalled writes cut off.
+/// A client connection: framing checked on the way in, stalled writes cut off, answers sent
+/// through the thread's write batch where there is one.
 pub struct Conn<IO> {
     io: IO,
     framing: Framing,
@@ -38,17 +42,44 @@ pub struct Conn<IO> {
     stall: Option<Pin<Box<Sleep>>>,
     /// Bytes still to hand hyper instead of reading (the end of a cut head).
     inject: &'static [u8],
+    batch: Option<Batched>,
+}
+
+/// A connection whose writes go through [`write_batch`].
+struct Batched {
+    fd: RawFd,
+    slot: write_batch::Slot,
+    /// Where its last batched bytes went.
+    queued: Option<write_batch::Queued>,
+    /// Bytes a sent batch handed back, sent before anything else.
+    unsent: Vec<u8>,
 }
 
 impl<IO> Conn<IO> {
-    pub fn new(io: IO, send_timeout: Duration) -> Conn<IO> {
+    /// `batch_fd`: the socket's descriptor, when `io` is the plain socket and this thread
+    /// batches its writes.
+    pub fn new(io: IO, send_timeout: Duration, batch_fd: Option<RawFd>) -> Conn<IO> {
         Conn {
             io,
             framing: Framing::default(),
             send_timeout,
             stall: None,
             inject: &[],
+            batch: batch_fd.filter(|_| write_batch::is_on()).map(|fd| Batched {
+                fd,
+                slot: Default::default(),
+                queued: None,
+                unsent: Vec::new(),
+            }),
         }
+    }
+
+    /// Whether bytes this connection wrote wait in the thread's batch.
+    fn queued(&self) -> bool {
+        self.batch
+            .as_ref()
+            .and_then(|b| b.queued)
+            .is_some_and(write_batch::waiting)
     }
 
     /// A write could not make progress: fail once it has not for `send_timeout`.
@@ -80,12 +111,68 @@ impl<IO> Conn<IO> {
     }
 }
 
-impl<IO: AsyncRead + Unpin> AsyncRead for Conn<IO> {
+impl<IO: AsyncWrite + Unpin> Conn<IO> {
+    /// Send what a batch handed back, or report the error it met: before anything else is
+    /// read or written, so the bytes keep their order.
+    fn drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let Some(b) = self.batch.as_mut() else {
+            return Poll::Ready(Ok(()));
+        };
+        {
+            let mut r = b.slot.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(kind) = r.error.take() {
+                return Poll::Ready(Err(kind.into()));
+            }
+            b.unsent.append(&mut r.unsent);
+        }
+        if b.unsent.is_empty() {
+            return Poll::Ready(Ok(()));
+        }
+        let mut unsent = std::mem::take(&mut b.unsent);
+        let res = loop {
+            let r = Pin::new(&mut self.io).poll_write(cx, &unsent);
+            match self.progressed(r, cx) {
+                Poll::Ready(Ok(0)) => break Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => {
+                    unsent.drain(..n);
+                    if unsent.is_empty() {
+                        break Poll::Ready(Ok(()));
+                    }
+                }
+                other => break other.map_ok(|_| ()),
+            }
+        };
+        if let Some(b) = self.batch.as_mut() {
+            b.unsent = unsent;
+        }
+        res
+    }
+
+    /// Send the batch now if this connection's bytes wait in it, then what came back.
+    fn send_queued(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.queued() {
+            write_batch::send();
+        }
+        self.drain(cx)
+    }
+}
+
+impl<IO> Drop for Conn<IO> {
+    fn drop(&mut self) {
+        // The batch names the socket by its descriptor: send before the socket closes.
+        if self.queued() {
+            write_batch::send();
+        }
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for Conn<IO> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        ready!(self.drain(cx))?;
         let this = &mut *self;
         if this.inject.is_empty() {
             let before = buf.filled().len();
@@ -107,12 +194,11 @@ impl<IO: AsyncRead + Unpin> AsyncRead for Conn<IO> {
 
 impl<IO: AsyncWrite + Unpin> AsyncWrite for Conn<IO> {
     fn poll_write(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let r = Pin::new(&mut self.io).poll_write(cx, buf);
-        self.progressed(r, cx)
+        self.poll_write_vectored(cx, &[io::IoSlice::new(buf)])
     }
 
     fn poll_write_vectored(
@@ -120,6 +206,16 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Conn<IO> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        ready!(self.drain(cx))?;
+        let len: usize = bufs.iter().map(|b| b.len()).sum();
+        if let Some(b) = self.batch.as_mut() {
+            let waiting = b.queued.map_or(0, write_batch::waiting_len);
+            if len > 0 && waiting + len <= write_batch::MAX_BATCHED {
+                b.queued = Some(write_batch::push(b.fd, bufs, b.queued, &b.slot, cx.waker()));
+                return Poll::Ready(Ok(len));
+            }
+            ready!(self.send_queued(cx))?;
+        }
         let r = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
         self.progressed(r, cx)
     }
@@ -128,12 +224,16 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Conn<IO> {
         self.io.is_write_vectored()
     }
 
+    /// Batched bytes are not sent here: the batch goes once the thread's ready connections
+    /// have all written (that is its point), and a flush is asked after every answer.
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.drain(cx))?;
         let r = Pin::new(&mut self.io).poll_flush(cx);
         self.progressed(r, cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.send_queued(cx))?;
         let r = Pin::new(&mut self.io).poll_shutdown(cx);
         self.progressed(r, cx)
     }

@@ -23,6 +23,7 @@ pub mod respond;
 mod swift_auth;
 pub mod tls;
 pub mod workers;
+mod write_batch;
 
 pub use tls::Tls;
 
@@ -43,7 +44,7 @@ pub async fn serve(
         reload_on_sighup(tls.clone());
     }
     let graceful = GracefulShutdown::new();
-    let workers = match workers::Workers::start(app.cfg.workers) {
+    let workers = match workers::Workers::start(app.cfg.workers, app.cfg.batch_writes) {
         Ok(w) => w,
         Err(e) => {
             tracing::error!("cannot start the connection threads: {e}");
@@ -90,12 +91,22 @@ pub async fn serve(
         workers.hand_over(
             stream,
             Box::new(move |stream| match tls {
-                None => Box::pin(serve_connection(app, stream, watcher, permit, peer)),
+                None => {
+                    let fd = std::os::fd::AsRawFd::as_raw_fd(&stream);
+                    Box::pin(serve_connection(
+                        app,
+                        stream,
+                        watcher,
+                        permit,
+                        peer,
+                        Some(fd),
+                    ))
+                }
                 Some(tls) => Box::pin(async move {
                     let handshake = tls.acceptor().accept(stream);
                     let timeout = Duration::from_secs(app.cfg.idle_timeout);
                     match tokio::time::timeout(timeout, handshake).await {
-                        Ok(Ok(s)) => serve_connection(app, s, watcher, permit, peer).await,
+                        Ok(Ok(s)) => serve_connection(app, s, watcher, permit, peer, None).await,
                         Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
                         Err(_) => tracing::debug!("TLS handshake timed out"),
                     }
@@ -119,6 +130,7 @@ async fn serve_connection<IO>(
     watcher: Watcher,
     permit: OwnedSemaphorePermit,
     peer: crate::s3::Peer,
+    batch_fd: Option<std::os::fd::RawFd>,
 ) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -132,7 +144,7 @@ async fn serve_connection<IO>(
         .timer(TokioTimer::new())
         .header_read_timeout(idle)
         .half_close(true)
-        .serve_connection(TokioIo::new(conn::Conn::new(io, send)), svc);
+        .serve_connection(TokioIo::new(conn::Conn::new(io, send, batch_fd)), svc);
     let open = &crate::metrics::get().open_connections;
     open.inc();
     let _ = watcher.watch(conn).await;

@@ -35,8 +35,9 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// `n` threads; 0 means one per CPU.
-    pub fn start(n: usize) -> std::io::Result<Workers> {
+    /// `n` threads; 0 means one per CPU. `batch`: each sends the answers of one pass over
+    /// its ready connections together ([`super::write_batch`]).
+    pub fn start(n: usize, batch: bool) -> std::io::Result<Workers> {
         let n = match n {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
@@ -53,7 +54,11 @@ impl Workers {
             std::thread::Builder::new()
                 .name(format!("conn-{i}"))
                 .spawn(move || {
+                    let flusher = batch.then(super::write_batch::start_here);
                     rt.block_on(async move {
+                        if let Some(f) = flusher {
+                            tokio::spawn(f);
+                        }
                         while let Some((stream, serve, open)) = rx.recv().await {
                             match TcpStream::from_std(stream) {
                                 Ok(s) => {
@@ -126,7 +131,7 @@ mod tests {
             .build()
             .unwrap();
         rt.block_on(async {
-            let workers = Workers::start(2).unwrap();
+            let workers = Workers::start(2, false).unwrap();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             let seen = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
