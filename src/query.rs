@@ -101,7 +101,7 @@ impl Query {
     /// else the decoded text appended.
     fn decoded(&mut self, (a, b): (usize, usize)) -> Result<(usize, usize)> {
         let raw = &self.text[a..b];
-        if !raw.bytes().any(|c| c == b'%' || c == b'+') {
+        if !has_escapes(raw, true) {
             return Ok((a, b));
         }
         let d = decode(raw)?;
@@ -122,13 +122,11 @@ impl Query {
 
     /// The parameters in URL order.
     pub fn params(&self) -> impl DoubleEndedIterator<Item = Param<'_>> + ExactSizeIterator + Clone {
-        let t = self.text.as_str();
-        let at = move |(a, b): (u32, u32)| &t[a as usize..b as usize];
         self.spans.iter().map(move |s| Param {
-            raw_name: at(s.raw_name),
-            raw_value: s.raw_value.map(at),
-            name: at(s.name),
-            value: at(s.value),
+            raw_name: self.at(s.raw_name),
+            raw_value: s.raw_value.map(|r| self.at(r)),
+            name: self.at(s.name),
+            value: self.at(s.value),
         })
     }
 
@@ -220,9 +218,14 @@ pub fn decode_path(s: &str) -> Result<String> {
     decode_with(s, false)
 }
 
+/// Whether `s` has anything to decode: a `%`, or a `+` where it stands for a space.
+fn has_escapes(s: &str, plus_is_space: bool) -> bool {
+    s.bytes().any(|b| b == b'%' || (plus_is_space && b == b'+'))
+}
+
 fn decode_with(s: &str, plus_is_space: bool) -> Result<String> {
     // Most names and values have nothing to decode (and are already UTF-8).
-    if !s.bytes().any(|b| b == b'%' || (plus_is_space && b == b'+')) {
+    if !has_escapes(s, plus_is_space) {
         return Ok(s.to_string());
     }
     let s = if plus_is_space && s.contains('+') {

@@ -115,35 +115,32 @@ pub fn push(
     let (at, full) = BATCH.with(|b| {
         let mut b = b.borrow_mut();
         let b = &mut *b;
-        let mine = queued
-            .filter(|q| q.generation == b.generation)
-            .and_then(|q| b.entries.get_mut(q.index).map(|e| (q, e)));
-        if let Some((q, e)) = mine {
-            for buf in bufs {
-                e.data.extend_from_slice(buf);
+        let mine = queued.filter(|q| q.generation == b.generation && q.index < b.entries.len());
+        let at = mine.unwrap_or_else(|| {
+            if b.entries.is_empty() {
+                if let Some(w) = b.flusher.take() {
+                    w.wake();
+                }
             }
-            return (q, false);
-        }
-        if b.entries.is_empty() {
-            if let Some(w) = b.flusher.take() {
-                w.wake();
+            b.entries.push(Entry {
+                fd,
+                data: Vec::with_capacity(bufs.iter().map(|b| b.len()).sum()),
+                slot: slot.clone(),
+                waker: waker.clone(),
+            });
+            Queued {
+                generation: b.generation,
+                index: b.entries.len() - 1,
             }
-        }
-        let mut data = Vec::with_capacity(bufs.iter().map(|b| b.len()).sum());
+        });
+        let data = &mut b.entries[at.index].data;
         for buf in bufs {
             data.extend_from_slice(buf);
         }
-        b.entries.push(Entry {
-            fd,
-            data,
-            slot: slot.clone(),
-            waker: waker.clone(),
-        });
-        let at = Queued {
-            generation: b.generation,
-            index: b.entries.len() - 1,
-        };
-        (at, b.entries.len() >= RING_ENTRIES as usize)
+        (
+            at,
+            mine.is_none() && b.entries.len() >= RING_ENTRIES as usize,
+        )
     });
     if full {
         send();
@@ -153,13 +150,11 @@ pub fn push(
 
 /// Whether bytes queued at `q` still wait to be sent.
 pub fn waiting(q: Queued) -> bool {
-    BATCH.with(|b| {
-        let b = b.borrow();
-        b.generation == q.generation && q.index < b.entries.len()
-    })
+    waiting_len(q) > 0
 }
 
-/// The bytes waiting at `q`, when they do.
+/// The bytes waiting at `q`, when they do (entries are never empty: a connection batches
+/// only writes of at least one byte).
 pub fn waiting_len(q: Queued) -> usize {
     BATCH.with(|b| {
         let b = b.borrow();
@@ -427,12 +422,9 @@ mod ring {
         /// `send` returned for item `i`. Items the ring did not take keep their mark
         /// (`NOT_TAKEN`); submitted ones that never completed get `LOST`.
         pub fn send_all(&mut self, items: &[(RawFd, &[u8])], out: &mut [i32]) {
-            if items.len() <= self.p.sq_entries as usize {
-                self.send_chunk(items, out);
+            if items.len() > self.p.sq_entries as usize {
+                return;
             }
-        }
-
-        fn send_chunk(&mut self, items: &[(RawFd, &[u8])], out: &mut [i32]) {
             let sq = &self.p.sq_off;
             let mask = self.word(sq.ring_mask).load(Ordering::Relaxed);
             let head = self.word(sq.head).load(Ordering::Acquire);
